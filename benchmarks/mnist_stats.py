@@ -1,0 +1,34 @@
+"""Measure the MNIST statistics preprocess.py targets: relative stroke width and centre of mass.
+
+    python benchmarks/mnist_stats.py [--data ../shared/data/mnist.npz]
+"""
+
+import argparse
+
+import numpy as np
+
+from desktop_cvae.data import load_npz
+from desktop_cvae.preprocess import WORK_SIDE, _resize_long_side, _stroke_width
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", default="../shared/data/mnist.npz")
+    p.add_argument("--n", type=int, default=2000)
+    a = p.parse_args()
+    x = load_npz(a.data).x_test[: a.n].astype(np.float32) / 255
+    widths, coms = [], []
+    grid = np.arange(28)
+    for img in x:
+        rows, cols = np.nonzero(img > 0.25)
+        crop = img[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+        work = _resize_long_side(crop, WORK_SIDE)
+        widths.append(_stroke_width(work > 0.5) / WORK_SIDE)
+        coms.append(((img.sum(1) * grid).sum() / img.sum(), (img.sum(0) * grid).sum() / img.sum()))
+    coms = np.array(coms)
+    print(f"relative stroke width: median {np.median(widths):.4f}  (p10 {np.percentile(widths, 10):.4f}, p90 {np.percentile(widths, 90):.4f})")
+    print(f"centre of mass: mean row {coms[:, 0].mean():.2f}, mean col {coms[:, 1].mean():.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Which models exist: the shipped ones in resources/models and the user's own. Reads sidecars only, so
+the GUI can list models without importing TensorFlow."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .resources import shipped_models_dir
+from .storage import read_sidecar
+
+DEFAULT_MODEL = "default.keras"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    path: Path
+    shipped: bool
+    meta: dict
+
+    @property
+    def name(self) -> str:
+        cfg = self.meta.get("config") or {}
+        return cfg.get("name") or self.path.stem
+
+    @property
+    def summary(self) -> str:
+        cfg = self.meta.get("config") or {}
+        kind = "CVAE" if cfg.get("conditional", True) else "VAE"
+        acc = (self.meta.get("metrics") or {}).get("accuracy")
+        acc_s = f", test accuracy {acc:.2%}" if isinstance(acc, (int, float)) else ""
+        return f"{cfg.get('arch', '?')} {kind}, z={cfg.get('latent_dim', '?')}{acc_s}"
+
+
+def default_model_path() -> Path:
+    return shipped_models_dir() / DEFAULT_MODEL
+
+
+def list_models(user_dir: str | os.PathLike | None = None) -> list[ModelEntry]:
+    """Shipped models first (default first), then the user's, newest first."""
+    entries: list[ModelEntry] = []
+    shipped = sorted(shipped_models_dir().glob("*.keras"), key=lambda p: (p.name != DEFAULT_MODEL, p.name))
+    entries += [ModelEntry(p, True, read_sidecar(p)) for p in shipped if not p.name.startswith(".")]
+    if user_dir and Path(user_dir).is_dir():
+        mine = [p for p in Path(user_dir).glob("*.keras") if not p.name.startswith(".")]
+        mine.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        entries += [ModelEntry(p, False, read_sidecar(p)) for p in mine]
+    return entries

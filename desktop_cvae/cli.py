@@ -1,0 +1,295 @@
+"""Command line: `desktop-cvae` opens the app; subcommands do the same jobs headless.
+
+    desktop-cvae recognize [--model PATH] [--json] FILE...
+    desktop-cvae evaluate [--model PATH] [--data NPZ] [--noise SIGMA ...] [--json]
+    desktop-cvae train --arch NAME [--unconditional] ... --out PATH [--json]
+    desktop-cvae generate --label L [--n N] [--seed S] [--model PATH] --out FILE.png
+    desktop-cvae bench [--model PATH] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+from .config import ARCHITECTURES, ModelConfig
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 2, 2
+
+
+class CliError(Exception):
+    """A clear message for the user; printed without a traceback, exit status 2."""
+
+
+def _quiet_tensorflow() -> None:
+    # TensorFlow's C++ start-up chatter is noise to a command-line user.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _engine(path: str | None):
+    from .catalog import default_model_path
+    from .engine import Engine
+    from .storage import ModelFileError
+
+    model_path = Path(path) if path else default_model_path()
+    try:
+        return Engine.load(model_path)
+    except ModelFileError as e:
+        raise CliError(str(e)) from None
+
+
+def _dataset(path: str | None):
+    from .data import DataError, load_mnist
+
+    try:
+        return load_mnist(path)
+    except DataError as e:
+        raise CliError(str(e)) from None
+
+
+def _emit(obj) -> None:
+    print(json.dumps(obj), flush=True)
+
+
+# -- recognize --------------------------------------------------------------------------------------
+def cmd_recognize(args) -> int:
+    from .imageio import ImageError
+    from .preprocess import NoInkError, normalize_file
+
+    engine = _engine(args.model)
+    if not engine.conditional:
+        raise CliError("this model is a plain VAE; recognition needs a conditional model (CVAE)")
+    failed = 0
+    for name in args.files:
+        try:
+            norm = normalize_file(name)
+            a = engine.analyze(norm.pixels)
+        except (ImageError, NoInkError) as e:
+            failed += 1
+            if args.json:
+                _emit({"file": name, "error": str(e)})
+            else:
+                print(f"{name}: error: {e}", file=sys.stderr)
+            continue
+        if args.json:
+            _emit({"file": name, "label": a.recognised, "probabilities": [float(p) for p in a.probabilities],
+                   "neg_elbo": a.neg_elbo})
+        else:
+            warn = "" if a.looks_like_digit else "  (does not look like a digit)"
+            print(f"{name}: {a.recognised}  p={a.probabilities[a.recognised]:.3f}  -ELBO={a.neg_elbo:.1f} nats{warn}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+# -- evaluate ---------------------------------------------------------------------------------------
+def cmd_evaluate(args) -> int:
+    from .evaluate import evaluate
+
+    engine = _engine(args.model)
+    data = _dataset(args.data)
+    result = evaluate(engine, data, noise_sigmas=args.noise or ())
+    if args.json:
+        _emit(result)
+    else:
+        acc = "n/a (plain VAE)" if result["accuracy"] is None else f"{result['accuracy']:.2%}"
+        print(f"test images: {result['n']}\naccuracy: {acc}\n-ELBO: {result['neg_elbo']:.2f} nats "
+              f"(reconstruction {result['reconstruction']:.2f} + KL {result['kl']:.2f})")
+        for sigma, a in result["noise"].items():
+            print(f"accuracy at noise sigma={sigma}: {a:.2%}")
+    return EXIT_OK
+
+
+# -- train ------------------------------------------------------------------------------------------
+class ProgressBar:
+    """A one-line terminal progress bar on stderr (silent when stderr is not a terminal)."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def batch(self, p) -> None:
+        if not self.live:
+            return
+        width = 30
+        filled = int(width * p.step / p.steps)
+        eta = "" if math.isinf(p.remaining) else f" eta {int(p.remaining // 60)}m{int(p.remaining % 60):02d}s"
+        self.stream.write(f"\repoch {p.epoch + 1}/{p.epochs} [{'#' * filled}{'.' * (width - filled)}] "
+                          f"{p.step}/{p.steps} loss {p.loss:.2f}{eta}   ")
+        self.stream.flush()
+
+    def epoch(self, epoch: int, logs: dict) -> None:
+        line = (f"epoch {epoch + 1}: loss {logs.get('loss', math.nan):.2f} "
+                f"val_loss {logs.get('val_loss', math.nan):.2f} (rec {logs.get('val_reconstruction', math.nan):.2f}, "
+                f"kl {logs.get('val_kl', math.nan):.2f})")
+        self.stream.write(("\r" if self.live else "") + line + " " * 20 + "\n")
+        self.stream.flush()
+
+
+def train_and_save(cfg: ModelConfig, data, out: Path, on_batch=None, on_epoch=None, should_stop=None,
+                   noise_levels=(0.3,)) -> dict:
+    """Train, evaluate on the test split and save atomically. Returns the summary written to the sidecar.
+    Shared by the CLI and the GUI's training dialog."""
+    from .engine import Engine
+    from .evaluate import evaluate, ood_reference
+    from .storage import save_model
+    from .train import train
+
+    start = time.perf_counter()
+    result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop)
+    train_seconds = time.perf_counter() - start
+    engine = Engine(result.model)
+    metrics = evaluate(engine, data, noise_sigmas=noise_levels if cfg.conditional else ())
+    meta = {
+        "history": result.history,
+        "epoch_seconds": result.epoch_seconds,
+        "train_seconds": train_seconds,
+        "metrics": metrics,
+        "params": int(result.model.count_params()),
+        "data": data.source,
+        "ood_reference": ood_reference(engine, data),
+    }
+    save_model(result.model, out, meta)
+    return meta
+
+
+def cmd_train(args) -> int:
+    from .storage import ModelFileError
+    from .train import TrainingCancelled, TrainingFailed
+
+    out = Path(args.out)
+    if out.suffix != ".keras":
+        raise CliError("--out must end in .keras")
+    try:
+        cfg = ModelConfig(
+            arch=args.arch, conditional=not args.unconditional, latent_dim=args.latent_dim, epochs=args.epochs,
+            batch_size=args.batch_size, learning_rate=args.learning_rate, beta=args.beta, seed=args.seed,
+            train_noise=args.train_noise, classifier_weight=args.classifier_weight, name=args.name or "",
+        )
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    data = _dataset(args.data)
+    bar = ProgressBar()
+    try:
+        meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch)
+    except (TrainingFailed, ModelFileError) as e:
+        raise CliError(str(e)) from None
+    except (TrainingCancelled, KeyboardInterrupt):
+        raise CliError("training was interrupted; nothing was saved") from None
+    m = meta["metrics"]
+    if args.json:
+        _emit({"epochs": len(meta["epoch_seconds"]), "epoch_seconds": meta["epoch_seconds"],
+               "history": meta["history"], "test_neg_elbo": m["neg_elbo"], "accuracy": m["accuracy"]})
+    else:
+        acc = "n/a" if m["accuracy"] is None else f"{m['accuracy']:.2%}"
+        print(f"saved {out}: test -ELBO {m['neg_elbo']:.2f} nats, accuracy {acc}, "
+              f"{meta['train_seconds']:.0f} s")
+    return EXIT_OK
+
+
+# -- generate ---------------------------------------------------------------------------------------
+def cmd_generate(args) -> int:
+    from .imaging import grid_image, save_png_atomic
+
+    if not 0 <= args.label <= 9:
+        raise CliError("--label must be a digit 0-9")
+    if not 1 <= args.n <= 1024:
+        raise CliError("--n must be between 1 and 1024")
+    if not args.out.lower().endswith(".png"):
+        raise CliError("--out must end in .png")
+    engine = _engine(args.model)
+    images = engine.generate(args.label, args.n, args.seed)
+    try:
+        save_png_atomic(grid_image(images), args.out)
+    except OSError as e:
+        raise CliError(f"could not write {args.out}: {e.strerror or e}") from None
+    print(f"wrote {args.n} samples of {args.label} to {args.out}")
+    return EXIT_OK
+
+
+# -- bench ------------------------------------------------------------------------------------------
+def cmd_bench(args) -> int:
+    from .bench import bench_update
+
+    engine = _engine(args.model)
+    result = bench_update(engine, n=args.n)
+    if args.json:
+        _emit(result)
+    else:
+        print(f"interactive update (normalise + noise + reconstruction + 10-label recognition), n={args.n}:\n"
+              f"p50 {result['update_ms_p50']:.2f} ms, p99 {result['update_ms_p99']:.2f} ms")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="desktop-cvae", description="Handwritten digits through a Keras conditional VAE. "
+                                "With no command, opens the app.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__import__('desktop_cvae').__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    r = sub.add_parser("recognize", help="recognise digits in image files")
+    r.add_argument("--model", help="a .keras model (default: the shipped default)")
+    r.add_argument("--json", action="store_true", help="one JSON object per line")
+    r.add_argument("files", nargs="+", metavar="FILE")
+    r.set_defaults(func=cmd_recognize)
+
+    e = sub.add_parser("evaluate", help="test-set metrics of a model")
+    e.add_argument("--model")
+    e.add_argument("--data", help="MNIST-format .npz (default: keras.datasets.mnist, cached)")
+    e.add_argument("--noise", type=float, nargs="*", metavar="SIGMA", help="also measure accuracy at these noise levels")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_evaluate)
+
+    t = sub.add_parser("train", help="train a new model")
+    t.add_argument("--arch", required=True, choices=sorted(ARCHITECTURES))
+    t.add_argument("--unconditional", action="store_true", help="a plain VAE (no label)")
+    t.add_argument("--latent-dim", type=int, default=16)
+    t.add_argument("--epochs", type=int, default=10)
+    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--learning-rate", type=float, default=1e-3)
+    t.add_argument("--beta", type=float, default=1.0)
+    t.add_argument("--train-noise", type=float, default=0.0, help="denoising: max Gaussian sigma on inputs")
+    t.add_argument("--classifier-weight", type=float, default=0.0,
+                   help="weight of the cross-entropy on the per-label evidence bounds")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--name", help="display name")
+    t.add_argument("--data")
+    t.add_argument("--out", required=True, help="where to save (.keras)")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_train)
+
+    g = sub.add_parser("generate", help="generate digits for a label into a PNG grid")
+    g.add_argument("--label", type=int, required=True)
+    g.add_argument("--n", type=int, default=16)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--model")
+    g.add_argument("--out", required=True)
+    g.set_defaults(func=cmd_generate)
+
+    b = sub.add_parser("bench", help="time the interactive update")
+    b.add_argument("--model")
+    b.add_argument("--n", type=int, default=1000, help="updates to time")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from .gui.app import run
+
+        return run()
+    _quiet_tensorflow()
+    try:
+        return args.func(args)
+    except CliError as e:
+        print(f"desktop-cvae: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("desktop-cvae: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,73 @@
+"""ModelConfig: every hyperparameter of a model, saved inside the .keras file and its sidecar.
+
+Kept free of TensorFlow so the GUI can read model metadata without loading a model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+# The seed papers' architectures, plus our own improved default.
+ARCHITECTURES = {
+    "conv": "Seed 001 convolutional (Conv16-pool-Conv8-pool / Dense-Conv8-up-Conv16-up-Conv1)",
+    "mlp": "Seed 000/001 multilayer (Dense 256/128, dropout + batch norm)",
+    "deepconv": "Improved: strided convs, wider dense layers, denoising + discriminative training",
+}
+
+# Default widths per architecture; a config may override them.
+DEFAULT_WIDTHS = {
+    "conv": (16, 8),
+    "mlp": (256, 128),
+    "deepconv": (32, 64, 512),
+}
+
+
+@dataclass
+class ModelConfig:
+    arch: str = "deepconv"  # one of ARCHITECTURES
+    conditional: bool = True  # one-hot label into encoder and decoder (CVAE) or plain VAE
+    latent_dim: int = 16  # size of z
+    widths: tuple[int, ...] = ()  # layer widths; () means DEFAULT_WIDTHS[arch]
+    dropout: float = 0.3  # mlp only: rate in the seed's dropout_and_batch block
+    beta: float = 1.0  # weight of the KL term during training
+    learning_rate: float = 1e-3  # Adam
+    train_noise: float = 0.0  # denoising: per-image Gaussian sigma drawn from U(0, train_noise)
+    classifier_weight: float = 0.0  # weight of the cross-entropy on the per-label evidence bounds
+    epochs: int = 10
+    batch_size: int = 128
+    seed: int = 0
+    name: str = ""  # shown in the Model menu
+    extra: dict = field(default_factory=dict)  # free-form notes carried along
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+        if not self.widths:
+            self.widths = DEFAULT_WIDTHS[self.arch]
+        self.widths = tuple(int(w) for w in self.widths)
+        if len(self.widths) != len(DEFAULT_WIDTHS[self.arch]):
+            raise ValueError(f"{self.arch} takes {len(DEFAULT_WIDTHS[self.arch])} widths, got {self.widths}")
+        if self.latent_dim < 1 or self.latent_dim > 512:
+            raise ValueError("latent_dim must be between 1 and 512")
+        if self.beta < 0 or self.learning_rate <= 0 or self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("beta must be >= 0; learning_rate, epochs and batch_size must be positive")
+        if not 0 <= self.train_noise <= 1:
+            raise ValueError("train_noise must be in [0, 1]")
+        if self.classifier_weight and not self.conditional:
+            raise ValueError("classifier_weight needs a conditional model")
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["widths"] = list(self.widths)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    @property
+    def display_name(self) -> str:
+        kind = "CVAE" if self.conditional else "VAE"
+        return self.name or f"{self.arch} {kind} z={self.latent_dim}"

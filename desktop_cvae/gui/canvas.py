@@ -1,0 +1,207 @@
+"""The drawing canvas: dark ink on light paper, smooth strokes, pen pressure, eraser, undo/redo.
+
+The content lives in a QImage (grayscale, at the screen's device pixel ratio). `gray_array()` hands the
+model side a small float copy; opened pictures become the content and can be drawn over.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QTabletEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+PAPER = QColor(250, 250, 247)
+INK = QColor(20, 20, 28)
+LOGICAL_SIDE = 280  # the canvas's content, in device-independent pixels
+MODEL_SIDE = 140  # what gray_array() returns: plenty for a digit that ends up 20 pixels tall
+UNDO_LIMIT = 50
+
+
+def qimage_to_gray(img: QImage, side: int | None = None) -> np.ndarray:
+    """A QImage -> float32 luminance (H, W) in [0, 1], optionally scaled (smoothly) to side x side."""
+    if side is not None:
+        img = img.scaled(side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    g = img.convertToFormat(QImage.Format.Format_Grayscale8)
+    w, h, bpl = g.width(), g.height(), g.bytesPerLine()
+    buf = np.frombuffer(g.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)[:, :w]
+    return buf.astype(np.float32) / 255.0
+
+
+def gray_to_qimage(gray: np.ndarray) -> QImage:
+    a = np.ascontiguousarray((np.clip(gray, 0, 1) * 255).round().astype(np.uint8))
+    h, w = a.shape
+    return QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+
+
+class DrawingCanvas(QWidget):
+    changed = Signal()  # the content changed (a stroke segment, undo, clear, a new image)
+    history_changed = Signal(bool, bool)  # can undo, can redo
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setFixedSize(LOGICAL_SIDE, LOGICAL_SIDE)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Draw a digit. Right-drag erases.")
+        self.brush_size = 18.0
+        self.eraser = False
+        self._scale = 1.0
+        self._image = self._blank()
+        self._undo: list[QImage] = []
+        self._redo: list[QImage] = []
+        self._drawing = False
+        self._erasing_now = False
+        self._points: list[QPointF] = []
+        self._pressure = 1.0
+
+    # -- content -------------------------------------------------------------------------------
+    def _blank(self) -> QImage:
+        self._scale = max(self.devicePixelRatioF(), 1.0)
+        side = int(round(LOGICAL_SIDE * self._scale))
+        img = QImage(side, side, QImage.Format.Format_RGB32)
+        img.fill(PAPER)
+        return img
+
+    def image(self) -> QImage:
+        return self._image.copy()
+
+    def gray_array(self, side: int = MODEL_SIDE) -> np.ndarray:
+        return qimage_to_gray(self._image, side)
+
+    def is_blank(self) -> bool:
+        return bool(self.gray_array(32).min() > 0.9)
+
+    def _push_undo(self) -> None:
+        self._undo.append(self._image.copy())
+        del self._undo[:-UNDO_LIMIT]
+        self._redo.clear()
+        self.history_changed.emit(True, False)
+
+    def clear(self) -> None:
+        self._push_undo()
+        self._image = self._blank()
+        self.update()
+        self.changed.emit()
+
+    def set_image(self, gray: np.ndarray) -> None:
+        """Make a picture (grayscale array) the content: fitted, centred, on paper of its own border tone."""
+        self._push_undo()
+        g = np.asarray(gray, np.float32)
+        border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
+        fill = int(round(float(np.median(border)) * 255))
+        img = self._blank()
+        img.fill(QColor(fill, fill, fill))
+        src = gray_to_qimage(g)
+        target = QRectF(0, 0, img.width(), img.height())
+        scale = min(target.width() / src.width(), target.height() / src.height())
+        w, h = src.width() * scale, src.height() * scale
+        p = QPainter(img)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        p.drawImage(QRectF((target.width() - w) / 2, (target.height() - h) / 2, w, h), src)
+        p.end()
+        self._image = img
+        self.update()
+        self.changed.emit()
+
+    def undo(self) -> None:
+        if self._undo:
+            self._redo.append(self._image)
+            self._image = self._undo.pop()
+            self.history_changed.emit(bool(self._undo), True)
+            self.update()
+            self.changed.emit()
+
+    def redo(self) -> None:
+        if self._redo:
+            self._undo.append(self._image)
+            self._image = self._redo.pop()
+            self.history_changed.emit(True, bool(self._redo))
+            self.update()
+            self.changed.emit()
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    # -- painting strokes ----------------------------------------------------------------------
+    def _pen(self) -> QPen:
+        erase = self.eraser or self._erasing_now
+        width = self.brush_size * (2.0 if erase else max(self._pressure, 0.15)) * self._scale
+        return QPen(PAPER if erase else INK, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                    Qt.PenJoinStyle.RoundJoin)
+
+    def _begin(self, pos: QPointF, erase: bool) -> None:
+        self._push_undo()
+        self._drawing = True
+        self._erasing_now = erase
+        self._points = [pos * self._scale]
+        self._stroke_to(pos)
+
+    def _stroke_to(self, pos: QPointF) -> None:
+        """Quadratic curves through the midpoints of successive points: smooth, and it keeps up."""
+        pts = self._points
+        p = pos * self._scale
+        if pts and (p - pts[-1]).manhattanLength() < 0.5 and len(pts) > 1:
+            return
+        pts.append(p)
+        path = QPainterPath()
+        if len(pts) < 3:
+            path.moveTo(pts[0])
+            path.lineTo(pts[-1] + QPointF(0.01, 0.01))
+        else:
+            a, b, c = pts[-3], pts[-2], pts[-1]
+            path.moveTo((a + b) / 2)
+            path.quadTo(b, (b + c) / 2)
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self._pen())
+        painter.drawPath(path)
+        painter.end()
+        r = path.boundingRect()
+        pad = self.brush_size * 2 * self._scale + 2
+        r = r.adjusted(-pad, -pad, pad, pad)
+        s = self._scale
+        self.update(QRectF(r.x() / s, r.y() / s, r.width() / s, r.height() / s).toAlignedRect())
+        self.changed.emit()
+
+    def _end(self) -> None:
+        if self._drawing:
+            self._drawing = False
+            self._erasing_now = False
+            self._pressure = 1.0
+
+    def mousePressEvent(self, e) -> None:
+        if e.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            self._begin(e.position(), e.button() == Qt.MouseButton.RightButton)
+
+    def mouseMoveEvent(self, e) -> None:
+        if self._drawing:
+            self._stroke_to(e.position())
+
+    def mouseReleaseEvent(self, e) -> None:
+        self._end()
+
+    def tabletEvent(self, e: QTabletEvent) -> None:
+        self._pressure = e.pressure() if e.pressure() > 0 else 1.0
+        t = e.type()
+        if t == QTabletEvent.Type.TabletPress:
+            self._begin(e.position(), e.pointerType() == e.pointerType().Eraser)
+        elif t == QTabletEvent.Type.TabletMove and self._drawing:
+            self._stroke_to(e.position())
+        elif t == QTabletEvent.Type.TabletRelease:
+            self._end()
+        e.accept()
+
+    def paintEvent(self, e) -> None:
+        p = QPainter(self)
+        p.drawImage(QRectF(0, 0, LOGICAL_SIDE, LOGICAL_SIDE), self._image)
+        p.setPen(QPen(QColor(160, 160, 160), 1))
+        p.drawRect(QRectF(0.5, 0.5, LOGICAL_SIDE - 1, LOGICAL_SIDE - 1))
+        p.end()
+
+    def sizeHint(self) -> QSize:
+        return QSize(LOGICAL_SIDE, LOGICAL_SIDE)

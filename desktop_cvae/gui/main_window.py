@@ -1,0 +1,598 @@
+"""The main window: input on the left, what the model sees and thinks in the middle, explorations in tabs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication, QButtonGroup, QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+    QMainWindow, QMessageBox, QPushButton, QSlider, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget,
+)
+
+from .. import __version__
+from ..catalog import default_model_path, list_models
+from ..imageio import ImageError, file_dialog_filter, open_image
+from ..imaging import grid_image, save_png_atomic
+from ..preprocess import NoInkError, image_to_gray, normalize_gray
+from .canvas import DrawingCanvas, qimage_to_gray
+from .plots import LatentPlot, LossPlot
+from .state import AppState
+from .views import GridView, ImageView, ProbabilityBars
+from .worker import InferenceWorker, UpdateResult
+
+MAX_PASTE_SIDE = 512
+SHORTCUTS = [
+    ("Ctrl+O", "Open an image"), ("Ctrl+V", "Paste an image"), ("Ctrl+Z", "Undo"), ("Ctrl+Shift+Z", "Redo"),
+    ("Delete", "Clear the canvas"), ("E", "Eraser on/off (or draw with the right mouse button)"),
+    ("[ and ]", "Smaller / larger brush"), ("R", "Re-roll noise"), ("G", "Re-roll samples"),
+    ("A, 0-9", "Label: Auto or a digit (with Alt)"), ("Ctrl+S", "Save the reconstruction as PNG"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+def user_models_dir() -> Path:
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base) / "models"
+
+
+def _caption(text: str) -> QLabel:
+    lab = QLabel(text)
+    lab.setWordWrap(True)
+    lab.setStyleSheet("color: palette(placeholder-text);")
+    return lab
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, models_dir: Path | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Desktop CVAE")
+        self.settings = settings or QSettings()
+        self.models_dir = models_dir or user_models_dir()
+        self.state = AppState(self)
+        self.worker = InferenceWorker()
+        self._request_id = 0
+        self._shown_id = -1
+        self._last_result: UpdateResult | None = None
+        self._loading_path: str | None = None
+        self._samples: np.ndarray | None = None
+        self._build_ui()
+        self._build_menus()
+        self._connect()
+        self._restore_settings()
+
+    # -- layout --------------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        # Left: the input.
+        self.canvas = DrawingCanvas()
+        self.brush = QSlider(Qt.Orientation.Horizontal)
+        self.brush.setRange(4, 48)
+        self.brush.setValue(18)
+        self.brush.setToolTip("Brush size ([ and ])")
+        self.eraser_button = QToolButton(text="Eraser", checkable=True, toolTip="Eraser (E)")
+        self.undo_button = QToolButton(text="Undo", toolTip="Undo (Ctrl+Z)", enabled=False)
+        self.redo_button = QToolButton(text="Redo", toolTip="Redo (Ctrl+Shift+Z)", enabled=False)
+        self.clear_button = QToolButton(text="Clear", toolTip="Clear (Delete)")
+        self.open_button = QPushButton("Open image…")
+        tools = QHBoxLayout()
+        for w in (self.eraser_button, self.undo_button, self.redo_button, self.clear_button):
+            tools.addWidget(w)
+        brush_row = QHBoxLayout()
+        brush_row.addWidget(QLabel("Brush"))
+        brush_row.addWidget(self.brush, 1)
+        self.notes_label = _caption("Draw a digit with the mouse or a pen, or open, drop or paste a picture.")
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.message_label.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.message_label.hide()
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.addWidget(QLabel("<b>Your digit</b>"))
+        lv.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
+        lv.addLayout(brush_row)
+        lv.addLayout(tools)
+        lv.addWidget(self.open_button)
+        lv.addWidget(self.notes_label)
+        lv.addWidget(self.message_label)
+        lv.addStretch(1)
+
+        # Middle: what the model sees and thinks.
+        self.input_view = ImageView("Model input (28×28)")
+        self.input_view.setToolTip("What the network sees: your digit normalised to MNIST's format, plus noise")
+        self.recon_view = ImageView("Reconstruction")
+        self.recognised_label = QLabel("–")
+        self.recognised_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.recognised_label.setStyleSheet("font-size: 28px; font-weight: bold;")
+        self.bars = ProbabilityBars()
+        self.ood_label = QLabel("⚠ This does not look like a digit to the model.")
+        self.ood_label.setStyleSheet("color: #d35400; font-weight: bold;")
+        self.ood_label.setWordWrap(True)
+        self.ood_label.hide()
+        self.sigma_slider = QSlider(Qt.Orientation.Horizontal)
+        self.sigma_slider.setRange(0, 100)
+        self.sp_slider = QSlider(Qt.Orientation.Horizontal)
+        self.sp_slider.setRange(0, 50)
+        self.sigma_value = QLabel("0.00")
+        self.sp_value = QLabel("0.00")
+        self.reroll_noise_button = QPushButton("Re-roll noise")
+        self.label_combo = QComboBox()
+        self.label_combo.addItem("Auto (recognised)", None)
+        for d in range(10):
+            self.label_combo.addItem(str(d), d)
+        noise_box = QGroupBox("Noise (added after normalisation)")
+        ng = QGridLayout(noise_box)
+        ng.addWidget(QLabel("Gaussian σ"), 0, 0)
+        ng.addWidget(self.sigma_slider, 0, 1)
+        ng.addWidget(self.sigma_value, 0, 2)
+        ng.addWidget(QLabel("Salt & pepper"), 1, 0)
+        ng.addWidget(self.sp_slider, 1, 1)
+        ng.addWidget(self.sp_value, 1, 2)
+        ng.addWidget(self.reroll_noise_button, 2, 0, 1, 3)
+        label_row = QHBoxLayout()
+        label_row.addWidget(QLabel("Condition on label"))
+        label_row.addWidget(self.label_combo, 1)
+        views = QHBoxLayout()
+        views.addWidget(self.input_view)
+        views.addWidget(self.recon_view)
+        middle = QWidget()
+        mv = QVBoxLayout(middle)
+        mv.addLayout(views, 3)
+        rec_box = QGroupBox("Recognition: p(label | input) from each label's evidence bound")
+        rv = QVBoxLayout(rec_box)
+        rv.addWidget(self.recognised_label)
+        rv.addWidget(self.bars, 1)
+        rv.addWidget(self.ood_label)
+        mv.addWidget(rec_box, 3)
+        mv.addWidget(noise_box)
+        mv.addLayout(label_row)
+
+        # Right: explorations.
+        self.tabs = QTabWidget()
+        self.samples_view = GridView(min_side=200)
+        self.reroll_samples_button = QPushButton("Re-roll samples")
+        self.samples_caption = _caption("Generated from z ~ N(0, I) for the selected label.")
+        self.tabs.addTab(self._tab(self.samples_caption, self.samples_view, self.reroll_samples_button), "Samples")
+        self.style_view = GridView(min_side=200)
+        self.tabs.addTab(self._tab(_caption("Your input's latent code (its style) decoded under every label 0–9."),
+                                   self.style_view), "Your style")
+        self.latent_plot = LatentPlot()
+        self.decoded_view = ImageView("Decoded at the clicked point", min_side=110)
+        self.decoded_view.set_array(None, "Click on the plot")
+        self.plain_vae_button = QPushButton("Switch to the plain VAE to see clusters")
+        latent_caption = _caption(
+            "Latent means of 1,000 shipped test digits, your input marked ✕. Click or drag on the plot to decode "
+            "that point. A conditional VAE is given the label, so its latent code holds style (slant, width, "
+            "thickness), not class: it does not cluster by label. A plain VAE must put class in the code too.")
+        side = QHBoxLayout()
+        side.addWidget(self.latent_plot, 3)
+        sv = QVBoxLayout()
+        sv.addWidget(self.decoded_view)
+        sv.addWidget(self.plain_vae_button)
+        sv.addStretch(1)
+        side.addLayout(sv, 1)
+        latent_tab = QWidget()
+        lt = QVBoxLayout(latent_tab)
+        lt.addWidget(latent_caption)
+        lt.addLayout(side, 1)
+        self.tabs.addTab(latent_tab, "Latent space")
+        self.traversal_view = GridView(min_side=200)
+        self.traversal_caption = _caption("Seed 004's uniform traversal.")
+        self.tabs.addTab(self._tab(self.traversal_caption, self.traversal_view), "Traversal")
+        self.loss_plot = LossPlot()
+        self.tabs.addTab(self._tab(_caption("Training and validation loss of the active model, per epoch."),
+                                   self.loss_plot), "Loss curves")
+        self.gallery_view = GridView(min_side=200)
+        self.tabs.addTab(self._tab(_caption("Ten test digits (top) and the model's reconstructions (bottom)."),
+                                   self.gallery_view), "Gallery")
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        for w in (left, middle, self.tabs):
+            frame = w
+            self.splitter.addWidget(frame)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 2)
+        self.setCentralWidget(self.splitter)
+        self.setAcceptDrops(True)
+
+        self.model_status = QLabel("Loading model…")
+        self.update_status = QLabel("")
+        self.statusBar().addWidget(self.model_status, 1)
+        self.statusBar().addPermanentWidget(self.update_status)
+        self.resize(1280, 760)
+
+    @staticmethod
+    def _tab(*widgets: QWidget) -> QWidget:
+        tab = QWidget()
+        v = QVBoxLayout(tab)
+        for w in widgets:
+            v.addWidget(w, 1 if isinstance(w, (ImageView, LossPlot, LatentPlot)) else 0)
+        return tab
+
+    def _action(self, text: str, slot, shortcut=None, menu=None) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        a.triggered.connect(slot)
+        self.addAction(a)  # shortcuts work even with the menu bar hidden
+        if menu is not None:
+            menu.addAction(a)
+        return a
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self._action("&Open image…", self.open_image_dialog, QKeySequence.StandardKey.Open, f)
+        self._action("&Paste image", self.paste_image, QKeySequence.StandardKey.Paste, f)
+        f.addSeparator()
+        self._action("&Save reconstruction as PNG…", lambda: self.save_view_png(self.recon_view, "reconstruction"),
+                     QKeySequence.StandardKey.Save, f)
+        self._action("Save &model input as PNG…", lambda: self.save_view_png(self.input_view, "model-input"), None, f)
+        self._action("Save s&amples grid as PNG…", lambda: self.save_view_png(self.samples_view, "samples"), None, f)
+        self._action("Save &latent plot as PNG…", lambda: self.save_plot_png(self.latent_plot, "latent-space"), None, f)
+        self._action("Save loss &curves as PNG…", lambda: self.save_plot_png(self.loss_plot, "loss-curves"), None, f)
+        f.addSeparator()
+        self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, f)
+
+        e = mb.addMenu("&Edit")
+        self.undo_action = self._action("&Undo", self.canvas.undo, QKeySequence.StandardKey.Undo, e)
+        self.redo_action = self._action("&Redo", self.canvas.redo, QKeySequence("Ctrl+Shift+Z"), e)
+        self._action("&Clear canvas", self.canvas.clear, QKeySequence.StandardKey.Delete, e)
+        self.eraser_action = self._action("&Eraser", lambda: self.eraser_button.toggle(), "E", e)
+        self._action("Smaller brush", lambda: self.brush.setValue(self.brush.value() - 2), "[", None)
+        self._action("Larger brush", lambda: self.brush.setValue(self.brush.value() + 2), "]", None)
+        self._action("Re-roll noise", self.state.reroll_noise, "R", None)
+        self._action("Re-roll samples", self.state.reroll_samples, "G", None)
+        self._action("Label: Auto", lambda: self.label_combo.setCurrentIndex(0), "A", None)
+        for d in range(10):
+            self._action(f"Label {d}", lambda d=d: self.label_combo.setCurrentIndex(d + 1), f"Alt+{d}", None)
+
+        self.model_menu = mb.addMenu("&Model")
+        self.model_group = QActionGroup(self)
+        self.model_group.setExclusive(True)
+        self.model_menu.aboutToShow.connect(self._fill_model_menu)
+        self._fill_model_menu()
+
+        h = mb.addMenu("&Help")
+        self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents, h)
+        self._action("&About Desktop CVAE", self.show_about, None, h)
+
+    def _fill_model_menu(self) -> None:
+        self.model_menu.clear()
+        for a in self.model_group.actions():
+            self.model_group.removeAction(a)
+        active = (self.state.model_info or {}).get("path")
+        for entry in list_models(self.models_dir):
+            a = QAction(f"{entry.name}  —  {entry.summary}" + ("" if entry.shipped else "  (yours)"), self)
+            a.setCheckable(True)
+            a.setChecked(active is not None and Path(active) == entry.path)
+            a.setData(str(entry.path))
+            a.triggered.connect(lambda _=False, p=str(entry.path): self.load_model(p))
+            self.model_group.addAction(a)
+            self.model_menu.addAction(a)
+        self.model_menu.addSeparator()
+        open_model = QAction("Open model file…", self)
+        open_model.triggered.connect(self.open_model_dialog)
+        self.model_menu.addAction(open_model)
+
+    # -- wiring --------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        c = self.canvas
+        c.changed.connect(self.request_update)
+        c.history_changed.connect(self._on_history)
+        self.brush.valueChanged.connect(lambda v: setattr(c, "brush_size", float(v)))
+        self.eraser_button.toggled.connect(lambda on: setattr(c, "eraser", on))
+        self.undo_button.clicked.connect(c.undo)
+        self.redo_button.clicked.connect(c.redo)
+        self.clear_button.clicked.connect(c.clear)
+        self.open_button.clicked.connect(self.open_image_dialog)
+        self.sigma_slider.valueChanged.connect(lambda v: self.state.set_noise(sigma=v / 100))
+        self.sp_slider.valueChanged.connect(lambda v: self.state.set_noise(salt_pepper=v / 100))
+        self.reroll_noise_button.clicked.connect(self.state.reroll_noise)
+        self.label_combo.currentIndexChanged.connect(lambda _: self.state.set_label(self.label_combo.currentData()))
+        self.reroll_samples_button.clicked.connect(self.state.reroll_samples)
+        self.plain_vae_button.clicked.connect(self.switch_to_plain_vae)
+        self.latent_plot.point_clicked.connect(self._on_latent_click)
+
+        s = self.state
+        s.noise_changed.connect(self._on_noise)
+        s.label_changed.connect(self._on_label)
+        s.sample_seed_changed.connect(self.request_samples)
+        s.model_changed.connect(self._on_model)
+
+        w = self.worker
+        w.model_loaded.connect(self._on_model_loaded)
+        w.model_failed.connect(self._on_model_failed)
+        w.analyzed.connect(self._on_analyzed)
+        w.input_failed.connect(self._on_input_failed)
+        w.samples_ready.connect(self._on_samples)
+        w.latent_ready.connect(lambda m: self.latent_plot.set_map(m.points, m.labels, m.description,
+                                                                   self._conditional()))
+        w.decoded.connect(lambda xy, img: self.decoded_view.set_array(img))
+        w.traversal_ready.connect(self._on_traversal)
+        w.gallery_ready.connect(lambda orig, rec: self.gallery_view.set_images(np.concatenate([orig, rec]), cols=10))
+
+    def _conditional(self) -> bool:
+        return bool(((self.state.model_info or {}).get("config") or {}).get("conditional", True))
+
+    # -- requests to the worker ----------------------------------------------------------------
+    def request_update(self) -> None:
+        """Send the canvas as it is now; the worker computes only the newest request."""
+        if self.canvas.is_blank():
+            self._request_id += 1
+            self._shown_id = self._request_id
+            self._show_empty("Draw a digit")
+            return
+        self._request_id += 1
+        s = self.state
+        self.worker.submit("analyze", self._request_id, self.canvas.gray_array(), s.sigma, s.salt_pepper,
+                           s.noise_seed, s.label)
+
+    def request_samples(self) -> None:
+        if self.worker.has_model:
+            self.worker.submit("samples", self.state.effective_label, self.state.sample_seed)
+
+    def request_traversal(self) -> None:
+        if self.worker.has_model:
+            self.worker.submit("traversal", self.state.effective_label)
+
+    def load_model(self, path: str) -> None:
+        self._loading_path = str(path)
+        self.model_status.setText(f"Loading {Path(path).name}…")
+        self.worker.submit("load", str(path))
+
+    # -- results -------------------------------------------------------------------------------
+    def _show_empty(self, message: str) -> None:
+        self.input_view.set_array(None, message)
+        self.recon_view.set_array(None, "")
+        self.bars.set_probabilities(None, message=message)
+        self.recognised_label.setText("–")
+        self.ood_label.hide()
+        self.style_view.set_images(None)
+        self.latent_plot.set_marker(None)
+
+    def _on_analyzed(self, r: UpdateResult) -> None:
+        if r.request_id < self._shown_id:
+            return  # an older answer overtaken by a newer one
+        self._shown_id = r.request_id
+        self._last_result = r
+        a = r.analysis
+        self.message_label.hide()
+        self.input_view.set_array(r.model_input)
+        self.recon_view.title = "Reconstruction" + (f" as {a.label}" if a.label is not None else "")
+        self.recon_view.set_array(a.reconstruction)
+        if a.probabilities is not None:
+            self.bars.set_probabilities(a.probabilities, a.recognised)
+            self.recognised_label.setText(f"{a.recognised}   ({100 * a.probabilities[a.recognised]:.1f}%)")
+        else:
+            self.bars.set_probabilities(None, message="A plain VAE does not know labels: no recognition.")
+            self.recognised_label.setText("–")
+        self.ood_label.setVisible(not a.looks_like_digit)
+        if not a.looks_like_digit:
+            self.ood_label.setText(f"⚠ This does not look like a digit to the model (−ELBO {a.neg_elbo:.0f} nats, "
+                                   f"worse than {a.ood_percentile:.1f}% of test digits).")
+        self.style_view.set_images(r.style, cols=5)
+        self.latent_plot.set_marker(r.marker)
+        self.notes_label.setText("Detected: " + "; ".join(r.notes) + ".")
+        self.update_status.setText(f"last update {time.strftime('%H:%M:%S')} · {r.elapsed_ms:.1f} ms")
+        previous = self.state.recognised
+        self.state.recognised = a.recognised
+        if self.state.label is None and a.recognised != previous:
+            self.request_samples()
+            self.request_traversal()
+
+    def _on_input_failed(self, request_id: int, message: str) -> None:
+        if request_id < self._shown_id:
+            return
+        self._shown_id = request_id
+        self._show_empty(message)
+
+    def _on_samples(self, label: int, images: np.ndarray) -> None:
+        self._samples = images
+        self.samples_view.set_images(images)
+        self.samples_caption.setText(f"16 digits generated for label {label} from z ~ N(0, I) "
+                                     f"(seed {self.state.sample_seed}).")
+
+    def _on_traversal(self, label: int, dims, grid: np.ndarray) -> None:
+        steps = grid.shape[0]
+        self.traversal_view.set_images(grid.reshape(-1, 28, 28), cols=steps)
+        what = f"label {label}, " if self._conditional() else ""
+        self.traversal_caption.setText(
+            f"Seed 004's uniform traversal ({what}latent dimensions {dims[0]} and {dims[1]}, the two most used): "
+            "z at the normal distribution's 5%–95% quantiles, other dimensions 0.")
+
+    def _on_model_loaded(self, info: dict) -> None:
+        self._loading_path = None
+        self.state.set_model(info)
+
+    def _on_model_failed(self, message: str) -> None:
+        self._loading_path = None
+        self.show_error(message + (" The previous model stays active." if self.worker.has_model else ""))
+        self._refresh_model_status()
+
+    def _on_model(self, info: dict) -> None:
+        self._refresh_model_status()
+        meta, cfg = info.get("meta") or {}, info.get("config") or {}
+        self.loss_plot.set_history(meta.get("history"), cfg.get("name") or Path(info["path"]).stem)
+        self.plain_vae_button.setVisible(cfg.get("conditional", True))
+        self.label_combo.setEnabled(cfg.get("conditional", True))
+        self.settings.setValue("model/active", info["path"])
+        self.request_update()
+        self.request_samples()
+        self.request_traversal()
+
+    def _refresh_model_status(self) -> None:
+        info = self.state.model_info
+        if not info:
+            self.model_status.setText("No model loaded")
+            return
+        cfg, meta = info.get("config") or {}, info.get("meta") or {}
+        acc = (meta.get("metrics") or {}).get("accuracy")
+        kind = "CVAE" if cfg.get("conditional", True) else "plain VAE"
+        acc_s = f" · test accuracy {acc:.2%}" if isinstance(acc, (int, float)) else ""
+        self.model_status.setText(f"Model: {cfg.get('name') or Path(info['path']).stem} · {cfg.get('arch')} {kind} · "
+                                  f"latent dim {cfg.get('latent_dim')}{acc_s}")
+
+    def _on_latent_click(self, x: float, y: float) -> None:
+        if self.worker.has_model:
+            self.worker.submit("decode", x, y, self.state.effective_label)
+
+    def _on_noise(self) -> None:
+        self.sigma_value.setText(f"{self.state.sigma:.2f}")
+        self.sp_value.setText(f"{self.state.salt_pepper:.2f}")
+        self.request_update()
+
+    def _on_label(self) -> None:
+        self.request_update()
+        self.request_samples()
+        self.request_traversal()
+
+    def _on_history(self, can_undo: bool, can_redo: bool) -> None:
+        self.undo_button.setEnabled(can_undo)
+        self.redo_button.setEnabled(can_redo)
+
+    # -- input ---------------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        self.message_label.setText(message)
+        self.message_label.show()
+
+    def open_image_dialog(self) -> None:
+        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(self, "Open an image of a digit", folder,
+                                              f"{file_dialog_filter()};;All files (*)")
+        if path:
+            self.open_image_file(path)
+
+    def open_image_file(self, path: str) -> bool:
+        """Make an image file the canvas content. On failure, say why and change nothing."""
+        self.settings.setValue("paths/last_folder", str(Path(path).parent))
+        try:
+            img = open_image(path)
+            img.thumbnail((MAX_PASTE_SIDE, MAX_PASTE_SIDE))
+            gray = image_to_gray(img)
+            normalize_gray(gray)  # refuse a picture without ink before it replaces the drawing
+        except (ImageError, NoInkError) as e:
+            self.show_error(str(e))
+            return False
+        self.message_label.hide()
+        self.canvas.set_image(gray)
+        return True
+
+    def paste_image(self) -> None:
+        mime = QApplication.clipboard().mimeData()
+        if mime is not None and mime.hasImage():
+            img = QImage(QApplication.clipboard().image())
+            if img.isNull():
+                self.show_error("The clipboard's image could not be read.")
+                return
+            if max(img.width(), img.height()) > MAX_PASTE_SIDE:
+                img = img.scaled(MAX_PASTE_SIDE, MAX_PASTE_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+                                 Qt.TransformationMode.SmoothTransformation)
+            self._set_canvas_from_gray(qimage_to_gray(img))
+        elif mime is not None and mime.hasUrls() and mime.urls()[0].isLocalFile():
+            self.open_image_file(mime.urls()[0].toLocalFile())
+        else:
+            self.show_error("The clipboard holds no image.")
+
+    def _set_canvas_from_gray(self, gray: np.ndarray) -> None:
+        try:
+            normalize_gray(gray)
+        except NoInkError as e:
+            self.show_error(str(e))
+            return
+        self.message_label.hide()
+        self.canvas.set_image(gray)
+
+    def dragEnterEvent(self, e) -> None:
+        if e.mimeData().hasUrls() and any(u.isLocalFile() for u in e.mimeData().urls()):
+            e.acceptProposedAction()
+
+    def dropEvent(self, e) -> None:
+        files = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
+        if files:
+            self.open_image_file(files[0])
+            e.acceptProposedAction()
+
+    # -- models --------------------------------------------------------------------------------
+    def open_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a model", str(self.models_dir), "Keras models (*.keras)")
+        if path:
+            self.load_model(path)
+
+    def switch_to_plain_vae(self) -> None:
+        for entry in list_models(self.models_dir):
+            if entry.shipped and not (entry.meta.get("config") or {}).get("conditional", True):
+                self.load_model(str(entry.path))
+                return
+        self.show_error("No plain VAE model is installed.")
+
+    # -- saving --------------------------------------------------------------------------------
+    def _ask_png(self, stem: str) -> str | None:
+        folder = str(self.settings.value("paths/last_folder", str(Path.home())))
+        path, _ = QFileDialog.getSaveFileName(self, "Save as PNG", str(Path(folder) / f"{stem}.png"), "PNG (*.png)")
+        if not path:
+            return None
+        return path if path.lower().endswith(".png") else path + ".png"
+
+    def save_view_png(self, view: ImageView, stem: str) -> None:
+        a = view.array()
+        if a is None:
+            self.show_error("Nothing to save yet.")
+            return
+        path = self._ask_png(stem)
+        if path:
+            try:
+                save_png_atomic(grid_image(a[None], cols=1, scale=8), path)
+            except OSError as e:
+                self.show_error(f"Could not save {Path(path).name}: {e.strerror or e}")
+
+    def save_plot_png(self, plot, stem: str) -> None:
+        path = self._ask_png(stem)
+        if path:
+            try:
+                plot.save_png(path)
+            except (OSError, ValueError) as e:
+                self.show_error(f"Could not save {Path(path).name}: {e}")
+
+    # -- help ----------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Desktop CVAE",
+                          f"<h3>Desktop CVAE {__version__}</h3><p>A Keras conditional variational autoencoder for "
+                          "handwritten digits: draw or open a digit and watch it reconstruct, recognise (by each "
+                          "label's evidence bound) and generate.</p>")
+
+    # -- settings and shutdown -----------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geom = s.value("window/geometry")
+        if isinstance(geom, QByteArray):
+            self.restoreGeometry(geom)
+        split = s.value("window/splitter")
+        if isinstance(split, QByteArray):
+            self.splitter.restoreState(split)
+        self.tabs.setCurrentIndex(int(s.value("window/tab", 0)))
+        self.brush.setValue(int(s.value("canvas/brush", 18)))
+
+    def start(self) -> None:
+        """Load the remembered (or default) model on the worker; the window is usable meanwhile."""
+        path = str(self.settings.value("model/active", "") or "")
+        if not path or not Path(path).is_file():
+            path = str(default_model_path())
+        self.load_model(path)
+
+    def closeEvent(self, e) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("window/tab", self.tabs.currentIndex())
+        s.setValue("canvas/brush", self.brush.value())
+        s.sync()
+        self.worker.stop()
+        super().closeEvent(e)

@@ -1,0 +1,151 @@
+"""Embedded matplotlib panels: the latent space and the loss curves, each with matplotlib's toolbar."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
+from matplotlib.figure import Figure
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+
+def _style_for_palette(fig: Figure, widget: QWidget) -> tuple[str, str]:
+    """Match the figure to the system's light or dark palette."""
+    pal = widget.palette()
+    bg = pal.color(QPalette.ColorRole.Window).name()
+    fg = pal.color(QPalette.ColorRole.WindowText).name()
+    fig.set_facecolor(bg)
+    return bg, fg
+
+
+def _style_axes(ax, bg: str, fg: str) -> None:
+    ax.set_facecolor(bg)
+    ax.tick_params(colors=fg, labelsize=8)
+    for spine in ax.spines.values():
+        spine.set_color(fg)
+    ax.title.set_color(fg)
+    ax.xaxis.label.set_color(fg)
+    ax.yaxis.label.set_color(fg)
+
+
+class PlotPanel(QWidget):
+    def __init__(self, parent=None, figsize=(5, 4)):
+        super().__init__(parent)
+        self.figure = Figure(figsize=figsize, layout="constrained")
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.toolbar = NavigationToolbar2QT(self.canvas, self)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.toolbar)
+        lay.addWidget(self.canvas, 1)
+
+    def save_png(self, path: str) -> None:
+        self.figure.savefig(path, format="png", dpi=150, facecolor=self.figure.get_facecolor())
+
+
+class LatentPlot(PlotPanel):
+    """The shipped sample's latent means coloured by label, the current input marked; click to decode."""
+
+    point_clicked = Signal(float, float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.ax = self.figure.add_subplot()
+        self._marker = None
+        self._picked = None
+        self._pressed = False
+        self.canvas.mpl_connect("button_press_event", self._on_press)
+        self.canvas.mpl_connect("motion_notify_event", self._on_motion)
+        self.canvas.mpl_connect("button_release_event", self._on_release)
+        self.show_message("The latent space appears when the model has loaded.")
+
+    def show_message(self, text: str) -> None:
+        self.ax.clear()
+        bg, fg = _style_for_palette(self.figure, self)
+        _style_axes(self.ax, bg, fg)
+        self.ax.set_axis_off()
+        self.ax.text(0.5, 0.5, text, ha="center", va="center", color=fg, wrap=True, transform=self.ax.transAxes)
+        self._marker = self._picked = None
+        self.canvas.draw_idle()
+
+    def set_map(self, points: np.ndarray, labels: np.ndarray, description: str, conditional: bool) -> None:
+        self.ax.clear()
+        bg, fg = _style_for_palette(self.figure, self)
+        _style_axes(self.ax, bg, fg)
+        sc = self.ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5, s=9, alpha=0.75)
+        self.ax.set_xlabel(description, fontsize=8)
+        legend = self.ax.legend(*sc.legend_elements(num=10), loc="upper right", fontsize=7, title="label",
+                                title_fontsize=7, ncols=2, framealpha=0.6)
+        legend.get_frame().set_facecolor(bg)
+        title = ("CVAE: the latent code holds style, not class\n(points do not cluster by label)"
+                 if conditional else "Plain VAE: the latent code holds class too\n(digits cluster by label)")
+        self.ax.set_title(title, fontsize=9)
+        self._marker = self.ax.plot([], [], marker="X", ms=14, mec="black", mfc="#e4002b", ls="none", label="your input")[0]
+        self._picked = self.ax.plot([], [], marker="o", ms=10, mec="black", mfc="none", mew=2, ls="none")[0]
+        self.canvas.draw_idle()
+
+    def set_marker(self, xy: tuple[float, float] | None) -> None:
+        if self._marker is None:
+            return
+        self._marker.set_data(([xy[0]], [xy[1]]) if xy else ([], []))
+        self.canvas.draw_idle()
+
+    def marker_position(self) -> tuple[float, float] | None:
+        if self._marker is None or len(self._marker.get_xdata()) == 0:
+            return None
+        return float(self._marker.get_xdata()[0]), float(self._marker.get_ydata()[0])
+
+    def _emit(self, event) -> None:
+        if event.inaxes is self.ax and event.xdata is not None and self._picked is not None:
+            self._picked.set_data([event.xdata], [event.ydata])
+            self.canvas.draw_idle()
+            self.point_clicked.emit(float(event.xdata), float(event.ydata))
+
+    def _on_press(self, event) -> None:
+        if event.button == 1 and self.toolbar.mode == "":  # not while zooming or panning
+            self._pressed = True
+            self._emit(event)
+
+    def _on_motion(self, event) -> None:
+        if self._pressed:
+            self._emit(event)
+
+    def _on_release(self, event) -> None:
+        self._pressed = False
+
+
+class LossPlot(PlotPanel):
+    """Training and validation curves of the active model: total, reconstruction and KL per epoch."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, figsize=(7, 3))
+        self.set_history(None)
+
+    def set_history(self, history: dict | None, title: str = "") -> None:
+        self.figure.clear()
+        bg, fg = _style_for_palette(self.figure, self)
+        if not history or "loss" not in history:
+            ax = self.figure.add_subplot()
+            _style_axes(ax, bg, fg)
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, "This model has no training history.", ha="center", va="center", color=fg)
+            self.canvas.draw_idle()
+            return
+        parts = [("loss", "total (−ELBO)"), ("reconstruction", "reconstruction (BCE)"), ("kl", "KL")]
+        axes = self.figure.subplots(1, 3)
+        for ax, (key, name) in zip(axes, parts):
+            _style_axes(ax, bg, fg)
+            epochs = np.arange(1, len(history.get(key, [])) + 1)
+            if key in history:
+                ax.plot(epochs, history[key], "o-", ms=3, label="train")
+            if f"val_{key}" in history:
+                ax.plot(epochs, history[f"val_{key}"], "s--", ms=3, label="validation")
+            ax.set_title(name, fontsize=9)
+            ax.set_xlabel("epoch", fontsize=8)
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("nats per image", fontsize=8)
+        axes[0].legend(fontsize=7)
+        if title:
+            self.figure.suptitle(title, fontsize=9, color=fg)
+        self.canvas.draw_idle()

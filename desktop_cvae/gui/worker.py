@@ -1,0 +1,192 @@
+"""The inference thread: all model work happens here, never on the UI thread.
+
+Like the Qt mandelbrot example's render thread: one thread, a lock-guarded set of pending requests,
+an abort flag. Requests of one kind replace each other, so strokes that arrive faster than inference
+only ever compute the newest. TensorFlow is imported here, on first model load, so the window is up
+before TensorFlow has loaded.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+
+from ..data import load_sample
+from ..preprocess import NoInkError, add_noise, normalize_gray
+
+# Order in which pending kinds are served: a new model first, then what follows the pen.
+PRIORITY = ("load", "analyze", "decode", "samples", "traversal")
+SAMPLE_COUNT = 16
+
+
+@dataclass
+class UpdateResult:
+    request_id: int
+    model_input: np.ndarray  # (28, 28): what the network sees, after normalisation and noise
+    analysis: object  # engine.Analysis
+    style: np.ndarray | None  # (10, 28, 28): the input's latent code under every label
+    marker: tuple[float, float] | None  # the input's place on the latent plot
+    notes: list[str]
+    elapsed_ms: float
+
+
+@dataclass
+class LatentMap:
+    points: np.ndarray  # (n, 2) projected latent means of the shipped sample
+    labels: np.ndarray  # (n,)
+    description: str  # what the axes are
+    mean: np.ndarray  # (z,) projection centre
+    components: np.ndarray  # (2, z) projection axes (rows)
+    traversal_dims: tuple[int, int]  # the two most-used latent dimensions
+
+
+class InferenceWorker(QThread):
+    model_loaded = Signal(object)  # dict: path, config, meta
+    model_failed = Signal(str)
+    analyzed = Signal(object)  # UpdateResult
+    input_failed = Signal(int, str)  # request id, message
+    samples_ready = Signal(int, object)  # label, (n, 28, 28)
+    latent_ready = Signal(object)  # LatentMap
+    decoded = Signal(object, object)  # (x, y), (28, 28)
+    traversal_ready = Signal(int, object, object)  # label, dims, (steps, steps, 28, 28)
+    gallery_ready = Signal(object, object)  # originals (10, 28, 28), reconstructions (10, 28, 28)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._cond = threading.Condition()
+        self._pending: dict[str, tuple] = {}
+        self._abort = False
+        self.engine = None
+        self.latent: LatentMap | None = None
+        self._sample = None
+
+    # -- called from the UI thread -------------------------------------------------------------
+    def submit(self, kind: str, *args) -> None:
+        if kind not in PRIORITY:
+            raise ValueError(kind)
+        with self._cond:
+            self._pending[kind] = args
+            self._cond.notify()
+        if not self.isRunning():
+            self.start()
+
+    def stop(self, timeout_ms: int = 10_000) -> None:
+        """Abort pending work and wait for the thread to finish (the current call completes first)."""
+        with self._cond:
+            self._abort = True
+            self._pending.clear()
+            self._cond.notify()
+        self.wait(timeout_ms)
+
+    @property
+    def has_model(self) -> bool:
+        return self.engine is not None
+
+    # -- the thread ----------------------------------------------------------------------------
+    def run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._abort:
+                    self._cond.wait()
+                if self._abort:
+                    return
+                kind = next(k for k in PRIORITY if k in self._pending)
+                args = self._pending.pop(kind)
+            if kind != "load" and self.engine is None:
+                continue  # nothing to compute with yet; the load will trigger a fresh request
+            try:
+                getattr(self, f"_do_{kind}")(*args)
+            except Exception as e:  # the thread must survive anything one request does
+                traceback.print_exc(file=sys.stderr)
+                if kind == "load":
+                    self.model_failed.emit(f"Could not load the model: {e}")
+                elif kind == "analyze":
+                    self.input_failed.emit(args[0], f"Could not analyse the input: {e}")
+
+    def _do_load(self, path: str) -> None:
+        from ..engine import Engine  # TensorFlow loads here, off the UI thread
+        from ..storage import ModelFileError
+
+        try:
+            engine = Engine.load(path)
+        except ModelFileError as e:
+            self.model_failed.emit(str(e))
+            return
+        if self._sample is None:
+            self._sample = load_sample()
+        x = self._sample.x_test.astype(np.float32) / 255.0
+        y = self._sample.y_test.astype(np.int64)
+        engine.analyze(x[0])  # trace the graph now, so the first stroke is fast
+        latent = self._latent_map(engine, x, y)
+        gallery_idx = np.array([np.flatnonzero(y == c)[0] for c in range(10)])
+        if engine.conditional:
+            recon = np.stack([engine.analyze(x[i], int(y[i])).reconstruction for i in gallery_idx])
+        else:
+            recon = np.stack([engine.analyze(x[i]).reconstruction for i in gallery_idx])
+        self.engine, self.latent = engine, latent
+        self.model_loaded.emit({"path": str(path), "config": engine.config.to_dict(), "meta": engine.meta})
+        self.latent_ready.emit(latent)
+        self.gallery_ready.emit(x[gallery_idx], recon)
+
+    @staticmethod
+    def _latent_map(engine, x: np.ndarray, y: np.ndarray) -> LatentMap:
+        means, _ = engine.encode(x, y if engine.conditional else None)
+        centre = means.mean(axis=0)
+        var = means.var(axis=0)
+        order = np.argsort(var)[::-1]
+        dims = (int(order[0]), int(order[min(1, len(order) - 1)]))
+        if engine.latent_dim <= 2:
+            comps = np.eye(engine.latent_dim, dtype=np.float32)[:2]
+            if engine.latent_dim == 1:
+                comps = np.vstack([comps, np.zeros_like(comps)])
+            centre = np.zeros_like(centre)
+            desc = "latent z₁ and z₂ (posterior means)"
+        else:
+            _, s, vt = np.linalg.svd(means - centre, full_matrices=False)
+            comps = vt[:2]
+            explained = (s[:2] ** 2).sum() / (s**2).sum()
+            desc = f"PCA of the {engine.latent_dim}-D latent means ({explained:.0%} of variance)"
+        pts = (means - centre) @ comps.T
+        return LatentMap(pts.astype(np.float32), y, desc, centre, comps.astype(np.float32), dims)
+
+    def _project(self, z: np.ndarray) -> tuple[float, float] | None:
+        if self.latent is None:
+            return None
+        p = (np.asarray(z) - self.latent.mean) @ self.latent.components.T
+        return float(p[0]), float(p[1])
+
+    def _do_analyze(self, request_id: int, gray: np.ndarray, sigma: float, salt_pepper: float,
+                    noise_seed: int, label: int | None) -> None:
+        start = time.perf_counter()
+        try:
+            norm = normalize_gray(gray)
+        except NoInkError as e:
+            self.input_failed.emit(request_id, str(e))
+            return
+        pixels = add_noise(norm.pixels, sigma=sigma, salt_pepper=salt_pepper, seed=noise_seed)
+        engine = self.engine
+        analysis = engine.analyze(pixels, label if engine.conditional else None)
+        style = engine.style_grid(analysis.z) if engine.conditional else None
+        self.analyzed.emit(UpdateResult(request_id, pixels, analysis, style, self._project(analysis.z), norm.notes,
+                                        (time.perf_counter() - start) * 1000))
+
+    def _do_samples(self, label: int, seed: int) -> None:
+        self.samples_ready.emit(label, self.engine.generate(label, SAMPLE_COUNT, seed))
+
+    def _do_decode(self, x: float, y: float, label: int) -> None:
+        if self.latent is None:
+            return
+        z = self.latent.mean + np.array([x, y], np.float32) @ self.latent.components
+        labels = label if self.engine.conditional else None
+        self.decoded.emit((x, y), self.engine.decode(z[None], labels)[0])
+
+    def _do_traversal(self, label: int) -> None:
+        dims = self.latent.traversal_dims if self.latent else (0, 1)
+        grid = self.engine.traversal(label if self.engine.conditional else None, steps=9, dims=dims)
+        self.traversal_ready.emit(label, dims, grid)

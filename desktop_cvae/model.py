@@ -1,0 +1,233 @@
+"""The (conditional) variational autoencoder: encoder, decoder and a keras.Model with its own train_step.
+
+Follows the Keras VAE example: a Sampling layer, encoder and decoder as small functional models, and a
+Model subclass whose train_step computes the loss and exposes Mean trackers through `metrics`.
+
+Loss per image, in nats: binary cross-entropy summed over the 784 pixels + beta * KL(q(z|x,y) || N(0, I)).
+The decoder outputs logits; the sigmoid of the seed architectures is applied inside the loss (and by
+`decode`), which is the same model computed without rounding the cross-entropy.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import layers, ops
+
+from .config import ModelConfig
+
+IMAGE_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+
+
+@keras.saving.register_keras_serializable(package="desktop_cvae")
+class Sampling(layers.Layer):
+    """Reparameterisation trick: z = mean + exp(log_var / 2) * eps."""
+
+    def __init__(self, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+def _dropout_and_batch(x, rate: float):
+    # The seeds' helper: batch normalisation followed by dropout.
+    x = layers.BatchNormalization()(x)
+    return layers.Dropout(rate)(x)
+
+
+def _with_label(x, label):
+    return x if label is None else layers.Concatenate()([x, label])
+
+
+def build_encoder(cfg: ModelConfig) -> keras.Model:
+    image = keras.Input(IMAGE_SHAPE, name="image")  # (batch, 28, 28, 1)
+    label = keras.Input((NUM_CLASSES,), name="label") if cfg.conditional else None
+    w = cfg.widths
+    if cfg.arch == "conv":
+        x = layers.Conv2D(w[0], 3, activation="relu", padding="same")(image)
+        x = layers.MaxPooling2D(2, padding="same")(x)  # (batch, 14, 14, w0)
+        x = layers.Conv2D(w[1], 3, activation="relu", padding="same")(x)
+        x = layers.MaxPooling2D(2, padding="same")(x)  # (batch, 7, 7, w1)
+        x = _with_label(layers.Flatten()(x), label)
+    elif cfg.arch == "mlp":
+        x = _with_label(layers.Flatten()(image), label)  # (batch, 784 [+10])
+        x = layers.Dense(w[0], activation="relu")(x)
+        x = _dropout_and_batch(x, cfg.dropout)
+        x = layers.Dense(w[1], activation="relu")(x)
+        x = _dropout_and_batch(x, cfg.dropout)
+    else:  # deepconv
+        x = layers.Conv2D(w[0], 3, strides=2, activation="relu", padding="same")(image)  # (batch, 14, 14, w0)
+        x = layers.Conv2D(w[1], 3, strides=2, activation="relu", padding="same")(x)  # (batch, 7, 7, w1)
+        x = _with_label(layers.Flatten()(x), label)
+        x = layers.Dense(w[2], activation="relu")(x)
+    z_mean = layers.Dense(cfg.latent_dim, name="z_mean")(x)
+    z_log_var = layers.Dense(cfg.latent_dim, name="z_log_var")(x)
+    inputs = [image, label] if cfg.conditional else [image]
+    return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
+
+
+def build_decoder(cfg: ModelConfig) -> keras.Model:
+    z = keras.Input((cfg.latent_dim,), name="z")
+    label = keras.Input((NUM_CLASSES,), name="label") if cfg.conditional else None
+    x = _with_label(z, label)
+    w = cfg.widths
+    if cfg.arch == "conv":
+        x = layers.Dense(7 * 7 * w[1], activation="relu")(x)
+        x = layers.Reshape((7, 7, w[1]))(x)
+        x = layers.Conv2D(w[1], 3, activation="relu", padding="same")(x)
+        x = layers.UpSampling2D(2)(x)  # (batch, 14, 14, w1)
+        x = layers.Conv2D(w[0], 3, activation="relu", padding="same")(x)
+        x = layers.UpSampling2D(2)(x)  # (batch, 28, 28, w0)
+        logits = layers.Conv2D(1, 3, padding="same", name="logits")(x)
+    elif cfg.arch == "mlp":
+        # Seed 000's Fig. 2 feeds input_dec to both Dense layers (a typo that drops the first one);
+        # we build the intended 128 -> 256 stack, as in seed 001's multilayer model.
+        x = layers.Dense(w[1], activation="relu")(x)
+        x = _dropout_and_batch(x, cfg.dropout)
+        x = layers.Dense(w[0], activation="relu")(x)
+        x = _dropout_and_batch(x, cfg.dropout)
+        x = layers.Dense(28 * 28, name="logits")(x)
+        logits = layers.Reshape(IMAGE_SHAPE)(x)
+    else:  # deepconv
+        x = layers.Dense(w[2], activation="relu")(x)
+        x = layers.Dense(7 * 7 * w[1], activation="relu")(x)
+        x = layers.Reshape((7, 7, w[1]))(x)
+        x = layers.Conv2DTranspose(w[0], 3, strides=2, activation="relu", padding="same")(x)  # (batch, 14, 14, w0)
+        x = layers.Conv2DTranspose(w[0] // 2, 3, strides=2, activation="relu", padding="same")(x)  # (batch, 28, 28, w0/2)
+        logits = layers.Conv2D(1, 3, padding="same", name="logits")(x)
+    inputs = [z, label] if cfg.conditional else [z]
+    return keras.Model(inputs, logits, name="decoder")  # (batch, 28, 28, 1) logits
+
+
+def bce_sum(logits, target):
+    """Binary cross-entropy summed over pixels, per image, in nats: (batch,)."""
+    per_pixel = tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=logits)
+    return ops.sum(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=1)
+
+
+def kl_divergence(z_mean, z_log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) per image, in nats: (batch,)."""
+    return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1)
+
+
+@keras.saving.register_keras_serializable(package="desktop_cvae")
+class CVAE(keras.Model):
+    """A VAE, conditional on a one-hot digit label when `config.conditional`.
+
+    `fit(x, y)` takes images (batch, 28, 28, 1) in [0, 1] and integer labels (batch,).
+    """
+
+    def __init__(self, config: dict | ModelConfig | None = None, **kwargs):
+        super().__init__(**kwargs)
+        cfg = config if isinstance(config, ModelConfig) else ModelConfig.from_dict(config or {})
+        self.config = cfg
+        self.encoder = build_encoder(cfg)
+        self.decoder = build_decoder(cfg)
+        self.sampling = Sampling(seed=cfg.seed)
+        self.noise_seed = keras.random.SeedGenerator(cfg.seed + 1)
+        self.trackers = {
+            name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "classifier")
+        }
+
+    def build(self, input_shape=None):
+        # The encoder and decoder are functional models, built when constructed.
+        self.built = True
+
+    def get_config(self):
+        return {**super().get_config(), "config": self.config.to_dict()}
+
+    @property
+    def metrics(self):
+        names = ["loss", "reconstruction", "kl"] + (["classifier"] if self.config.classifier_weight else [])
+        return [self.trackers[n] for n in names]
+
+    # -- building blocks -------------------------------------------------------------------------
+    def _cond(self, tensor, onehot):
+        return [tensor, onehot] if self.config.conditional else [tensor]
+
+    def encode(self, images, onehot=None, training=False):
+        return self.encoder(self._cond(images, onehot), training=training)
+
+    def decode_logits(self, z, onehot=None, training=False):
+        return self.decoder(self._cond(z, onehot), training=training)
+
+    def call(self, inputs, training=False):
+        """inputs = (images, onehot) for a CVAE or images for a VAE; returns reconstruction probabilities."""
+        images, onehot = (inputs if self.config.conditional else (inputs, None))
+        z_mean, z_log_var = self.encode(images, onehot, training=training)
+        return ops.sigmoid(self.decode_logits(z_mean, onehot, training=training))
+
+    def label_scores(self, images, training=False):
+        """-ELBO of every image under every label, with z at the posterior mean: (batch, 10).
+
+        This is the score the app and the classifier use (deterministic, so the UI does not flicker).
+        """
+        batch = ops.shape(images)[0]
+        tiled = ops.repeat(images, NUM_CLASSES, axis=0)  # (batch*10, 28, 28, 1)
+        onehot = ops.tile(ops.eye(NUM_CLASSES), (batch, 1))  # (batch*10, 10)
+        z_mean, z_log_var = self.encode(tiled, onehot, training=training)
+        logits = self.decode_logits(z_mean, onehot, training=training)
+        neg_elbo = bce_sum(logits, tiled) + kl_divergence(z_mean, z_log_var)
+        return ops.reshape(neg_elbo, (batch, NUM_CLASSES))
+
+    def add_training_noise(self, images):
+        """Denoising training: per-image Gaussian sigma ~ U(0, train_noise), clipped to [0, 1]."""
+        batch = ops.shape(images)[0]
+        sigma = keras.random.uniform((batch, 1, 1, 1), 0.0, self.config.train_noise, seed=self.noise_seed)
+        noise = keras.random.normal(ops.shape(images), seed=self.noise_seed)
+        return ops.clip(images + sigma * noise, 0.0, 1.0)
+
+    def compute_losses(self, images, labels, training):
+        cfg = self.config
+        onehot = ops.one_hot(ops.cast(labels, "int32"), NUM_CLASSES) if cfg.conditional else None
+        noisy = self.add_training_noise(images) if (training and cfg.train_noise > 0) else images
+        z_mean, z_log_var = self.encode(noisy, onehot, training=training)
+        z = self.sampling([z_mean, z_log_var])
+        reconstruction = ops.mean(bce_sum(self.decode_logits(z, onehot, training=training), images))
+        kl = ops.mean(kl_divergence(z_mean, z_log_var))
+        total = reconstruction + cfg.beta * kl
+        classifier = ops.zeros(())
+        if cfg.classifier_weight and training:
+            # Make the evidence bound discriminative: cross-entropy of softmax(-(-ELBO)) against the
+            # true label, on a quarter of the batch to bound the 10x cost.
+            part = ops.maximum(ops.shape(images)[0] // 4, 1)
+            scores = self.label_scores(noisy[:part], training=training)
+            classifier = ops.mean(
+                keras.losses.sparse_categorical_crossentropy(labels[:part], -scores, from_logits=True)
+            )
+            total = total + cfg.classifier_weight * classifier
+        return total, reconstruction, kl, classifier
+
+    def _update_trackers(self, total, reconstruction, kl, classifier):
+        for name, value in zip(("loss", "reconstruction", "kl", "classifier"), (total, reconstruction, kl, classifier)):
+            self.trackers[name].update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        images, labels = data
+        with tf.GradientTape() as tape:
+            total, reconstruction, kl, classifier = self.compute_losses(images, labels, training=True)
+        grads = tape.gradient(total, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        return self._update_trackers(total, reconstruction, kl, classifier)
+
+    def test_step(self, data):
+        images, labels = data
+        return self._update_trackers(*self.compute_losses(images, labels, training=False))
+
+
+def build_model(cfg: ModelConfig) -> CVAE:
+    model = CVAE(cfg)
+    # Build weights so the model can be saved or used before any training.
+    zeros = tf.zeros((1, *IMAGE_SHAPE))
+    model((zeros, tf.zeros((1, NUM_CLASSES))) if cfg.conditional else zeros)
+    return model

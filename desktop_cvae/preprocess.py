@@ -1,0 +1,232 @@
+"""One normalisation for every input: people's images (canvas, photos, scans, screenshots) -> MNIST 28x28.
+
+MNIST digits are light ink on black, the ink's bounding box fitted into 20x20 keeping aspect ratio
+(anti-aliased), then placed in 28x28 with the centre of mass at the centre (LeCun et al.). We add what
+real inputs need first: alpha, polarity, uneven light, contrast, specks and stroke width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+# Measured on MNIST with the estimator below (benchmarks/mnist_stats.py): stroke width relative to the
+# long side of the ink's bounding box, and where the centre of mass sits (row, col) in the 28x28 field.
+MNIST_RELATIVE_STROKE = 0.093
+MNIST_CENTRE = (14.0, 14.0)
+WORK_SIDE = 56  # crop resolution for stroke-width work: 2.8x the final 20-pixel box
+MAX_ANALYSIS_SIDE = 512  # larger inputs are downscaled first (photos are 12+ megapixels)
+
+
+class NoInkError(ValueError):
+    """The image holds no ink to recognise (blank, or too faint)."""
+
+
+@dataclass
+class Normalized:
+    pixels: np.ndarray  # (28, 28) float32 in [0, 1], light ink on black, as MNIST
+    inverted: bool  # the input was dark ink on a light background
+    notes: list[str] = field(default_factory=list)  # what was detected, for the UI to say
+
+
+def add_noise(pixels: np.ndarray, sigma: float = 0.0, salt_pepper: float = 0.0, seed: int = 0) -> np.ndarray:
+    """Seed 001's robustness experiment: Gaussian noise (sigma) then salt and pepper (fraction of pixels),
+    applied after normalisation, clipped to [0, 1]."""
+    if sigma <= 0 and salt_pepper <= 0:
+        return pixels
+    rng = np.random.default_rng(seed)
+    out = pixels.astype(np.float32, copy=True)
+    if sigma > 0:
+        out += rng.normal(0.0, sigma, out.shape).astype(np.float32)
+    if salt_pepper > 0:
+        hit = rng.random(out.shape) < salt_pepper
+        out[hit] = (rng.random(int(hit.sum())) < 0.5).astype(np.float32)
+    return np.clip(out, 0.0, 1.0, out=out)
+
+
+def image_to_gray(img: Image.Image) -> np.ndarray:
+    """Any Pillow image -> float32 luminance in [0, 1]. Transparency is laid onto a background that
+    contrasts with the opaque strokes, so dark-on-clear and light-on-clear drawings both survive."""
+    if img.mode in ("I", "I;16", "F"):
+        a = np.asarray(img, dtype=np.float32)
+        lo, hi = float(a.min()), float(a.max())
+        return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+    has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (img.mode == "P" and "transparency" in img.info)
+    if not has_alpha:
+        return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+    rgba = img.convert("RGBA")
+    lum = np.asarray(rgba.convert("L"), dtype=np.float32) / 255.0
+    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
+    if alpha.min() > 0.98:
+        return lum
+    opaque = alpha > 0.5
+    strokes_are_light = opaque.any() and float(lum[opaque].mean()) > 0.5 and not opaque.all()
+    background = 0.0 if strokes_are_light else 1.0
+    return lum * alpha + background * (1.0 - alpha)
+
+
+def normalize_image(img: Image.Image) -> Normalized:
+    img = img.copy()
+    if max(img.size) > MAX_ANALYSIS_SIDE:
+        img.thumbnail((MAX_ANALYSIS_SIDE, MAX_ANALYSIS_SIDE), Image.Resampling.BOX)
+    return normalize_gray(image_to_gray(img))
+
+
+def _otsu(values: np.ndarray) -> float:
+    """Otsu's threshold of values in [0, 1] (64 bins; bincount is much faster than np.histogram)."""
+    hist = np.bincount(np.minimum((values * 64).astype(np.int32), 63).ravel(), minlength=64)
+    p = hist / max(hist.sum(), 1)
+    omega = np.cumsum(p)
+    mu = np.cumsum(p * (np.arange(64) + 0.5) / 64)
+    between = (mu[-1] * omega - mu) ** 2 / np.maximum(omega * (1 - omega), 1e-12)
+    return (int(np.argmax(between)) + 1) / 64
+
+
+def _background(ink: np.ndarray) -> np.ndarray:
+    """Smooth estimate of the paper's level under the ink (ink is high, paper low): a quadratic surface
+    fitted to the paper pixels of a 32-pixel thumbnail, refitted after dropping what stands above it.
+    A lamp's gradient or vignetting is smooth; strokes, however thick, are not part of the fit."""
+    h, w = ink.shape
+    scale = 32 / max(h, w)
+    small = Image.fromarray(ink, mode="F").resize((max(round(w * scale), 1), max(round(h * scale), 1)),
+                                                  Image.Resampling.BOX)
+    v = np.asarray(small, np.float64).ravel()
+    sh, sw = small.size[1], small.size[0]
+    yy, xx = np.mgrid[-1:1:sh * 1j, -1:1:sw * 1j]
+    basis = np.stack([np.ones_like(xx), xx, yy, xx * xx, yy * yy, xx * yy], axis=-1).reshape(-1, 6)
+    paper = v <= np.percentile(v, 60)  # paper is most of any picture of a digit
+    coef = np.zeros(6)
+    for _ in range(3):
+        b = basis[paper]
+        coef = np.linalg.solve(b.T @ b + 1e-6 * np.eye(6), b.T @ v[paper])  # normal equations: 6x6
+        resid = v - basis @ coef
+        spread = 1.4826 * np.median(np.abs(resid[paper])) + 1e-3
+        paper = resid < max(2.5 * spread, 0.02)
+    y = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
+    x = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
+    c = coef.astype(np.float32)
+    return c[0] + c[1] * x + c[2] * y + c[3] * x * x + c[4] * y * y + c[5] * x * y
+
+
+def _mass_bounds(profile: np.ndarray, tail: float = 0.003) -> tuple[int, int]:
+    c = np.cumsum(profile)
+    c /= c[-1]
+    return int(np.searchsorted(c, tail)), int(np.searchsorted(c, 1 - tail))
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a binary mask: 2 * area / boundary length (a long stroke has two edges)."""
+    area = float(mask.sum())
+    m = mask.astype(np.int8)
+    edges = np.abs(np.diff(m, axis=0)).sum() + np.abs(np.diff(m, axis=1)).sum()
+    edges += m[0].sum() + m[-1].sum() + m[:, 0].sum() + m[:, -1].sum()
+    return 2.0 * area / max(float(edges), 1.0)
+
+
+def _resize_long_side(a: np.ndarray, side: int) -> np.ndarray:
+    h, w = a.shape
+    scale = side / max(h, w)
+    size = (max(int(round(w * scale)), 1), max(int(round(h * scale)), 1))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    return np.asarray(Image.fromarray(a, mode="F").resize(size, resample), dtype=np.float32)
+
+
+def normalize_gray(gray: np.ndarray) -> Normalized:
+    """Luminance (H, W) in [0, 1], any polarity -> MNIST-like 28x28. Raises NoInkError."""
+    g = np.asarray(gray, dtype=np.float32)
+    if g.ndim != 2 or min(g.shape) < 1:
+        raise ValueError(f"expected a 2-D grayscale array, got shape {g.shape}")
+    g = np.nan_to_num(np.clip(g, 0.0, 1.0))
+    notes: list[str] = []
+    h, w = g.shape
+    if max(h, w) > MAX_ANALYSIS_SIDE:
+        g = _resize_long_side(g, MAX_ANALYSIS_SIDE)
+        h, w = g.shape
+
+    # Polarity: the frame of the picture is mostly paper.
+    bw = max(min(h, w) // 20, 1)
+    frame = np.concatenate([g[:bw].ravel(), g[-bw:].ravel(), g[:, :bw].ravel(), g[:, -bw:].ravel()])
+    inverted = float(np.median(frame)) > 0.5
+    ink = 1.0 - g if inverted else g.copy()
+    notes.append("dark ink on a light background: inverted" if inverted else "light ink on a dark background")
+
+    # Uneven light: subtract the paper's level, and for dark ink divide by the paper's brightness.
+    if min(h, w) >= 16:
+        paper = _background(ink)
+        if float(paper.max() - paper.min()) > 0.08:
+            notes.append("uneven lighting corrected")
+        ink = ink - paper
+        if inverted:
+            ink /= np.maximum(1.0 - paper, 0.2)
+    else:
+        ink = ink - float(np.median(frame if not inverted else 1.0 - frame))
+    ink = np.clip(ink, 0.0, None)
+
+    peak = float(ink.max())
+    if peak < 0.12:
+        raise NoInkError("No ink found: the image is blank or too faint. Draw a digit, or open a "
+                         "picture with a darker pen on lighter paper (or the reverse).")
+    threshold = max(_otsu(ink / peak) * peak, 0.1 * peak, 0.06)
+    mask = ink > threshold
+    if mask.sum() < 3:
+        raise NoInkError("No ink found: only a few faint pixels stand out from the background.")
+    strong = float(np.percentile(ink[mask], 90))
+    lo = 0.5 * threshold
+    ink = np.clip((ink - lo) / max(strong - lo, 1e-3), 0.0, 1.0)
+    ink[ink < 0.05] = 0.0
+
+    # Crop to the ink, ignoring specks far from the mass of it.
+    r0, r1 = _mass_bounds(ink.sum(axis=1))
+    c0, c1 = _mass_bounds(ink.sum(axis=0))
+    pad_r, pad_c = max((r1 - r0) // 8, 2), max((c1 - c0) // 8, 2)
+    r0, r1, c0, c1 = max(r0 - pad_r, 0), min(r1 + pad_r + 1, h), max(c0 - pad_c, 0), min(c1 + pad_c + 1, w)
+    region = ink[r0:r1, c0:c1]
+    rows, cols = np.nonzero(region > 0.25)
+    if len(rows) == 0:
+        raise NoInkError("No ink found.")
+    region = region[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+    if (r1 - r0, c1 - c0) != (h, w) and (np.count_nonzero(ink > 0.25) - len(rows)) > 0:
+        notes.append("specks away from the digit ignored")
+
+    # Stroke width to MNIST's, measured at a fixed working resolution, one pixel of each edge at a time.
+    work = _resize_long_side(region, WORK_SIDE)
+    target = MNIST_RELATIVE_STROKE * WORK_SIDE
+    area = float((work > 0.5).sum())
+    for step in range(8):
+        width = _stroke_width(work > 0.5)
+        if width < 0.7 * target:
+            work = np.asarray(Image.fromarray(work, mode="F").filter(ImageFilter.MaxFilter(3)), dtype=np.float32)
+            if step == 0:
+                notes.append("thin strokes thickened")
+        elif width > 1.4 * target:
+            thinner = np.asarray(Image.fromarray(work, mode="F").filter(ImageFilter.MinFilter(3)), dtype=np.float32)
+            if (thinner > 0.5).sum() < 0.35 * area:
+                break  # never erase the digit
+            work = thinner
+            if step == 0:
+                notes.append("thick strokes thinned")
+        else:
+            break
+
+    # Fit into 20x20, anti-aliased, then centre of mass to the centre of 28x28.
+    box = np.clip(_resize_long_side(work, 20), 0.0, 1.0)
+    bh, bw_ = box.shape
+    total = float(box.sum())
+    if total <= 0:
+        raise NoInkError("No ink found.")
+    com_r = float((box.sum(axis=1) * np.arange(bh)).sum() / total)
+    com_c = float((box.sum(axis=0) * np.arange(bw_)).sum() / total)
+    top = int(np.clip(round(MNIST_CENTRE[0] - com_r), 0, 28 - bh))
+    left = int(np.clip(round(MNIST_CENTRE[1] - com_c), 0, 28 - bw_))
+    out = np.zeros((28, 28), np.float32)
+    out[top: top + bh, left: left + bw_] = box
+    return Normalized(out, inverted, notes)
+
+
+def normalize_file(path) -> Normalized:
+    """Open (safely) and normalise an image file. Raises imageio.ImageError or NoInkError."""
+    from .imageio import open_image
+
+    return normalize_image(open_image(path))

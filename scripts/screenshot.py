@@ -1,0 +1,58 @@
+"""Screenshot of the real main window with a digit drawn, for the README.
+
+    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/screenshot.png [--tab N]
+
+Draws a shipped sample digit as strokes would (dark ink on paper), waits for the model's answer,
+then grabs the window.
+"""
+
+import argparse
+import sys
+import time
+
+import numpy as np
+from PIL import Image
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("--tab", type=int, default=2)
+    p.add_argument("--index", type=int, default=7, help="which shipped test digit to draw")
+    p.add_argument("--sigma", type=float, default=0.0)
+    a = p.parse_args()
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_cvae.data import load_sample
+    from desktop_cvae.gui.app import make_application
+    from desktop_cvae.gui.main_window import MainWindow
+
+    app = make_application(sys.argv[:1])
+    settings = QSettings("/tmp/desktop-cvae-screenshot.ini", QSettings.Format.IniFormat)
+    settings.clear()
+    w = MainWindow(settings=settings)
+    w.resize(1360, 820)
+    w.show()
+    w.start()
+    deadline = time.time() + 60
+    while not w.worker.has_model and time.time() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    digit = load_sample().x_test[a.index].astype(np.float32) / 255
+    big = np.asarray(Image.fromarray(digit, mode="F").resize((280, 280), Image.Resampling.BICUBIC))
+    w.canvas.set_image(1.0 - np.clip(big, 0, 1) * 0.92)
+    w.sigma_slider.setValue(int(a.sigma * 100))
+    w.tabs.setCurrentIndex(a.tab)
+    end = time.time() + 4
+    while time.time() < end:
+        app.processEvents()
+        time.sleep(0.02)
+    w.grab().save(a.out)
+    w.close()
+    print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()

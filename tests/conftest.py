@@ -1,0 +1,45 @@
+"""Shared fixtures. Qt runs offscreen; TensorFlow is quiet; models for tests are trained on the shipped sample."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+FULL_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
+
+
+@pytest.fixture(scope="session")
+def sample():
+    from desktop_cvae.data import load_sample
+
+    return load_sample()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory, sample):
+    """A small conditional model trained for two epochs on the shipped sample, saved the real way."""
+    from desktop_cvae.cli import train_and_save
+    from desktop_cvae.config import ModelConfig
+
+    path = tmp_path_factory.mktemp("models") / "tiny.keras"
+    cfg = ModelConfig(arch="conv", latent_dim=2, epochs=2, batch_size=64, seed=3, name="tiny test model")
+    train_and_save(cfg, sample, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def default_engine():
+    from desktop_cvae.catalog import default_model_path
+    from desktop_cvae.engine import Engine
+
+    return Engine.load(default_model_path())
+
+
+def sample_digit(sample, index=0) -> tuple[np.ndarray, int]:
+    return sample.x_test[index].astype(np.float32) / 255.0, int(sample.y_test[index])

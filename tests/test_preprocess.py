@@ -1,0 +1,156 @@
+"""Normalisation: people's images -> MNIST 28x28 (centre of mass, aspect, polarity, stroke width, EXIF,
+alpha, uneven light, no ink), and the noise of seed 001's experiment."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import imagegen
+from conftest import sample_digit
+from desktop_cvae.imageio import decode_image
+from desktop_cvae.preprocess import (
+    MNIST_RELATIVE_STROKE, WORK_SIDE, NoInkError, _resize_long_side, _stroke_width, add_noise, normalize_gray,
+    normalize_image,
+)
+
+
+def centre_of_mass(a):
+    g = np.arange(a.shape[0])
+    return (a.sum(1) * g).sum() / a.sum(), (a.sum(0) * g).sum() / a.sum()
+
+
+def ink_box(a, level=0.3):
+    rows, cols = np.nonzero(a > level)
+    return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+
+
+def relative_stroke(a):
+    rows, cols = np.nonzero(a > 0.25)
+    crop = a[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+    return _stroke_width(_resize_long_side(crop, WORK_SIDE) > 0.5) / WORK_SIDE
+
+
+def corr(a, b):
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def decode(data: bytes):
+    return decode_image(io.BytesIO(data))
+
+
+def test_mnist_digits_come_back_nearly_unchanged(sample):
+    scores = [corr(normalize_gray(sample.x_test[i] / 255.0).pixels, sample.x_test[i] / 255.0) for i in range(0, 1000, 10)]
+    assert np.median(scores) > 0.97
+
+
+def test_off_centre_digit_gets_centre_of_mass_at_centre(sample):
+    digit, _ = sample_digit(sample, 3)
+    big = imagegen.place(imagegen._ink(digit, 60), (300, 300), (0.2, 0.8))  # top-right corner
+    out = normalize_gray(1.0 - big).pixels
+    r, c = centre_of_mass(out)
+    assert abs(r - 14) <= 0.6 and abs(c - 14) <= 0.6
+
+
+def test_aspect_ratio_is_kept_and_long_side_fits_20():
+    tall = np.ones((200, 200), np.float32)
+    tall[30:170, 95:110] = 0.0  # a vertical bar, like a "1"
+    h, w = ink_box(normalize_gray(tall).pixels)
+    assert 19 <= h <= 21 and w <= 6
+    wide = np.ones((200, 200), np.float32)
+    wide[90:110, 20:180] = 0.0
+    h, w = ink_box(normalize_gray(wide).pixels)
+    assert 19 <= w <= 21 and h <= 6
+
+
+def test_polarity_is_detected_and_both_give_the_same_digit(sample):
+    digit, _ = sample_digit(sample, 120)
+    ink = imagegen.place(imagegen._ink(digit, 150), (256, 256), (0.5, 0.5))
+    dark_on_light = normalize_gray(0.95 - 0.9 * ink)
+    light_on_dark = normalize_gray(0.05 + 0.9 * ink)
+    assert dark_on_light.inverted and not light_on_dark.inverted
+    assert any("inverted" in n for n in dark_on_light.notes)
+    assert corr(dark_on_light.pixels, light_on_dark.pixels) > 0.98
+
+
+@pytest.mark.parametrize("factor,expect", [(0.3, "thickened"), (2.2, "thinned")])
+def test_stroke_width_is_brought_to_mnist(sample, factor, expect):
+    digit, _ = sample_digit(sample, 700)
+    ink = imagegen.place(imagegen._ink(digit, 400, width_factor=factor), (500, 500), (0.5, 0.5))
+    before = relative_stroke(imagegen._ink(digit, 400, width_factor=factor))
+    result = normalize_gray(1.0 - ink)
+    after = relative_stroke(result.pixels)
+    assert any(expect in n for n in result.notes)
+    assert abs(after - MNIST_RELATIVE_STROKE) < abs(before - MNIST_RELATIVE_STROKE)
+    assert 0.5 * MNIST_RELATIVE_STROKE < after < 1.8 * MNIST_RELATIVE_STROKE
+
+
+def test_exif_orientation_is_applied(sample):
+    digit, _ = sample_digit(sample, 700)  # a 7: not symmetric under rotation
+    rng = np.random.default_rng(0)
+    upright = normalize_image(decode(imagegen.phone_photo(digit, rng))).pixels
+    tagged = decode(imagegen.phone_photo(digit, rng, exif_rotate=True))
+    assert tagged.size == (1200, 1600)  # width, height after EXIF: upright again
+    rotated_result = normalize_image(tagged).pixels
+    assert corr(rotated_result, upright) > 0.9
+    assert corr(rotated_result, digit) > 0.75
+
+
+@pytest.mark.parametrize("kind", sorted(imagegen.KINDS))
+def test_every_kind_of_input_resembles_the_digit(sample, kind):
+    rng = np.random.default_rng(1)
+    scores = []
+    for i in range(0, 1000, 100):
+        digit, _ = sample_digit(sample, i + 7)
+        result = normalize_image(decode(imagegen.KINDS[kind](digit, rng)))
+        assert result.pixels.shape == (28, 28) and result.pixels.dtype == np.float32
+        assert 0.0 <= result.pixels.min() and result.pixels.max() <= 1.0
+        scores.append(corr(result.pixels, digit))
+    # A thin pen is re-thickened, which moves pixels; the shape is what matters (and recognition, in
+    # test_recognition.py).
+    assert np.median(scores) > (0.7 if kind in ("phone photo", "scan") else 0.85), scores
+
+
+def test_light_strokes_on_transparency_survive(sample):
+    digit, _ = sample_digit(sample, 300)
+    dark = normalize_image(decode(imagegen.transparent(digit, None))).pixels
+    light = normalize_image(decode(imagegen.transparent(digit, None, light_strokes=True))).pixels
+    assert corr(dark, light) > 0.98 and corr(dark, digit) > 0.85
+
+
+def test_uneven_light_is_reported_and_corrected(sample):
+    digit, _ = sample_digit(sample, 505)
+    result = normalize_image(decode(imagegen.phone_photo(digit, np.random.default_rng(2))))
+    assert "uneven lighting corrected" in result.notes
+    assert result.pixels[0].max() == 0 and result.pixels[:, 0].max() == 0  # no shading left as ink
+
+
+@pytest.mark.parametrize("gray", [np.ones((100, 100)), np.zeros((100, 100)), np.full((60, 80), 0.5),
+                                  np.clip(0.8 + np.random.default_rng(0).normal(0, 0.01, (200, 200)), 0, 1)])
+def test_no_ink_is_an_error_with_a_message(gray):
+    with pytest.raises(NoInkError, match="No ink"):
+        normalize_gray(gray.astype(np.float32))
+
+
+def test_sixteen_bit_and_palette_and_cmyk_images(sample):
+    digit, _ = sample_digit(sample, 250)
+    ink = imagegen.place(imagegen._ink(digit, 120), (160, 160), (0.5, 0.5))
+    sixteen = Image.fromarray(((1 - ink) * 65535).astype(np.uint16))
+    palette = Image.fromarray(((1 - ink) * 255).astype(np.uint8)).convert("P")
+    cmyk = Image.fromarray(((1 - ink) * 255).astype(np.uint8)).convert("CMYK")
+    for img in (sixteen, palette, cmyk):
+        buf = io.BytesIO()
+        img.save(buf, format="TIFF" if img.mode == "CMYK" else "PNG")
+        assert corr(normalize_image(decode(buf.getvalue())).pixels, digit) > 0.85, img.mode
+
+
+def test_noise_is_seeded_clipped_and_applied():
+    x = np.zeros((28, 28), np.float32)
+    a = add_noise(x, sigma=0.3, seed=1)
+    assert np.array_equal(a, add_noise(x, sigma=0.3, seed=1))
+    assert not np.array_equal(a, add_noise(x, sigma=0.3, seed=2))
+    assert a.min() >= 0 and a.max() <= 1 and a.mean() > 0.05
+    sp = add_noise(x, salt_pepper=0.2, seed=0)
+    assert set(np.unique(sp)) <= {0.0, 1.0} and 0.05 < sp.mean() < 0.15
+    assert add_noise(x) is x
