@@ -130,7 +130,7 @@ class ProgressBar:
 
 
 def train_and_save(cfg: ModelConfig, data, out: Path, on_batch=None, on_epoch=None, should_stop=None,
-                   noise_levels=(0.3,)) -> dict:
+                   noise_levels=(0.3,), steps_per_execution: int = 1) -> dict:
     """Train, evaluate on the test split and save atomically. Returns the summary written to the sidecar.
     Shared by the CLI and the GUI's training dialog."""
     from .engine import Engine
@@ -139,7 +139,8 @@ def train_and_save(cfg: ModelConfig, data, out: Path, on_batch=None, on_epoch=No
     from .train import train
 
     start = time.perf_counter()
-    result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop)
+    result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop,
+                   steps_per_execution=steps_per_execution)
     train_seconds = time.perf_counter() - start
     engine = Engine(result.model)
     metrics = evaluate(engine, data, noise_sigmas=noise_levels if cfg.conditional else ())
@@ -174,7 +175,8 @@ def cmd_train(args) -> int:
     data = _dataset(args.data)
     bar = ProgressBar()
     try:
-        meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch)
+        # Ten steps per call: less Python overhead per batch; Ctrl+C still stops promptly.
+        meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch, steps_per_execution=10)
     except (TrainingFailed, ModelFileError) as e:
         raise CliError(str(e)) from None
     except (TrainingCancelled, KeyboardInterrupt):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,10 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from .resources import resource_path
+from .storage import sha256_file
 
 SAMPLE_FILE = "mnist_sample.npz"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 MAX_NPZ_BYTES = 200 * 1024 * 1024  # uncompressed; the full MNIST is ~55 MB
+# The hash keras.datasets.mnist.load_data() checks its cached file against.
+KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
 
 class DataError(Exception):
@@ -75,19 +80,35 @@ def load_npz(path: str | os.PathLike) -> Dataset:
     return _validate(arrays, str(path))
 
 
+def keras_cache_file() -> Path:
+    """Where keras.datasets.mnist caches the file (KERAS_HOME, else ~/.keras)."""
+    home = os.environ.get("KERAS_HOME") or str(Path.home() / ".keras")
+    return Path(home) / "datasets" / "mnist.npz"
+
+
 def load_mnist(path: str | os.PathLike | None = None) -> Dataset:
-    """The full MNIST: from `path` if given, else through keras.datasets.mnist (cached under KERAS_HOME)."""
+    """The full MNIST: from `path` if given, else through keras.datasets.mnist (cached under KERAS_HOME).
+
+    Keras checks the cached file's sha256 and, on a mismatch, re-downloads it, deleting the cached file
+    when the download fails. So a cached file with other bytes (the same arrays re-saved by another
+    tool) is read here directly, after our own checks, and never handed to Keras to delete offline.
+    """
     if path is not None:
         return load_npz(path)
+    cache = keras_cache_file()
+    if cache.is_file() and sha256_file(cache) != KERAS_MNIST_SHA256:
+        data = load_npz(cache)
+        data.source = f"Keras cache ({cache})"
+        return data
     from keras.datasets import mnist  # imported here: Keras pulls in TensorFlow
 
     try:
-        (x_train, y_train), (x_test, y_test) = mnist.load_data()
+        with contextlib.redirect_stdout(sys.stderr):  # Keras prints progress; stdout may carry JSON
+            (x_train, y_train), (x_test, y_test) = mnist.load_data()
     except Exception as e:  # the loader raises bare Exception for network failures
-        cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "mnist.npz"
+        reason = str(e).splitlines()[0] if str(e) else "no network?"
         raise DataError(
-            "MNIST is not in the Keras cache and could not be downloaded "
-            f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'no network?'}).\n"
+            f"MNIST is not in the Keras cache and could not be downloaded ({type(e).__name__}: {reason}).\n"
             f"Copy mnist.npz to {cache}, or pass an MNIST-format file with --data FILE.npz "
             "(in the app: Data source > .npz file)."
         ) from None

@@ -80,6 +80,8 @@ def decode_image(fp, name: str = "image") -> Image.Image:
         except ImageError:
             raise
         except UnidentifiedImageError:
+            if _looks_like_allowed_format(fp):
+                raise ImageError(f"{name} is damaged or truncated and cannot be decoded") from None
             raise ImageError(f"{name} is not an image in a supported format "
                              f"({', '.join(sorted(ALLOWED_FORMATS))})") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -90,3 +92,16 @@ def decode_image(fp, name: str = "image") -> Image.Image:
         except MemoryError:
             raise ImageError(f"{name} needs too much memory to decode") from None
 
+
+_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"P1", b"P2", b"P3", b"P4",
+          b"P5", b"P6")
+
+
+def _looks_like_allowed_format(fp) -> bool:
+    """Whether the file starts like one of the allowed formats (to tell 'damaged' from 'unsupported')."""
+    try:
+        fp.seek(0)
+        head = fp.read(12)
+    except (OSError, ValueError):
+        return False
+    return head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")

@@ -1,0 +1,114 @@
+"""The command line's JSON contracts and exit codes (other tools depend on them)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from desktop_cvae.cli import main
+
+
+@pytest.fixture(scope="module")
+def digit_files(tmp_path_factory, sample):
+    """Three sample digits as PNG files (dark ink on light paper, as people's pictures are), plus bad files."""
+    d = tmp_path_factory.mktemp("digits")
+    good = []
+    for i in (0, 250, 990):
+        p = d / f"digit-{sample.y_test[i]}.png"
+        Image.fromarray(255 - sample.x_test[i]).resize((112, 112)).save(p)
+        good.append(str(p))
+    (d / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    Image.new("L", (64, 64), 255).save(d / "blank.png")
+    return good, str(d / "broken.png"), str(d / "blank.png"), str(d / "missing.png")
+
+
+def json_lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.strip().splitlines()]
+
+
+def test_recognize_json_all_good_exits_0(capsys, tiny_model_path, digit_files):
+    good, *_ = digit_files
+    assert main(["recognize", "--model", str(tiny_model_path), "--json", *good]) == 0
+    rows = json_lines(capsys.readouterr().out)
+    assert [r["file"] for r in rows] == good
+    for r in rows:
+        assert set(r) == {"file", "label", "probabilities", "neg_elbo"}
+        assert isinstance(r["label"], int) and 0 <= r["label"] <= 9
+        assert len(r["probabilities"]) == 10 and abs(sum(r["probabilities"]) - 1) < 1e-6
+        assert r["label"] == int(np.argmax(r["probabilities"])) and r["neg_elbo"] > 0
+
+
+def test_recognize_processes_every_file_and_exits_2_on_any_failure(capsys, tiny_model_path, digit_files):
+    good, broken, blank, missing = digit_files
+    files = [broken, good[0], blank, missing, good[1]]
+    assert main(["recognize", "--model", str(tiny_model_path), "--json", *files]) == 2
+    captured = capsys.readouterr()
+    rows = json_lines(captured.out)
+    assert [r["file"] for r in rows] == files
+    assert "damaged" in rows[0]["error"] and "No ink" in rows[2]["error"] and "not found" in rows[3]["error"]
+    assert "label" in rows[1] and "label" in rows[4]
+    assert "Traceback" not in captured.err
+
+
+def test_recognize_with_a_bad_model_is_a_message_not_a_traceback(capsys, tmp_path, digit_files):
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"junk")
+    assert main(["recognize", "--model", str(bad), digit_files[0][0]]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+
+
+def test_evaluate_json(capsys, tiny_model_path):
+    from desktop_cvae.resources import resource_path
+
+    assert main(["evaluate", "--model", str(tiny_model_path), "--data", str(resource_path("mnist_sample.npz")),
+                 "--noise", "0.3", "0.5", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert set(r) == {"n", "accuracy", "neg_elbo", "reconstruction", "kl", "noise"}
+    assert r["n"] == 1000 and 0 <= r["accuracy"] <= 1
+    assert r["neg_elbo"] == pytest.approx(r["reconstruction"] + r["kl"], rel=1e-4)
+    assert set(r["noise"]) == {"0.3", "0.5"}
+
+
+def test_train_json_last_line(capsys, tmp_path):
+    from desktop_cvae.resources import resource_path
+
+    out = tmp_path / "cli.keras"
+    assert main(["train", "--arch", "mlp", "--latent-dim", "2", "--epochs", "2", "--batch-size", "100",
+                 "--data", str(resource_path("mnist_sample.npz")), "--out", str(out), "--json"]) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(last) == {"epochs", "epoch_seconds", "history", "test_neg_elbo", "accuracy"}
+    assert last["epochs"] == 2 and len(last["epoch_seconds"]) == 2 and len(last["history"]["val_loss"]) == 2
+    assert out.is_file() and (tmp_path / "cli.keras.json").is_file()
+
+
+def test_train_refuses_bad_arguments(capsys, tmp_path):
+    assert main(["train", "--arch", "conv", "--latent-dim", "0", "--out", str(tmp_path / "x.keras")]) == 2
+    assert "latent_dim" in capsys.readouterr().err
+    assert main(["train", "--arch", "conv", "--out", str(tmp_path / "x.h5")]) == 2
+
+
+def test_generate_writes_a_png_grid(tmp_path, tiny_model_path):
+    out = tmp_path / "sevens.png"
+    assert main(["generate", "--label", "7", "--n", "9", "--seed", "3", "--model", str(tiny_model_path),
+                 "--out", str(out)]) == 0
+    img = Image.open(out)
+    assert img.size == ((3 * 30 + 2) * 4, (3 * 30 + 2) * 4)
+    again = tmp_path / "again.png"
+    main(["generate", "--label", "7", "--n", "9", "--seed", "3", "--model", str(tiny_model_path), "--out", str(again)])
+    assert out.read_bytes() == again.read_bytes()  # seeded
+    assert main(["generate", "--label", "12", "--model", str(tiny_model_path), "--out", str(out)]) == 2
+
+
+def test_bench_json(capsys, tiny_model_path):
+    assert main(["bench", "--model", str(tiny_model_path), "--n", "30", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert {"update_ms_p50", "update_ms_p99"} <= set(r) and 0 < r["update_ms_p50"] <= r["update_ms_p99"]
+
+
+def test_module_entry_point():
+    out = subprocess.run([sys.executable, "-m", "desktop_cvae", "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("desktop-cvae ")

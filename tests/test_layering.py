@@ -1,0 +1,43 @@
+"""The core never imports Qt; the GUI never imports TensorFlow (it reaches models through the core)."""
+
+import subprocess
+import sys
+
+CORE = ["config", "data", "preprocess", "imageio", "imaging", "storage", "catalog", "model", "train", "engine",
+        "evaluate", "cli", "bench"]
+
+
+def run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+
+
+def test_core_imports_without_qt():
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('PySide6', 'shiboken6', 'PyQt5', 'PyQt6'):\n"
+        "            raise ImportError('Qt is not allowed in the core: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        + "".join(f"import desktop_cvae.{m}\n" for m in CORE)
+        + "print('ok')\n"
+    )
+    out = run(code)
+    assert out.returncode == 0 and "ok" in out.stdout, out.stderr[-2000:]
+
+
+def test_gui_does_not_import_tensorflow():
+    code = (
+        "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "import sys\n"
+        "import desktop_cvae.gui.app, desktop_cvae.gui.main_window, desktop_cvae.gui.worker\n"
+        "from desktop_cvae.gui.app import make_application\n"
+        "app = make_application(['x'])\n"
+        "from desktop_cvae.gui.main_window import MainWindow\n"
+        "w = MainWindow(); w.show(); app.processEvents()\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+        "w.close()\n"
+    )
+    out = run(code)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False False"

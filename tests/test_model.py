@@ -1,0 +1,87 @@
+"""Model shapes for every architecture, training that learns, reproducibility, cancel and divergence."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from desktop_cvae.config import ModelConfig
+from desktop_cvae.engine import Engine
+from desktop_cvae.model import build_model
+from desktop_cvae.train import TrainingCancelled, TrainingFailed, train
+
+
+@pytest.mark.parametrize("arch", ["conv", "mlp", "deepconv"])
+@pytest.mark.parametrize("conditional", [True, False])
+def test_shapes(arch, conditional):
+    cfg = ModelConfig(arch=arch, conditional=conditional, latent_dim=5)
+    model = build_model(cfg)
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
+    onehot = tf.constant(np.eye(10, dtype=np.float32)[[0, 1, 2, 3]])
+    mean, log_var = model.encode(tf.constant(x), onehot if conditional else None)
+    assert tuple(mean.shape) == (4, 5) and tuple(log_var.shape) == (4, 5)
+    logits = model.decode_logits(mean, onehot if conditional else None)
+    assert tuple(logits.shape) == (4, 28, 28, 1)
+    engine = Engine(model)
+    a = engine.analyze(x[0, ..., 0])
+    assert a.reconstruction.shape == (28, 28) and 0 <= a.reconstruction.min() and a.reconstruction.max() <= 1
+    if conditional:
+        assert a.probabilities.shape == (10,) and abs(a.probabilities.sum() - 1) < 1e-6
+    else:
+        assert a.probabilities is None
+
+
+def test_seed_conv_architecture_matches_the_paper():
+    model = build_model(ModelConfig(arch="conv", latent_dim=2))
+    enc = [(type(l).__name__, getattr(l, "filters", None)) for l in model.encoder.layers]
+    assert [f for n, f in enc if n == "Conv2D"] == [16, 8]
+    assert [n for n, _ in enc].count("MaxPooling2D") == 2
+    dec = [(type(l).__name__, getattr(l, "filters", getattr(l, "units", None))) for l in model.decoder.layers]
+    assert ("Dense", 7 * 7 * 8) in dec
+    assert [f for n, f in dec if n == "Conv2D"] == [8, 16, 1]
+    assert [n for n, _ in dec].count("UpSampling2D") == 2
+
+
+def test_short_training_on_the_sample_lowers_the_loss(sample):
+    cfg = ModelConfig(arch="mlp", latent_dim=4, epochs=3, batch_size=50, seed=1)
+    seen = []
+    result = train(cfg, sample, on_batch=seen.append)
+    h = result.history
+    assert h["loss"][-1] < h["loss"][0] and h["val_loss"][-1] < h["val_loss"][0]
+    assert set(h) >= {"loss", "reconstruction", "kl", "val_loss", "val_reconstruction", "val_kl"}
+    assert len(result.epoch_seconds) == 3
+    assert seen[-1].epoch == 2 and seen[-1].step == seen[-1].steps and seen[-1].fraction == pytest.approx(1.0)
+
+
+def test_training_is_reproducible_with_a_seed(sample):
+    cfg = ModelConfig(arch="mlp", latent_dim=2, widths=(32, 16), epochs=1, batch_size=100, seed=7)
+    a, b = train(cfg, sample), train(cfg, sample)
+    for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+
+
+def test_cancel_stops_within_a_batch(sample):
+    cfg = ModelConfig(arch="mlp", latent_dim=2, epochs=5, batch_size=20, seed=0)
+    steps = []
+
+    def stop():
+        return len(steps) >= 3
+
+    with pytest.raises(TrainingCancelled):
+        train(cfg, sample, on_batch=steps.append, should_stop=stop)
+    assert len(steps) == 3  # no batch reported after the one where cancel was asked
+
+
+def test_nan_loss_stops_training_with_a_message(sample):
+    cfg = ModelConfig(arch="mlp", latent_dim=2, epochs=2, batch_size=50, learning_rate=1e12, seed=0)
+    with pytest.raises(TrainingFailed, match="NaN|nan|inf"):
+        train(cfg, sample)
+
+
+def test_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="unknown architecture"):
+        ModelConfig(arch="resnet")
+    with pytest.raises(ValueError):
+        ModelConfig(latent_dim=0)
+    with pytest.raises(ValueError, match="conditional"):
+        ModelConfig(conditional=False, classifier_weight=1.0)
+    assert ModelConfig.from_dict(ModelConfig(arch="conv").to_dict()) == ModelConfig(arch="conv")
