@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,8 @@ class LatentMap:
 
 
 class InferenceWorker(QThread):
+    instances: "weakref.WeakSet[InferenceWorker]" = weakref.WeakSet()  # lets tests find leaked threads
+
     model_loaded = Signal(object)  # dict: path, config, meta
     model_failed = Signal(str)
     analyzed = Signal(object)  # UpdateResult
@@ -65,6 +68,7 @@ class InferenceWorker(QThread):
         self.engine = None
         self.latent: LatentMap | None = None
         self._sample = None
+        InferenceWorker.instances.add(self)
 
     # -- called from the UI thread -------------------------------------------------------------
     def submit(self, kind: str, *args) -> None:

@@ -1,0 +1,198 @@
+"""The main window, driven as a person would (pytest-qt, offscreen): draw, open, noise, label, latent
+clicks, errors, and closing while inference runs."""
+
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from desktop_cvae.catalog import default_model_path
+from desktop_cvae.gui.main_window import MainWindow
+from desktop_cvae.gui.worker import InferenceWorker
+
+LOAD_TIMEOUT = 60_000
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left_behind():
+    """Fail any test that leaves an inference thread running or Python threads behind (as napari does)."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    QApplication.processEvents()
+    running = [w for w in InferenceWorker.instances if w.isRunning()]
+    assert not running, f"{len(running)} inference thread(s) still running"
+    # _DummyThread is Python's record of a foreign (Qt) thread that ran Python code; Python never drops
+    # it, and the QThread check above already covers those.
+    extra = [t for t in threading.enumerate()
+             if t.ident not in before and t.is_alive() and not isinstance(t, threading._DummyThread)]
+    assert not extra, f"threads left behind: {extra}"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, models_dir=tmp_path / "models")
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.worker.model_loaded, timeout=LOAD_TIMEOUT):
+        w.load_model(str(default_model_path()))
+    yield w
+    w.close()
+
+
+def mouse(widget, kind, pos, buttons=Qt.MouseButton.LeftButton):
+    button = Qt.MouseButton.LeftButton if kind != QMouseEvent.Type.MouseMove else Qt.MouseButton.NoButton
+    ev = QMouseEvent(kind, QPointF(pos), widget.mapToGlobal(QPointF(pos)), button, buttons, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, ev)
+
+
+def draw(qtbot, canvas, points):
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(*points[0]))
+    for p in points[1:]:
+        mouse(canvas, QMouseEvent.Type.MouseMove, QPoint(*p))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(*points[-1]))
+
+
+def one_stroke():
+    # A "1": a vertical stroke down the middle of the 280-pixel canvas.
+    return [(140, 50 + 10 * i) for i in range(19)]
+
+
+def sample_png(tmp_path, sample, index):
+    path = tmp_path / f"sample-{index}.png"
+    Image.fromarray(255 - sample.x_test[index]).resize((196, 196), Image.Resampling.BICUBIC).save(path)
+    return str(path)
+
+
+def test_window_title_and_status(window):
+    assert "Desktop CVAE" in window.windowTitle()
+    assert "deepconv" in window.model_status.text() and "latent dim" in window.model_status.text()
+
+
+def test_drawing_a_stroke_updates_recognition_and_reconstruction(qtbot, window):
+    assert window.bars.probabilities() is None
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        draw(qtbot, window.canvas, one_stroke())
+    qtbot.waitUntil(lambda: window.bars.probabilities() is not None, timeout=10_000)
+    p = window.bars.probabilities()
+    assert p.shape == (10,) and abs(p.sum() - 1) < 1e-6
+    assert int(np.argmax(p)) == 1
+    assert window.recon_view.array() is not None and window.recon_view.array().max() > 0.5
+    assert window.input_view.array().shape == (28, 28)
+    assert window.canvas.can_undo()
+
+
+def test_opening_a_sample_through_the_dialog_recognises_it(qtbot, window, sample, tmp_path, monkeypatch):
+    index = 640  # a 6
+    path = sample_png(tmp_path, sample, index)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        window.open_button.click()
+    qtbot.waitUntil(lambda: window.state.recognised is not None, timeout=10_000)
+    assert window.state.recognised == int(sample.y_test[index])
+    assert window.settings.value("paths/last_folder") == str(tmp_path)
+
+
+def test_noise_slider_changes_the_model_input(qtbot, window):
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        draw(qtbot, window.canvas, one_stroke())
+    qtbot.waitUntil(lambda: window.input_view.array() is not None)
+    clean = window.input_view.array().copy()
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        window.sigma_slider.setValue(40)
+    qtbot.waitUntil(lambda: not np.array_equal(window.input_view.array(), clean), timeout=10_000)
+    noisy = window.input_view.array()
+    assert window.state.sigma == pytest.approx(0.4)
+    assert np.abs(noisy - clean).mean() > 0.05
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        window.reroll_noise_button.click()
+    qtbot.waitUntil(lambda: not np.array_equal(window.input_view.array(), noisy), timeout=10_000)
+
+
+def test_label_change_changes_the_samples(qtbot, window):
+    window.label_combo.setCurrentIndex(3 + 1)
+    qtbot.waitUntil(lambda: window.samples_view.array() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: "label 3" in window.samples_caption.text(), timeout=10_000)
+    threes = window.samples_view.array().copy()
+    window.label_combo.setCurrentIndex(8 + 1)
+    qtbot.waitUntil(lambda: "label 8" in window.samples_caption.text(), timeout=10_000)
+    assert not np.allclose(window.samples_view.array(), threes)
+
+
+def test_a_click_on_the_latent_plot_decodes_that_point(qtbot, window):
+    plot = window.latent_plot
+    window.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: plot._marker is not None, timeout=10_000)
+    plot.canvas.draw()
+    x, y = plot.ax.transData.transform((0.0, 0.0))  # display pixels, origin bottom-left
+    ratio = plot.canvas.device_pixel_ratio
+    pos = QPoint(int(x / ratio), int(plot.canvas.height() - y / ratio))
+    with qtbot.waitSignal(window.worker.decoded, timeout=10_000):
+        qtbot.mouseClick(plot.canvas, Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: window.decoded_view.array() is not None, timeout=5_000)
+    assert window.decoded_view.array().shape == (28, 28) and window.decoded_view.array().max() > 0.3
+
+
+def test_an_unreadable_file_shows_a_message_and_keeps_state(qtbot, window, tmp_path):
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        draw(qtbot, window.canvas, one_stroke())
+    before = window.canvas.image()
+    bad = tmp_path / "photo.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 definitely not a whole JPEG")
+    assert window.open_image_file(str(bad)) is False
+    assert window.message_label.isVisible() and "damaged" in window.message_label.text()
+    assert window.canvas.image() == before
+    blank = tmp_path / "blank.png"
+    Image.new("L", (50, 50), 250).save(blank)
+    assert window.open_image_file(str(blank)) is False
+    assert "No ink" in window.message_label.text() and window.canvas.image() == before
+
+
+def test_a_bad_model_file_keeps_the_previous_model(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"PK\x03\x04broken")
+    active = window.state.model_info["path"]
+    with qtbot.waitSignal(window.worker.model_failed, timeout=10_000):
+        window.load_model(str(bad))
+    assert window.state.model_info["path"] == active
+    assert "previous model stays active" in window.message_label.text()
+
+
+def test_undo_redo_and_clear(qtbot, window):
+    draw(qtbot, window.canvas, one_stroke())
+    drawn = window.canvas.image()
+    window.canvas.clear()
+    assert window.canvas.is_blank()
+    window.canvas.undo()
+    assert window.canvas.image() == drawn
+    window.canvas.redo()
+    assert window.canvas.is_blank()
+
+
+def test_closing_while_inference_runs_leaves_no_thread(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, models_dir=tmp_path)
+    qtbot.addWidget(w)
+    w.show()
+    w.load_model(str(default_model_path()))
+    for i in range(5):  # requests queued while the model is still loading
+        draw(qtbot, w.canvas, [(100 + i, 60), (120 + i, 200)])
+    w.close()
+    assert not w.worker.isRunning()
+
+
+def test_settings_are_remembered(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, models_dir=tmp_path)
+    qtbot.addWidget(w)
+    w.brush.setValue(30)
+    w.tabs.setCurrentIndex(4)
+    w.close()
+    w2 = MainWindow(settings=settings, models_dir=tmp_path)
+    qtbot.addWidget(w2)
+    assert w2.brush.value() == 30 and w2.tabs.currentIndex() == 4
+    w2.close()
