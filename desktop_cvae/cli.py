@@ -5,6 +5,7 @@
     desktop-cvae train --arch NAME [--unconditional] ... --out PATH [--json]
     desktop-cvae generate --label L [--n N] [--seed S] [--model PATH] --out FILE.png
     desktop-cvae bench [--model PATH] [--json]
+    desktop-cvae report [--models PATH ...] [--data NPZ] --out DIR
 """
 
 from __future__ import annotations
@@ -121,45 +122,18 @@ class ProgressBar:
                           f"{p.step}/{p.steps} loss {p.loss:.2f}{eta}   ")
         self.stream.flush()
 
-    def epoch(self, epoch: int, logs: dict) -> None:
-        line = (f"epoch {epoch + 1}: loss {logs.get('loss', math.nan):.2f} "
+    def epoch(self, report) -> None:
+        logs = report.logs
+        line = (f"epoch {report.epoch + 1}: loss {logs.get('loss', math.nan):.2f} "
                 f"val_loss {logs.get('val_loss', math.nan):.2f} (rec {logs.get('val_reconstruction', math.nan):.2f}, "
                 f"kl {logs.get('val_kl', math.nan):.2f})")
         self.stream.write(("\r" if self.live else "") + line + " " * 20 + "\n")
         self.stream.flush()
 
 
-def train_and_save(cfg: ModelConfig, data, out: Path, on_batch=None, on_epoch=None, should_stop=None,
-                   noise_levels=(0.3,), steps_per_execution: int = 1) -> dict:
-    """Train, evaluate on the test split and save atomically. Returns the summary written to the sidecar.
-    Shared by the CLI and the GUI's training dialog."""
-    from .engine import Engine
-    from .evaluate import evaluate, ood_reference
-    from .storage import save_model
-    from .train import train
-
-    start = time.perf_counter()
-    result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop,
-                   steps_per_execution=steps_per_execution)
-    train_seconds = time.perf_counter() - start
-    engine = Engine(result.model)
-    metrics = evaluate(engine, data, noise_sigmas=noise_levels if cfg.conditional else ())
-    meta = {
-        "history": result.history,
-        "epoch_seconds": result.epoch_seconds,
-        "train_seconds": train_seconds,
-        "metrics": metrics,
-        "params": int(result.model.count_params()),
-        "data": data.source,
-        "ood_reference": ood_reference(engine, data),
-    }
-    save_model(result.model, out, meta)
-    return meta
-
-
 def cmd_train(args) -> int:
     from .storage import ModelFileError
-    from .train import TrainingCancelled, TrainingFailed
+    from .train import TrainingCancelled, TrainingFailed, train_and_save
 
     out = Path(args.out)
     if out.suffix != ".keras":
@@ -226,10 +200,37 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
+# -- report ---------------------------------------------------------------------------------------
+def cmd_report(args) -> int:
+    from .catalog import list_models
+    from .report import compare, write_report
+    from .storage import ModelFileError
+
+    paths = args.models or [str(e.path) for e in list_models() if e.shipped]
+    if not paths:
+        raise CliError("no models to compare")
+    data = _dataset(args.data)
+
+    def progress(i, n, name):
+        print(f"[{i + 1}/{n}] {name}", file=sys.stderr, flush=True)
+
+    try:
+        comp = compare(paths, data, progress=progress)
+        md = write_report(comp, args.out)
+    except ModelFileError as e:
+        raise CliError(str(e)) from None
+    except OSError as e:
+        raise CliError(f"could not write the report to {args.out}: {e.strerror or e}") from None
+    print(f"wrote {md} and {len(comp.models)} models' figures")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="desktop-cvae", description="Handwritten digits through a Keras conditional VAE. "
                                 "With no command, opens the app.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__import__('desktop_cvae').__version__}")
+    p.add_argument("--self-test", action="store_true", help="check this installation without a person; "
+                   "prints one JSON line, exit status 0 if all is well")
     sub = p.add_subparsers(dest="command")
 
     r = sub.add_parser("recognize", help="recognise digits in image files")
@@ -276,10 +277,20 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--n", type=int, default=1000, help="updates to time")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_bench)
+    rp = sub.add_parser("report", help="compare models: PNG figures and a Markdown page")
+    rp.add_argument("--models", nargs="+", metavar="PATH", help="models to compare (default: all shipped)")
+    rp.add_argument("--data", help="MNIST-format .npz (default: keras.datasets.mnist, cached)")
+    rp.add_argument("--out", required=True, help="folder for report.md and the figures")
+    rp.set_defaults(func=cmd_report)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    if "--self-test" in (sys.argv[1:] if argv is None else argv):
+        from .selftest import run as self_test
+
+        _quiet_tensorflow()
+        return self_test()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

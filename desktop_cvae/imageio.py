@@ -5,6 +5,7 @@ decoding, the first frame only, EXIF orientation applied. Returns a Pillow image
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import warnings
 from pathlib import Path
@@ -35,7 +36,10 @@ def open_image(path: str | os.PathLike) -> Image.Image:
     try:
         if p.is_dir():
             raise ImageError(f"{name} is a folder, not an image file")
-        size = p.stat().st_size
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise ImageError(f"{name} is not a regular file")
+        size = st.st_size
     except ImageError:
         raise
     except FileNotFoundError:

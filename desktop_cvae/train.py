@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -45,6 +46,15 @@ class BatchProgress:
 
 
 @dataclass
+class EpochReport:
+    epoch: int  # 0-based
+    epochs: int
+    logs: dict[str, float]  # loss/reconstruction/kl and val_* of this epoch
+    history: dict[str, list[float]]  # everything so far, for live curves
+    previews: np.ndarray | None  # reconstructions (n, 28, 28) of the preview images, if any were given
+
+
+@dataclass
 class TrainResult:
     model: CVAE
     history: dict[str, list[float]]  # loss/reconstruction/kl and val_* per epoch
@@ -52,9 +62,10 @@ class TrainResult:
 
 
 class _Hooks(keras.callbacks.Callback):
-    def __init__(self, epochs, steps, on_batch, on_epoch, should_stop):
+    def __init__(self, epochs, steps, on_batch, on_epoch, should_stop, previews):
         super().__init__()
-        self.epochs, self.steps = epochs, steps
+        self.epochs, self.steps, self.previews = epochs, steps, previews
+        self.history: dict[str, list[float]] = {}
         self.on_batch, self.on_epoch, self.should_stop = on_batch, on_epoch, should_stop
         self.epoch = 0
         self.cancelled = False
@@ -88,8 +99,20 @@ class _Hooks(keras.callbacks.Callback):
             self.diverged = f"a loss became NaN or infinite in epoch {epoch + 1}"
             self.model.stop_training = True
             return
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        for k, v in logs.items():
+            self.history.setdefault(k, []).append(v)
         if self.on_epoch is not None:
-            self.on_epoch(epoch, {k: float(v) for k, v in (logs or {}).items()})
+            recon = None
+            if self.previews is not None:
+                images, labels = self.previews
+                recon = np.asarray(self.model(_model_inputs(self.model, images, labels), training=False))[..., 0]
+            self.on_epoch(EpochReport(epoch, self.epochs, logs, {k: list(v) for k, v in self.history.items()}, recon))
+
+
+def _model_inputs(model, images, labels):
+    x = images[..., None].astype(np.float32)
+    return (x, np.eye(10, dtype=np.float32)[labels]) if model.config.conditional else x
 
 
 def split_validation(data: Dataset, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -101,16 +124,25 @@ def split_validation(data: Dataset, seed: int) -> tuple[np.ndarray, np.ndarray, 
     return x[train], y[train], x[val], y[val]
 
 
+def device_description() -> str:
+    """Where training runs: TensorFlow uses a GPU when it sees one, else the CPU."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return f"GPU ({', '.join(g.name for g in gpus)})" if gpus else "CPU"
+
+
 def train(
     cfg: ModelConfig,
     data: Dataset,
     on_batch: Callable[[BatchProgress], None] | None = None,
-    on_epoch: Callable[[int, dict], None] | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     steps_per_execution: int = 1,
+    previews: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TrainResult:
     """Train a new model. Raises TrainingCancelled or TrainingFailed; never returns a half-trained model
-    as if it were finished."""
+    as if it were finished. `previews` = (images (n, 28, 28), labels) to reconstruct after every epoch."""
     keras.utils.set_random_seed(cfg.seed)
     x_train, y_train, x_val, y_val = split_validation(data, cfg.seed)
     steps = math.ceil(len(x_train) / cfg.batch_size)
@@ -118,7 +150,7 @@ def train(
     # Cosine decay to 5 % of the rate: a better final bound than a constant rate, at no cost.
     schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule), jit_compile=True, steps_per_execution=steps_per_execution)
-    hooks = _Hooks(cfg.epochs, steps, on_batch, on_epoch, should_stop)
+    hooks = _Hooks(cfg.epochs, steps, on_batch, on_epoch, should_stop, previews)
     history = model.fit(
         x_train, y_train, batch_size=cfg.batch_size, epochs=cfg.epochs,
         validation_data=(x_val, y_val), callbacks=[hooks], verbose=0, shuffle=True,
@@ -128,3 +160,30 @@ def train(
     if hooks.diverged:
         raise TrainingFailed(f"Training stopped: {hooks.diverged}. Try a lower learning rate or beta.")
     return TrainResult(model, {k: [float(v) for v in vals] for k, vals in history.history.items()}, hooks.epoch_seconds)
+
+
+def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on_epoch=None, should_stop=None,
+                   noise_levels=(0.3,), steps_per_execution: int = 1, previews=None) -> dict:
+    """Train, evaluate on the test split and save atomically. Returns the summary written to the sidecar.
+    Shared by the CLI and the GUI's training dialog."""
+    from .engine import Engine
+    from .evaluate import evaluate, ood_reference
+    from .storage import save_model
+
+    start = time.perf_counter()
+    result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop,
+                   steps_per_execution=steps_per_execution, previews=previews)
+    train_seconds = time.perf_counter() - start
+    engine = Engine(result.model)
+    metrics = evaluate(engine, data, noise_sigmas=noise_levels if cfg.conditional else ())
+    meta = {
+        "history": result.history,
+        "epoch_seconds": result.epoch_seconds,
+        "train_seconds": train_seconds,
+        "metrics": metrics,
+        "params": int(result.model.count_params()),
+        "data": data.source,
+        "ood_reference": ood_reference(engine, data),
+    }
+    save_model(result.model, out, meta)
+    return meta

@@ -24,7 +24,7 @@ def sample():
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory, sample):
     """A small conditional model trained for two epochs on the shipped sample, saved the real way."""
-    from desktop_cvae.cli import train_and_save
+    from desktop_cvae.train import train_and_save
     from desktop_cvae.config import ModelConfig
 
     path = tmp_path_factory.mktemp("models") / "tiny.keras"

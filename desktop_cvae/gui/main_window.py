@@ -59,6 +59,8 @@ class MainWindow(QMainWindow):
         self._last_result: UpdateResult | None = None
         self._loading_path: str | None = None
         self._samples: np.ndarray | None = None
+        self.training_dialog = None
+        self.compare_dialog = None
         self._build_ui()
         self._build_menus()
         self._connect()
@@ -250,6 +252,8 @@ class MainWindow(QMainWindow):
         for d in range(10):
             self._action(f"Label {d}", lambda d=d: self.label_combo.setCurrentIndex(d + 1), f"Alt+{d}", None)
 
+        self.train_action = self._action("&Train new model…", self.open_training_dialog, "Ctrl+T", None)
+        self.compare_action = self._action("&Compare models…", self.open_compare_dialog, "Ctrl+M", None)
         self.model_menu = mb.addMenu("&Model")
         self.model_group = QActionGroup(self)
         self.model_group.setExclusive(True)
@@ -274,6 +278,8 @@ class MainWindow(QMainWindow):
             self.model_group.addAction(a)
             self.model_menu.addAction(a)
         self.model_menu.addSeparator()
+        self.model_menu.addAction(self.train_action)
+        self.model_menu.addAction(self.compare_action)
         open_model = QAction("Open model file…", self)
         open_model.triggered.connect(self.open_model_dialog)
         self.model_menu.addAction(open_model)
@@ -522,6 +528,28 @@ class MainWindow(QMainWindow):
         if path:
             self.load_model(path)
 
+    def open_training_dialog(self) -> None:
+        from .training_dialog import TrainingDialog
+
+        if self.training_dialog is None:
+            self.training_dialog = TrainingDialog(self.models_dir, self)
+            self.training_dialog.model_trained.connect(self._on_model_trained)
+        self.training_dialog.show()
+        self.training_dialog.raise_()
+
+    def _on_model_trained(self, path: str, activate: bool) -> None:
+        self._fill_model_menu()
+        if activate:
+            self.load_model(path)
+
+    def open_compare_dialog(self) -> None:
+        from .compare_dialog import CompareDialog
+
+        if self.compare_dialog is None:
+            self.compare_dialog = CompareDialog(self.models_dir, self)
+        self.compare_dialog.show()
+        self.compare_dialog.raise_()
+
     def switch_to_plain_vae(self) -> None:
         for entry in list_models(self.models_dir):
             if entry.shipped and not (entry.meta.get("config") or {}).get("conditional", True):
@@ -588,6 +616,11 @@ class MainWindow(QMainWindow):
         self.load_model(path)
 
     def closeEvent(self, e) -> None:
+        if self.training_dialog is not None and not self.training_dialog.confirm_stop():
+            e.ignore()  # the user chose to keep training
+            return
+        if self.compare_dialog is not None:
+            self.compare_dialog.stop_and_wait()
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/splitter", self.splitter.saveState())

@@ -1,0 +1,318 @@
+"""Train new model…: choose the architecture and hyperparameters, watch it learn, cancel at any time.
+
+Training runs on a TrainingWorker thread with per-batch progress and per-epoch results (curves and
+reconstructions of fixed digits); cancel is cooperative and takes effect within one batch. Nothing is
+written until training and evaluation have finished, and then atomically.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+    QLineEdit, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from ..config import ARCHITECTURES, ModelConfig
+from ..data import load_sample
+from .plots import LossPlot
+from .views import GridView
+
+
+class TrainingWorker(QThread):
+    progress = Signal(object)  # train.BatchProgress
+    epoch_done = Signal(object)  # train.EpochReport
+    device = Signal(str)
+    phase = Signal(str)  # "loading data", "training", "evaluating and saving"
+    succeeded = Signal(str, object)  # path, metadata
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, cfg: ModelConfig, data_path: str | None, out: Path, parent=None):
+        super().__init__(parent)
+        self.cfg, self.data_path, self.out = cfg, data_path, out
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        from ..data import DataError, load_mnist
+        from ..storage import ModelFileError
+        from ..train import TrainingCancelled, TrainingFailed, device_description, train_and_save
+
+        try:
+            self.phase.emit("Loading data…")
+            data = load_mnist(self.data_path)
+            self.device.emit(device_description())
+            sample = load_sample()
+            idx = np.array([np.flatnonzero(sample.y_test == c)[0] for c in range(10)])
+            previews = (sample.x_test[idx].astype(np.float32) / 255.0, sample.y_test[idx].astype(np.int64))
+            self.phase.emit("Training…")
+
+            def on_epoch(report):
+                self.epoch_done.emit(report)
+                if not self._stop.is_set() and report.epoch + 1 == report.epochs:
+                    self.phase.emit("Evaluating on the test set and saving…")
+
+            meta = train_and_save(self.cfg, data, self.out, on_batch=self.progress.emit, on_epoch=on_epoch,
+                                  should_stop=self._stop.is_set, previews=previews)
+        except TrainingCancelled:
+            self.cancelled.emit()
+        except (DataError, TrainingFailed, ModelFileError) as e:
+            self.failed.emit(str(e))
+        except MemoryError:
+            self.failed.emit("Training ran out of memory. Try a smaller batch size or model.")
+        except Exception as e:  # e.g. TensorFlow's ResourceExhaustedError; never let the thread die silently
+            name = type(e).__name__
+            hint = " Try a smaller batch size." if "Exhausted" in name or "memory" in str(e).lower() else ""
+            self.failed.emit(f"Training failed ({name}: {str(e).splitlines()[0] if str(e) else ''}).{hint}")
+        else:
+            self.succeeded.emit(str(self.out), meta)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:60] or "model"
+
+
+class TrainingDialog(QDialog):
+    model_trained = Signal(str, bool)  # path, make it active
+
+    def __init__(self, models_dir: Path, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Train new model")
+        self.models_dir = Path(models_dir)
+        self.worker: TrainingWorker | None = None
+        self.result_path: str | None = None
+        self.last_progress = None  # newest BatchProgress shown
+        self.epoch_reports: list = []  # EpochReports of the current run
+        self._build()
+
+    # -- form ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.name_edit = QLineEdit("My model")
+        self.arch_combo = QComboBox()
+        for key, text in ARCHITECTURES.items():
+            self.arch_combo.addItem(text, key)
+        self.kind_combo = QComboBox()
+        self.kind_combo.addItem("Conditional VAE (label into encoder and decoder)", True)
+        self.kind_combo.addItem("Plain VAE (no label)", False)
+        self.latent_spin = QSpinBox(minimum=1, maximum=128, value=16)
+        self.epochs_spin = QSpinBox(minimum=1, maximum=500, value=10)
+        self.batch_spin = QSpinBox(minimum=8, maximum=2048, value=128, singleStep=32)
+        self.lr_spin = QDoubleSpinBox(decimals=5, minimum=0.00001, maximum=0.1, value=0.001, singleStep=0.0005)
+        self.beta_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=20.0, value=1.0, singleStep=0.1)
+        self.noise_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, value=0.0, singleStep=0.05)
+        self.noise_spin.setToolTip("Denoising: each training image gets Gaussian noise with sigma ~ U(0, this)")
+        self.classifier_spin = QDoubleSpinBox(decimals=1, minimum=0.0, maximum=100.0, value=0.0, singleStep=1.0)
+        self.classifier_spin.setToolTip("Weight of a cross-entropy on the per-label evidence bounds "
+                                        "(sharper recognition; conditional models only)")
+        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        form = QFormLayout()
+        form.addRow("Name", self.name_edit)
+        form.addRow("Architecture", self.arch_combo)
+        form.addRow("Model", self.kind_combo)
+        form.addRow("Latent dimensions", self.latent_spin)
+        form.addRow("Epochs", self.epochs_spin)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("Learning rate", self.lr_spin)
+        form.addRow("β (KL weight)", self.beta_spin)
+        form.addRow("Denoising noise σ", self.noise_spin)
+        form.addRow("Classifier weight", self.classifier_spin)
+        form.addRow("Seed", self.seed_spin)
+        self.kind_combo.currentIndexChanged.connect(
+            lambda _: self.classifier_spin.setEnabled(bool(self.kind_combo.currentData())))
+
+        self.mnist_radio = QRadioButton("MNIST (Keras download, then cached)")
+        self.file_radio = QRadioButton(".npz file in MNIST format:")
+        self.mnist_radio.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.mnist_radio)
+        group.addButton(self.file_radio)
+        self.file_edit = QLineEdit()
+        self.file_edit.setPlaceholderText("x_train, y_train, x_test, y_test")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        self.file_edit.textEdited.connect(lambda _: self.file_radio.setChecked(True))
+        data_box = QGroupBox("Data")
+        dv = QVBoxLayout(data_box)
+        dv.addWidget(self.mnist_radio)
+        row = QHBoxLayout()
+        row.addWidget(self.file_radio)
+        row.addWidget(self.file_edit, 1)
+        row.addWidget(browse)
+        dv.addLayout(row)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel("Choose settings and press Train.")
+        self.status.setWordWrap(True)
+        self.loss_plot = LossPlot()
+        self.previews = GridView(min_side=90)
+        self.previews.set_array(None, "Reconstructions of ten test digits appear after each epoch.")
+        self.train_button = QPushButton("Train")
+        self.train_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel training")
+        self.cancel_button.setEnabled(False)
+        self.close_button = QPushButton("Close")
+        self.train_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button.clicked.connect(self.close)
+
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addWidget(data_box)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.loss_plot, 3)
+        right.addWidget(QLabel("Reconstructions of fixed test digits, after each epoch"))
+        right.addWidget(self.previews, 1)
+        top = QHBoxLayout()
+        top.addLayout(left, 0)
+        top.addLayout(right, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for b in (self.train_button, self.cancel_button, self.close_button):
+            buttons.addWidget(b)
+        v = QVBoxLayout(self)
+        v.addLayout(top, 1)
+        v.addWidget(self.progress)
+        v.addWidget(self.status)
+        v.addLayout(buttons)
+        self.resize(1100, 640)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "MNIST-format data", "", "NumPy archives (*.npz)")
+        if path:
+            self.file_edit.setText(path)
+            self.file_radio.setChecked(True)
+
+    def config(self) -> ModelConfig:
+        conditional = bool(self.kind_combo.currentData())
+        return ModelConfig(
+            arch=self.arch_combo.currentData(), conditional=conditional, latent_dim=self.latent_spin.value(),
+            epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(), learning_rate=self.lr_spin.value(),
+            beta=self.beta_spin.value(), train_noise=self.noise_spin.value(),
+            classifier_weight=self.classifier_spin.value() if conditional else 0.0, seed=self.seed_spin.value(),
+            name=self.name_edit.text().strip() or "My model",
+        )
+
+    # -- running -------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.isRunning()
+
+    def start(self) -> None:
+        try:
+            cfg = self.config()
+        except ValueError as e:
+            self.status.setText(f"<b>Cannot train:</b> {e}")
+            return
+        data_path = None
+        if self.file_radio.isChecked():
+            data_path = self.file_edit.text().strip()
+            if not data_path:
+                self.status.setText("<b>Choose an .npz file</b> or select MNIST.")
+                return
+        try:
+            self.models_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            self.status.setText(f"<b>Cannot create {self.models_dir}:</b> {e.strerror or e}")
+            return
+        out = self.models_dir / f"{_slug(cfg.name)}-{time.strftime('%Y%m%d-%H%M%S')}.keras"
+        self.result_path = None
+        self.last_progress, self.epoch_reports = None, []
+        self.worker = w = TrainingWorker(cfg, data_path, out)
+        w.progress.connect(self._on_progress)
+        w.epoch_done.connect(self._on_epoch)
+        w.phase.connect(self.status.setText)
+        w.device.connect(lambda d: self.setWindowTitle(f"Train new model — on {d}"))
+        w.succeeded.connect(self._on_success)
+        w.failed.connect(self._on_failure)
+        w.cancelled.connect(self._on_cancelled)
+        w.finished.connect(self._on_finished)
+        self._set_running(True)
+        self.progress.setValue(0)
+        self.loss_plot.set_history(None)
+        w.start()
+
+    def cancel(self) -> None:
+        if self.running:
+            self.status.setText("Cancelling…")
+            self.worker.cancel()
+
+    def _set_running(self, on: bool) -> None:
+        self.train_button.setEnabled(not on)
+        self.cancel_button.setEnabled(on)
+        for w in self.findChildren(QWidget):
+            if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox, QLineEdit, QRadioButton)):
+                w.setEnabled(not on)
+        if not on:
+            self.classifier_spin.setEnabled(bool(self.kind_combo.currentData()))
+
+    def _on_progress(self, p) -> None:
+        self.last_progress = p
+        self.progress.setValue(int(1000 * p.fraction))
+        left = "" if p.remaining == float("inf") else f" · about {int(p.remaining // 60)} min {int(p.remaining % 60)} s left"
+        self.status.setText(f"Epoch {p.epoch + 1}/{p.epochs} · batch {p.step}/{p.steps} · loss {p.loss:.1f}{left}")
+
+    def _on_epoch(self, report) -> None:
+        self.epoch_reports.append(report)
+        self.loss_plot.set_history(report.history, f"after epoch {report.epoch + 1} of {report.epochs}")
+        if report.previews is not None:
+            self.previews.set_images(report.previews, cols=10)
+
+    def _on_success(self, path: str, meta: dict) -> None:
+        self.result_path = path
+        m = meta["metrics"]
+        acc = "n/a (plain VAE)" if m["accuracy"] is None else f"{m['accuracy']:.2%}"
+        noisy = "".join(f", {a:.2%} at noise σ={s}" for s, a in m.get("noise", {}).items())
+        self.progress.setValue(1000)
+        self.status.setText(f"<b>Done.</b> Test −ELBO {m['neg_elbo']:.1f} nats, accuracy {acc}{noisy}. "
+                            f"Saved to {path}")
+        activate = QMessageBox.question(
+            self, "Training finished",
+            f"Test −ELBO {m['neg_elbo']:.1f} nats, accuracy {acc}{noisy}.\n\nUse the new model now?",
+        ) == QMessageBox.StandardButton.Yes
+        self.model_trained.emit(path, activate)
+
+    def _on_failure(self, message: str) -> None:
+        self.status.setText(f"<b>Training failed:</b> {message} Nothing was saved; the active model is unchanged.")
+
+    def _on_cancelled(self) -> None:
+        self.status.setText("Training cancelled. Nothing was saved; the active model is unchanged.")
+        self.progress.setValue(0)
+
+    def _on_finished(self) -> None:
+        self._set_running(False)
+
+    def stop_and_wait(self) -> None:
+        if self.running:
+            self.worker.cancel()
+            self.worker.wait()
+
+    def confirm_stop(self) -> bool:
+        """Ask before throwing away a running training; True if it is fine to close."""
+        if not self.running:
+            return True
+        answer = QMessageBox.question(self, "Stop training?", "A model is training. Stop it? Nothing will be saved.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.stop_and_wait()
+        return True
+
+    def closeEvent(self, e) -> None:
+        if self.confirm_stop():
+            e.accept()
+        else:
+            e.ignore()
+
+    def reject(self) -> None:  # Escape
+        if self.confirm_stop():
+            super().reject()

@@ -1,0 +1,114 @@
+"""Train new model… and Compare models…, driven through their dialogs; the report command."""
+
+import json
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop_cvae.catalog import default_model_path, list_models
+from desktop_cvae.cli import main
+from desktop_cvae.gui.compare_dialog import CompareDialog
+from desktop_cvae.gui.main_window import MainWindow
+from desktop_cvae.gui.training_dialog import TrainingDialog
+from desktop_cvae.resources import resource_path, shipped_models_dir
+from desktop_cvae.storage import load_model
+
+SAMPLE = str(resource_path("mnist_sample.npz"))
+
+
+def configure(dialog, epochs=1, batch=50):
+    dialog.name_edit.setText("dialog test")
+    dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("mlp"))
+    dialog.latent_spin.setValue(2)
+    dialog.epochs_spin.setValue(epochs)
+    dialog.batch_spin.setValue(batch)
+    dialog.file_radio.setChecked(True)
+    dialog.file_edit.setText(SAMPLE)
+
+
+def test_one_epoch_training_through_the_dialog(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog = TrainingDialog(tmp_path / "models")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    configure(dialog)
+    with qtbot.waitSignal(dialog.model_trained, timeout=120_000) as trained:
+        dialog.train_button.click()
+    path, activate = trained.args
+    assert activate
+    dialog.worker.wait()
+    p = dialog.last_progress
+    assert p is not None and p.step == p.steps and p.epoch == 0
+    assert len(dialog.epoch_reports) == 1 and dialog.epoch_reports[0].previews.shape == (10, 28, 28)
+    assert dialog.progress.value() == 1000 and "Done" in dialog.status.text()
+    model, meta = load_model(path)
+    assert model.config.name == "dialog test" and meta["metrics"]["n"] == 1000
+    assert any(e.path.name == path.split("/")[-1] and not e.shipped for e in list_models(tmp_path / "models"))
+
+
+def test_cancel_mid_epoch_leaves_nothing_and_keeps_the_active_model(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, models_dir=tmp_path / "models")
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.worker.model_loaded, timeout=60_000):
+        window.load_model(str(default_model_path()))
+    active = window.state.model_info["path"]
+    window.open_training_dialog()
+    dialog = window.training_dialog
+    configure(dialog, epochs=50, batch=20)
+    dialog.train_button.click()
+    qtbot.waitUntil(lambda: dialog.last_progress is not None, timeout=60_000)
+    with qtbot.waitSignal(dialog.worker.cancelled, timeout=30_000):
+        dialog.cancel_button.click()
+    dialog.worker.wait()
+    assert "cancelled" in dialog.status.text()
+    assert not list((tmp_path / "models").glob("*")), "a cancelled training must leave no file"
+    assert window.state.model_info["path"] == active
+    window.close()
+
+
+def test_closing_the_app_during_training_asks_then_cancels(qtbot, tmp_path, monkeypatch):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, models_dir=tmp_path / "models")
+    qtbot.addWidget(window)
+    window.open_training_dialog()
+    dialog = window.training_dialog
+    configure(dialog, epochs=50, batch=20)
+    dialog.train_button.click()
+    qtbot.waitUntil(lambda: dialog.last_progress is not None, timeout=60_000)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No)
+    assert not window.close()  # "No": keep training
+    assert asked and dialog.running
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert window.close()
+    assert not dialog.worker.isRunning()
+    assert not list((tmp_path / "models").glob("*"))
+
+
+def test_compare_view_shows_the_seed_conv_and_mlp_models(qtbot, tmp_path):
+    dialog = CompareDialog(tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.select_seed_pair()
+    with qtbot.waitSignal(dialog.worker.finished, timeout=180_000):
+        pass
+    QApplication.processEvents()
+    assert dialog.comparison is not None and len(dialog.comparison.models) == 2
+    names = {dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())}
+    assert names == {"Seed 001 convolutional CVAE", "Seed 001 multilayer CVAE"}
+    assert dialog.tabs.count() == 7
+    md = dialog.export(str(tmp_path / "report"))
+    assert md is not None and md.is_file()
+    dialog.close()
+
+
+def test_report_command_writes_its_files(tmp_path, capsys):
+    models = [str(shipped_models_dir() / n) for n in ("seed-conv-cvae.keras", "seed-mlp-vae.keras")]
+    assert main(["report", "--models", *models, "--data", SAMPLE, "--out", str(tmp_path)]) == 0
+    for name in ("report.md", "metrics.json", "reconstructions.png", "latent.png", "loss_curves.png",
+                 "noise_accuracy.png", "generated.png", "traversal.png"):
+        assert (tmp_path / name).stat().st_size > 500, name
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert [m["type"] for m in metrics["models"]] == ["CVAE", "VAE"] and metrics["n"] == 1000
+    assert "| Seed 001 convolutional CVAE |" in (tmp_path / "report.md").read_text()
