@@ -174,6 +174,12 @@ def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on
     result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop,
                    steps_per_execution=steps_per_execution, previews=previews)
     train_seconds = time.perf_counter() - start
+
+    def check_cancel():  # a cancel after the last batch still means "save nothing"
+        if should_stop is not None and should_stop():
+            raise TrainingCancelled("training was cancelled")
+
+    check_cancel()
     engine = Engine(result.model)
     metrics = evaluate(engine, data, noise_sigmas=noise_levels if cfg.conditional else ())
     meta = {
@@ -185,5 +191,6 @@ def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on
         "data": data.source,
         "ood_reference": ood_reference(engine, data),
     }
+    check_cancel()
     save_model(result.model, out, meta)
     return meta

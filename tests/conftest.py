@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -12,6 +13,7 @@ import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FULL_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
+sys.path.insert(0, str(REPO / "benchmarks"))  # tests reuse the fault and fuzz harnesses
 
 
 @pytest.fixture(scope="session")
