@@ -142,7 +142,9 @@ def cmd_train(args) -> int:
         cfg = ModelConfig(
             arch=args.arch, conditional=not args.unconditional, latent_dim=args.latent_dim, epochs=args.epochs,
             batch_size=args.batch_size, learning_rate=args.learning_rate, beta=args.beta, seed=args.seed,
-            train_noise=args.train_noise, classifier_weight=args.classifier_weight, name=args.name or "",
+            label_in_encoder=not args.no_label_in_encoder,
+            train_noise=args.train_noise, classifier_weight=args.classifier_weight, train_shift=args.train_shift,
+            name=args.name or "",
         )
     except ValueError as e:
         raise CliError(str(e)) from None
@@ -249,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a new model")
     t.add_argument("--arch", required=True, choices=sorted(ARCHITECTURES))
     t.add_argument("--unconditional", action="store_true", help="a plain VAE (no label)")
+    t.add_argument("--no-label-in-encoder", action="store_true",
+                   help="CVAE whose encoder sees only the image, so the latent code holds style, not class")
     t.add_argument("--latent-dim", type=int, default=16)
     t.add_argument("--epochs", type=int, default=10)
     t.add_argument("--batch-size", type=int, default=128)
@@ -257,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--train-noise", type=float, default=0.0, help="denoising: max Gaussian sigma on inputs")
     t.add_argument("--classifier-weight", type=float, default=0.0,
                    help="weight of the cross-entropy on the per-label evidence bounds")
+    t.add_argument("--train-shift", type=int, default=0, help="augmentation: random shifts up to this many pixels")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--name", help="display name")
     t.add_argument("--data")
@@ -292,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_tensorflow()
         return self_test()
     parser = build_parser()
+    args_in = sys.argv[1:] if argv is None else argv
+    commands = {"recognize", "evaluate", "train", "generate", "bench", "report"}
+    if len(args_in) == 1 and args_in[0] not in commands and not args_in[0].startswith("-"):
+        from .gui.app import run  # `desktop-cvae FILE`: open the app with that picture (desktop entry's %f)
+
+        return run(open_file=args_in[0])
     args = parser.parse_args(argv)
     if args.command is None:
         from .gui.app import run

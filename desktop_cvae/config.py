@@ -26,7 +26,8 @@ DEFAULT_WIDTHS = {
 @dataclass
 class ModelConfig:
     arch: str = "deepconv"  # one of ARCHITECTURES
-    conditional: bool = True  # one-hot label into encoder and decoder (CVAE) or plain VAE
+    conditional: bool = True  # one-hot label into the decoder (CVAE) or plain VAE
+    label_in_encoder: bool = True  # CVAE: the encoder sees the label too (the seeds); False: q(z|x) holds style only
     latent_dim: int = 16  # size of z
     widths: tuple[int, ...] = ()  # layer widths; () means DEFAULT_WIDTHS[arch]
     dropout: float = 0.3  # mlp only: rate in the seed's dropout_and_batch block
@@ -34,6 +35,7 @@ class ModelConfig:
     learning_rate: float = 1e-3  # Adam
     train_noise: float = 0.0  # denoising: per-image Gaussian sigma drawn from U(0, train_noise)
     classifier_weight: float = 0.0  # weight of the cross-entropy on the per-label evidence bounds
+    train_shift: int = 0  # augmentation: shift each training image by up to this many pixels
     epochs: int = 10
     batch_size: int = 128
     seed: int = 0
@@ -54,6 +56,8 @@ class ModelConfig:
             raise ValueError("beta must be >= 0; learning_rate, epochs and batch_size must be positive")
         if not 0 <= self.train_noise <= 1:
             raise ValueError("train_noise must be in [0, 1]")
+        if not 0 <= self.train_shift <= 4:
+            raise ValueError("train_shift must be 0-4 pixels")
         if self.classifier_weight and not self.conditional:
             raise ValueError("classifier_weight needs a conditional model")
 

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from .config import ModelConfig
-from .model import NUM_CLASSES, bce_sum, kl_divergence
+from .model import NUM_CLASSES, bce_sum, encoder_takes_label, kl_divergence
 from .storage import load_model
 
 # An input whose best -ELBO is above this percentile of the test set's "does not look like a digit".
@@ -55,10 +55,12 @@ class Engine:
         self._ood_reference = np.asarray(self.meta.get("ood_reference") or [], dtype=np.float64)
         image_spec = tf.TensorSpec((None, 28, 28, 1), tf.float32)
         cond = self.config.conditional
+        self._label_in_encoder = encoder_takes_label(self.config)
         self._all_labels = tf.function(self._all_labels_impl, input_signature=[image_spec])
         self._encode = tf.function(
             self._encode_impl,
-            input_signature=[image_spec, tf.TensorSpec((None, NUM_CLASSES), tf.float32)] if cond else [image_spec],
+            input_signature=[image_spec, tf.TensorSpec((None, NUM_CLASSES), tf.float32)] if self._label_in_encoder
+            else [image_spec],
         )
         self._decode = tf.function(
             self._decode_impl,
@@ -80,7 +82,11 @@ class Engine:
         batch = tf.shape(images)[0]
         tiled = tf.repeat(images, NUM_CLASSES, axis=0)  # (batch*10, 28, 28, 1)
         onehot = tf.tile(tf.eye(NUM_CLASSES), (batch, 1))
-        z_mean, z_log_var = m.encoder([tiled, onehot], training=False)
+        if self._label_in_encoder:
+            z_mean, z_log_var = m.encoder([tiled, onehot], training=False)
+        else:  # encode once, decode under every label
+            z_mean, z_log_var = m.encoder([images], training=False)
+            z_mean, z_log_var = tf.repeat(z_mean, NUM_CLASSES, axis=0), tf.repeat(z_log_var, NUM_CLASSES, axis=0)
         logits = m.decoder([z_mean, onehot], training=False)
         scores = bce_sum(logits, tiled) + kl_divergence(z_mean, z_log_var)
         return (
@@ -106,10 +112,10 @@ class Engine:
     def _elbo_sample_impl(self, images, labels):
         """The reported test -ELBO: one posterior sample, beta = 1. Returns (reconstruction, kl) per image."""
         m = self.model
-        args = [images, tf.one_hot(labels, NUM_CLASSES)] if self.config.conditional else [images]
-        z_mean, z_log_var = m.encoder(args, training=False)
+        onehot = [tf.one_hot(labels, NUM_CLASSES)] if self.config.conditional else []
+        z_mean, z_log_var = m.encoder([images] + (onehot if self._label_in_encoder else []), training=False)
         z = z_mean + tf.exp(0.5 * z_log_var) * tf.random.normal(tf.shape(z_mean))
-        logits = m.decoder([z] + args[1:], training=False)
+        logits = m.decoder([z] + onehot, training=False)
         return bce_sum(logits, images), kl_divergence(z_mean, z_log_var)
 
     # -- public API ------------------------------------------------------------------------------
@@ -159,9 +165,9 @@ class Engine:
         """Posterior mean and log-variance, (n, z) each."""
         x = self._batch(images)
         with self._lock:
-            if self.conditional:
+            if self._label_in_encoder:
                 if labels is None:
-                    raise ValueError("a conditional model needs labels to encode")
+                    raise ValueError("this model's encoder needs labels")
                 mean, log_var = self._encode(x, self._onehot(labels, int(x.shape[0])))
             else:
                 mean, log_var = self._encode(x)

@@ -38,6 +38,18 @@ class Sampling(layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
+def _no_wrap(k: int):
+    """Mask for ops.roll(eye, k): drop the rows that wrapped around, so shifted-in pixels are zero."""
+    import numpy as np
+
+    m = np.ones((28, 1), np.float32)
+    if k > 0:
+        m[:k] = 0
+    elif k < 0:
+        m[k:] = 0
+    return m
+
+
 def _dropout_and_batch(x, rate: float):
     # The seeds' helper: batch normalisation followed by dropout.
     x = layers.BatchNormalization()(x)
@@ -50,7 +62,7 @@ def _with_label(x, label):
 
 def build_encoder(cfg: ModelConfig) -> keras.Model:
     image = keras.Input(IMAGE_SHAPE, name="image")  # (batch, 28, 28, 1)
-    label = keras.Input((NUM_CLASSES,), name="label") if cfg.conditional else None
+    label = keras.Input((NUM_CLASSES,), name="label") if encoder_takes_label(cfg) else None
     w = cfg.widths
     if cfg.arch == "conv":
         x = layers.Conv2D(w[0], 3, activation="relu", padding="same")(image)
@@ -71,8 +83,12 @@ def build_encoder(cfg: ModelConfig) -> keras.Model:
         x = layers.Dense(w[2], activation="relu")(x)
     z_mean = layers.Dense(cfg.latent_dim, name="z_mean")(x)
     z_log_var = layers.Dense(cfg.latent_dim, name="z_log_var")(x)
-    inputs = [image, label] if cfg.conditional else [image]
+    inputs = [image, label] if label is not None else [image]
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
+
+
+def encoder_takes_label(cfg: ModelConfig) -> bool:
+    return cfg.conditional and cfg.label_in_encoder
 
 
 def build_decoder(cfg: ModelConfig) -> keras.Model:
@@ -155,7 +171,8 @@ class CVAE(keras.Model):
         return [tensor, onehot] if self.config.conditional else [tensor]
 
     def encode(self, images, onehot=None, training=False):
-        return self.encoder(self._cond(images, onehot), training=training)
+        args = [images, onehot] if encoder_takes_label(self.config) else [images]
+        return self.encoder(args, training=training)
 
     def decode_logits(self, z, onehot=None, training=False):
         return self.decoder(self._cond(z, onehot), training=training)
@@ -174,21 +191,42 @@ class CVAE(keras.Model):
         batch = ops.shape(images)[0]
         tiled = ops.repeat(images, NUM_CLASSES, axis=0)  # (batch*10, 28, 28, 1)
         onehot = ops.tile(ops.eye(NUM_CLASSES), (batch, 1))  # (batch*10, 10)
-        z_mean, z_log_var = self.encode(tiled, onehot, training=training)
+        if encoder_takes_label(self.config):
+            z_mean, z_log_var = self.encode(tiled, onehot, training=training)
+        else:  # one encoding serves all ten labels
+            z_mean, z_log_var = self.encode(images, training=training)
+            z_mean, z_log_var = ops.repeat(z_mean, NUM_CLASSES, axis=0), ops.repeat(z_log_var, NUM_CLASSES, axis=0)
         logits = self.decode_logits(z_mean, onehot, training=training)
         neg_elbo = bce_sum(logits, tiled) + kl_divergence(z_mean, z_log_var)
         return ops.reshape(neg_elbo, (batch, NUM_CLASSES))
 
+    def shift_images(self, images):
+        """Augmentation: each image moved by its own random (dy, dx) in [-s, s] pixels, zeros shifted in.
+        Done as S_dy @ X @ S_dx^T with one-hot shift matrices, which XLA compiles well."""
+        s = self.config.train_shift
+        batch = ops.shape(images)[0]
+        eye = ops.eye(28)
+        mats = ops.stack([ops.roll(eye, k, axis=0) * _no_wrap(k) for k in range(-s, s + 1)])  # (2s+1, 28, 28)
+        pick = keras.random.randint((2, batch), 0, 2 * s + 1, seed=self.noise_seed)
+        sy, sx = ops.take(mats, pick[0], axis=0), ops.take(mats, pick[1], axis=0)  # (batch, 28, 28)
+        x = images[..., 0]
+        x = ops.matmul(ops.matmul(sy, x), ops.transpose(sx, (0, 2, 1)))
+        return x[..., None]
+
     def add_training_noise(self, images):
-        """Denoising training: per-image Gaussian sigma ~ U(0, train_noise), clipped to [0, 1]."""
+        """Denoising training: per-image Gaussian sigma ~ U(0, train_noise) for three images in four
+        (the fourth stays clean, so clean inputs are not rare), clipped to [0, 1]."""
         batch = ops.shape(images)[0]
         sigma = keras.random.uniform((batch, 1, 1, 1), 0.0, self.config.train_noise, seed=self.noise_seed)
+        sigma = sigma * ops.cast(keras.random.uniform((batch, 1, 1, 1), seed=self.noise_seed) < 0.75, sigma.dtype)
         noise = keras.random.normal(ops.shape(images), seed=self.noise_seed)
         return ops.clip(images + sigma * noise, 0.0, 1.0)
 
     def compute_losses(self, images, labels, training):
         cfg = self.config
         onehot = ops.one_hot(ops.cast(labels, "int32"), NUM_CLASSES) if cfg.conditional else None
+        if training and cfg.train_shift:
+            images = self.shift_images(images)  # a shifted digit is a new digit: input and target alike
         noisy = self.add_training_noise(images) if (training and cfg.train_noise > 0) else images
         z_mean, z_log_var = self.encode(noisy, onehot, training=training)
         z = self.sampling([z_mean, z_log_var])
@@ -200,10 +238,19 @@ class CVAE(keras.Model):
             # Make the evidence bound discriminative: cross-entropy of softmax(-(-ELBO)) against the
             # true label, on a quarter of the batch to bound the 10x cost.
             part = ops.maximum(ops.shape(images)[0] // 4, 1)
-            scores = self.label_scores(noisy[:part], training=training)
-            classifier = ops.mean(
-                keras.losses.sparse_categorical_crossentropy(labels[:part], -scores, from_logits=True)
-            )
+            x_part, y_part = noisy[:part], ops.cast(labels[:part], "int32")
+            scores = self.label_scores(x_part, training=training)
+            classifier = ops.mean(keras.losses.sparse_categorical_crossentropy(y_part, -scores, from_logits=True))
+            if not cfg.label_in_encoder:
+                # Label swap: the image's style decoded under another label must be recognised as that
+                # label. Without it the discriminative term teaches z to carry the class, and the
+                # decoder stops drawing the digit it is asked for.
+                other = (y_part + keras.random.randint(ops.shape(y_part), 1, NUM_CLASSES, seed=self.noise_seed)) % 10
+                z_style, _ = self.encode(x_part, training=training)
+                swapped = ops.sigmoid(self.decode_logits(z_style, ops.one_hot(other, NUM_CLASSES), training=training))
+                swap_scores = self.label_scores(swapped, training=training)
+                classifier = classifier + ops.mean(
+                    keras.losses.sparse_categorical_crossentropy(other, -swap_scores, from_logits=True))
             total = total + cfg.classifier_weight * classifier
         return total, reconstruction, kl, classifier
 

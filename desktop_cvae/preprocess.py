@@ -93,6 +93,9 @@ def _background(ink: np.ndarray) -> np.ndarray:
     small = Image.fromarray(ink, mode="F").resize((max(round(w * scale), 1), max(round(h * scale), 1)),
                                                   Image.Resampling.BOX)
     v = np.asarray(small, np.float64).ravel()
+    lo, hi = np.percentile(v, [5, 60])
+    if hi - lo < 0.01:  # flat paper (a canvas, a clean scan): the fit would find a constant
+        return np.full(ink.shape, np.float32(np.median(v[v <= hi])), np.float32)
     sh, sw = small.size[1], small.size[0]
     yy, xx = np.mgrid[-1:1:sh * 1j, -1:1:sw * 1j]
     basis = np.stack([np.ones_like(xx), xx, yy, xx * xx, yy * yy, xx * yy], axis=-1).reshape(-1, 6)

@@ -11,13 +11,14 @@ from desktop_cvae.train import TrainingCancelled, TrainingFailed, train
 
 
 @pytest.mark.parametrize("arch", ["conv", "mlp", "deepconv"])
-@pytest.mark.parametrize("conditional", [True, False])
-def test_shapes(arch, conditional):
-    cfg = ModelConfig(arch=arch, conditional=conditional, latent_dim=5)
+@pytest.mark.parametrize("conditional,label_in_encoder", [(True, True), (True, False), (False, False)])
+def test_shapes(arch, conditional, label_in_encoder):
+    cfg = ModelConfig(arch=arch, conditional=conditional, label_in_encoder=label_in_encoder, latent_dim=5)
     model = build_model(cfg)
     x = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
     onehot = tf.constant(np.eye(10, dtype=np.float32)[[0, 1, 2, 3]])
     mean, log_var = model.encode(tf.constant(x), onehot if conditional else None)
+    assert len(model.encoder.inputs) == (2 if conditional and label_in_encoder else 1)
     assert tuple(mean.shape) == (4, 5) and tuple(log_var.shape) == (4, 5)
     logits = model.decode_logits(mean, onehot if conditional else None)
     assert tuple(logits.shape) == (4, 28, 28, 1)
@@ -26,6 +27,8 @@ def test_shapes(arch, conditional):
     assert a.reconstruction.shape == (28, 28) and 0 <= a.reconstruction.min() and a.reconstruction.max() <= 1
     if conditional:
         assert a.probabilities.shape == (10,) and abs(a.probabilities.sum() - 1) < 1e-6
+        scores = engine.label_scores(x[:2, ..., 0])[0]
+        np.testing.assert_allclose(scores, model.label_scores(tf.constant(x[:2])).numpy(), rtol=1e-4)
     else:
         assert a.probabilities is None
 

@@ -26,12 +26,46 @@ def make_application(argv: list[str] | None = None):
     return app
 
 
-def run(argv: list[str] | None = None) -> int:
+def _report_timing(window, t0: float) -> None:
+    """DESKTOP_CVAE_TIMING=1: print when the window is up, the model loaded and the first result shown
+    (seconds since `t0`, the process's start), for benchmarks/startup.py."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    def say(event):
+        print(f"TIMING {event} {time.time() - t0:.3f}", file=sys.stderr, flush=True)
+
+    QTimer.singleShot(0, lambda: say("window_visible"))
+    window.worker.model_loaded.connect(lambda _: say("model_loaded"))
+    first = []
+    window.worker.analyzed.connect(lambda _: first or (first.append(1), say("first_result")))
+
+
+def process_start_time() -> float:
+    """When this process started (epoch seconds), from /proc where available."""
+    import time
+
+    try:
+        with open("/proc/self/stat") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.time()
+
+
+def run(argv: list[str] | None = None, open_file: str | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app = make_application(argv)
     from .main_window import MainWindow
 
     window = MainWindow()
+    if os.environ.get("DESKTOP_CVAE_TIMING"):
+        _report_timing(window, process_start_time())
     window.show()
     window.start()
+    if open_file:
+        window.open_image_file(open_file)
     return app.exec()

@@ -101,8 +101,9 @@ class TrainingDialog(QDialog):
         for key, text in ARCHITECTURES.items():
             self.arch_combo.addItem(text, key)
         self.kind_combo = QComboBox()
-        self.kind_combo.addItem("Conditional VAE (label into encoder and decoder)", True)
-        self.kind_combo.addItem("Plain VAE (no label)", False)
+        self.kind_combo.addItem("Conditional VAE (label into encoder and decoder)", "both")
+        self.kind_combo.addItem("Conditional VAE (label into the decoder only: z holds style)", "decoder")
+        self.kind_combo.addItem("Plain VAE (no label)", "none")
         self.latent_spin = QSpinBox(minimum=1, maximum=128, value=16)
         self.epochs_spin = QSpinBox(minimum=1, maximum=500, value=10)
         self.batch_spin = QSpinBox(minimum=8, maximum=2048, value=128, singleStep=32)
@@ -113,6 +114,8 @@ class TrainingDialog(QDialog):
         self.classifier_spin = QDoubleSpinBox(decimals=1, minimum=0.0, maximum=100.0, value=0.0, singleStep=1.0)
         self.classifier_spin.setToolTip("Weight of a cross-entropy on the per-label evidence bounds "
                                         "(sharper recognition; conditional models only)")
+        self.shift_spin = QSpinBox(minimum=0, maximum=4, value=0)
+        self.shift_spin.setToolTip("Augmentation: each training image moved by up to this many pixels")
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
         form = QFormLayout()
         form.addRow("Name", self.name_edit)
@@ -125,9 +128,10 @@ class TrainingDialog(QDialog):
         form.addRow("β (KL weight)", self.beta_spin)
         form.addRow("Denoising noise σ", self.noise_spin)
         form.addRow("Classifier weight", self.classifier_spin)
+        form.addRow("Random shifts (pixels)", self.shift_spin)
         form.addRow("Seed", self.seed_spin)
         self.kind_combo.currentIndexChanged.connect(
-            lambda _: self.classifier_spin.setEnabled(bool(self.kind_combo.currentData())))
+            lambda _: self.classifier_spin.setEnabled(self.kind_combo.currentData() != "none"))
 
         self.mnist_radio = QRadioButton("MNIST (Keras download, then cached)")
         self.file_radio = QRadioButton(".npz file in MNIST format:")
@@ -194,12 +198,15 @@ class TrainingDialog(QDialog):
             self.file_radio.setChecked(True)
 
     def config(self) -> ModelConfig:
-        conditional = bool(self.kind_combo.currentData())
+        kind = self.kind_combo.currentData()
+        conditional = kind != "none"
         return ModelConfig(
-            arch=self.arch_combo.currentData(), conditional=conditional, latent_dim=self.latent_spin.value(),
+            arch=self.arch_combo.currentData(), conditional=conditional, label_in_encoder=kind == "both",
+            latent_dim=self.latent_spin.value(),
             epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(), learning_rate=self.lr_spin.value(),
             beta=self.beta_spin.value(), train_noise=self.noise_spin.value(),
-            classifier_weight=self.classifier_spin.value() if conditional else 0.0, seed=self.seed_spin.value(),
+            classifier_weight=self.classifier_spin.value() if conditional else 0.0, train_shift=self.shift_spin.value(),
+            seed=self.seed_spin.value(),
             name=self.name_edit.text().strip() or "My model",
         )
 
@@ -254,7 +261,7 @@ class TrainingDialog(QDialog):
             if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox, QLineEdit, QRadioButton)):
                 w.setEnabled(not on)
         if not on:
-            self.classifier_spin.setEnabled(bool(self.kind_combo.currentData()))
+            self.classifier_spin.setEnabled(self.kind_combo.currentData() != "none")
 
     def _on_progress(self, p) -> None:
         self.last_progress = p

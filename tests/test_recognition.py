@@ -1,0 +1,65 @@
+"""The shipped default model: recognition of the shipped sample, of people's kinds of input, and the
+"does not look like a digit" notice."""
+
+import io
+
+import numpy as np
+import pytest
+
+import imagegen
+from desktop_cvae.imageio import decode_image
+from desktop_cvae.preprocess import add_noise, normalize_image
+
+
+def test_default_recognises_the_shipped_sample(default_engine, sample):
+    preds, _ = default_engine.best_scores(sample.x_test / 255.0)
+    accuracy = float(np.mean(preds == sample.y_test))
+    assert accuracy >= 0.98, accuracy
+
+
+def test_default_is_robust_to_noise(default_engine, sample):
+    noisy = add_noise(sample.x_test / 255.0, sigma=0.3, seed=0)
+    preds, _ = default_engine.best_scores(noisy)
+    assert float(np.mean(preds == sample.y_test)) >= 0.95
+
+
+@pytest.mark.parametrize("kind", sorted(imagegen.KINDS))
+def test_people_s_pictures_are_recognised(default_engine, sample, kind):
+    rng = np.random.default_rng(5)
+    idx = np.arange(3, 1000, 25)  # 40 digits, 4 of each label
+    right = 0
+    for i in idx:
+        data = imagegen.KINDS[kind](sample.x_test[i] / 255.0, rng)
+        a = default_engine.analyze(normalize_image(decode_image(io.BytesIO(data))).pixels)
+        right += a.recognised == sample.y_test[i]
+    assert right / len(idx) >= 0.85, f"{kind}: {right}/{len(idx)}"
+
+
+def test_probabilities_and_reconstruction(default_engine, sample):
+    a = default_engine.analyze(sample.x_test[0] / 255.0)
+    assert a.probabilities.shape == (10,) and abs(a.probabilities.sum() - 1) < 1e-6
+    assert a.recognised == int(np.argmax(a.probabilities)) and a.label == a.recognised
+    forced = default_engine.analyze(sample.x_test[0] / 255.0, label=(a.recognised + 1) % 10)
+    assert forced.label == (a.recognised + 1) % 10 and forced.neg_elbo > a.neg_elbo
+    assert a.looks_like_digit
+
+
+def test_noise_and_scribbles_do_not_look_like_digits(default_engine):
+    rng = np.random.default_rng(0)
+    flagged = 0
+    for _ in range(20):
+        junk = (rng.random((28, 28)) > 0.6).astype(np.float32)
+        flagged += not default_engine.analyze(junk).looks_like_digit
+    assert flagged == 20
+
+
+def test_generation_is_seeded_and_label_specific(default_engine):
+    a, b = default_engine.generate(3, 8, seed=1), default_engine.generate(3, 8, seed=1)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, default_engine.generate(3, 8, seed=2))
+    # Generated digits are recognised as the label they were generated for.
+    for label in range(10):
+        preds, _ = default_engine.best_scores(default_engine.generate(label, 10, seed=label))
+        assert np.mean(preds == label) >= 0.8, label
+    grid = default_engine.traversal(5, steps=7)
+    assert grid.shape == (7, 7, 28, 28)
