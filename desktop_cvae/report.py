@@ -115,10 +115,14 @@ def figure_loss_curves(comp: Comparison) -> Figure:
     return fig
 
 
-def figure_latent(comp: Comparison) -> Figure:
+def _axes_per_model(comp: Comparison, width: float, height: float):
     n = max(len(comp.models), 1)
-    fig = Figure(figsize=(4 * n, 4), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, n))
+    fig = Figure(figsize=(width * n, height), layout="constrained")
+    return fig, np.atleast_1d(fig.subplots(1, n))
+
+
+def figure_latent(comp: Comparison) -> Figure:
+    fig, axes = _axes_per_model(comp, 4, 4)
     for ax, m in zip(axes, comp.models):
         sc = ax.scatter(m.latent[:, 0], m.latent[:, 1], c=m.latent_labels, cmap="tab10", vmin=-0.5, vmax=9.5, s=4)
         ax.set_title(m.name, fontsize=9)
@@ -154,9 +158,7 @@ def figure_generated(comp: Comparison) -> Figure:
 
 
 def figure_traversal(comp: Comparison) -> Figure:
-    n = max(len(comp.models), 1)
-    fig = Figure(figsize=(3.6 * n, 3.9), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, n))
+    fig, axes = _axes_per_model(comp, 3.6, 3.9)
     for ax, m in zip(axes, comp.models):
         steps = m.traversal.shape[0]
         ax.imshow(grid_array(m.traversal.reshape(-1, 28, 28), cols=steps), cmap="gray", vmin=0, vmax=1,

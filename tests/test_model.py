@@ -88,3 +88,13 @@ def test_config_rejects_bad_values():
     with pytest.raises(ValueError, match="conditional"):
         ModelConfig(conditional=False, classifier_weight=1.0)
     assert ModelConfig.from_dict(ModelConfig(arch="conv").to_dict()) == ModelConfig(arch="conv")
+
+
+def test_discriminative_training_with_a_style_only_encoder(sample):
+    cfg = ModelConfig(arch="mlp", latent_dim=4, label_in_encoder=False, classifier_weight=5.0, train_noise=0.3,
+                      train_shift=1, epochs=2, batch_size=50, seed=2)
+    result = train(cfg, sample)
+    h = result.history
+    assert "classifier" in h and all(np.isfinite(v) for v in h["classifier"])
+    assert h["classifier"][-1] < h["classifier"][0]
+    assert len(result.model.encoder.inputs) == 1  # the encoder never sees the label
