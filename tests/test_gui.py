@@ -196,3 +196,15 @@ def test_settings_are_remembered(qtbot, tmp_path):
     qtbot.addWidget(w2)
     assert w2.brush.value() == 30 and w2.tabs.currentIndex() == 4
     w2.close()
+
+
+def test_switching_back_to_a_model_reuses_it(qtbot, window):
+    from desktop_cvae.resources import shipped_models_dir
+
+    first = window.worker.engine
+    with qtbot.waitSignal(window.worker.model_loaded, timeout=LOAD_TIMEOUT):
+        window.load_model(str(shipped_models_dir() / "seed-mlp-vae.keras"))
+    assert not window.label_combo.isEnabled()  # a plain VAE has no label to condition on
+    with qtbot.waitSignal(window.worker.model_loaded, timeout=LOAD_TIMEOUT):
+        window.load_model(str(default_model_path()))
+    assert window.worker.engine is first and window.label_combo.isEnabled()

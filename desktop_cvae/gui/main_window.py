@@ -166,8 +166,9 @@ class MainWindow(QMainWindow):
         self.plain_vae_button = QPushButton("Switch to the plain VAE to see clusters")
         latent_caption = _caption(
             "Latent means of 1,000 shipped test digits, your input marked ✕. Click or drag on the plot to decode "
-            "that point. A conditional VAE is given the label, so its latent code holds style (slant, width, "
-            "thickness), not class: it does not cluster by label. A plain VAE must put class in the code too.")
+            "that point. A conditional VAE is given the label, so its latent code need only hold style (slant, "
+            "width, thickness), not class, and should not cluster by label; a plain VAE must put class in the "
+            "code too. The plot's title measures which it is.")
         side = QHBoxLayout()
         side.addWidget(self.latent_plot, 3)
         sv = QVBoxLayout()
@@ -316,7 +317,7 @@ class MainWindow(QMainWindow):
         w.input_failed.connect(self._on_input_failed)
         w.samples_ready.connect(self._on_samples)
         w.latent_ready.connect(lambda m: self.latent_plot.set_map(m.points, m.labels, m.description,
-                                                                   self._conditional()))
+                                                                   self._conditional(), m.neighbour_agreement))
         w.decoded.connect(lambda xy, img: self.decoded_view.set_array(img))
         w.traversal_ready.connect(self._on_traversal)
         w.gallery_ready.connect(lambda orig, rec: self.gallery_view.set_images(np.concatenate([orig, rec]), cols=10))

@@ -69,7 +69,8 @@ class LatentPlot(PlotPanel):
         self._marker = self._picked = None
         self.canvas.draw_idle()
 
-    def set_map(self, points: np.ndarray, labels: np.ndarray, description: str, conditional: bool) -> None:
+    def set_map(self, points: np.ndarray, labels: np.ndarray, description: str, conditional: bool,
+                agreement: float | None = None) -> None:
         self.ax.clear()
         bg, fg = _style_for_palette(self.figure, self)
         _style_axes(self.ax, bg, fg)
@@ -78,8 +79,12 @@ class LatentPlot(PlotPanel):
         legend = self.ax.legend(*sc.legend_elements(num=10), loc="upper right", fontsize=7, title="label",
                                 title_fontsize=7, ncols=2, framealpha=0.6)
         legend.get_frame().set_facecolor(bg)
-        title = ("CVAE: the latent code holds style, not class\n(points do not cluster by label)"
-                 if conditional else "Plain VAE: the latent code holds class too\n(digits cluster by label)")
+        clusters = agreement is not None and agreement > 0.5
+        kind = "CVAE" if conditional else "Plain VAE"
+        what = "clusters by label" if clusters else "labels mixed: style, not class"
+        title = f"{kind} latent space: {what}"
+        if agreement is not None:
+            title += f"\n(5 nearest neighbours share the label {agreement:.0%} of the time; chance 10%)"
         self.ax.set_title(title, fontsize=9)
         self._marker = self.ax.plot([], [], marker="X", ms=14, mec="black", mfc="#e4002b", ls="none", label="your input")[0]
         self._picked = self.ax.plot([], [], marker="o", ms=10, mec="black", mfc="none", mew=2, ls="none")[0]

@@ -8,8 +8,10 @@ before TensorFlow has loaded.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+from collections import OrderedDict
 import time
 import traceback
 import weakref
@@ -24,6 +26,7 @@ from ..preprocess import NoInkError, add_noise, normalize_gray
 # Order in which pending kinds are served: a new model first, then what follows the pen.
 PRIORITY = ("load", "analyze", "decode", "samples", "traversal")
 SAMPLE_COUNT = 16
+ENGINE_CACHE = 4  # models kept loaded for instant switching
 
 
 @dataclass
@@ -45,6 +48,7 @@ class LatentMap:
     mean: np.ndarray  # (z,) projection centre
     components: np.ndarray  # (2, z) projection axes (rows)
     traversal_dims: tuple[int, int]  # the two most-used latent dimensions
+    neighbour_agreement: float  # how often a point's 5 nearest latent neighbours share its label (chance 0.1)
 
 
 class InferenceWorker(QThread):
@@ -68,6 +72,7 @@ class InferenceWorker(QThread):
         self.engine = None
         self.latent: LatentMap | None = None
         self._sample = None
+        self._engines: OrderedDict = OrderedDict()  # (path, mtime, size) -> loaded engine and its views
         InferenceWorker.instances.add(self)
 
     # -- called from the UI thread -------------------------------------------------------------
@@ -118,6 +123,16 @@ class InferenceWorker(QThread):
         from ..storage import ModelFileError
 
         try:
+            st = os.stat(path)
+            key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)  # a retrained file is a new model
+        except OSError:
+            key = None
+        cached = self._engines.pop(key, None) if key else None
+        if cached is not None:  # switching back is instant and allocates nothing new
+            self._engines[key] = cached
+            self._activate(*cached)
+            return
+        try:
             engine = Engine.load(path)
         except ModelFileError as e:
             self.model_failed.emit(str(e))
@@ -133,10 +148,18 @@ class InferenceWorker(QThread):
             recon = np.stack([engine.analyze(x[i], int(y[i])).reconstruction for i in gallery_idx])
         else:
             recon = np.stack([engine.analyze(x[i]).reconstruction for i in gallery_idx])
+        entry = (engine, latent, x[gallery_idx], recon, str(path))
+        if key:
+            self._engines[key] = entry
+            while len(self._engines) > ENGINE_CACHE:  # TensorFlow does not give back all of a model's memory;
+                self._engines.popitem(last=False)  # a small cache bounds it however often models are switched
+        self._activate(*entry)
+
+    def _activate(self, engine, latent, originals, recon, path) -> None:
         self.engine, self.latent = engine, latent
-        self.model_loaded.emit({"path": str(path), "config": engine.config.to_dict(), "meta": engine.meta})
+        self.model_loaded.emit({"path": path, "config": engine.config.to_dict(), "meta": engine.meta})
         self.latent_ready.emit(latent)
-        self.gallery_ready.emit(x[gallery_idx], recon)
+        self.gallery_ready.emit(originals, recon)
 
     @staticmethod
     def _latent_map(engine, x: np.ndarray, y: np.ndarray) -> LatentMap:
@@ -157,7 +180,11 @@ class InferenceWorker(QThread):
             explained = (s[:2] ** 2).sum() / (s**2).sum()
             desc = f"PCA of the {engine.latent_dim}-D latent means ({explained:.0%} of variance)"
         pts = (means - centre) @ comps.T
-        return LatentMap(pts.astype(np.float32), y, desc, centre, comps.astype(np.float32), dims)
+        d = ((means[:, None, :] - means[None, :, :]) ** 2).sum(-1)  # full latent space, not the projection
+        np.fill_diagonal(d, np.inf)
+        nearest = np.argsort(d, axis=1)[:, :5]
+        agreement = float((y[nearest] == y[:, None]).mean())
+        return LatentMap(pts.astype(np.float32), y, desc, centre, comps.astype(np.float32), dims, agreement)
 
     def _project(self, z: np.ndarray) -> tuple[float, float] | None:
         if self.latent is None:
