@@ -208,3 +208,15 @@ def test_switching_back_to_a_model_reuses_it(qtbot, window):
     with qtbot.waitSignal(window.worker.model_loaded, timeout=LOAD_TIMEOUT):
         window.load_model(str(default_model_path()))
     assert window.worker.engine is first and window.label_combo.isEnabled()
+
+
+def test_hostile_files_through_the_gui(qtbot, window, tmp_path):
+    import hostile
+
+    for name, (path, expect) in hostile.make_all(tmp_path / "hostile").items():
+        before = window.canvas.image()
+        opened = window.open_image_file(str(path))
+        if not opened:
+            assert window.message_label.text(), name
+            assert window.canvas.image() == before, f"{name} changed the canvas although it was refused"
+        assert expect != "error" or not opened, f"{name} should have been refused"
