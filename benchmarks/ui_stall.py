@@ -35,6 +35,9 @@ def main():
     from desktop_cvae.resources import resource_path
 
     app = make_application(["ui_stall"])
+    # In the app TensorFlow is already loaded (the main window loads a model at start) before anyone can
+    # open the training dialog; importing it inside the training thread would hold the GIL for ~1 s.
+    import desktop_cvae.train  # noqa: F401
     QMessageBox.question = staticmethod(lambda *x, **k: QMessageBox.StandardButton.No)  # no one to answer
     with tempfile.TemporaryDirectory() as tmp:
         dialog = TrainingDialog(tmp)

@@ -41,6 +41,7 @@ def test_one_epoch_training_through_the_dialog(qtbot, tmp_path, monkeypatch):
     assert p is not None and p.step == p.steps and p.epoch == 0
     assert len(dialog.epoch_reports) == 1 and dialog.epoch_reports[0].previews.shape == (10, 28, 28)
     assert dialog.progress.value() == 1000 and "Done" in dialog.status.text()
+    assert not dialog.curves.pixmap().isNull()  # the live loss curves were shown
     model, meta = load_model(path)
     assert model.config.name == "dialog test" and meta["metrics"]["n"] == 1000
     assert any(e.path.name == path.split("/")[-1] and not e.shipped for e in list_models(tmp_path / "models"))

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
     QLineEdit, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
@@ -21,13 +22,13 @@ from PySide6.QtWidgets import (
 
 from ..config import ARCHITECTURES, ModelConfig
 from ..data import load_sample
-from .plots import LossPlot
 from .views import GridView
 
 
 class TrainingWorker(QThread):
     progress = Signal(object)  # train.BatchProgress
     epoch_done = Signal(object)  # train.EpochReport
+    curves_ready = Signal(object)  # (H, W, 4) uint8: the loss curves so far, rendered here, not on the UI thread
     device = Signal(str)
     phase = Signal(str)  # "loading data", "training", "evaluating and saving"
     succeeded = Signal(str, object)  # path, metadata
@@ -37,6 +38,7 @@ class TrainingWorker(QThread):
     def __init__(self, cfg: ModelConfig, data_path: str | None, out: Path, parent=None):
         super().__init__(parent)
         self.cfg, self.data_path, self.out = cfg, data_path, out
+        self.plot_size = (7.0, 3.0)  # inches at 100 dpi
         self._stop = threading.Event()
 
     def cancel(self) -> None:
@@ -56,8 +58,12 @@ class TrainingWorker(QThread):
             previews = (sample.x_test[idx].astype(np.float32) / 255.0, sample.y_test[idx].astype(np.int64))
             self.phase.emit("Training…")
 
+            from ..report import figure_history, render_rgba
+
             def on_epoch(report):
                 self.epoch_done.emit(report)
+                title = f"after epoch {report.epoch + 1} of {report.epochs}"
+                self.curves_ready.emit(render_rgba(figure_history(report.history, title, self.plot_size)))
                 if not self._stop.is_set() and report.epoch + 1 == report.epochs:
                     self.phase.emit("Evaluating on the test set and saving…")
 
@@ -157,7 +163,11 @@ class TrainingDialog(QDialog):
         self.progress.setRange(0, 1000)
         self.status = QLabel("Choose settings and press Train.")
         self.status.setWordWrap(True)
-        self.loss_plot = LossPlot()
+        # Live curves arrive as images rendered in the training thread: redrawing a matplotlib figure here
+        # would stall the UI thread ~150 ms per epoch.
+        self.curves = QLabel("The loss curves appear after the first epoch.")
+        self.curves.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.curves.setMinimumSize(500, 240)
         self.previews = GridView(min_side=90)
         self.previews.set_array(None, "Reconstructions of ten test digits appear after each epoch.")
         self.train_button = QPushButton("Train")
@@ -174,7 +184,7 @@ class TrainingDialog(QDialog):
         left.addWidget(data_box)
         left.addStretch(1)
         right = QVBoxLayout()
-        right.addWidget(self.loss_plot, 3)
+        right.addWidget(self.curves, 3)
         right.addWidget(QLabel("Reconstructions of fixed test digits, after each epoch"))
         right.addWidget(self.previews, 1)
         top = QHBoxLayout()
@@ -237,7 +247,9 @@ class TrainingDialog(QDialog):
         self.last_progress, self.epoch_reports = None, []
         self.worker = w = TrainingWorker(cfg, data_path, out)
         w.progress.connect(self._on_progress)
+        w.plot_size = (max(self.curves.width(), 500) / 100, max(self.curves.height(), 240) / 100)
         w.epoch_done.connect(self._on_epoch)
+        w.curves_ready.connect(self._on_curves)
         w.phase.connect(self.status.setText)
         w.device.connect(lambda d: self.setWindowTitle(f"Train new model — on {d}"))
         w.succeeded.connect(self._on_success)
@@ -246,7 +258,8 @@ class TrainingDialog(QDialog):
         w.finished.connect(self._on_finished)
         self._set_running(True)
         self.progress.setValue(0)
-        self.loss_plot.set_history(None)
+        self.curves.clear()
+        self.curves.setText("The loss curves appear after the first epoch.")
         w.start()
 
     def cancel(self) -> None:
@@ -269,9 +282,12 @@ class TrainingDialog(QDialog):
         left = "" if p.remaining == float("inf") else f" · about {int(p.remaining // 60)} min {int(p.remaining % 60)} s left"
         self.status.setText(f"Epoch {p.epoch + 1}/{p.epochs} · batch {p.step}/{p.steps} · loss {p.loss:.1f}{left}")
 
+    def _on_curves(self, rgba: np.ndarray) -> None:
+        h, w = rgba.shape[:2]
+        self.curves.setPixmap(QPixmap.fromImage(QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()))
+
     def _on_epoch(self, report) -> None:
         self.epoch_reports.append(report)
-        self.loss_plot.set_history(report.history, f"after epoch {report.epoch + 1} of {report.epochs}")
         if report.previews is not None:
             self.previews.set_images(report.previews, cols=10)
 
