@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 CORE = ["config", "data", "preprocess", "imageio", "imaging", "storage", "catalog", "model", "train", "engine",
-        "evaluate", "cli", "bench"]
+        "evaluate", "cli", "bench", "report", "curves", "selftest"]
 
 
 def run(code: str) -> subprocess.CompletedProcess:

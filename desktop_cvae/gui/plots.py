@@ -9,6 +9,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from ..curves import draw_history
+
 
 def _style_for_palette(fig: Figure, widget: QWidget) -> tuple[str, str]:
     """Match the figure to the system's light or dark palette."""
@@ -137,20 +139,8 @@ class LossPlot(PlotPanel):
             ax.text(0.5, 0.5, "This model has no training history.", ha="center", va="center", color=fg)
             self.canvas.draw_idle()
             return
-        parts = [("loss", "total (−ELBO)"), ("reconstruction", "reconstruction (BCE)"), ("kl", "KL")]
-        axes = self.figure.subplots(1, 3)
-        for ax, (key, name) in zip(axes, parts):
+        for ax in draw_history(self.figure, history, title):
             _style_axes(ax, bg, fg)
-            epochs = np.arange(1, len(history.get(key, [])) + 1)
-            if key in history:
-                ax.plot(epochs, history[key], "o-", ms=3, label="train")
-            if f"val_{key}" in history:
-                ax.plot(epochs, history[f"val_{key}"], "s--", ms=3, label="validation")
-            ax.set_title(name, fontsize=9)
-            ax.set_xlabel("epoch", fontsize=8)
-            ax.grid(alpha=0.3)
-        axes[0].set_ylabel("nats per image", fontsize=8)
-        axes[0].legend(fontsize=7)
-        if title:
-            self.figure.suptitle(title, fontsize=9, color=fg)
+        if self.figure._suptitle is not None:
+            self.figure._suptitle.set_color(fg)
         self.canvas.draw_idle()

@@ -58,7 +58,7 @@ class TrainingWorker(QThread):
             previews = (sample.x_test[idx].astype(np.float32) / 255.0, sample.y_test[idx].astype(np.int64))
             self.phase.emit("Training…")
 
-            from ..report import figure_history, render_rgba
+            from ..curves import figure_history, render_rgba
 
             def on_epoch(report):
                 self.epoch_done.emit(report)

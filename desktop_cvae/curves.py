@@ -1,0 +1,43 @@
+"""One model's training curves as a matplotlib Figure (no Qt, no TensorFlow): drawn by the main window's
+loss panel, and rendered to an image in the training thread for the training dialog."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def figure_history(history: dict, title: str = "", size=(7.0, 3.0)) -> Figure:
+    """One model's training curves (total, reconstruction, KL; train and validation) as a plain Figure."""
+    fig = Figure(figsize=size, layout="constrained")
+    draw_history(fig, history, title)
+    return fig
+
+
+def draw_history(fig: Figure, history: dict, title: str = ""):
+    """Draw the three training-curve panels into `fig` (cleared first); returns the axes."""
+    fig.clear()
+    axes = fig.subplots(1, 3)
+    for ax, (key, name) in zip(axes, (("loss", "total (−ELBO)"), ("reconstruction", "reconstruction"), ("kl", "KL"))):
+        for k, style, label in ((key, "o-", "train"), (f"val_{key}", "s--", "validation")):
+            if history.get(k):
+                ax.plot(np.arange(1, len(history[k]) + 1), history[k], style, ms=3, label=label)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("nats per image", fontsize=8)
+    axes[0].legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return axes
+
+
+def render_rgba(fig: Figure, dpi: float = 100) -> np.ndarray:
+    """Render a Figure with Agg, in whatever thread calls this: (H, W, 4) uint8."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
