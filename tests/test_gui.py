@@ -60,6 +60,11 @@ def draw(qtbot, canvas, points):
     qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(*points[-1]))
 
 
+def settle(qtbot, window):
+    """Wait until the newest request has been answered (results for older ones may arrive first)."""
+    qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
+
+
 def one_stroke():
     # A "1": a vertical stroke down the middle of the 280-pixel canvas.
     return [(140, 50 + 10 * i) for i in range(19)]
@@ -80,8 +85,7 @@ def test_drawing_a_stroke_updates_recognition_and_reconstruction(qtbot, window):
     assert window.bars.probabilities() is None
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
         draw(qtbot, window.canvas, one_stroke())
-    # Results for partial strokes may arrive first; wait for the answer to the newest request.
-    qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
+    settle(qtbot, window)
     p = window.bars.probabilities()
     assert p.shape == (10,) and abs(p.sum() - 1) < 1e-6
     assert int(np.argmax(p)) == 1
@@ -104,17 +108,16 @@ def test_opening_a_sample_through_the_dialog_recognises_it(qtbot, window, sample
 def test_noise_slider_changes_the_model_input(qtbot, window):
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
         draw(qtbot, window.canvas, one_stroke())
-    qtbot.waitUntil(lambda: window.input_view.array() is not None)
+    settle(qtbot, window)
     clean = window.input_view.array().copy()
-    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
-        window.sigma_slider.setValue(40)
-    qtbot.waitUntil(lambda: not np.array_equal(window.input_view.array(), clean), timeout=10_000)
-    noisy = window.input_view.array()
+    window.sigma_slider.setValue(40)
+    settle(qtbot, window)
+    noisy = window.input_view.array().copy()
     assert window.state.sigma == pytest.approx(0.4)
     assert np.abs(noisy - clean).mean() > 0.05
-    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
-        window.reroll_noise_button.click()
-    qtbot.waitUntil(lambda: not np.array_equal(window.input_view.array(), noisy), timeout=10_000)
+    window.reroll_noise_button.click()
+    settle(qtbot, window)
+    assert not np.array_equal(window.input_view.array(), noisy)
 
 
 def test_label_change_changes_the_samples(qtbot, window):
