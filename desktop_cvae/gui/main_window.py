@@ -328,15 +328,14 @@ class MainWindow(QMainWindow):
     # -- requests to the worker ----------------------------------------------------------------
     def request_update(self) -> None:
         """Send the canvas as it is now; the worker computes only the newest request."""
-        if self.canvas.is_blank():
-            self._request_id += 1
+        gray = self.canvas.gray_array()  # one scaled copy per stroke event, for both checks and the model
+        self._request_id += 1
+        if gray.min() > 0.9:  # blank paper
             self._shown_id = self._request_id
             self._show_empty("Draw a digit")
             return
-        self._request_id += 1
         s = self.state
-        self.worker.submit("analyze", self._request_id, self.canvas.gray_array(), s.sigma, s.salt_pepper,
-                           s.noise_seed, s.label)
+        self.worker.submit("analyze", self._request_id, gray, s.sigma, s.salt_pepper, s.noise_seed, s.label)
 
     def request_samples(self) -> None:
         if self.worker.has_model:
