@@ -56,9 +56,6 @@ class MainWindow(QMainWindow):
         self.worker = InferenceWorker()
         self._request_id = 0
         self._shown_id = -1
-        self._last_result: UpdateResult | None = None
-        self._loading_path: str | None = None
-        self._samples: np.ndarray | None = None
         self.training_dialog = None
         self.compare_dialog = None
         self._build_ui()
@@ -193,8 +190,7 @@ class MainWindow(QMainWindow):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         for w in (left, middle, self.tabs):
-            frame = w
-            self.splitter.addWidget(frame)
+            self.splitter.addWidget(w)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 2)
@@ -346,7 +342,6 @@ class MainWindow(QMainWindow):
             self.worker.submit("traversal", self.state.effective_label)
 
     def load_model(self, path: str) -> None:
-        self._loading_path = str(path)
         self.model_status.setText(f"Loading {Path(path).name}…")
         self.worker.submit("load", str(path))
 
@@ -364,7 +359,6 @@ class MainWindow(QMainWindow):
         if r.request_id < self._shown_id:
             return  # an older answer overtaken by a newer one
         self._shown_id = r.request_id
-        self._last_result = r
         a = r.analysis
         self.message_label.hide()
         self.input_view.set_array(r.model_input)
@@ -397,7 +391,6 @@ class MainWindow(QMainWindow):
         self._show_empty(message)
 
     def _on_samples(self, label: int, images: np.ndarray) -> None:
-        self._samples = images
         self.samples_view.set_images(images)
         self.samples_caption.setText(f"16 digits generated for label {label} from z ~ N(0, I) "
                                      f"(seed {self.state.sample_seed}).")
@@ -411,11 +404,9 @@ class MainWindow(QMainWindow):
             "z at the normal distribution's 5%–95% quantiles, other dimensions 0.")
 
     def _on_model_loaded(self, info: dict) -> None:
-        self._loading_path = None
         self.state.set_model(info)
 
     def _on_model_failed(self, message: str) -> None:
-        self._loading_path = None
         self.show_error(message + (" The previous model stays active." if self.worker.has_model else ""))
         self._refresh_model_status()
 
@@ -477,15 +468,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("paths/last_folder", str(Path(path).parent))
         try:
             img = open_image(path)
-            img.thumbnail((MAX_PASTE_SIDE, MAX_PASTE_SIDE))
-            gray = image_to_gray(img)
-            normalize_gray(gray)  # refuse a picture without ink before it replaces the drawing
-        except (ImageError, NoInkError) as e:
+        except ImageError as e:
             self.show_error(str(e))
             return False
-        self.message_label.hide()
-        self.canvas.set_image(gray)
-        return True
+        img.thumbnail((MAX_PASTE_SIDE, MAX_PASTE_SIDE))
+        return self._set_canvas_from_gray(image_to_gray(img))
 
     def paste_image(self) -> None:
         mime = QApplication.clipboard().mimeData()
@@ -503,14 +490,16 @@ class MainWindow(QMainWindow):
         else:
             self.show_error("The clipboard holds no image.")
 
-    def _set_canvas_from_gray(self, gray: np.ndarray) -> None:
+    def _set_canvas_from_gray(self, gray: np.ndarray) -> bool:
+        """Make a picture the canvas content, unless it has no ink (then say so and change nothing)."""
         try:
             normalize_gray(gray)
         except NoInkError as e:
             self.show_error(str(e))
-            return
+            return False
         self.message_label.hide()
         self.canvas.set_image(gray)
+        return True
 
     def dragEnterEvent(self, e) -> None:
         if e.mimeData().hasUrls() and any(u.isLocalFile() for u in e.mimeData().urls()):
