@@ -86,7 +86,7 @@ class LatentPlot(PlotPanel):
         what = "clusters by label" if clusters else "labels mixed: style, not class"
         title = f"{kind} latent space: {what}"
         if agreement is not None:
-            title += f"\n(5 nearest neighbours share the label {agreement:.0%} of the time; chance 10%)"
+            title += f"\n(5 nearest: same label {agreement:.0%}; chance 10%)"
         self.ax.set_title(title, fontsize=9)
         self._marker = self.ax.plot([], [], marker="X", ms=14, mec="black", mfc="#e4002b", ls="none", label="your input")[0]
         self._picked = self.ax.plot([], [], marker="o", ms=10, mec="black", mfc="none", mew=2, ls="none")[0]
