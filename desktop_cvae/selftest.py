@@ -1,5 +1,6 @@
 """`desktop-cvae --self-test`: proves a build works without a person. Loads the default model,
-recognises a bundled sample digit, opens and closes the main window offscreen, prints one JSON line."""
+recognises a bundled sample digit, starts a child process as training does, opens and closes the main
+window offscreen, prints one JSON line."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ def run() -> int:
         labels = [engine.analyze(sample.x_test[i] / 255.0).recognised for i in picks]
         correct = sum(int(p == sample.y_test[i]) for p, i in zip(labels, picks))
         result.update(model=str(default_model_path().name), recognised=labels, correct=correct)
+
+        from .train_process import check_child_process
+
+        check_child_process()  # the training dialog trains in a spawned process: prove the build can start one
+        result["training_process"] = "ok"
 
         from .gui.app import make_application
         from .gui.main_window import MainWindow

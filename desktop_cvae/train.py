@@ -14,6 +14,7 @@ import numpy as np
 from .config import ModelConfig
 from .data import Dataset
 from .model import CVAE, build_model
+from .progress import BatchProgress, EpochReport
 
 VALIDATION_SIZE = 5000  # held out from the training split, so the test split stays unseen
 
@@ -24,34 +25,6 @@ class TrainingCancelled(Exception):
 
 class TrainingFailed(Exception):
     """Training diverged (NaN or inf loss) or could not run; the message says why."""
-
-
-@dataclass
-class BatchProgress:
-    epoch: int  # 0-based
-    epochs: int
-    step: int  # 1-based within the epoch
-    steps: int
-    loss: float
-    elapsed: float  # seconds since training started
-
-    @property
-    def fraction(self) -> float:
-        return (self.epoch * self.steps + self.step) / max(self.epochs * self.steps, 1)
-
-    @property
-    def remaining(self) -> float:
-        f = self.fraction
-        return self.elapsed * (1 - f) / f if f > 0 else math.inf
-
-
-@dataclass
-class EpochReport:
-    epoch: int  # 0-based
-    epochs: int
-    logs: dict[str, float]  # loss/reconstruction/kl and val_* of this epoch
-    history: dict[str, list[float]]  # everything so far, for live curves
-    previews: np.ndarray | None  # reconstructions (n, 28, 28) of the preview images, if any were given
 
 
 @dataclass

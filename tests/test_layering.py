@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 CORE = ["config", "data", "preprocess", "imageio", "imaging", "storage", "catalog", "model", "train", "engine",
-        "evaluate", "cli", "bench", "report", "curves", "selftest"]
+        "evaluate", "cli", "bench", "report", "curves", "selftest", "progress", "train_process"]
 
 
 def run(code: str) -> subprocess.CompletedProcess:
@@ -31,6 +31,7 @@ def test_gui_does_not_import_tensorflow():
         "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
         "import sys\n"
         "import desktop_cvae.gui.app, desktop_cvae.gui.main_window, desktop_cvae.gui.worker\n"
+        "import desktop_cvae.gui.training_dialog, desktop_cvae.train_process, desktop_cvae.progress\n"
         "from desktop_cvae.gui.app import make_application\n"
         "app = make_application(['x'])\n"
         "from desktop_cvae.gui.main_window import MainWindow\n"

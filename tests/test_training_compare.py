@@ -1,6 +1,10 @@
 """Train new model… and Compare models…, driven through their dialogs; the report command."""
 
 import json
+import multiprocessing
+import os
+import signal
+
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -14,6 +18,13 @@ from desktop_cvae.resources import resource_path, shipped_models_dir
 from desktop_cvae.storage import load_model
 
 SAMPLE = str(resource_path("mnist_sample.npz"))
+
+
+@pytest.fixture(autouse=True)
+def no_training_process_left_behind():
+    yield
+    # Training runs in child processes: every test must end with them gone, whatever way it stopped.
+    assert multiprocessing.active_children() == []
 
 
 def configure(dialog, epochs=1, batch=50):
@@ -66,6 +77,21 @@ def test_cancel_mid_epoch_leaves_nothing_and_keeps_the_active_model(qtbot, tmp_p
     assert not list((tmp_path / "models").glob("*")), "a cancelled training must leave no file"
     assert window.state.model_info["path"] == active
     window.close()
+
+
+def test_a_training_process_that_dies_ends_with_a_message_and_no_file(qtbot, tmp_path):
+    dialog = TrainingDialog(tmp_path / "models")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    configure(dialog, epochs=50, batch=20)
+    dialog.train_button.click()
+    qtbot.waitUntil(lambda: dialog.last_progress is not None, timeout=60_000)
+    with qtbot.waitSignal(dialog.worker.failed, timeout=30_000):
+        os.kill(dialog.worker.job_pid, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    dialog.worker.wait()
+    assert "stopped unexpectedly" in dialog.status.text() and "Nothing was saved" in dialog.status.text()
+    qtbot.waitUntil(dialog.train_button.isEnabled, timeout=5_000)  # ready for another try
+    assert not list((tmp_path / "models").glob("*"))
 
 
 def test_closing_the_app_during_training_asks_then_cancels(qtbot, tmp_path, monkeypatch):

@@ -1,7 +1,8 @@
 """Train new model…: choose the architecture and hyperparameters, watch it learn, cancel at any time.
 
-Training runs on a TrainingWorker thread with per-batch progress and per-epoch results (curves and
-reconstructions of fixed digits); cancel is cooperative and takes effect within one batch. Nothing is
+Training runs in a child process (train_process) watched by a TrainingWorker thread, with per-batch
+progress and per-epoch results (curves and reconstructions of fixed digits); cancel is cooperative and
+takes effect within one batch. Nothing is
 written until training and evaluation have finished, and then atomically.
 """
 
@@ -21,14 +22,17 @@ from PySide6.QtWidgets import (
 )
 
 from ..config import ARCHITECTURES, ModelConfig
-from ..data import load_sample
+from ..train_process import TrainingJob
 from .views import GridView
 
 
 class TrainingWorker(QThread):
-    progress = Signal(object)  # train.BatchProgress
-    epoch_done = Signal(object)  # train.EpochReport
-    curves_ready = Signal(object)  # (H, W, 4) uint8: the loss curves so far, rendered here, not on the UI thread
+    """Relays a TrainingJob's messages as signals. The training itself runs in a child process
+    (train_process), so TensorFlow never holds this process's GIL and the window never stalls."""
+
+    progress = Signal(object)  # progress.BatchProgress
+    epoch_done = Signal(object)  # progress.EpochReport
+    curves_ready = Signal(object)  # (H, W, 4) uint8: the loss curves so far, rendered by the child
     device = Signal(str)
     phase = Signal(str)  # "loading data", "training", "evaluating and saving"
     succeeded = Signal(str, object)  # path, metadata
@@ -39,48 +43,33 @@ class TrainingWorker(QThread):
         super().__init__(parent)
         self.cfg, self.data_path, self.out = cfg, data_path, out
         self.plot_size = (7.0, 3.0)  # inches at 100 dpi
-        self._stop = threading.Event()
+        self._cancel_requested = threading.Event()
+        self._job: TrainingJob | None = None
 
     def cancel(self) -> None:
-        self._stop.set()
+        self._cancel_requested.set()
+        if self._job is not None:
+            self._job.cancel()
+
+    @property
+    def job_pid(self) -> int | None:
+        return self._job.process.pid if self._job is not None else None
 
     def run(self) -> None:
-        from ..data import DataError, load_mnist
-        from ..storage import ModelFileError
-        from ..train import TrainingCancelled, TrainingFailed, device_description, train_and_save
-
+        signals = {"progress": self.progress, "epoch": self.epoch_done, "curves": self.curves_ready,
+                   "device": self.device, "phase": self.phase, "succeeded": self.succeeded,
+                   "failed": self.failed, "cancelled": self.cancelled}
         try:
-            self.phase.emit("Loading data…")
-            data = load_mnist(self.data_path)
-            self.device.emit(device_description())
-            sample = load_sample()
-            idx = np.array([np.flatnonzero(sample.y_test == c)[0] for c in range(10)])
-            previews = (sample.x_test[idx].astype(np.float32) / 255.0, sample.y_test[idx].astype(np.int64))
-            self.phase.emit("Training…")
-
-            from ..curves import figure_history, render_rgba
-
-            def on_epoch(report):
-                self.epoch_done.emit(report)
-                title = f"after epoch {report.epoch + 1} of {report.epochs}"
-                self.curves_ready.emit(render_rgba(figure_history(report.history, title, self.plot_size)))
-                if not self._stop.is_set() and report.epoch + 1 == report.epochs:
-                    self.phase.emit("Evaluating on the test set and saving…")
-
-            meta = train_and_save(self.cfg, data, self.out, on_batch=self.progress.emit, on_epoch=on_epoch,
-                                  should_stop=self._stop.is_set, previews=previews)
-        except TrainingCancelled:
-            self.cancelled.emit()
-        except (DataError, TrainingFailed, ModelFileError) as e:
-            self.failed.emit(str(e))
-        except MemoryError:
-            self.failed.emit("Training ran out of memory. Try a smaller batch size or model.")
-        except Exception as e:  # e.g. TensorFlow's ResourceExhaustedError; never let the thread die silently
-            name = type(e).__name__
-            hint = " Try a smaller batch size." if "Exhausted" in name or "memory" in str(e).lower() else ""
-            self.failed.emit(f"Training failed ({name}: {str(e).splitlines()[0] if str(e) else ''}).{hint}")
-        else:
-            self.succeeded.emit(str(self.out), meta)
+            self._job = job = TrainingJob(self.cfg.to_dict(), self.data_path, self.out, self.plot_size)
+            job.start()
+        except OSError as e:
+            self.failed.emit(f"Could not start the training process: {e}")
+            return
+        if self._cancel_requested.is_set():  # cancelled while starting
+            job.cancel()
+        for kind, *args in job.events():
+            if kind in signals:
+                signals[kind].emit(*args)
 
 
 def _slug(name: str) -> str:
