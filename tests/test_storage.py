@@ -32,6 +32,24 @@ def test_round_trip_keeps_weights_config_and_metadata(tmp_path, small_model):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 
+def test_a_trained_model_is_saved_without_its_optimizer_state(tmp_path, sample):
+    from desktop_cvae.train import train
+
+    cfg = ModelConfig(arch="mlp", latent_dim=2, widths=(32, 16), epochs=1, batch_size=100, seed=5)
+    trained = train(cfg, sample).model
+    assert trained.optimizer is not None and trained.optimizer.variables
+    path = save_model(trained, tmp_path / "t.keras")
+    with zipfile.ZipFile(path) as zf:
+        h5 = zf.read("model.weights.h5")
+    import h5py
+
+    with h5py.File(io.BytesIO(h5), "r") as f:
+        assert "optimizer" not in f or not list(f["optimizer"].get("vars", {}))  # no Adam moments
+    loaded, _ = load_model(path)
+    for a, b in zip(trained.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)  # every weight the app uses is kept, exactly
+
+
 def test_an_exception_mid_save_leaves_the_old_file_intact(tmp_path, small_model, monkeypatch):
     path = save_model(small_model, tmp_path / "m.keras", {"note": "old"})
     before = path.read_bytes()
