@@ -227,3 +227,24 @@ def test_hostile_files_through_the_gui(qtbot, window, tmp_path):
             assert window.message_label.text(), name
             assert window.canvas.image() == before, f"{name} changed the canvas although it was refused"
         assert expect != "error" or not opened, f"{name} should have been refused"
+
+
+def test_a_picture_opened_at_start_is_answered_as_soon_as_the_model_loads(qtbot, tmp_path, sample):
+    """`desktop-cvae FILE`: the picture is opened before TensorFlow has loaded; its answer must follow the
+    model load without waiting for the latent map, and the map then marks it."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, models_dir=tmp_path / "models")
+    qtbot.addWidget(w)
+    w.show()
+    order = []
+    w.worker.model_loaded.connect(lambda _: order.append("model"))
+    w.worker.analyzed.connect(lambda _: order.append("answer"))
+    w.worker.latent_ready.connect(lambda _: order.append("latent map"))
+    index = int(np.flatnonzero(sample.y_test == 3)[0])
+    w.open_image_file(sample_png(tmp_path, sample, index))
+    w.start()
+    qtbot.waitUntil(lambda: "latent map" in order and order[-1] == "answer", timeout=LOAD_TIMEOUT)
+    assert order.index("model") < order.index("answer") < order.index("latent map")
+    assert w.recognised_label.text().startswith("3")
+    assert w.latent_plot.marker_position() is not None  # re-answered once the map was there
+    w.close()

@@ -63,3 +63,23 @@ def test_generation_is_seeded_and_label_specific(default_engine):
         assert np.mean(preds == label) >= 0.8, label
     grid = default_engine.traversal(5, steps=7)
     assert grid.shape == (7, 7, 28, 28)
+
+
+def test_eager_answers_before_warm_up_equal_the_traced_ones(sample):
+    """The app answers its first request eagerly (no graph tracing yet); that answer must be the model's."""
+    from desktop_cvae.catalog import default_model_path
+    from desktop_cvae.engine import Engine
+
+    engine = Engine.load(default_model_path())
+    x = sample.x_test[:3].astype(np.float32) / 255.0
+    engine.eager = True
+    eager = [engine.analyze(d) for d in x]
+    eager_style = engine.style_grid(eager[0].z)
+    engine.warm_up()
+    assert not engine.eager
+    traced = [engine.analyze(d) for d in x]
+    for a, b in zip(eager, traced):
+        np.testing.assert_allclose(a.probabilities, b.probabilities, atol=1e-4)
+        np.testing.assert_allclose(a.reconstruction, b.reconstruction, atol=1e-4)
+        assert a.recognised == b.recognised
+    np.testing.assert_allclose(eager_style, engine.style_grid(traced[0].z), atol=1e-4)

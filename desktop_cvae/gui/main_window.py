@@ -312,8 +312,7 @@ class MainWindow(QMainWindow):
         w.analyzed.connect(self._on_analyzed)
         w.input_failed.connect(self._on_input_failed)
         w.samples_ready.connect(self._on_samples)
-        w.latent_ready.connect(lambda m: self.latent_plot.set_map(m.points, m.labels, m.description,
-                                                                   self._conditional(), m.neighbour_agreement))
+        w.latent_ready.connect(self._on_latent_map)
         w.decoded.connect(lambda xy, img: self.decoded_view.set_array(img))
         w.traversal_ready.connect(self._on_traversal)
         w.gallery_ready.connect(lambda orig, rec: self.gallery_view.set_images(np.concatenate([orig, rec]), cols=10))
@@ -414,6 +413,7 @@ class MainWindow(QMainWindow):
         self._refresh_model_status()
         meta, cfg = info.get("meta") or {}, info.get("config") or {}
         self.loss_plot.set_history(meta.get("history"), cfg.get("name") or Path(info["path"]).stem)
+        self.latent_plot.show_message("Mapping the shipped sample into this model's latent space…")
         self.plain_vae_button.setVisible(cfg.get("conditional", True))
         self.label_combo.setEnabled(cfg.get("conditional", True))
         self.settings.setValue("model/active", info["path"])
@@ -432,6 +432,10 @@ class MainWindow(QMainWindow):
         acc_s = f" · test accuracy {acc:.2%}" if isinstance(acc, (int, float)) else ""
         self.model_status.setText(f"Model: {cfg.get('name') or Path(info['path']).stem} · {cfg.get('arch')} {kind} · "
                                   f"latent dim {cfg.get('latent_dim')}{acc_s}")
+
+    def _on_latent_map(self, m) -> None:
+        self.latent_plot.set_map(m.points, m.labels, m.description, self._conditional(), m.neighbour_agreement)
+        self.request_update()  # the map arrives after the first answer: place the current input on it
 
     def _on_latent_click(self, x: float, y: float) -> None:
         if self.worker.has_model:

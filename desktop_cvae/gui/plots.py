@@ -31,11 +31,32 @@ def _style_axes(ax, bg: str, fg: str) -> None:
     ax.yaxis.label.set_color(fg)
 
 
+class _CanvasDrawnWhenShown(FigureCanvasQTAgg):
+    """Draws only while visible: a plot in a hidden tab (the loss curves take ~150-230 ms to draw) is
+    drawn when its tab is opened, not on the UI thread at every model change."""
+
+    def __init__(self, figure):
+        super().__init__(figure)
+        self._stale_while_hidden = False
+
+    def draw_idle(self):
+        if self.isVisible():
+            super().draw_idle()
+        else:
+            self._stale_while_hidden = True
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._stale_while_hidden:
+            self._stale_while_hidden = False
+            super().draw_idle()
+
+
 class PlotPanel(QWidget):
     def __init__(self, parent=None, figsize=(5, 4)):
         super().__init__(parent)
         self.figure = Figure(figsize=figsize, layout="constrained")
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas = _CanvasDrawnWhenShown(self.figure)
         self.toolbar = NavigationToolbar2QT(self.canvas, self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

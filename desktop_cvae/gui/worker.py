@@ -24,7 +24,8 @@ from ..data import load_sample
 from ..preprocess import NoInkError, add_noise, normalize_gray
 
 # Order in which pending kinds are served: a new model first, then what follows the pen.
-PRIORITY = ("load", "analyze", "decode", "samples", "traversal")
+# "views" (latent map, gallery) comes last: the person's own digit is answered before them.
+PRIORITY = ("load", "analyze", "decode", "samples", "traversal", "views")
 SAMPLE_COUNT = 16
 ENGINE_CACHE = 4  # models kept loaded for instant switching
 
@@ -101,14 +102,14 @@ class InferenceWorker(QThread):
     def run(self) -> None:
         while True:
             with self._cond:
-                while not self._pending and not self._abort:
+                # Until a model is loaded only a load can run; other requests wait for it (a picture
+                # opened at start is answered the moment the model is ready).
+                while not self._abort and not (self._pending if self.engine is not None else "load" in self._pending):
                     self._cond.wait()
                 if self._abort:
                     return
                 kind = next(k for k in PRIORITY if k in self._pending)
                 args = self._pending.pop(kind)
-            if kind != "load" and self.engine is None:
-                continue  # nothing to compute with yet; the load will trigger a fresh request
             try:
                 getattr(self, f"_do_{kind}")(*args)
             except Exception as e:  # the thread must survive anything one request does
@@ -137,23 +138,36 @@ class InferenceWorker(QThread):
         except ModelFileError as e:
             self.model_failed.emit(str(e))
             return
+        engine.eager = True  # answer a waiting request without first tracing graphs; warm_up() in _do_views
+        # The model is usable now: say so, and let a waiting request (a picture opened at start) be answered
+        # before the latent map and the gallery, which nobody is waiting for.
+        self.engine, self.latent = engine, None
+        self.model_loaded.emit({"path": str(path), "config": engine.config.to_dict(), "meta": engine.meta})
+        with self._cond:
+            self._pending["views"] = (engine, key, str(path))
+
+    def _do_views(self, engine, key, path: str) -> None:
+        if engine is not self.engine:
+            return  # another model was loaded meanwhile
+        engine.warm_up()
         if self._sample is None:
             self._sample = load_sample()
         x = self._sample.x_test.astype(np.float32) / 255.0
         y = self._sample.y_test.astype(np.int64)
-        engine.analyze(x[0])  # trace the graph now, so the first stroke is fast
         latent = self._latent_map(engine, x, y)
         gallery_idx = np.array([np.flatnonzero(y == c)[0] for c in range(10)])
         if engine.conditional:
             recon = np.stack([engine.analyze(x[i], int(y[i])).reconstruction for i in gallery_idx])
         else:
             recon = np.stack([engine.analyze(x[i]).reconstruction for i in gallery_idx])
-        entry = (engine, latent, x[gallery_idx], recon, str(path))
+        entry = (engine, latent, x[gallery_idx], recon, path)
         if key:
             self._engines[key] = entry
             while len(self._engines) > ENGINE_CACHE:  # TensorFlow does not give back all of a model's memory;
                 self._engines.popitem(last=False)  # a small cache bounds it however often models are switched
-        self._activate(*entry)
+        self.latent = latent
+        self.latent_ready.emit(latent)
+        self.gallery_ready.emit(x[gallery_idx], recon)
 
     def _activate(self, engine, latent, originals, recon, path) -> None:
         self.engine, self.latent = engine, latent
