@@ -1,7 +1,8 @@
 """The inference engine: one thread-safe object that the GUI worker and the command line both use.
 
-Every call goes through a `tf.function` traced once per batch shape; no `predict()` (which costs ~40 ms
-of per-call set-up) is on the interactive path.
+Every call goes through a `tf.function` traced once (batch dimension left open); no `predict()` (which
+costs ~40 ms of per-call set-up) is on the interactive path. The graph functions have no Python control
+flow on tensors, so AutoGraph is off: it needs the source files, which a frozen build does not carry.
 """
 
 from __future__ import annotations
@@ -56,19 +57,20 @@ class Engine:
         image_spec = tf.TensorSpec((None, 28, 28, 1), tf.float32)
         cond = self.config.conditional
         self._label_in_encoder = encoder_takes_label(self.config)
-        self._all_labels = tf.function(self._all_labels_impl, input_signature=[image_spec])
+        self._all_labels = tf.function(self._all_labels_impl, input_signature=[image_spec], autograph=False)
         self._encode = tf.function(
-            self._encode_impl,
+            self._encode_impl, autograph=False,
             input_signature=[image_spec, tf.TensorSpec((None, NUM_CLASSES), tf.float32)] if self._label_in_encoder
             else [image_spec],
         )
         self._decode = tf.function(
-            self._decode_impl,
+            self._decode_impl, autograph=False,
             input_signature=[tf.TensorSpec((None, self.config.latent_dim), tf.float32)]
             + ([tf.TensorSpec((None, NUM_CLASSES), tf.float32)] if cond else []),
         )
-        self._single = tf.function(self._single_impl, input_signature=[image_spec])
-        self._elbo_sample = tf.function(self._elbo_sample_impl, input_signature=[image_spec, tf.TensorSpec((None,), tf.int32)])
+        self._single = tf.function(self._single_impl, input_signature=[image_spec], autograph=False)
+        self._elbo_sample = tf.function(self._elbo_sample_impl, input_signature=[image_spec, tf.TensorSpec((None,), tf.int32)],
+                                        autograph=False)
         # Tracing the graph functions costs ~0.3 s on first use; an eager call costs ~0.1 s the first time and
         # ~20 ms after. The app sets `eager` while it waits for its first answer, then calls warm_up().
         self.eager = False
