@@ -248,3 +248,16 @@ def test_a_picture_opened_at_start_is_answered_as_soon_as_the_model_loads(qtbot,
     assert w.recognised_label.text().startswith("3")
     assert w.latent_plot.marker_position() is not None  # re-answered once the map was there
     w.close()
+
+
+def test_the_loss_curves_are_drawn_when_their_tab_is_opened(window, qtbot):
+    canvas = window.loss_plot.canvas
+    loss_tab = next(i for i in range(window.tabs.count()) if window.tabs.tabText(i) == "Loss curves")
+    assert window.tabs.currentIndex() != loss_tab
+    QApplication.processEvents()
+    assert canvas._stale_while_hidden  # a model's curves were set while hidden: not drawn on the UI thread yet
+    window.tabs.setCurrentIndex(loss_tab)
+    qtbot.waitUntil(lambda: not canvas._stale_while_hidden, timeout=5_000)
+    QApplication.processEvents()
+    pixels = np.asarray(canvas.buffer_rgba())
+    assert pixels.size and len(np.unique(pixels.reshape(-1, 4), axis=0)) > 20  # curves, not a blank canvas
