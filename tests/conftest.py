@@ -16,6 +16,19 @@ FULL_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 sys.path.insert(0, str(REPO / "benchmarks"))  # tests reuse the fault and fuzz harnesses
 
 
+@pytest.fixture(autouse=True)
+def modal_message_boxes_answer_themselves(monkeypatch):
+    """Offscreen nobody can press a button: a test that fails while, say, a training runs would hang the
+    whole suite in the teardown's "Stop training?" box. Unasked-for boxes get Yes/OK; tests that care
+    about the answer patch QMessageBox themselves."""
+    from PySide6.QtWidgets import QMessageBox
+
+    yes, ok = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Ok
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: yes)
+    for name in ("information", "warning", "critical"):
+        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: ok)
+
+
 @pytest.fixture(scope="session")
 def sample():
     from desktop_cvae.data import load_sample

@@ -94,6 +94,27 @@ def test_a_training_process_that_dies_ends_with_a_message_and_no_file(qtbot, tmp
     assert not list((tmp_path / "models").glob("*"))
 
 
+def test_bad_data_ends_with_the_loader_s_message_through_the_training_process(qtbot, tmp_path):
+    bad = tmp_path / "not-mnist.npz"
+    bad.write_bytes(b"PK\x03\x04 this is not a NumPy archive")
+    dialog = TrainingDialog(tmp_path / "models")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    configure(dialog)
+    dialog.file_edit.setText(str(bad))
+    failures = []
+    dialog.train_button.click()
+    dialog.worker.failed.connect(failures.append)  # the child needs ~0.1 s to start: connected in time
+    assert not dialog.browse_button.isEnabled() and not dialog.train_button.isEnabled()
+    qtbot.waitUntil(lambda: bool(failures), timeout=60_000)
+    dialog.worker.wait()
+    assert "not-mnist.npz" in failures[0]
+    assert "Training failed" in dialog.status.text() and "Nothing was saved" in dialog.status.text()
+    qtbot.waitUntil(dialog.train_button.isEnabled, timeout=5_000)
+    assert dialog.browse_button.isEnabled()
+    assert not list((tmp_path / "models").glob("*"))
+
+
 def test_closing_the_app_during_training_asks_then_cancels(qtbot, tmp_path, monkeypatch):
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, models_dir=tmp_path / "models")

@@ -136,7 +136,7 @@ class TrainingDialog(QDialog):
         group.addButton(self.file_radio)
         self.file_edit = QLineEdit()
         self.file_edit.setPlaceholderText("x_train, y_train, x_test, y_test")
-        browse = QPushButton("Browse…")
+        self.browse_button = browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         self.file_edit.textEdited.connect(lambda _: self.file_radio.setChecked(True))
         data_box = QGroupBox("Data")
@@ -262,6 +262,7 @@ class TrainingDialog(QDialog):
         for w in self.findChildren(QWidget):
             if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox, QLineEdit, QRadioButton)):
                 w.setEnabled(not on)
+        self.browse_button.setEnabled(not on)  # the data of a running training cannot change
         if not on:
             self.classifier_spin.setEnabled(self.kind_combo.currentData() != "none")
 
