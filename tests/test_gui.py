@@ -261,3 +261,10 @@ def test_the_loss_curves_are_drawn_when_their_tab_is_opened(window, qtbot):
     QApplication.processEvents()
     pixels = np.asarray(canvas.buffer_rgba())
     assert pixels.size and len(np.unique(pixels.reshape(-1, 4), axis=0)) > 20  # curves, not a blank canvas
+
+
+def test_a_stopped_worker_is_not_restarted_by_a_late_request(window):
+    window.worker.stop()
+    window.request_update()  # e.g. the latent map's answer arriving while the window closes
+    window.worker.submit("samples", 3, 0)
+    assert not window.worker.isRunning()

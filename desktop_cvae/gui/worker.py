@@ -81,6 +81,8 @@ class InferenceWorker(QThread):
         if kind not in PRIORITY:
             raise ValueError(kind)
         with self._cond:
+            if self._abort:
+                return  # stopped for good (the window is closing): a late signal must not restart it
             self._pending[kind] = args
             self._cond.notify()
         if not self.isRunning():
