@@ -27,7 +27,10 @@ def _train_in_child(conn, cancel, parent_pid: int, cfg_dict: dict, data_path: st
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     def send(*msg) -> None:
-        conn.send(msg)
+        try:
+            conn.send(msg)
+        except OSError:  # the app is gone (BrokenPipeError): nobody to tell; should_stop() ends the run
+            pass
 
     def should_stop() -> bool:
         # An orphaned child (the app was killed) stops too: nobody would see its result.
