@@ -3,7 +3,7 @@
     desktop-cvae recognize [--model PATH] [--json] FILE...
     desktop-cvae evaluate [--model PATH] [--data NPZ] [--noise SIGMA ...] [--json]
     desktop-cvae train --arch NAME [--unconditional] ... --out PATH [--json]
-    desktop-cvae generate --label L [--n N] [--seed S] [--model PATH] --out FILE.png
+    desktop-cvae generate --label L [--n N] [--seed S] [--model PATH] [--prior fitted|standard] --out FILE.png
     desktop-cvae bench [--model PATH] [--json]
     desktop-cvae report [--models PATH ...] [--data NPZ] --out DIR
 """
@@ -179,7 +179,7 @@ def cmd_generate(args) -> int:
     if not args.out.lower().endswith(".png"):
         raise CliError("--out must end in .png")
     engine = _engine(args.model)
-    images = engine.generate(args.label, args.n, args.seed)
+    images = engine.generate(args.label, args.n, args.seed, prior=args.prior)
     try:
         save_png_atomic(grid_image(images), args.out)
     except OSError as e:
@@ -274,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--n", type=int, default=16)
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--model")
+    g.add_argument("--prior", choices=("fitted", "standard"), default="fitted",
+                   help="z from a Gaussian fitted to real digits of the label (default), or from N(0, I)")
     g.add_argument("--out", required=True)
     g.set_defaults(func=cmd_generate)
 

@@ -20,6 +20,7 @@ from .storage import load_model
 
 # An input whose best -ELBO is above this percentile of the test set's "does not look like a digit".
 OOD_PERCENTILE = 99.5
+GENERATION_PRIORS = ("fitted", "standard")
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Engine:
         # Tracing the graph functions costs ~0.3 s on first use; an eager call costs ~0.1 s the first time and
         # ~20 ms after. The app sets `eager` while it waits for its first answer, then calls warm_up().
         self.eager = False
+        self._densities: list | None = None  # label_densities(), fitted on first use
 
     def _fn(self, name: str):
         return getattr(self, f"{name}_impl") if self.eager else getattr(self, name)
@@ -212,10 +214,42 @@ class Engine:
     def reconstruct(self, pixels: np.ndarray, label: int | None = None) -> np.ndarray:
         return self.analyze(pixels, label).reconstruction
 
-    def generate(self, label: int | None, n: int = 16, seed: int = 0) -> np.ndarray:
-        """n new digits (n, 28, 28) for `label`, from z ~ N(0, I) with a seeded generator."""
-        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
-        return self.decode(z, label if self.conditional else None)
+    def generate(self, label: int | None, n: int = 16, seed: int = 0, prior: str = "fitted") -> np.ndarray:
+        """n new digits (n, 28, 28) for `label`, seeded. prior="standard": z ~ N(0, I), the CVAE's own prior.
+        prior="fitted" (conditional models): z from a Gaussian fitted to the latent codes of real digits
+        of that label (see label_densities); a plain VAE always uses N(0, I)."""
+        if prior not in GENERATION_PRIORS:
+            raise ValueError(f"prior must be one of {GENERATION_PRIORS}")
+        eps = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
+        if not self.conditional:
+            return self.decode(eps)
+        z = eps
+        if prior == "fitted":
+            mean, chol = self.label_densities()[int(label)]
+            z = (mean + eps @ chol.T).astype(np.float32)
+        return self.decode(z, label)
+
+    def label_densities(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per label: mean and Cholesky factor of a Gaussian fitted to the latent codes of the shipped
+        sample's test digits of that label (covariance of their posterior means plus their mean posterior
+        variance) — ex-post density estimation (Ghosh et al., 2020). The discriminative terms leave part of
+        the class in z, so N(0, I) decoded under a label often draws another digit; codes of real digits of
+        that label do not. Computed once per engine (one pass over 1,000 digits)."""
+        with self._lock:
+            if self._densities is None:
+                from .data import load_sample
+
+                sample = load_sample()
+                x, y = sample.x_test.astype(np.float32) / 255.0, sample.y_test.astype(np.int64)
+                mean, log_var = self.encode(x, y if self._label_in_encoder else None)
+                densities = []
+                for c in range(NUM_CLASSES):
+                    m, v = mean[y == c], np.exp(log_var[y == c])
+                    cov = np.atleast_2d(np.cov(m, rowvar=False)) + np.diag(v.mean(axis=0))
+                    cov += 1e-6 * np.eye(self.latent_dim)  # positive definite however few digits
+                    densities.append((m.mean(axis=0).astype(np.float32), np.linalg.cholesky(cov).astype(np.float32)))
+                self._densities = densities
+            return self._densities
 
     def style_grid(self, z: np.ndarray) -> np.ndarray:
         """One latent code (the input's style) decoded under each of the 10 labels: (10, 28, 28)."""

@@ -100,6 +100,10 @@ def test_generate_writes_a_png_grid(tmp_path, tiny_model_path):
     again = tmp_path / "again.png"
     main(["generate", "--label", "7", "--n", "9", "--seed", "3", "--model", str(tiny_model_path), "--out", str(again)])
     assert out.read_bytes() == again.read_bytes()  # seeded
+    prior = tmp_path / "prior.png"
+    assert main(["generate", "--label", "7", "--n", "9", "--seed", "3", "--prior", "standard",
+                 "--model", str(tiny_model_path), "--out", str(prior)]) == 0
+    assert prior.read_bytes() != out.read_bytes()  # z ~ N(0, I), not the fitted density
     assert main(["generate", "--label", "12", "--model", str(tiny_model_path), "--out", str(out)]) == 2
 
 

@@ -120,6 +120,19 @@ def test_noise_slider_changes_the_model_input(qtbot, window):
     assert not np.array_equal(window.input_view.array(), noisy)
 
 
+def test_the_prior_checkbox_switches_how_samples_are_drawn(qtbot, window):
+    window.label_combo.setCurrentIndex(window.label_combo.findData(1))
+    qtbot.waitUntil(lambda: window.samples_view.array() is not None and "label 1" in window.samples_caption.text(),
+                    timeout=10_000)
+    fitted = window.samples_view.array().copy()
+    assert "fitted to the latent codes of real 1s" in window.samples_caption.text()
+    window.prior_checkbox.setChecked(True)
+    qtbot.waitUntil(lambda: "N(0, I)" in window.samples_caption.text()
+                    and not np.allclose(window.samples_view.array(), fitted), timeout=10_000)
+    window.prior_checkbox.setChecked(False)
+    qtbot.waitUntil(lambda: np.allclose(window.samples_view.array(), fitted), timeout=10_000)  # same seed
+
+
 def test_label_change_changes_the_samples(qtbot, window):
     window.label_combo.setCurrentIndex(3 + 1)
     qtbot.waitUntil(lambda: window.samples_view.array() is not None, timeout=10_000)

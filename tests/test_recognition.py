@@ -11,6 +11,13 @@ from desktop_cvae.imageio import decode_image
 from desktop_cvae.preprocess import add_noise, normalize_image
 
 
+def knn_labels(sample, images: np.ndarray, k: int = 5) -> np.ndarray:
+    ref = sample.x_train.reshape(len(sample.x_train), -1).astype(np.float32) / 255.0
+    d = ((images.reshape(len(images), 1, -1) - ref[None]) ** 2).sum(-1)
+    nearest = np.argsort(d, axis=1)[:, :k]
+    return np.array([np.bincount(sample.y_train[row], minlength=10).argmax() for row in nearest])
+
+
 def test_default_recognises_the_shipped_sample(default_engine, sample):
     preds, _ = default_engine.best_scores(sample.x_test / 255.0)
     accuracy = float(np.mean(preds == sample.y_test))
@@ -53,14 +60,19 @@ def test_noise_and_scribbles_do_not_look_like_digits(default_engine):
     assert flagged == 20
 
 
-def test_generation_is_seeded_and_label_specific(default_engine):
+def test_generation_is_seeded_and_label_specific(default_engine, sample):
     a, b = default_engine.generate(3, 8, seed=1), default_engine.generate(3, 8, seed=1)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, default_engine.generate(3, 8, seed=2))
-    # Generated digits are recognised as the label they were generated for.
-    for label in range(10):
-        preds, _ = default_engine.best_scores(default_engine.generate(label, 10, seed=label))
-        assert np.mean(preds == label) >= 0.8, label
+    # Generated digits look like their label to an independent judge: 5 nearest neighbours among the shipped
+    # sample's 1,000 training digits (raw pixels; 87 % right on real test digits). The model's own
+    # classifier is no judge: it calls most of its N(0, I) samples of a label that label, whatever they show.
+    fitted = [default_engine.generate(label, 20, seed=label) for label in range(10)]
+    standard = [default_engine.generate(label, 20, seed=label, prior="standard") for label in range(10)]
+    judged = [np.mean(knn_labels(sample, images) == label) for label, images in enumerate(fitted)]
+    assert np.mean(judged) >= 0.75 and min(judged) >= 0.4, np.round(judged, 2)
+    judged_prior = np.mean([np.mean(knn_labels(sample, images) == label) for label, images in enumerate(standard)])
+    assert np.mean(judged) > judged_prior + 0.3  # what fitting the latent density buys with this model
     grid = default_engine.traversal(5, steps=7)
     assert grid.shape == (7, 7, 28, 28)
 

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QButtonGroup, QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+    QApplication, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
     QMainWindow, QMessageBox, QPushButton, QSlider, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -152,8 +152,14 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.samples_view = GridView(min_side=200)
         self.reroll_samples_button = QPushButton("Re-roll samples")
-        self.samples_caption = _caption("Generated from z ~ N(0, I) for the selected label.")
-        self.tabs.addTab(self._tab(self.samples_caption, self.samples_view, self.reroll_samples_button), "Samples")
+        self.samples_caption = _caption("Digits generated for the selected label.")
+        self.prior_checkbox = QCheckBox("Draw z from the prior N(0, I) instead of from real digits' latent codes")
+        self.prior_checkbox.setToolTip(
+            "Unchecked: z comes from a Gaussian fitted to the latent codes of the shipped sample's digits of\n"
+            "this label. Checked: z ~ N(0, I), the CVAE's prior — where the latent code still carries some of\n"
+            "the class, some of these look like other digits.")
+        self.tabs.addTab(self._tab(self.samples_caption, self.samples_view, self.prior_checkbox,
+                                   self.reroll_samples_button), "Samples")
         self.style_view = GridView(min_side=200)
         self.tabs.addTab(self._tab(_caption("Your input's latent code (its style) decoded under every label 0–9."),
                                    self.style_view), "Your style")
@@ -297,6 +303,7 @@ class MainWindow(QMainWindow):
         self.reroll_noise_button.clicked.connect(self.state.reroll_noise)
         self.label_combo.currentIndexChanged.connect(lambda _: self.state.set_label(self.label_combo.currentData()))
         self.reroll_samples_button.clicked.connect(self.state.reroll_samples)
+        self.prior_checkbox.toggled.connect(self.request_samples)
         self.plain_vae_button.clicked.connect(self.switch_to_plain_vae)
         self.latent_plot.point_clicked.connect(self._on_latent_click)
 
@@ -334,7 +341,10 @@ class MainWindow(QMainWindow):
 
     def request_samples(self) -> None:
         if self.worker.has_model:
-            self.worker.submit("samples", self.state.effective_label, self.state.sample_seed)
+            self.worker.submit("samples", self.state.effective_label, self.state.sample_seed, self._prior())
+
+    def _prior(self) -> str:
+        return "standard" if self.prior_checkbox.isChecked() else "fitted"
 
     def request_traversal(self) -> None:
         if self.worker.has_model:
@@ -391,8 +401,15 @@ class MainWindow(QMainWindow):
 
     def _on_samples(self, label: int, images: np.ndarray) -> None:
         self.samples_view.set_images(images)
-        self.samples_caption.setText(f"16 digits generated for label {label} from z ~ N(0, I) "
-                                     f"(seed {self.state.sample_seed}).")
+        seed = self.state.sample_seed
+        if not self._conditional():
+            text = f"16 digits generated from z ~ N(0, I) (seed {seed}); a plain VAE takes no label."
+        elif self._prior() == "standard":
+            text = f"16 digits generated for label {label} from z ~ N(0, I), the model's prior (seed {seed})."
+        else:
+            text = (f"16 digits generated for label {label}, z drawn from a Gaussian fitted to the latent codes "
+                    f"of real {label}s (seed {seed}).")
+        self.samples_caption.setText(text)
 
     def _on_traversal(self, label: int, dims, grid: np.ndarray) -> None:
         steps = grid.shape[0]
@@ -415,6 +432,7 @@ class MainWindow(QMainWindow):
         self.loss_plot.set_history(meta.get("history"), cfg.get("name") or Path(info["path"]).stem)
         self.latent_plot.show_message("Mapping the shipped sample into this model's latent space…")
         self.plain_vae_button.setVisible(cfg.get("conditional", True))
+        self.prior_checkbox.setEnabled(cfg.get("conditional", True))  # a plain VAE has only its prior
         self.label_combo.setEnabled(cfg.get("conditional", True))
         self.settings.setValue("model/active", info["path"])
         self.request_update()

@@ -223,8 +223,8 @@ class InferenceWorker(QThread):
         self.analyzed.emit(UpdateResult(request_id, pixels, analysis, style, self._project(analysis.z), norm.notes,
                                         (time.perf_counter() - start) * 1000))
 
-    def _do_samples(self, label: int, seed: int) -> None:
-        self.samples_ready.emit(label, self.engine.generate(label, SAMPLE_COUNT, seed))
+    def _do_samples(self, label: int, seed: int, prior: str = "fitted") -> None:
+        self.samples_ready.emit(label, self.engine.generate(label, SAMPLE_COUNT, seed, prior=prior))
 
     def _do_decode(self, x: float, y: float, label: int) -> None:
         if self.latent is None:
