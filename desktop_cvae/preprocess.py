@@ -74,6 +74,16 @@ def normalize_image(img: Image.Image) -> Normalized:
     return normalize_gray(image_to_gray(img))
 
 
+def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """np.percentile(values, qs) with its default linear interpolation, by partitioning instead of
+    sorting: the same numbers, ~4x faster on the few thousand pixels of one update."""
+    a = np.asarray(values).ravel()
+    pos = [(a.size - 1) * q / 100.0 for q in qs]
+    lows = [int(p) for p in pos]
+    part = np.partition(a, sorted({i for lo in lows for i in (lo, min(lo + 1, a.size - 1))}))
+    return [float(part[lo] + (part[min(lo + 1, a.size - 1)] - part[lo]) * (p - lo)) for p, lo in zip(pos, lows)]
+
+
 def _otsu(values: np.ndarray) -> float:
     """Otsu's threshold of values in [0, 1] (64 bins; bincount is much faster than np.histogram)."""
     hist = np.bincount(np.minimum((values * 64).astype(np.int32), 63).ravel(), minlength=64)
@@ -84,7 +94,7 @@ def _otsu(values: np.ndarray) -> float:
     return (int(np.argmax(between)) + 1) / 64
 
 
-def _background(ink: np.ndarray) -> np.ndarray:
+def _background(ink: np.ndarray) -> np.ndarray | np.float32:
     """Smooth estimate of the paper's level under the ink (ink is high, paper low): a quadratic surface
     fitted to the paper pixels of a 32-pixel thumbnail, refitted after dropping what stands above it.
     A lamp's gradient or vignetting is smooth; strokes, however thick, are not part of the fit."""
@@ -93,13 +103,13 @@ def _background(ink: np.ndarray) -> np.ndarray:
     small = Image.fromarray(ink, mode="F").resize((max(round(w * scale), 1), max(round(h * scale), 1)),
                                                   Image.Resampling.BOX)
     v = np.asarray(small, np.float64).ravel()
-    lo, hi = np.percentile(v, [5, 60])
+    lo, hi = _percentiles(v, (5, 60))
     if hi - lo < 0.01:  # flat paper (a canvas, a clean scan): the fit would find a constant
-        return np.full(ink.shape, np.float32(np.median(v[v <= hi])), np.float32)
+        return np.float32(_percentiles(v[v <= hi], (50,))[0])  # a constant: no full-size array to build
     sh, sw = small.size[1], small.size[0]
     yy, xx = np.mgrid[-1:1:sh * 1j, -1:1:sw * 1j]
     basis = np.stack([np.ones_like(xx), xx, yy, xx * xx, yy * yy, xx * yy], axis=-1).reshape(-1, 6)
-    paper = v <= np.percentile(v, 60)  # paper is most of any picture of a digit
+    paper = v <= hi  # paper is most of any picture of a digit
     coef = np.zeros(6)
     for _ in range(3):
         b = basis[paper]
@@ -141,7 +151,9 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
     g = np.asarray(gray, dtype=np.float32)
     if g.ndim != 2 or min(g.shape) < 1:
         raise ValueError(f"expected a 2-D grayscale array, got shape {g.shape}")
-    g = np.nan_to_num(np.clip(g, 0.0, 1.0))
+    g = np.clip(g, 0.0, 1.0)
+    if not np.isfinite(g).all():  # NaN survives clip; rare, so checked before paying for a copy
+        g = np.nan_to_num(g)
     notes: list[str] = []
     h, w = g.shape
     if max(h, w) > MAX_ANALYSIS_SIDE:
@@ -151,20 +163,20 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
     # Polarity: the frame of the picture is mostly paper.
     bw = max(min(h, w) // 20, 1)
     frame = np.concatenate([g[:bw].ravel(), g[-bw:].ravel(), g[:, :bw].ravel(), g[:, -bw:].ravel()])
-    inverted = float(np.median(frame)) > 0.5
+    inverted = _percentiles(frame, (50,))[0] > 0.5
     ink = 1.0 - g if inverted else g.copy()
     notes.append("dark ink on a light background: inverted" if inverted else "light ink on a dark background")
 
     # Uneven light: subtract the paper's level, and for dark ink divide by the paper's brightness.
     if min(h, w) >= 16:
         paper = _background(ink)
-        if float(paper.max() - paper.min()) > 0.08:
+        if float(np.max(paper) - np.min(paper)) > 0.08:
             notes.append("uneven lighting corrected")
         ink = ink - paper
         if inverted:
-            ink /= np.maximum(1.0 - paper, 0.2)
+            ink /= np.maximum(1.0 - paper, np.float32(0.2))
     else:
-        ink = ink - float(np.median(frame if not inverted else 1.0 - frame))
+        ink = ink - _percentiles(frame if not inverted else 1.0 - frame, (50,))[0]
     ink = np.clip(ink, 0.0, None)
 
     peak = float(ink.max())
@@ -175,7 +187,7 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
     mask = ink > threshold
     if mask.sum() < 3:
         raise NoInkError("No ink found: only a few faint pixels stand out from the background.")
-    strong = float(np.percentile(ink[mask], 90))
+    strong = _percentiles(ink[mask], (90,))[0]
     lo = 0.5 * threshold
     ink = np.clip((ink - lo) / max(strong - lo, 1e-3), 0.0, 1.0)
     ink[ink < 0.05] = 0.0

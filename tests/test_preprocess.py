@@ -154,3 +154,14 @@ def test_noise_is_seeded_clipped_and_applied():
     sp = add_noise(x, salt_pepper=0.2, seed=0)
     assert set(np.unique(sp)) <= {0.0, 1.0} and 0.05 < sp.mean() < 0.15
     assert add_noise(x) is x
+
+
+def test_fast_percentiles_equal_numpy_s():
+    from desktop_cvae.preprocess import _percentiles
+
+    rng = np.random.default_rng(0)
+    for size in (1, 2, 3, 10, 1024, 3001):
+        for dtype in (np.float32, np.float64):
+            a = rng.random(size).astype(dtype)
+            qs = (0, 5, 50, 60, 90, 100)
+            np.testing.assert_allclose(_percentiles(a, qs), np.percentile(a, qs), rtol=0, atol=1e-7)
