@@ -9,7 +9,6 @@ instant leaves either the old or the new complete file.
 
 import argparse
 import json
-import os
 import random
 import signal
 import subprocess

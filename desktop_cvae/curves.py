@@ -1,5 +1,5 @@
 """One model's training curves as a matplotlib Figure (no Qt, no TensorFlow): drawn by the main window's
-loss panel, and rendered to an image in the training thread for the training dialog."""
+loss panel, and rendered to an image by the training process for the training dialog."""
 
 from __future__ import annotations
 

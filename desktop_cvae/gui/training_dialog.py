@@ -152,7 +152,7 @@ class TrainingDialog(QDialog):
         self.progress.setRange(0, 1000)
         self.status = QLabel("Choose settings and press Train.")
         self.status.setWordWrap(True)
-        # Live curves arrive as images rendered in the training thread: redrawing a matplotlib figure here
+        # Live curves arrive as images rendered by the training process: redrawing a matplotlib figure here
         # would stall the UI thread ~150 ms per epoch.
         self.curves = QLabel("The loss curves appear after the first epoch.")
         self.curves.setAlignment(Qt.AlignmentFlag.AlignCenter)
