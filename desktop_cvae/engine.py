@@ -34,6 +34,7 @@ class Analysis:
     neg_elbo: float  # -ELBO (nats) of the input under `label`, z at the posterior mean
     z: np.ndarray  # (latent_dim,) posterior mean under `label`
     ood_percentile: float | None  # where neg_elbo falls in the test set's distribution of best -ELBO
+    per_label: np.ndarray | None = None  # (10, 28, 28) reconstructions under every label; None for a plain VAE
 
     @property
     def looks_like_digit(self) -> bool:
@@ -193,7 +194,7 @@ class Engine:
         recognised = int(np.argmax(probs))
         use = recognised if label is None else int(label)
         return Analysis(recs[use], use, recognised, probs, float(scores[use]), zs[use],
-                        self.ood_percentile(float(scores.min())))
+                        self.ood_percentile(float(scores.min())), recs)
 
     def encode(self, images: np.ndarray, labels=None) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and log-variance, (n, z) each."""
@@ -258,6 +259,14 @@ class Engine:
                     densities.append((m.mean(axis=0).astype(np.float32), np.linalg.cholesky(cov).astype(np.float32)))
                 self._densities = densities
             return self._densities
+
+    def style_of(self, analysis: Analysis) -> np.ndarray:
+        """The analysed input's latent code decoded under each of the 10 labels: (10, 28, 28). When the
+        encoder does not see the label, z is the same under every label, so the analysis already holds
+        exactly this (its per-label reconstructions) and no second decoder pass is needed."""
+        if not self._label_in_encoder and analysis.per_label is not None:
+            return analysis.per_label
+        return self.style_grid(analysis.z)
 
     def style_grid(self, z: np.ndarray) -> np.ndarray:
         """One latent code (the input's style) decoded under each of the 10 labels: (10, 28, 28)."""

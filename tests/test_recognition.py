@@ -95,3 +95,8 @@ def test_eager_answers_before_warm_up_equal_the_traced_ones(sample):
         np.testing.assert_allclose(a.reconstruction, b.reconstruction, atol=1e-4)
         assert a.recognised == b.recognised
     np.testing.assert_allclose(eager_style, engine.style_grid(traced[0].z), atol=1e-4)
+
+
+def test_the_style_of_an_analysis_is_its_code_under_every_label(default_engine, sample):
+    a = default_engine.analyze(sample.x_test[0].astype(np.float32) / 255.0)
+    np.testing.assert_allclose(default_engine.style_of(a), default_engine.style_grid(a.z), atol=1e-5)

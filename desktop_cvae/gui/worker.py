@@ -219,7 +219,7 @@ class InferenceWorker(QThread):
         pixels = add_noise(norm.pixels, sigma=sigma, salt_pepper=salt_pepper, seed=noise_seed)
         engine = self.engine
         analysis = engine.analyze(pixels, label if engine.conditional else None)
-        style = engine.style_grid(analysis.z) if engine.conditional else None
+        style = engine.style_of(analysis) if engine.conditional else None
         self.analyzed.emit(UpdateResult(request_id, pixels, analysis, style, self._project(analysis.z), norm.notes,
                                         (time.perf_counter() - start) * 1000))
 
