@@ -68,8 +68,8 @@ def cancel_trials(n: int, rng: random.Random) -> dict:
                 seen[0] += 1
                 return seen[0] > stop_after
 
-            try:
-                train_and_save(cfg, data, target, should_stop=should_stop)
+            try:  # one step per call, so any batch can be the cancel point
+                train_and_save(cfg, data, target, should_stop=should_stop, steps_per_execution=1)
                 failures.append(f"trial {i}: not cancelled")
             except TrainingCancelled:
                 pass

@@ -61,7 +61,8 @@ class _Hooks(keras.callbacks.Callback):
             self.model.stop_training = True
             return
         if self.on_batch is not None:
-            self.on_batch(BatchProgress(self.epoch, self.epochs, batch + 1, self.steps, loss,
+            # With steps_per_execution, the last call of an epoch may report a step past its end.
+            self.on_batch(BatchProgress(self.epoch, self.epochs, min(batch + 1, self.steps), self.steps, loss,
                                         time.perf_counter() - self.start))
 
     def on_epoch_end(self, epoch, logs=None):
@@ -97,6 +98,26 @@ def split_validation(data: Dataset, seed: int) -> tuple[np.ndarray, np.ndarray, 
     return x[train], y[train], x[val], y[val]
 
 
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None):
+    """Batches for fit(), reshuffled every epoch when shuffle_seed is given (reproducibly).
+
+    Gathering each batch from in-memory tensors on one private thread, with tf.data's autotuning off:
+    on a 2-core machine fit()'s default input pipeline competes with the training step for the cores
+    and made one epoch in two or three ~50 % slower (6.3-10.8 s instead of a steady 6.0-6.4 s)."""
+    import tensorflow as tf
+
+    images, labels = tf.constant(x), tf.constant(y)
+    order = tf.data.Dataset.range(len(x))
+    if shuffle_seed is not None:
+        order = order.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+    batches = order.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    options.threading.private_threadpool_size = 1
+    options.threading.max_intra_op_parallelism = 1
+    return batches.with_options(options)
+
+
 def device_description() -> str:
     """Where training runs: TensorFlow uses a GPU when it sees one, else the CPU."""
     import tensorflow as tf
@@ -111,11 +132,14 @@ def train(
     on_batch: Callable[[BatchProgress], None] | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    steps_per_execution: int = 1,
+    steps_per_execution: int = 10,
     previews: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TrainResult:
     """Train a new model. Raises TrainingCancelled or TrainingFailed; never returns a half-trained model
-    as if it were finished. `previews` = (images (n, 28, 28), labels) to reconstruct after every epoch."""
+    as if it were finished. `previews` = (images (n, 28, 28), labels) to reconstruct after every epoch.
+
+    The steps run `steps_per_execution` at a time inside one graph call (less Python per step); progress
+    and cancel are checked between calls, every ~0.1-0.5 s with the default of 10."""
     keras.utils.set_random_seed(cfg.seed)
     x_train, y_train, x_val, y_val = split_validation(data, cfg.seed)
     steps = math.ceil(len(x_train) / cfg.batch_size)
@@ -127,8 +151,9 @@ def train(
     model.compile(optimizer=keras.optimizers.Adam(schedule), jit_compile=False, steps_per_execution=steps_per_execution)
     hooks = _Hooks(cfg.epochs, steps, on_batch, on_epoch, should_stop, previews)
     history = model.fit(
-        x_train, y_train, batch_size=cfg.batch_size, epochs=cfg.epochs,
-        validation_data=(x_val, y_val), callbacks=[hooks], verbose=0, shuffle=True,
+        _batches(x_train, y_train, cfg.batch_size, cfg.seed), epochs=cfg.epochs,
+        validation_data=_batches(x_val, y_val, cfg.batch_size, None), callbacks=[hooks], verbose=0,
+        shuffle=False,  # _batches shuffles
     )
     if hooks.cancelled:
         raise TrainingCancelled("training was cancelled")
@@ -138,7 +163,7 @@ def train(
 
 
 def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on_epoch=None, should_stop=None,
-                   noise_levels=(0.3,), steps_per_execution: int = 1, previews=None) -> dict:
+                   noise_levels=(0.3,), steps_per_execution: int = 10, previews=None) -> dict:
     """Train, evaluate on the test split and save atomically. Returns the summary written to the sidecar.
     Shared by the CLI and the GUI's training dialog."""
     from .engine import Engine
