@@ -36,6 +36,7 @@ class ModelConfig:
     train_noise: float = 0.0  # denoising: per-image Gaussian sigma drawn from U(0, train_noise)
     classifier_weight: float = 0.0  # weight of the cross-entropy on the per-label evidence bounds
     train_shift: int = 0  # augmentation: shift each training image by up to this many pixels
+    fused_upsampling: bool = True  # conv: each upsample + conv pair as one faster layer (same function)
     epochs: int = 10
     batch_size: int = 128
     seed: int = 0
@@ -69,7 +70,10 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        d = {k: v for k, v in d.items() if k in known}
+        # Models saved before fused_upsampling existed have separate UpSampling2D and Conv2D layers.
+        d.setdefault("fused_upsampling", False)
+        return cls(**d)
 
     @property
     def display_name(self) -> str:
