@@ -151,7 +151,7 @@ def cmd_train(args) -> int:
     bar = ProgressBar()
     try:
         # Ten steps per call: less Python overhead per batch; Ctrl+C still stops promptly.
-        meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch, steps_per_execution=10)
+        meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch)
     except (TrainingFailed, ModelFileError) as e:
         raise CliError(str(e)) from None
     except (TrainingCancelled, KeyboardInterrupt):

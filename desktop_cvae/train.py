@@ -118,6 +118,13 @@ def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | 
     return batches.with_options(options)
 
 
+def steps_per_call(cfg: ModelConfig) -> int:
+    """Training steps per graph call. The seed models' steps take ~3-12 ms, so Python's cost between
+    calls shows and ten steps go per call (progress and cancel every ~0.1 s); a deepconv step takes
+    ~180 ms, so one step per call costs nothing and keeps cancel prompt."""
+    return 1 if cfg.arch == "deepconv" else 10
+
+
 def device_description() -> str:
     """Where training runs: TensorFlow uses a GPU when it sees one, else the CPU."""
     import tensorflow as tf
@@ -132,14 +139,14 @@ def train(
     on_batch: Callable[[BatchProgress], None] | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    steps_per_execution: int = 10,
+    steps_per_execution: int | None = None,
     previews: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TrainResult:
     """Train a new model. Raises TrainingCancelled or TrainingFailed; never returns a half-trained model
     as if it were finished. `previews` = (images (n, 28, 28), labels) to reconstruct after every epoch.
 
-    The steps run `steps_per_execution` at a time inside one graph call (less Python per step); progress
-    and cancel are checked between calls, every ~0.1-0.5 s with the default of 10."""
+    Progress and cancel are checked between graph calls of `steps_per_execution` steps each; None picks
+    steps_per_call(cfg)."""
     keras.utils.set_random_seed(cfg.seed)
     x_train, y_train, x_val, y_val = split_validation(data, cfg.seed)
     steps = math.ceil(len(x_train) / cfg.batch_size)
@@ -148,7 +155,8 @@ def train(
     schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.05)
     # No XLA: on CPU TensorFlow's oneDNN kernels train these models faster than XLA-compiled steps
     # (benchmarks/train_speed.py: 0.62x the seed-style fit with XLA, 0.99x without).
-    model.compile(optimizer=keras.optimizers.Adam(schedule), jit_compile=False, steps_per_execution=steps_per_execution)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), jit_compile=False,
+                  steps_per_execution=steps_per_execution or steps_per_call(cfg))
     hooks = _Hooks(cfg.epochs, steps, on_batch, on_epoch, should_stop, previews)
     history = model.fit(
         _batches(x_train, y_train, cfg.batch_size, cfg.seed), epochs=cfg.epochs,
@@ -163,7 +171,7 @@ def train(
 
 
 def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on_epoch=None, should_stop=None,
-                   noise_levels=(0.3,), steps_per_execution: int = 10, previews=None) -> dict:
+                   noise_levels=(0.3,), steps_per_execution: int | None = None, previews=None) -> dict:
     """Train, evaluate on the test split and save atomically. Returns the summary written to the sidecar.
     Shared by the CLI and the GUI's training dialog."""
     from .engine import Engine
