@@ -150,7 +150,6 @@ def cmd_train(args) -> int:
     data = _dataset(args.data)
     bar = ProgressBar()
     try:
-        # Ten steps per call: less Python overhead per batch; Ctrl+C still stops promptly.
         meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch)
     except (TrainingFailed, ModelFileError) as e:
         raise CliError(str(e)) from None

@@ -2,8 +2,8 @@
 
 Training runs in a child process (train_process) watched by a TrainingWorker thread, with per-batch
 progress and per-epoch results (curves and reconstructions of fixed digits); cancel is cooperative and
-takes effect within one batch. Nothing is written until training and evaluation have finished, and then
-atomically.
+takes effect within one graph call (train.steps_per_call: one batch, or ten for the small seed models).
+Nothing is written until training and evaluation have finished, and then atomically.
 """
 
 from __future__ import annotations
