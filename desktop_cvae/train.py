@@ -103,7 +103,7 @@ def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | 
 
     Gathering each batch from in-memory tensors on one private thread, with tf.data's autotuning off:
     on a 2-core machine fit()'s default input pipeline competes with the training step for the cores
-    and made one epoch in two or three ~50 % slower (6.3-10.8 s instead of a steady 6.0-6.4 s)."""
+    and made one epoch in two or three much slower than the others (benchmarks/train_speed.py)."""
     import tensorflow as tf
 
     images, labels = tf.constant(x), tf.constant(y)
