@@ -17,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from .config import ARCHITECTURES, ModelConfig
+from .config import ARCHITECTURES, LR_SCHEDULES, ModelConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 2, 2
 
@@ -140,7 +140,8 @@ def cmd_train(args) -> int:
     try:
         cfg = ModelConfig(
             arch=args.arch, conditional=not args.unconditional, latent_dim=args.latent_dim, epochs=args.epochs,
-            batch_size=args.batch_size, learning_rate=args.learning_rate, beta=args.beta, seed=args.seed,
+            batch_size=args.batch_size, learning_rate=args.learning_rate, lr_schedule=args.lr_schedule or "",
+            beta=args.beta, seed=args.seed,
             label_in_encoder=not args.no_label_in_encoder,
             train_noise=args.train_noise, classifier_weight=args.classifier_weight, train_shift=args.train_shift,
             name=args.name or "",
@@ -255,6 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, default=10)
     t.add_argument("--batch-size", type=int, default=128)
     t.add_argument("--learning-rate", type=float, default=1e-3)
+    t.add_argument("--lr-schedule", choices=LR_SCHEDULES,
+                   help="constant Adam rate or cosine decay to 5%% of it (default: constant for the seed "
+                        "architectures, cosine for deepconv)")
     t.add_argument("--beta", type=float, default=1.0)
     t.add_argument("--train-noise", type=float, default=0.0, help="denoising: max Gaussian sigma on inputs")
     t.add_argument("--classifier-weight", type=float, default=0.0,

@@ -151,8 +151,9 @@ def train(
     x_train, y_train, x_val, y_val = split_validation(data, cfg.seed)
     steps = math.ceil(len(x_train) / cfg.batch_size)
     model = build_model(cfg)
-    # Cosine decay to 5 % of the rate: a better final bound than a constant rate, at no cost.
-    schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.05)
+    schedule = cfg.learning_rate
+    if cfg.lr_schedule == "cosine":  # to 5 % of the rate over the whole run
+        schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.05)
     # No XLA: on CPU TensorFlow's oneDNN kernels train these models faster than XLA-compiled steps
     # (benchmarks/train_speed.py: 0.62x the seed-style fit with XLA, 0.99x without).
     model.compile(optimizer=keras.optimizers.Adam(schedule), jit_compile=False,

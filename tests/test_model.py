@@ -61,6 +61,22 @@ def test_fused_upsampling_is_the_seed_decoder_exactly():
     assert ModelConfig.from_dict(legacy).fused_upsampling is False
 
 
+def test_learning_rate_schedule_follows_the_config(sample):
+    # The seed architectures train at a constant rate by default, deepconv with cosine decay; files saved
+    # before the field existed were all trained with cosine decay.
+    assert ModelConfig(arch="conv").lr_schedule == "constant" and ModelConfig(arch="deepconv").lr_schedule == "cosine"
+    legacy = {k: v for k, v in ModelConfig(arch="mlp").to_dict().items() if k != "lr_schedule"}
+    assert ModelConfig.from_dict(legacy).lr_schedule == "cosine"
+    with pytest.raises(ValueError, match="schedule"):
+        ModelConfig(lr_schedule="step")
+    final = {}
+    for schedule in ("constant", "cosine"):
+        cfg = ModelConfig(arch="mlp", latent_dim=2, epochs=1, batch_size=100, seed=0, lr_schedule=schedule)
+        final[schedule] = float(train(cfg, sample).model.optimizer.learning_rate)
+    assert final["constant"] == pytest.approx(1e-3)
+    assert final["cosine"] == pytest.approx(0.05e-3, rel=0.05)  # decayed to 5 % by the last step
+
+
 def test_short_training_on_the_sample_lowers_the_loss(sample):
     cfg = ModelConfig(arch="mlp", latent_dim=4, epochs=3, batch_size=50, seed=1)
     seen = []
