@@ -33,6 +33,21 @@ def test_shapes(arch, conditional, label_in_encoder):
         assert a.probabilities is None
 
 
+def test_bce_sum_is_the_cross_entropy_in_nats():
+    from desktop_cvae.model import bce_sum
+
+    rng = np.random.default_rng(0)
+    logits = (rng.standard_normal((3, 28, 28, 1)) * 30).astype(np.float32)  # saturated pixels included
+    target = rng.random((3, 28, 28, 1)).astype(np.float32)
+    target[0, :5] = 0.0
+    target[1, :5] = 1.0
+    p = 1 / (1 + np.exp(-logits.astype(np.float64)))
+    with np.errstate(divide="ignore", invalid="ignore"):  # where float64 saturates too, the limit is used
+        expected = np.where(np.abs(logits) > 30, np.maximum(logits, 0) - logits * target,
+                            -(target * np.log(p) + (1 - target) * np.log1p(-p)))
+    np.testing.assert_allclose(bce_sum(logits, target).numpy(), expected.sum(axis=(1, 2, 3)), rtol=1e-5)
+
+
 def test_seed_conv_architecture_matches_the_paper():
     model = build_model(ModelConfig(arch="conv", latent_dim=2, fused_upsampling=False))
     enc = [(type(l).__name__, getattr(l, "filters", None)) for l in model.encoder.layers]
