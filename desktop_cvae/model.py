@@ -48,8 +48,8 @@ _UPSAMPLE_TAPS = [
 
 
 def _fold_matrix():
-    """(9, 36): kernel tap (k, l) -> low-res tap (p, q) of output phase (a, b), as one matmul (an einsum
-    of the taps costs ~0.8 ms per training step on CPU; this matmul a few microseconds)."""
+    """(9, 36): kernel tap (k, l) -> low-res tap (p, q) of output phase (a, b), so that folding the kernel
+    is one small matmul (TensorFlow's einsum kernel is slow on such tiny tensors)."""
     import numpy as np
 
     taps = np.asarray(_UPSAMPLE_TAPS, np.float32)
@@ -62,10 +62,10 @@ class UpsampleConv2D(layers.Layer):
     (a 3x3 kernel and a bias), computed without building the upsampled image.
 
     With few filters the kernel is folded into one 3x3 convolution on the small image with 4x the
-    filters, one set per output pixel phase, and depth_to_space interleaves the phases. For the seed
-    decoder's last layer (16 -> 1 channel at 28x28) a training step of the layer takes 3.7 ms instead of
-    7.3 ms on CPU: oneDNN is slow with one output channel. With 16 filters the plain route is faster
-    (2.5 ms against 3.0 ms), so wider layers take it.
+    filters, one set per output pixel phase, and the phases are interleaved. For the seed decoder's last
+    layer (16 -> 1 channel at 28x28) a training step of the layer takes 2.6-3.4 ms instead of 7.4-7.7 ms
+    on CPU (benchmarks/upsample_conv.py): oneDNN is slow with one output channel. With 16 filters the
+    folded route gains nothing reliable, so wider layers take the plain one.
     """
 
     FOLD_BELOW = 8  # filters
@@ -200,7 +200,8 @@ def bce_sum(logits, target):
     """Binary cross-entropy summed over pixels, per image, in nats: (batch,).
 
     BCE(sigmoid(l), t) = softplus(l) - l * t: one fused op and two simple ones, where TensorFlow's
-    sigmoid_cross_entropy_with_logits runs eight; 0.45 against 0.74 ms of a batch-128 training step on CPU.
+    sigmoid_cross_entropy_with_logits runs eight: 0.5-0.6 against 0.8-1.0 ms, forward and backward, at
+    batch 128 on CPU (benchmarks/upsample_conv.py).
     """
     n = ops.shape(logits)[0]
     logits, target = ops.reshape(logits, (n, -1)), ops.reshape(target, (n, -1))

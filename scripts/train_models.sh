@@ -17,7 +17,7 @@ for m in $MODELS; do
       # cross-entropy on the per-label evidence bounds and a label-swap term, so the bound itself
       # recognises digits, also under noise, and the decoder draws the label it is given.
       desktop-cvae train --arch deepconv --no-label-in-encoder --latent-dim 16 --train-noise 0.5 \
-        --classifier-weight 20 --train-shift 2 --epochs 45 --batch-size 128 --seed 4 \
+        --classifier-weight 20 --train-shift 2 --epochs 45 --batch-size 128 --lr-schedule cosine --seed 4 \
         --name "Default (deepconv CVAE, denoising)" --data "$DATA" --out $OUT/default.keras ;;
     seed-conv-cvae)
       desktop-cvae train --arch conv --latent-dim 2 --epochs 10 --batch-size 128 --seed 0 \
