@@ -37,6 +37,17 @@ def configure(dialog, epochs=1, batch=50):
     dialog.file_edit.setText(SAMPLE)
 
 
+def test_the_dialog_offers_the_learning_rate_schedules(qtbot, tmp_path):
+    dialog = TrainingDialog(tmp_path / "models")
+    qtbot.addWidget(dialog)
+    dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("conv"))
+    assert "constant" in dialog.schedule_combo.itemText(0) and dialog.config().lr_schedule == "constant"
+    dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("deepconv"))
+    assert "cosine" in dialog.schedule_combo.itemText(0) and dialog.config().lr_schedule == "cosine"
+    dialog.schedule_combo.setCurrentIndex(dialog.schedule_combo.findData("constant"))
+    assert dialog.config().lr_schedule == "constant"
+
+
 def test_one_epoch_training_through_the_dialog(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog = TrainingDialog(tmp_path / "models")

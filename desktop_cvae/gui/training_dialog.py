@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ..config import ARCHITECTURES, ModelConfig
+from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, ModelConfig
 from ..train_process import TrainingJob
 from .views import GridView
 
@@ -103,6 +103,14 @@ class TrainingDialog(QDialog):
         self.epochs_spin = QSpinBox(minimum=1, maximum=500, value=10)
         self.batch_spin = QSpinBox(minimum=8, maximum=2048, value=128, singleStep=32)
         self.lr_spin = QDoubleSpinBox(decimals=5, minimum=0.00001, maximum=0.1, value=0.001, singleStep=0.0005)
+        self.schedule_combo = QComboBox()
+        self.schedule_combo.addItem("", "")  # the architecture's default; its text follows the architecture
+        self.schedule_combo.addItem("Constant", "constant")
+        self.schedule_combo.addItem("Cosine decay to 5 %", "cosine")
+        self.schedule_combo.setToolTip("Adam's learning rate over the run. The seed architectures reach a better "
+                                       "bound at a constant rate in short runs; long runs gain from decay.")
+        self.arch_combo.currentIndexChanged.connect(self._show_default_schedule)
+        self._show_default_schedule()
         self.beta_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=20.0, value=1.0, singleStep=0.1)
         self.noise_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, value=0.0, singleStep=0.05)
         self.noise_spin.setToolTip("Denoising: each training image gets Gaussian noise with sigma ~ U(0, this)")
@@ -120,6 +128,7 @@ class TrainingDialog(QDialog):
         form.addRow("Epochs", self.epochs_spin)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Learning rate", self.lr_spin)
+        form.addRow("Learning-rate schedule", self.schedule_combo)
         form.addRow("β (KL weight)", self.beta_spin)
         form.addRow("Denoising noise σ", self.noise_spin)
         form.addRow("Classifier weight", self.classifier_spin)
@@ -196,6 +205,10 @@ class TrainingDialog(QDialog):
             self.file_edit.setText(path)
             self.file_radio.setChecked(True)
 
+    def _show_default_schedule(self) -> None:
+        default = DEFAULT_LR_SCHEDULE[self.arch_combo.currentData()]
+        self.schedule_combo.setItemText(0, f"Default for the architecture ({default})")
+
     def config(self) -> ModelConfig:
         kind = self.kind_combo.currentData()
         conditional = kind != "none"
@@ -203,7 +216,7 @@ class TrainingDialog(QDialog):
             arch=self.arch_combo.currentData(), conditional=conditional, label_in_encoder=kind == "both",
             latent_dim=self.latent_spin.value(),
             epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(), learning_rate=self.lr_spin.value(),
-            beta=self.beta_spin.value(), train_noise=self.noise_spin.value(),
+            lr_schedule=self.schedule_combo.currentData(), beta=self.beta_spin.value(), train_noise=self.noise_spin.value(),
             classifier_weight=self.classifier_spin.value() if conditional else 0.0, train_shift=self.shift_spin.value(),
             seed=self.seed_spin.value(),
             name=self.name_edit.text().strip() or "My model",
