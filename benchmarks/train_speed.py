@@ -2,7 +2,8 @@
 
 Epochs alternate between the two. The seed (Keras 2) code used a Lambda sampling layer and a loss closing over symbolic tensors; its
 faithful Keras 3 port below keeps the Lambda and moves the KL into `add_loss`, with Keras' defaults
-for everything else. Same architecture, batch size, data, machine and run.
+for everything else. Same architecture, batch size, optimizer (Adam at a constant 1e-3: ours is
+ModelConfig's default for `conv`), data, machine and run.
 
     python benchmarks/train_speed.py --data ../shared/data/mnist.npz --epochs 3 [--json]
 """
