@@ -5,7 +5,7 @@ faithful Keras 3 port below keeps the Lambda and moves the KL into `add_loss`, w
 for everything else. Same architecture, batch size, optimizer (Adam at a constant 1e-3: ours is
 ModelConfig's default for `conv`), data, machine and run.
 
-    python benchmarks/train_speed.py --data ../shared/data/mnist.npz --epochs 3 [--json]
+    python benchmarks/train_speed.py --data ../shared/data/mnist.npz --epochs 6 [--runs 3] [--json]
 """
 
 import argparse
@@ -109,18 +109,10 @@ def ours(data, latent_dim, epochs, batch_size, between_epochs):
     return r.epoch_seconds, evaluate(Engine(r.model), data)["neg_elbo"]
 
 
-def main():
-    from desktop_cvae.data import Dataset, load_mnist
+def one_run(data, a):
+    from desktop_cvae.data import Dataset
     from desktop_cvae.train import split_validation
 
-    p = argparse.ArgumentParser()
-    p.add_argument("--data")
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--latent-dim", type=int, default=2)
-    p.add_argument("--json", action="store_true")
-    a = p.parse_args()
-    data = load_mnist(a.data)
     # Both train on the same 55k images; the seed-style run validates on the same hold-out.
     x_tr, y_tr, x_val, y_val = split_validation(data, 0)
     seed = SeedStyle(x_tr, y_tr, x_val, y_val, a.latent_dim, a.batch_size)
@@ -130,14 +122,48 @@ def main():
     seed_times, seed_elbo = seed.epoch_seconds, seed.test_neg_elbo(Dataset.images(data.x_test), data.y_test)
     # The first epoch includes tracing for both; compare the medians of the rest.
     s, o = float(np.median(seed_times[1:] or seed_times)), float(np.median(our_times[1:] or our_times))
-    result = {"seed_epoch_seconds": seed_times, "ours_epoch_seconds": our_times, "speedup": s / o,
-              "seed_test_neg_elbo": seed_elbo, "ours_test_neg_elbo": our_elbo, "epochs": a.epochs,
-              "batch_size": a.batch_size, "latent_dim": a.latent_dim}
+    return {"seed_epoch_seconds": seed_times, "ours_epoch_seconds": our_times, "speedup": s / o,
+            "seed_test_neg_elbo": seed_elbo, "ours_test_neg_elbo": our_elbo, "epochs": a.epochs,
+            "batch_size": a.batch_size, "latent_dim": a.latent_dim}
+
+
+def pooled(runs):
+    """Every timed epoch (the second onwards) of every run, per trainer: medians and means."""
+    seed = np.concatenate([r["seed_epoch_seconds"][1:] or r["seed_epoch_seconds"] for r in runs])
+    ours_ = np.concatenate([r["ours_epoch_seconds"][1:] or r["ours_epoch_seconds"] for r in runs])
+    return {"epochs_per_trainer": len(seed),
+            "seed_median": float(np.median(seed)), "ours_median": float(np.median(ours_)),
+            "speedup_of_medians": float(np.median(seed) / np.median(ours_)),
+            "seed_mean": float(seed.mean()), "ours_mean": float(ours_.mean()),
+            "speedup_of_means": float(seed.mean() / ours_.mean()),
+            "speedups": [r["speedup"] for r in runs]}
+
+
+def main():
+    from desktop_cvae.data import load_mnist
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--data")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--runs", type=int, default=1, help="repeat, then also pool the epochs of all runs")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--latent-dim", type=int, default=2)
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args()
+    data = load_mnist(a.data)
+    runs = [one_run(data, a) for _ in range(a.runs)]
+    result = runs[0] if a.runs == 1 else {"runs": runs, "pooled": pooled(runs)}
     if a.json:
         print(json.dumps(result))
-    else:
-        print(f"seed-style fit: {s:.2f} s/epoch, test -ELBO {seed_elbo:.2f}\n"
-              f"ours:           {o:.2f} s/epoch, test -ELBO {our_elbo:.2f}\nspeed-up: {s / o:.2f}x")
+        return
+    for r in runs:
+        print(f"seed-style fit: {np.median(r['seed_epoch_seconds'][1:]):.2f} s/epoch, test -ELBO {r['seed_test_neg_elbo']:.2f}; "
+              f"ours: {np.median(r['ours_epoch_seconds'][1:]):.2f} s/epoch, test -ELBO {r['ours_test_neg_elbo']:.2f}; "
+              f"speed-up {r['speedup']:.2f}x")
+    if a.runs > 1:
+        q = result["pooled"]
+        print(f"pooled over {q['epochs_per_trainer']} epochs each: medians {q['speedup_of_medians']:.2f}x, "
+              f"means {q['speedup_of_means']:.2f}x")
 
 
 if __name__ == "__main__":
