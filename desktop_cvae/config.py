@@ -18,8 +18,8 @@ ARCHITECTURES = {
 # Learning-rate schedules: Adam at a constant rate (as the seeds trained), or cosine decay to 5 % of it.
 LR_SCHEDULES = ("constant", "cosine")
 # Per architecture, measured on the full MNIST: the seed models reach a better test -ELBO at a constant
-# rate in their 6-10 epochs (conv z=2, 10 epochs: 137.2 against 138.2 nats); deepconv's long runs were
-# tuned with cosine decay.
+# rate in their 10 epochs (conv z=2: 137.38 against 138.31 nats; docs/MODELS.md); deepconv's long runs
+# were tuned with cosine decay.
 DEFAULT_LR_SCHEDULE = {"conv": "constant", "mlp": "constant", "deepconv": "cosine"}
 
 # Default widths per architecture; a config may override them.
@@ -59,7 +59,8 @@ class ModelConfig:
         self.widths = tuple(int(w) for w in self.widths)
         self.lr_schedule = self.lr_schedule or DEFAULT_LR_SCHEDULE[self.arch]
         if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"unknown learning-rate schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
+            raise ValueError(f"unknown learning-rate schedule {self.lr_schedule!r}; "
+                             f"choose one of {', '.join(LR_SCHEDULES)}")
         if len(self.widths) != len(DEFAULT_WIDTHS[self.arch]):
             raise ValueError(f"{self.arch} takes {len(DEFAULT_WIDTHS[self.arch])} widths, got {self.widths}")
         if self.latent_dim < 1 or self.latent_dim > 512:
