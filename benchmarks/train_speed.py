@@ -157,9 +157,9 @@ def main():
         print(json.dumps(result))
         return
     for r in runs:
-        print(f"seed-style fit: {np.median(r['seed_epoch_seconds'][1:]):.2f} s/epoch, test -ELBO {r['seed_test_neg_elbo']:.2f}; "
-              f"ours: {np.median(r['ours_epoch_seconds'][1:]):.2f} s/epoch, test -ELBO {r['ours_test_neg_elbo']:.2f}; "
-              f"speed-up {r['speedup']:.2f}x")
+        seed_s, our_s = np.median(r["seed_epoch_seconds"][1:]), np.median(r["ours_epoch_seconds"][1:])
+        print(f"seed-style fit: {seed_s:.2f} s/epoch, test -ELBO {r['seed_test_neg_elbo']:.2f}; "
+              f"ours: {our_s:.2f} s/epoch, test -ELBO {r['ours_test_neg_elbo']:.2f}; speed-up {r['speedup']:.2f}x")
     if a.runs > 1:
         q = result["pooled"]
         print(f"pooled over {q['epochs_per_trainer']} epochs each: medians {q['speedup_of_medians']:.2f}x, "
