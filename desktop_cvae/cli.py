@@ -142,7 +142,8 @@ def cmd_train(args) -> int:
             arch=args.arch, conditional=not args.unconditional, latent_dim=args.latent_dim, epochs=args.epochs,
             batch_size=args.batch_size, learning_rate=args.learning_rate, lr_schedule=args.lr_schedule or "",
             beta=args.beta, seed=args.seed,
-            label_in_encoder=not args.no_label_in_encoder,
+            label_in_encoder=not args.no_label_in_encoder, label_prior=args.label_prior,
+            refine_layers=args.refine_layers,
             train_noise=args.train_noise, classifier_weight=args.classifier_weight, train_shift=args.train_shift,
             name=args.name or "",
         )
@@ -252,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--unconditional", action="store_true", help="a plain VAE (no label)")
     t.add_argument("--no-label-in-encoder", action="store_true",
                    help="CVAE whose encoder sees only the image, so the latent code holds style, not class")
+    t.add_argument("--label-prior", action="store_true",
+                   help="CVAE with a learnt Gaussian prior p(z|y) per label instead of N(0, I)")
+    t.add_argument("--refine-layers", type=int, default=0,
+                   help="deepconv: extra 3x3 convolutions at full resolution in the decoder")
     t.add_argument("--latent-dim", type=int, default=16)
     t.add_argument("--epochs", type=int, default=10)
     t.add_argument("--batch-size", type=int, default=128)
@@ -277,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--model")
     g.add_argument("--prior", choices=("fitted", "standard"), default="fitted",
-                   help="z from a Gaussian fitted to real digits of the label (default), or from N(0, I)")
+                   help="z from a Gaussian fitted to real digits of the label (default), or from the model's "
+                        "prior (N(0, I), or its learnt p(z|label))")
     g.add_argument("--out", required=True)
     g.set_defaults(func=cmd_generate)
 

@@ -35,8 +35,10 @@ class ModelConfig:
     arch: str = "deepconv"  # one of ARCHITECTURES
     conditional: bool = True  # one-hot label into the decoder (CVAE) or plain VAE
     label_in_encoder: bool = True  # CVAE: the encoder sees the label too (the seeds); False: q(z|x) holds style only
+    label_prior: bool = False  # CVAE: a learnt Gaussian prior p(z|y) per label instead of N(0, I)
     latent_dim: int = 16  # size of z
     widths: tuple[int, ...] = ()  # layer widths; () means DEFAULT_WIDTHS[arch]
+    refine_layers: int = 0  # deepconv: extra 3x3 convolutions at 28x28 before the decoder's logits
     dropout: float = 0.3  # mlp only: rate in the seed's dropout_and_batch block
     beta: float = 1.0  # weight of the KL term during training
     learning_rate: float = 1e-3  # Adam
@@ -73,6 +75,10 @@ class ModelConfig:
             raise ValueError("train_shift must be 0-4 pixels")
         if self.classifier_weight and not self.conditional:
             raise ValueError("classifier_weight needs a conditional model")
+        if self.label_prior and not self.conditional:
+            raise ValueError("a per-label prior needs a conditional model")
+        if not 0 <= self.refine_layers <= 4 or (self.refine_layers and self.arch != "deepconv"):
+            raise ValueError("refine_layers must be 0-4, and only deepconv has them")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from .config import ModelConfig
-from .model import NUM_CLASSES, bce_sum, encoder_takes_label, kl_divergence
+from .model import NUM_CLASSES, bce_sum, encoder_takes_label
 from .storage import load_model
 
 # An input whose best -ELBO is above this percentile of the test set's "does not look like a digit".
@@ -123,7 +123,7 @@ class Engine:
             z_mean, z_log_var = m.encoder([images], training=False)
             z_mean, z_log_var = tf.repeat(z_mean, NUM_CLASSES, axis=0), tf.repeat(z_log_var, NUM_CLASSES, axis=0)
         logits = m.decoder([z_mean, onehot], training=False)
-        scores = bce_sum(logits, tiled) + kl_divergence(z_mean, z_log_var)
+        scores = bce_sum(logits, tiled) + m.kl(z_mean, z_log_var, onehot)
         return (
             tf.reshape(scores, (batch, NUM_CLASSES)),
             tf.reshape(z_mean, (batch, NUM_CLASSES, -1)),
@@ -134,7 +134,7 @@ class Engine:
         """Plain VAE: -ELBO, posterior mean and reconstruction."""
         z_mean, z_log_var = self.model.encoder([images], training=False)
         logits = self.model.decoder([z_mean], training=False)
-        return bce_sum(logits, images) + kl_divergence(z_mean, z_log_var), z_mean, tf.sigmoid(logits)[..., 0]
+        return bce_sum(logits, images) + self.model.kl(z_mean, z_log_var), z_mean, tf.sigmoid(logits)[..., 0]
 
     def _encode_impl(self, images, onehot=None):
         args = [images, onehot] if onehot is not None else [images]
@@ -151,7 +151,7 @@ class Engine:
         z_mean, z_log_var = m.encoder([images] + (onehot if self._label_in_encoder else []), training=False)
         z = z_mean + tf.exp(0.5 * z_log_var) * tf.random.normal(tf.shape(z_mean))
         logits = m.decoder([z] + onehot, training=False)
-        return bce_sum(logits, images), kl_divergence(z_mean, z_log_var)
+        return bce_sum(logits, images), m.kl(z_mean, z_log_var, *onehot)
 
     # -- public API ------------------------------------------------------------------------------
     @property
@@ -224,7 +224,8 @@ class Engine:
         return self.analyze(pixels, label).reconstruction
 
     def generate(self, label: int | None, n: int = 16, seed: int = 0, prior: str = "fitted") -> np.ndarray:
-        """n new digits (n, 28, 28) for `label`, seeded. prior="standard": z ~ N(0, I), the CVAE's own prior.
+        """n new digits (n, 28, 28) for `label`, seeded. prior="standard": z from the model's own prior,
+        N(0, I) or, for a model with a learnt per-label prior, p(z | label).
         prior="fitted" (conditional models): z from a Gaussian fitted to the latent codes of real digits
         of that label (see label_densities); a plain VAE always uses N(0, I)."""
         if prior not in GENERATION_PRIORS:
@@ -232,11 +233,25 @@ class Engine:
         eps = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
         if not self.conditional:
             return self.decode(eps)
-        z = eps
         if prior == "fitted":
             mean, chol = self.label_densities()[int(label)]
-            z = (mean + eps @ chol.T).astype(np.float32)
-        return self.decode(z, label)
+            z = mean + eps @ chol.T
+        else:
+            mean, std = self.label_prior(int(label))
+            z = mean + eps * std
+        return self.decode(z.astype(np.float32), label)
+
+    @property
+    def has_label_prior(self) -> bool:
+        return self.model.prior is not None
+
+    def label_prior(self, label: int) -> tuple[np.ndarray, np.ndarray]:
+        """The model's prior p(z | label): mean and standard deviation, (z,) each; N(0, I) unless learnt."""
+        if self.model.prior is None:
+            return np.zeros(self.latent_dim, np.float32), np.ones(self.latent_dim, np.float32)
+        mean = np.asarray(self.model.prior.mean)[int(label)]
+        std = np.exp(0.5 * np.asarray(self.model.prior.log_var)[int(label)])
+        return mean.astype(np.float32), std.astype(np.float32)
 
     def label_densities(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per label: mean and Cholesky factor of a Gaussian fitted to the latent codes of the shipped
@@ -277,16 +292,17 @@ class Engine:
     def traversal(self, label: int | None, steps: int = 9, dims: tuple[int, int] = (0, 1),
                   base: np.ndarray | None = None) -> np.ndarray:
         """Seed 004's uniform traversal: a steps x steps grid over two latent dimensions, spaced by the
-        normal distribution's quantiles from 5 % to 95 %. Returns (steps, steps, 28, 28)."""
+        normal distribution's quantiles from 5 % to 95 % — of the model's prior for the label, N(0, I) unless
+        it learnt one per label. Other dimensions at the prior's mean, or `base`. Returns (steps, steps, 28, 28)."""
         from statistics import NormalDist
 
         q = np.array([NormalDist().inv_cdf(p) for p in np.linspace(0.05, 0.95, steps)], dtype=np.float32)
-        z = np.tile(np.zeros(self.latent_dim, np.float32) if base is None else np.asarray(base, np.float32),
-                    (steps * steps, 1))
+        mean, std = self.label_prior(label) if self.conditional else (np.zeros(self.latent_dim), np.ones(self.latent_dim))
+        z = np.tile(np.asarray(mean if base is None else base, np.float32), (steps * steps, 1))
         d0, d1 = dims[0], dims[1] if self.latent_dim > 1 else dims[0]
-        z[:, d0] = np.repeat(q[::-1], steps)  # rows: first dimension, top = high
+        z[:, d0] = mean[d0] + std[d0] * np.repeat(q[::-1], steps)  # rows: first dimension, top = high
         if self.latent_dim > 1:
-            z[:, d1] = np.tile(q, steps)
+            z[:, d1] = mean[d1] + std[d1] * np.tile(q, steps)
         return self.decode(z, label if self.conditional else None).reshape(steps, steps, 28, 28)
 
     def neg_elbo_sampled(self, images: np.ndarray, labels: np.ndarray, seed: int = 0, batch: int = 1000):

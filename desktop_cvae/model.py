@@ -3,7 +3,8 @@
 Follows the Keras VAE example: a Sampling layer, encoder and decoder as small functional models, and a
 Model subclass whose train_step computes the loss and exposes Mean trackers through `metrics`.
 
-Loss per image, in nats: binary cross-entropy summed over the 784 pixels + beta * KL(q(z|x,y) || N(0, I)).
+Loss per image, in nats: binary cross-entropy summed over the 784 pixels + beta * KL(q(z|x,y) || p(z|y)),
+where the prior p(z|y) is N(0, I), or a Gaussian learnt per label (`ModelConfig.label_prior`).
 The decoder outputs logits; the sigmoid of the seed architectures is applied inside the loss (and by
 `decode`), which is the same model computed without rounding the cross-entropy.
 """
@@ -106,6 +107,30 @@ class UpsampleConv2D(layers.Layer):
                 "activation": keras.activations.serialize(self.activation)}
 
 
+@keras.saving.register_keras_serializable(package="desktop_cvae")
+class LabelPrior(layers.Layer):
+    """A learnt prior p(z | y) = N(mean_y, diag(exp(log_var_y))), one Gaussian per label.
+
+    Starts as N(0, I) for every label. With it the evidence bound of each label also asks whether the
+    latent code lies where codes of that label lie, and samples drawn from p(z | y) look like y.
+    """
+
+    def __init__(self, latent_dim: int, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        # Created here, not in build(): the prior takes no input shape, and a loaded model finds its weights.
+        self.mean = self.add_weight(shape=(NUM_CLASSES, latent_dim), initializer="zeros", name="mean")
+        self.log_var = self.add_weight(shape=(NUM_CLASSES, latent_dim), initializer="zeros", name="log_var")
+        self.built = True
+
+    def call(self, onehot):
+        """(batch, 10) one-hot labels -> the prior's mean and log-variance, (batch, z) each."""
+        return ops.matmul(onehot, self.mean), ops.matmul(onehot, self.log_var)
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim}
+
+
 def _no_wrap(k: int):
     """Mask for ops.roll(eye, k): drop the rows that wrapped around, so shifted-in pixels are zero."""
     import numpy as np
@@ -191,6 +216,8 @@ def build_decoder(cfg: ModelConfig) -> keras.Model:
         x = layers.Reshape((7, 7, w[1]))(x)
         x = layers.Conv2DTranspose(w[0], 3, strides=2, activation="relu", padding="same")(x)  # (batch, 14, 14, w0)
         x = layers.Conv2DTranspose(w[0] // 2, 3, strides=2, activation="relu", padding="same")(x)  # (batch, 28, 28, w0/2)
+        for _ in range(cfg.refine_layers):
+            x = layers.Conv2D(w[0] // 2, 3, activation="relu", padding="same")(x)  # (batch, 28, 28, w0/2)
         logits = layers.Conv2D(1, 3, padding="same", name="logits")(x)
     inputs = [z, label] if cfg.conditional else [z]
     return keras.Model(inputs, logits, name="decoder")  # (batch, 28, 28, 1) logits
@@ -208,9 +235,13 @@ def bce_sum(logits, target):
     return ops.sum(ops.softplus(logits) - logits * target, axis=1)
 
 
-def kl_divergence(z_mean, z_log_var):
-    """KL(N(mean, exp(log_var)) || N(0, I)) per image, in nats: (batch,)."""
-    return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1)
+def kl_divergence(z_mean, z_log_var, prior_mean=None, prior_log_var=None):
+    """KL(N(mean, exp(log_var)) || prior) per image, in nats: (batch,). The prior is N(0, I), or
+    N(prior_mean, exp(prior_log_var)) when those are given."""
+    if prior_mean is None:
+        return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1)
+    return 0.5 * ops.sum(prior_log_var - z_log_var - 1.0
+                         + (ops.exp(z_log_var) + ops.square(z_mean - prior_mean)) * ops.exp(-prior_log_var), axis=1)
 
 
 @keras.saving.register_keras_serializable(package="desktop_cvae")
@@ -227,6 +258,7 @@ class CVAE(keras.Model):
         self.encoder = build_encoder(cfg)
         self.decoder = build_decoder(cfg)
         self.sampling = Sampling(seed=cfg.seed)
+        self.prior = LabelPrior(cfg.latent_dim, name="label_prior") if cfg.label_prior else None
         self.noise_seed = keras.random.SeedGenerator(cfg.seed + 1)
         self.trackers = {
             name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "classifier")
@@ -255,6 +287,12 @@ class CVAE(keras.Model):
     def decode_logits(self, z, onehot=None, training=False):
         return self.decoder(self._cond(z, onehot), training=training)
 
+    def kl(self, z_mean, z_log_var, onehot=None):
+        """KL of the posterior from this model's prior for the given labels, per image: (batch,)."""
+        if self.prior is None:
+            return kl_divergence(z_mean, z_log_var)
+        return kl_divergence(z_mean, z_log_var, *self.prior(onehot))
+
     def call(self, inputs, training=False):
         """inputs = (images, onehot) for a CVAE or images for a VAE; returns reconstruction probabilities."""
         images, onehot = (inputs if self.config.conditional else (inputs, None))
@@ -275,7 +313,7 @@ class CVAE(keras.Model):
             z_mean, z_log_var = self.encode(images, training=training)
             z_mean, z_log_var = ops.repeat(z_mean, NUM_CLASSES, axis=0), ops.repeat(z_log_var, NUM_CLASSES, axis=0)
         logits = self.decode_logits(z_mean, onehot, training=training)
-        neg_elbo = bce_sum(logits, tiled) + kl_divergence(z_mean, z_log_var)
+        neg_elbo = bce_sum(logits, tiled) + self.kl(z_mean, z_log_var, onehot)
         return ops.reshape(neg_elbo, (batch, NUM_CLASSES))
 
     def shift_images(self, images):
@@ -309,7 +347,7 @@ class CVAE(keras.Model):
         z_mean, z_log_var = self.encode(noisy, onehot, training=training)
         z = self.sampling([z_mean, z_log_var])
         reconstruction = ops.mean(bce_sum(self.decode_logits(z, onehot, training=training), images))
-        kl = ops.mean(kl_divergence(z_mean, z_log_var))
+        kl = ops.mean(self.kl(z_mean, z_log_var, onehot))
         total = reconstruction + cfg.beta * kl
         classifier = ops.zeros(())
         if cfg.classifier_weight and training:

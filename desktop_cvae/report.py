@@ -153,7 +153,8 @@ def figure_generated(comp: Comparison) -> Figure:
     fig = Figure(figsize=(8, 1.0 + 0.8 * len(comp.models)), layout="constrained")
     if comp.models:
         _digit_rows(fig.add_subplot(), [m.generated for m in comp.models], [m.name for m in comp.models])
-    fig.suptitle("Generated digits: labels 0–9 from z ~ N(0, I) (CVAE), random samples (VAE)")
+    fig.suptitle("Generated digits: labels 0–9 from each model's prior, N(0, I) or a learnt p(z | label) (CVAE), "
+                 "random samples (VAE)")
     return fig
 
 
