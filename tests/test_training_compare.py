@@ -171,3 +171,18 @@ def test_report_command_writes_its_files(tmp_path, capsys):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert [m["type"] for m in metrics["models"]] == ["CVAE", "VAE"] and metrics["n"] == 1000
     assert "| Seed 001 convolutional CVAE |" in (tmp_path / "report.md").read_text()
+
+
+def test_the_dialog_offers_the_label_prior_only_for_conditional_models(qtbot, tmp_path):
+    dialog = TrainingDialog(tmp_path / "models")
+    qtbot.addWidget(dialog)
+    dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("deepconv"))
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("decoder"))
+    dialog.prior_check.setChecked(True)
+    dialog.refine_spin.setValue(1)
+    cfg = dialog.config()
+    assert cfg.label_prior and cfg.refine_layers == 1 and not cfg.label_in_encoder
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("none"))
+    assert not dialog.prior_check.isEnabled() and not dialog.config().label_prior
+    dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("conv"))
+    assert not dialog.refine_spin.isEnabled() and dialog.config().refine_layers == 0

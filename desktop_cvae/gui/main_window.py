@@ -153,11 +153,11 @@ class MainWindow(QMainWindow):
         self.samples_view = GridView(min_side=200)
         self.reroll_samples_button = QPushButton("Re-roll samples")
         self.samples_caption = _caption("Digits generated for the selected label.")
-        self.prior_checkbox = QCheckBox("Draw z from the prior N(0, I) instead of from real digits' latent codes")
+        self.prior_checkbox = QCheckBox("Draw z from the model's prior instead of from real digits' latent codes")
         self.prior_checkbox.setToolTip(
             "Unchecked: z comes from a Gaussian fitted to the latent codes of the shipped sample's digits of\n"
-            "this label. Checked: z ~ N(0, I), the CVAE's prior — where the latent code still carries some of\n"
-            "the class, some of these look like other digits.")
+            "this label. Checked: z from the CVAE's own prior, N(0, I) or the Gaussian it learnt for the label;\n"
+            "where the latent code carries some of the class and the prior does not, some look like other digits.")
         self.tabs.addTab(self._tab(self.samples_caption, self.samples_view, self.prior_checkbox,
                                    self.reroll_samples_button), "Samples")
         self.style_view = GridView(min_side=200)
@@ -327,6 +327,9 @@ class MainWindow(QMainWindow):
     def _conditional(self) -> bool:
         return bool(((self.state.model_info or {}).get("config") or {}).get("conditional", True))
 
+    def _label_prior(self) -> bool:
+        return bool(((self.state.model_info or {}).get("config") or {}).get("label_prior", False))
+
     # -- requests to the worker ----------------------------------------------------------------
     def request_update(self) -> None:
         """Send the canvas as it is now; the worker computes only the newest request."""
@@ -404,6 +407,8 @@ class MainWindow(QMainWindow):
         seed = self.state.sample_seed
         if not self._conditional():
             text = f"16 digits generated from z ~ N(0, I) (seed {seed}); a plain VAE takes no label."
+        elif self._prior() == "standard" and self._label_prior():
+            text = f"16 digits generated for label {label} from the model's learnt prior p(z | {label}) (seed {seed})."
         elif self._prior() == "standard":
             text = f"16 digits generated for label {label} from z ~ N(0, I), the model's prior (seed {seed})."
         else:
@@ -417,7 +422,8 @@ class MainWindow(QMainWindow):
         what = f"label {label}, " if self._conditional() else ""
         self.traversal_caption.setText(
             f"Seed 004's uniform traversal ({what}latent dimensions {dims[0]} and {dims[1]}, the two most used): "
-            "z at the normal distribution's 5%–95% quantiles, other dimensions 0.")
+            + (f"z at the 5%–95% quantiles of the learnt prior p(z | {label}), other dimensions at its mean."
+               if self._label_prior() else "z at the normal distribution's 5%–95% quantiles, other dimensions 0."))
 
     def _on_model_loaded(self, info: dict) -> None:
         self.state.set_model(info)

@@ -17,8 +17,8 @@ import numpy as np
 from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-    QLineEdit, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
+    QButtonGroup, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+    QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, ModelConfig
@@ -117,6 +117,12 @@ class TrainingDialog(QDialog):
         self.classifier_spin = QDoubleSpinBox(decimals=1, minimum=0.0, maximum=100.0, value=0.0, singleStep=1.0)
         self.classifier_spin.setToolTip("Weight of a cross-entropy on the per-label evidence bounds "
                                         "(sharper recognition; conditional models only)")
+        self.prior_check = QCheckBox("Learn a Gaussian prior p(z | label) for each label")
+        self.prior_check.setToolTip("Instead of N(0, I): the evidence bound then also asks whether the latent code "
+                                    "lies where codes of that label lie (conditional models only)")
+        self.refine_spin = QSpinBox(minimum=0, maximum=4, value=0)
+        self.refine_spin.setToolTip("Extra 3x3 convolutions at full resolution before the decoder's output "
+                                    "(the improved architecture only)")
         self.shift_spin = QSpinBox(minimum=0, maximum=4, value=0)
         self.shift_spin.setToolTip("Augmentation: each training image moved by up to this many pixels")
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
@@ -132,10 +138,13 @@ class TrainingDialog(QDialog):
         form.addRow("β (KL weight)", self.beta_spin)
         form.addRow("Denoising noise σ", self.noise_spin)
         form.addRow("Classifier weight", self.classifier_spin)
+        form.addRow("Prior", self.prior_check)
+        form.addRow("Decoder refinement layers", self.refine_spin)
         form.addRow("Random shifts (pixels)", self.shift_spin)
         form.addRow("Seed", self.seed_spin)
-        self.kind_combo.currentIndexChanged.connect(
-            lambda _: self.classifier_spin.setEnabled(self.kind_combo.currentData() != "none"))
+        self.kind_combo.currentIndexChanged.connect(self._enable_options)
+        self.arch_combo.currentIndexChanged.connect(self._enable_options)
+        self._enable_options()
 
         self.mnist_radio = QRadioButton("MNIST (Keras download, then cached)")
         self.file_radio = QRadioButton(".npz file in MNIST format:")
@@ -205,6 +214,13 @@ class TrainingDialog(QDialog):
             self.file_edit.setText(path)
             self.file_radio.setChecked(True)
 
+    def _enable_options(self) -> None:
+        """Options that only some models take are enabled only for those."""
+        conditional = self.kind_combo.currentData() != "none"
+        self.classifier_spin.setEnabled(conditional)
+        self.prior_check.setEnabled(conditional)
+        self.refine_spin.setEnabled(self.arch_combo.currentData() == "deepconv")
+
     def _show_default_schedule(self) -> None:
         default = DEFAULT_LR_SCHEDULE[self.arch_combo.currentData()]
         self.schedule_combo.setItemText(0, f"Default for the architecture ({default})")
@@ -218,6 +234,8 @@ class TrainingDialog(QDialog):
             epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(), learning_rate=self.lr_spin.value(),
             lr_schedule=self.schedule_combo.currentData(), beta=self.beta_spin.value(), train_noise=self.noise_spin.value(),
             classifier_weight=self.classifier_spin.value() if conditional else 0.0, train_shift=self.shift_spin.value(),
+            label_prior=conditional and self.prior_check.isChecked(),
+            refine_layers=self.refine_spin.value() if self.arch_combo.currentData() == "deepconv" else 0,
             seed=self.seed_spin.value(),
             name=self.name_edit.text().strip() or "My model",
         )
@@ -273,11 +291,11 @@ class TrainingDialog(QDialog):
         self.train_button.setEnabled(not on)
         self.cancel_button.setEnabled(on)
         for w in self.findChildren(QWidget):
-            if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox, QLineEdit, QRadioButton)):
+            if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox, QLineEdit, QRadioButton, QCheckBox)):
                 w.setEnabled(not on)
         self.browse_button.setEnabled(not on)  # the data of a running training cannot change
         if not on:
-            self.classifier_spin.setEnabled(self.kind_combo.currentData() != "none")
+            self._enable_options()
 
     def _on_progress(self, p) -> None:
         self.last_progress = p
