@@ -1,12 +1,14 @@
 """`desktop-cvae --self-test`: proves a build works without a person. Loads the default model,
 recognises a bundled sample digit, starts a child process as training does, opens and closes the main
-window offscreen, prints one JSON line."""
+window offscreen, prints one JSON line. Also opens a PNG and a JPEG of a digit the way a person's file
+is opened, so a build whose image decoders are broken fails too."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+import tempfile
 import time
 
 
@@ -28,6 +30,7 @@ def run() -> int:
         labels = [engine.analyze(sample.x_test[i] / 255.0).recognised for i in picks]
         correct = sum(int(p == sample.y_test[i]) for p, i in zip(labels, picks))
         result.update(model=str(default_model_path().name), recognised=labels, correct=correct)
+        result["files"] = _recognise_files(engine, sample.x_test[picks[7]])
 
         from .train_process import check_child_process
 
@@ -46,9 +49,26 @@ def run() -> int:
         result["window_title"] = window.windowTitle()
         window.close()
         app.processEvents()
-        result["ok"] = correct >= 9 and "Desktop CVAE" in result["window_title"]
+        result["ok"] = (correct >= 9 and "Desktop CVAE" in result["window_title"]
+                        and result["files"] == {"png": 7, "jpeg": 7})
     except Exception as e:  # a self-test reports, it does not crash
         result["error"] = f"{type(e).__name__}: {e}"
     result["seconds"] = round(time.perf_counter() - start, 2)
     print(json.dumps(result), flush=True)
     return 0 if result["ok"] else 1
+
+
+def _recognise_files(engine, digit) -> dict:
+    """A shipped 7 as dark ink on paper, saved as PNG and JPEG and opened like a person's file."""
+    from PIL import Image
+
+    from .preprocess import normalize_file
+
+    paper = Image.fromarray(255 - digit).resize((112, 112))
+    found = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for fmt in ("png", "jpeg"):
+            path = os.path.join(folder, f"seven.{fmt}")
+            paper.save(path)
+            found[fmt] = engine.analyze(normalize_file(path).pixels).recognised
+    return found

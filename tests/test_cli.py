@@ -1,6 +1,7 @@
 """The command line's JSON contracts and exit codes (other tools depend on them)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -118,3 +119,12 @@ def test_bench_json(capsys, tiny_model_path):
 def test_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "desktop_cvae", "--version"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.startswith("desktop-cvae ")
+
+
+def test_self_test_passes_from_source_and_opens_image_files(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "desktop_cvae", "--self-test"], capture_output=True, text=True,
+                         env=env, timeout=300)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert out.returncode == 0 and result["ok"], result
+    assert result["files"] == {"png": 7, "jpeg": 7} and result["correct"] >= 9
