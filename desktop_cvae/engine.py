@@ -241,10 +241,6 @@ class Engine:
             z = mean + eps * std
         return self.decode(z.astype(np.float32), label)
 
-    @property
-    def has_label_prior(self) -> bool:
-        return self.model.prior is not None
-
     def label_prior(self, label: int) -> tuple[np.ndarray, np.ndarray]:
         """The model's prior p(z | label): mean and standard deviation, (z,) each; N(0, I) unless learnt."""
         if self.model.prior is None:
@@ -297,7 +293,10 @@ class Engine:
         from statistics import NormalDist
 
         q = np.array([NormalDist().inv_cdf(p) for p in np.linspace(0.05, 0.95, steps)], dtype=np.float32)
-        mean, std = self.label_prior(label) if self.conditional else (np.zeros(self.latent_dim), np.ones(self.latent_dim))
+        if self.conditional:
+            mean, std = self.label_prior(label)
+        else:
+            mean, std = np.zeros(self.latent_dim, np.float32), np.ones(self.latent_dim, np.float32)
         z = np.tile(np.asarray(mean if base is None else base, np.float32), (steps * steps, 1))
         d0, d1 = dims[0], dims[1] if self.latent_dim > 1 else dims[0]
         z[:, d0] = mean[d0] + std[d0] * np.repeat(q[::-1], steps)  # rows: first dimension, top = high

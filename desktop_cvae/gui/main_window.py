@@ -408,7 +408,8 @@ class MainWindow(QMainWindow):
         if not self._conditional():
             text = f"16 digits generated from z ~ N(0, I) (seed {seed}); a plain VAE takes no label."
         elif self._prior() == "standard" and self._label_prior():
-            text = f"16 digits generated for label {label} from the model's learnt prior p(z | {label}) (seed {seed})."
+            text = (f"16 digits generated for label {label} from the model's learnt prior p(z | {label}) "
+                    f"(seed {seed}).")
         elif self._prior() == "standard":
             text = f"16 digits generated for label {label} from z ~ N(0, I), the model's prior (seed {seed})."
         else:
