@@ -153,8 +153,7 @@ def figure_generated(comp: Comparison) -> Figure:
     fig = Figure(figsize=(8, 1.0 + 0.8 * len(comp.models)), layout="constrained")
     if comp.models:
         _digit_rows(fig.add_subplot(), [m.generated for m in comp.models], [m.name for m in comp.models])
-    fig.suptitle("Generated digits: labels 0–9 from each model's prior, N(0, I) or a learnt p(z | label) (CVAE), "
-                 "random samples (VAE)")
+    fig.suptitle("Generated digits: labels 0–9 from each CVAE's own prior; the VAE's at random")
     return fig
 
 
