@@ -66,13 +66,15 @@ def test_generation_is_seeded_and_label_specific(default_engine, sample):
     assert not np.allclose(a, default_engine.generate(3, 8, seed=2))
     # Generated digits look like their label to an independent judge: 5 nearest neighbours among the shipped
     # sample's 1,000 training digits (raw pixels; 87 % right on real test digits). The model's own
-    # classifier is no judge: it calls most of its N(0, I) samples of a label that label, whatever they show.
+    # classifier is no judge: it calls most of its prior samples of a label that label, whatever they show.
     fitted = [default_engine.generate(label, 20, seed=label) for label in range(10)]
     standard = [default_engine.generate(label, 20, seed=label, prior="standard") for label in range(10)]
     judged = [np.mean(knn_labels(sample, images) == label) for label, images in enumerate(fitted)]
     assert np.mean(judged) >= 0.75 and min(judged) >= 0.4, np.round(judged, 2)
     judged_prior = np.mean([np.mean(knn_labels(sample, images) == label) for label, images in enumerate(standard)])
-    assert np.mean(judged) > judged_prior + 0.3  # what fitting the latent density buys with this model
+    # The learnt prior p(z | y) draws the label far more often than N(0, I) did (29 %), and fitting the
+    # latent density still buys more.
+    assert judged_prior >= 0.5 and np.mean(judged) > judged_prior + 0.1, (np.mean(judged), judged_prior)
     grid = default_engine.traversal(5, steps=7)
     assert grid.shape == (7, 7, 28, 28)
 
