@@ -242,7 +242,8 @@ class Engine:
         return self.decode(z.astype(np.float32), label)
 
     def label_prior(self, label: int) -> tuple[np.ndarray, np.ndarray]:
-        """The model's prior p(z | label): mean and standard deviation, (z,) each; N(0, I) unless learnt."""
+        """The model's prior p(z | label): mean and standard deviation, (z,) each; N(0, I) unless learnt
+        (any label, or None, for a model without a learnt prior)."""
         if self.model.prior is None:
             return np.zeros(self.latent_dim, np.float32), np.ones(self.latent_dim, np.float32)
         mean = np.asarray(self.model.prior.mean)[int(label)]
@@ -293,10 +294,7 @@ class Engine:
         from statistics import NormalDist
 
         q = np.array([NormalDist().inv_cdf(p) for p in np.linspace(0.05, 0.95, steps)], dtype=np.float32)
-        if self.conditional:
-            mean, std = self.label_prior(label)
-        else:
-            mean, std = np.zeros(self.latent_dim, np.float32), np.ones(self.latent_dim, np.float32)
+        mean, std = self.label_prior(label)  # N(0, I) for a plain VAE too
         z = np.tile(np.asarray(mean if base is None else base, np.float32), (steps * steps, 1))
         d0, d1 = dims[0], dims[1] if self.latent_dim > 1 else dims[0]
         z[:, d0] = mean[d0] + std[d0] * np.repeat(q[::-1], steps)  # rows: first dimension, top = high

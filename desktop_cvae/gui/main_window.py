@@ -325,11 +325,14 @@ class MainWindow(QMainWindow):
         w.traversal_ready.connect(self._on_traversal)
         w.gallery_ready.connect(lambda orig, rec: self.gallery_view.set_images(np.concatenate([orig, rec]), cols=10))
 
+    def _model_config(self) -> dict:
+        return (self.state.model_info or {}).get("config") or {}
+
     def _conditional(self) -> bool:
-        return bool(((self.state.model_info or {}).get("config") or {}).get("conditional", True))
+        return bool(self._model_config().get("conditional", True))
 
     def _label_prior(self) -> bool:
-        return bool(((self.state.model_info or {}).get("config") or {}).get("label_prior", False))
+        return bool(self._model_config().get("label_prior", False))
 
     # -- requests to the worker ----------------------------------------------------------------
     def request_update(self) -> None:
