@@ -17,8 +17,8 @@ for m in $MODELS; do
       # as a denoising autoencoder (sigma ~ U(0, 0.5) on 3 images in 4) with random shifts, plus a
       # cross-entropy on the per-label evidence bounds and a label-swap term, so the bound itself
       # recognises digits, also under noise, and the decoder draws the label it is given.
-      desktop-cvae train --arch deepconv --no-label-in-encoder --label-prior --refine-layers 1 --latent-dim 16 \
-        --train-noise 0.5 --classifier-weight 20 --train-shift 2 --epochs 45 --batch-size 128 --lr-schedule cosine \
+      desktop-cvae train --arch deepconv --no-label-in-encoder --label-prior --refine-layers 1 --latent-dim 32 \
+        --train-noise 0.5 --classifier-weight 20 --train-shift 1 --epochs 45 --batch-size 128 --lr-schedule cosine \
         --seed 4 --name "Default (deepconv CVAE, denoising, per-label prior)" --data "$DATA" \
         --out $OUT/default.keras ;;
     seed-conv-cvae)
