@@ -5,8 +5,8 @@
 MNIST's test digits have their centre of mass at the centre, and so does every input the app normalises,
 but a person's digit is never centred exactly as MNIST's were (a stroke's weight, rounding to whole
 pixels). This measures how much a model's recognition depends on exact centring: each digit is moved by
-s pixels along both axes, each direction drawn at random (seeded); the margin of MNIST's 28x28 frame is
-4 pixels, so nothing is cut off.
+s pixels along both axes, each direction drawn at random (seeded). MNIST's digits fit a 20x20 box in the
+28x28 frame, so a 2-pixel move rarely reaches the edge; the few ink pixels that do wrap round (np.roll).
 """
 
 import argparse
