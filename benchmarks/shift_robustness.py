@@ -41,7 +41,7 @@ def main():
     test = load_npz(a.data)
     x, y = test.x_test[: a.n].astype(np.float32) / 255.0, test.y_test[: a.n]
     result = {"n": len(x), "models": {}}
-    for path in [Path(m) for m in a.models] if a.models else [Path(default_model_path())]:
+    for path in [Path(m) for m in a.models] if a.models else [default_model_path()]:
         engine = Engine.load(path)
         rng = np.random.default_rng(0)  # the same shifted digits for every model
         row = {}
