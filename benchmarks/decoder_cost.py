@@ -33,14 +33,13 @@ def preprocessing_ms(n: int) -> list[float]:
     """The update's work outside the model (normalise the canvas, add noise), per call: ms."""
     import time
 
-    from desktop_cvae.bench import canvas_like_inputs
-    from desktop_cvae.preprocess import add_noise, normalize_gray
+    from desktop_cvae.bench import canvas_like_inputs, model_input
 
     inputs = canvas_like_inputs()
     times = []
     for i in range(n):
         t = time.perf_counter()
-        add_noise(normalize_gray(inputs[i % len(inputs)]).pixels, sigma=0.1, seed=i)
+        model_input(inputs, i)
         times.append((time.perf_counter() - t) * 1000)
     return times
 

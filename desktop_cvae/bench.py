@@ -23,12 +23,16 @@ def canvas_like_inputs(count: int = 50) -> list[np.ndarray]:
     return [1.0 - np.clip(b, 0, 1) for b in big]
 
 
+def model_input(inputs: list[np.ndarray], i: int, sigma: float = 0.1) -> np.ndarray:
+    """The update's work before the model: normalise canvas image i (cycling), add seeded noise."""
+    return add_noise(normalize_gray(inputs[i % len(inputs)]).pixels, sigma=sigma, seed=i)
+
+
 def bench_update(engine: Engine, n: int = 1000, sigma: float = 0.1, warmup: int = 20) -> dict:
     inputs = canvas_like_inputs()
 
     def update(i):
-        pixels = add_noise(normalize_gray(inputs[i % len(inputs)]).pixels, sigma=sigma, seed=i)
-        return engine.analyze(pixels)
+        return engine.analyze(model_input(inputs, i, sigma))
 
     for i in range(warmup):
         update(i)
