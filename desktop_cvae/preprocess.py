@@ -123,6 +123,137 @@ def _background(ink: np.ndarray) -> np.ndarray | np.float32:
     return c[0] + c[1] * x + c[2] * y + c[3] * x * x + c[4] * y * y + c[5] * x * y
 
 
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """mask plus every region of ~mask that does not reach the border (geodesic dilation from the border)."""
+    outside = np.zeros_like(mask)
+    outside[[0, -1], :] = ~mask[[0, -1], :]
+    outside[:, [0, -1]] |= ~mask[:, [0, -1]]
+    while True:
+        grown = outside.copy()
+        grown[1:] |= outside[:-1]
+        grown[:-1] |= outside[1:]
+        grown[:, 1:] |= outside[:, :-1]
+        grown[:, :-1] |= outside[:, 1:]
+        grown &= ~mask
+        if np.array_equal(grown, outside):
+            return ~outside
+        outside = grown
+
+
+def _find_sheet(g: np.ndarray) -> np.ndarray | None:
+    """A photo of a sheet of paper lying on something darker (a desk): the sheet alone, its surround filled
+    with the paper's level, cropped to it. None when the picture is not like that (the usual case: paper
+    fills the frame, or light ink on a dark ground).
+
+    The sheet is the bright region the frame does not share: large (a quarter of the picture or more),
+    nearly solid once the ink inside it is filled in, and roughly rectangular (it fills most of its bounding
+    box, as a sheet turned by up to ~20 degrees does). A light digit on a dark ground fails these: a thin
+    stroke is small, a "0" or "8" is far from solid, and without dark ink inside there is nothing to read."""
+    h, w = g.shape
+    if min(h, w) < 32:
+        return None
+    small = _resize_long_side(g, 96)
+    bright = small > _otsu(small)
+    border = np.concatenate([bright[0], bright[-1], bright[:, 0], bright[:, -1]])
+    if border.mean() > 0.5 or not 0.25 <= bright.mean() <= 0.95:
+        return None
+    if float(small[bright].mean() - small[~bright].mean()) < 0.25:
+        return None  # no clear step from surround to sheet
+    filled = _fill_holes(bright)
+    rows, cols = np.nonzero(filled)
+    extent = filled.sum() / ((np.ptp(rows) + 1) * (np.ptp(cols) + 1))
+    if bright.sum() < 0.85 * filled.sum() or extent < 0.6:
+        return None
+    # Keep clear of the sheet's edge: paper curls and shades there, and the mask is coarse (1/96 of the side).
+    inner = filled
+    for _ in range(2):  # erode by one pixel of the 96-pixel mask, twice
+        shrunk = inner.copy()
+        shrunk[1:-1, 1:-1] &= inner[:-2, 1:-1] & inner[2:, 1:-1] & inner[1:-1, :-2] & inner[1:-1, 2:]
+        inner = shrunk
+    inner = np.asarray(Image.fromarray(inner.astype(np.float32), mode="F").resize(
+        (w, h), Image.Resampling.BILINEAR)) > 0.5
+    if not inner.any():
+        return None
+    paper = _percentiles(g[inner], (50,))[0]
+    if float((g[inner] < paper - 0.2).mean()) < 0.001:
+        return None  # nothing dark on it: no ink to read (or a light blob, not a sheet)
+    rows, cols = np.nonzero(inner)
+    out = np.where(inner, g, np.float32(paper))
+    return np.ascontiguousarray(out[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1])
+
+
+def _remove_ruled_lines(ink: np.ndarray, faint: float) -> tuple[np.ndarray, bool]:
+    """Printed lines of ruled or squared paper (and a notebook's margin line) out of the ink map.
+
+    A line is a band of rows (or columns) at most 1 % of the picture thick in which ink crosses at least
+    90 % of the picture: no stroke of a digit does both unless the picture is cropped to a sliver around it.
+    Each band is replaced by the lesser of its two neighbouring rows, so a stroke that crosses the line
+    (ink on both sides) survives and the paper around it does not."""
+    found = False
+    for axis in (0, 1):
+        a = ink if axis == 0 else ink.T
+        n = a.shape[0]
+        row_level = np.median(a, axis=1)
+        covered = (a > 0.5 * row_level[:, None]).mean(axis=1)
+        is_line = (row_level > faint) & (covered >= 0.9)
+        if not is_line.any():
+            continue
+        thickest = max(2, int(round(0.01 * n)))
+        a = a.copy()
+        start = None
+        for i in range(n + 1):
+            if i < n and is_line[i]:
+                start = i if start is None else start
+                continue
+            if start is not None and i - start <= thickest and (start > 0 or i < n):
+                before, after = a[start - 1] if start > 0 else a[i], a[i] if i < n else a[start - 1]
+                a[start:i] = np.minimum(before, after)
+                found = True
+            start = None
+        ink = a if axis == 0 else a.T
+    return np.ascontiguousarray(ink), found
+
+
+def _lift_shadow(ink: np.ndarray, mask: np.ndarray, peak: float) -> np.ndarray | None:
+    """The ink map with a hard-edged shadow (a hand's, the phone's) taken out, or None if there is none.
+
+    More of the picture stands out from the paper than a digit's strokes cover, and it falls into two
+    clear levels: the fainter one, a broad area (not the soft rims of strokes), is paper in shadow, whose
+    edge is too abrupt for the smooth lighting fit. Under a shadow that dims the paper to k of its level,
+    paper reads 1 - k in the ink map and ink of contrast c reads (1 - k) + k c, so (ink - s) / (1 - s)
+    with s = 1 - k gives the contrast back. The shadow's region is found at 1/8 resolution, where a
+    stroke inside it is a minority of its block."""
+    inside = ink[mask]
+    split = _otsu(inside / peak) * peak
+    faint = inside <= split
+    if faint.mean() < 0.5 and (~faint).sum() > 0:
+        # The shadow's soft edge can be the fainter level and the shadow itself merged with the ink: split
+        # again above it.
+        above = inside[~faint]
+        split = split + _otsu((above - split) / max(peak - split, 1e-6)) * (peak - split)
+        faint = inside <= split
+    if faint.mean() < 0.5 or faint.all() or float(inside[faint].mean()) >= 0.75 * float(inside[~faint].mean()):
+        return None
+    shade = mask & (ink <= split)
+    if _stroke_width(shade) <= 1.5 * _stroke_width(ink > split):
+        return None
+    h, w = ink.shape
+
+    def coarse(a: np.ndarray, step: int) -> np.ndarray:  # block means at 1/step, back to full size
+        small = Image.fromarray(a.astype(np.float32), mode="F").resize(
+            (max(w // step, 1), max(h // step, 1)), Image.Resampling.BOX)
+        return np.asarray(small.resize((w, h), Image.Resampling.BILINEAR))
+
+    region = coarse(shade, 8) > 0.1  # the shadow with the strokes in it, and its penumbra
+    # The shadow's depth varies with the light across it: its level is measured locally (1/16 blocks).
+    cover = coarse(shade, 16)
+    level = np.where(cover > 0.05, coarse(np.where(shade, ink, 0), 16) / np.maximum(cover, 1e-6),
+                     np.float32(_percentiles(inside[faint], (50,))[0]))
+    out = ink.copy()
+    out[region] = (ink[region] - level[region]) / np.maximum(1.0 - level[region], np.float32(0.2))
+    return np.clip(out, 0.0, None).astype(np.float32)
+
+
 def _mass_bounds(profile: np.ndarray, tail: float = 0.003) -> tuple[int, int]:
     c = np.cumsum(profile)
     c /= c[-1]
@@ -136,6 +267,13 @@ def _stroke_width(mask: np.ndarray) -> float:
     edges = np.abs(np.diff(m, axis=0)).sum() + np.abs(np.diff(m, axis=1)).sum()
     edges += m[0].sum() + m[-1].sum() + m[:, 0].sum() + m[:, -1].sum()
     return 2.0 * area / max(float(edges), 1.0)
+
+
+def _frame(g: np.ndarray) -> np.ndarray:
+    """The pixels of the picture's outer 5 %, where the paper is."""
+    h, w = g.shape
+    bw = max(min(h, w) // 20, 1)
+    return np.concatenate([g[:bw].ravel(), g[-bw:].ravel(), g[:, :bw].ravel(), g[:, -bw:].ravel()])
 
 
 def _resize_long_side(a: np.ndarray, side: int) -> np.ndarray:
@@ -160,10 +298,26 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
         g = _resize_long_side(g, MAX_ANALYSIS_SIDE)
         h, w = g.shape
 
-    # Polarity: the frame of the picture is mostly paper.
-    bw = max(min(h, w) // 20, 1)
-    frame = np.concatenate([g[:bw].ravel(), g[-bw:].ravel(), g[:, :bw].ravel(), g[:, -bw:].ravel()])
-    inverted = _percentiles(frame, (50,))[0] > 0.5
+    frame = _frame(g)
+    # A flat, noiseless frame is a canvas, a screenshot or MNIST itself: no sheet on a desk, no sensor
+    # noise, no printed lines (they would cross the frame). Skipping those checks keeps the canvas fast.
+    synthetic = float(np.ptp(frame)) < 0.02
+    if not synthetic and (sheet := _find_sheet(g)) is not None:
+        g, frame = sheet, _frame(sheet)
+        h, w = g.shape
+        notes.append("a sheet on a darker surround: only the sheet is read")
+
+    # Polarity: the frame of the picture is mostly paper, and the ink reaches further from the paper's
+    # level than anything else: darker (pen on paper, even in a dim room) or lighter (chalk, MNIST).
+    level = _percentiles(frame, (50,))[0]
+    if synthetic:
+        darkest, lightest = float(g.min()), float(g.max())
+    else:  # a few noisy pixels must not decide
+        darkest, lightest = _percentiles(g[:: max(h // 128, 1), :: max(w // 128, 1)], (0.2, 99.8))
+    if max(level - darkest, lightest - level) < 0.1:
+        inverted = level > 0.5  # hardly any contrast either way: the paper's own level decides
+    else:
+        inverted = level - darkest > lightest - level
     ink = 1.0 - g if inverted else g.copy()
     notes.append("dark ink on a light background: inverted" if inverted else "light ink on a dark background")
 
@@ -177,19 +331,42 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
             ink /= np.maximum(1.0 - paper, np.float32(0.2))
     else:
         ink = ink - _percentiles(frame if not inverted else 1.0 - frame, (50,))[0]
+    # Sensor noise (a dim room's photo) must not survive as specks all over the picture: the faintest ink
+    # kept is 4 sigma of the paper's noise, estimated robustly (median absolute deviation: strokes are a
+    # small minority of the pixels) before clipping halves it. JPEG's blocks make the noise correlated, so
+    # it is measured on the pixels themselves, not on neighbour differences.
+    noise = 0.0
+    if not synthetic:
+        step = max(min(h, w) // 256, 1)
+        sub = ink[::step, ::step]
+        noise = 1.4826 * _percentiles(np.abs(sub - _percentiles(sub, (50,))[0]), (50,))[0]
     ink = np.clip(ink, 0.0, None)
+    if not synthetic and min(h, w) >= 64:
+        ink, ruled = _remove_ruled_lines(ink, max(4.0 * noise, 0.03))
+        if ruled:
+            notes.append("ruled lines removed")
 
     peak = float(ink.max())
     if peak < 0.12:
         raise NoInkError("No ink found: the image is blank or too faint. Draw a digit, or open a "
                          "picture with a darker pen on lighter paper (or the reverse).")
-    threshold = max(_otsu(ink / peak) * peak, 0.1 * peak, 0.06)
+    threshold = max(_otsu(ink / peak) * peak, 0.1 * peak, 0.06, 5.0 * noise)
     mask = ink > threshold
     if mask.sum() < 3:
         raise NoInkError("No ink found: only a few faint pixels stand out from the background.")
+    if not synthetic and mask.mean() > 0.08 and (lifted := _lift_shadow(ink, mask, peak)) is not None:
+        ink = lifted
+        notes.append("a shadow on the paper corrected")
+        peak = float(ink.max())
+        if peak < 0.12:
+            raise NoInkError("No ink found: only a shadow stands out from the paper.")
+        threshold = max(_otsu(ink / peak) * peak, 0.1 * peak, 0.06, 5.0 * noise)
+        mask = ink > threshold
+        if mask.sum() < 3:
+            raise NoInkError("No ink found: only a shadow stands out from the paper.")
     strong = _percentiles(ink[mask], (90,))[0]
-    lo = 0.5 * threshold
-    ink = np.clip((ink - lo) / max(strong - lo, 1e-3), 0.0, 1.0)
+    lo = np.float32(min(max(0.5 * threshold, 4.0 * noise), 0.8 * strong))  # float32: Pillow's "F" below
+    ink = np.clip((ink - lo) / np.float32(max(strong - lo, 1e-3)), 0.0, 1.0)
     ink[ink < 0.05] = 0.0
 
     # Crop to the ink, ignoring specks far from the mass of it.

@@ -1,5 +1,6 @@
 """Normalisation: people's images -> MNIST 28x28 (centre of mass, aspect, polarity, stroke width, EXIF,
-alpha, uneven light, no ink), and the noise of seed 001's experiment."""
+alpha, uneven light, a sheet on a desk, ruled paper, shadows, sensor noise, no ink), and the noise of seed
+001's experiment."""
 
 import io
 
@@ -109,7 +110,46 @@ def test_every_kind_of_input_resembles_the_digit(sample, kind):
         scores.append(corr(result.pixels, digit))
     # A thin pen is re-thickened, which moves pixels; the shape is what matters (and recognition, in
     # test_recognition.py).
-    assert np.median(scores) > (0.7 if kind in ("phone photo", "scan") else 0.85), scores
+    assert np.median(scores) > (0.7 if kind in THIN_PEN else 0.85), scores
+
+
+THIN_PEN = {"phone photo", "scan", "desk photo", "ruled paper", "squared paper", "pencil", "shadow", "dim photo",
+            "out of focus"}
+
+
+@pytest.mark.parametrize("kind, note", [("desk photo", "a sheet on a darker surround: only the sheet is read"),
+                                        ("ruled paper", "ruled lines removed"),
+                                        ("squared paper", "ruled lines removed"),
+                                        ("shadow", "a shadow on the paper corrected")])
+def test_what_is_not_the_digit_is_taken_out_and_said(sample, kind, note):
+    # The desk round the sheet, the printed lines and the shadow were read as ink before: the digit came out
+    # as a square, a dot under a line, or a triangle.
+    digit, _ = sample_digit(sample, 123)
+    result = normalize_image(decode(imagegen.KINDS[kind](digit, np.random.default_rng(3))))
+    assert note in result.notes
+    assert result.inverted
+    assert corr(result.pixels, digit) > 0.7
+
+
+def test_dark_ink_on_dark_paper_is_still_dark_ink(sample):
+    # A photo taken in a dim room: the paper itself reads darker than mid-grey. Polarity is which way the ink
+    # departs from the paper, not whether the paper is light; and the sensor noise must not become specks.
+    digit, _ = sample_digit(sample, 77)
+    result = normalize_image(decode(imagegen.dim_photo(digit, np.random.default_rng(4))))
+    assert result.inverted
+    assert corr(result.pixels, digit) > 0.7
+    rows, cols = np.nonzero(result.pixels > 0.25)
+    assert rows.max() - rows.min() >= 18 or cols.max() - cols.min() >= 18  # the digit fills the 20-pixel box
+
+
+def test_a_large_light_digit_on_black_is_not_taken_for_a_sheet(sample):
+    # A thick white "0" filling a dark picture is bright, large and dark inside: still a digit, not paper.
+    digit, _ = sample_digit(sample, 3)  # a "0"
+    ink = imagegen.place(imagegen._ink(digit, 200, width_factor=1.8), (240, 240), (0.5, 0.5))
+    noisy = np.clip(0.05 + 0.9 * ink + np.random.default_rng(0).normal(0, 0.02, ink.shape), 0, 1)
+    result = normalize_gray(noisy.astype(np.float32))
+    assert not result.inverted and not any("sheet" in n for n in result.notes)
+    assert corr(result.pixels, digit) > 0.8
 
 
 def test_light_strokes_on_transparency_survive(sample):

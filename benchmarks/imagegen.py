@@ -1,0 +1,230 @@
+"""Inputs of the kinds people hand the app, made from real MNIST digits: phone photos of pen on paper
+(large, thin strokes, grey paper, uneven light, sensor noise, JPEG), scans, screenshots, chalk on a
+board, thick marker, off-centre, tiny and huge; and the harder photos people take without thinking of
+a program reading them: the sheet on a desk, ruled and squared paper, pencil, a hand's shadow, dim light,
+out of focus. Used by the tests and by benchmarks/people_inputs.py."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+
+def _ink(digit: np.ndarray, height: int, width_factor: float = 1.0) -> np.ndarray:
+    """The digit as an ink map (1 = ink) `height` pixels tall; width_factor scales the stroke width
+    (0.3 is a ballpoint pen, 2 a felt marker)."""
+    img = Image.fromarray((digit * 255).astype(np.uint8), mode="L").crop((2, 2, 26, 26))
+    img = img.resize((96, 96), Image.Resampling.BICUBIC)  # change the width here: rank filters are O(size^2)
+    steps = int(round(abs(1 - width_factor) * 4))
+    area = (np.asarray(img) > 128).sum()
+    for _ in range(steps):  # one pixel at a time, and never so far that the digit breaks up
+        nxt = img.filter(ImageFilter.MinFilter(3) if width_factor < 1 else ImageFilter.MaxFilter(3))
+        if width_factor < 1 and (np.asarray(nxt) > 128).sum() < 0.3 * area:
+            break
+        img = nxt
+    img = img.resize((height, height), Image.Resampling.BICUBIC)
+    a = np.asarray(img, np.float32) / 255
+    return np.clip((a - 0.3) / 0.4, 0, 1)  # crisp pen edges
+
+
+def place(ink: np.ndarray, size: tuple[int, int], centre: tuple[float, float]) -> np.ndarray:
+    h, w = size
+    out = np.zeros(size, np.float32)
+    ih, iw = ink.shape
+    top, left = int(centre[0] * h - ih / 2), int(centre[1] * w - iw / 2)
+    out[top: top + ih, left: left + iw] = ink[: max(min(ih, h - top), 0), : max(min(iw, w - left), 0)]
+    return out
+
+
+def _lamp(size, strength=0.35) -> np.ndarray:
+    """Brightness of a sheet lit by a lamp on the left: 0.9 at the lit edge, falling across the page."""
+    h, w = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    return 0.9 - strength * (xx / w) * (0.6 + 0.4 * yy / h)
+
+
+def _jpeg(lum: np.ndarray, tint=(0.97, 0.98, 1.03), quality=85, exif_rotate=False) -> bytes:
+    rgb = np.stack([lum * tint[0], lum * tint[1], lum * tint[2]], axis=-1) if lum.ndim == 2 else lum
+    img = Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8), mode="RGB")
+    exif = None
+    if exif_rotate:
+        # Stored rotated, with the EXIF tag that tells viewers to turn it upright again.
+        img = img.transpose(Image.Transpose.ROTATE_90)
+        exif = Image.Exif()
+        exif[0x0112] = 6  # rotate 90 CW to view: undoes ROTATE_90 (which turned it 90 CCW)
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=quality, **({"exif": exif} if exif else {}))
+    return buf.getvalue()
+
+
+def phone_photo(digit, rng, size=(1600, 1200), digit_height=420, centre=(0.5, 0.5), exif_rotate=False) -> bytes:
+    """JPEG of blue-black pen on grey paper under a lamp: gradient light, thin strokes, sensor noise."""
+    ink = place(_ink(digit, digit_height, width_factor=0.45), size, centre)
+    paper = 0.82 * _lamp(size)
+    lum = paper * (1 - 0.75 * ink) + rng.normal(0, 0.02, size)
+    return _jpeg(lum, exif_rotate=exif_rotate)  # bluish ink, warm paper cast
+
+
+def desk_photo(digit, rng) -> bytes:
+    """A sheet photographed on a dark wooden desk, turned a little: the picture's border is desk, not paper."""
+    size = (1200, 1600)
+    h, w = size
+    angle = np.deg2rad(rng.uniform(-8, 8))
+    cy, cx, hh, hw = h * 0.5, w * 0.52, h * 0.36, w * 0.3
+    corners = [(cx + dx * np.cos(angle) - dy * np.sin(angle), cy + dx * np.sin(angle) + dy * np.cos(angle))
+               for dx, dy in ((-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh))]
+    sheet = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(sheet).polygon(corners, fill=255)
+    sheet = np.asarray(sheet.filter(ImageFilter.GaussianBlur(2)), np.float32) / 255
+    grain = 0.05 * np.sin(np.linspace(0, 60, h))[:, None] * np.ones((1, w)) + rng.normal(0, 0.02, size)
+    desk = 0.28 + grain
+    ink = place(_ink(digit, 360, width_factor=0.5), size, (0.5, 0.52))
+    paper = 0.85 * _lamp(size, 0.25) * (1 - 0.75 * ink)
+    lum = desk * (1 - sheet) + paper * sheet + rng.normal(0, 0.015, size)
+    rgb = np.stack([lum * 1.1, lum * 0.95, lum * 0.8], axis=-1)  # a warm wood and a warm lamp
+    return _jpeg(np.where(sheet[..., None] > 0.5, np.stack([lum] * 3, axis=-1) * (0.98, 0.98, 1.0), rgb))
+
+
+def _ruled(size, spacing, vertical=False, margin=None) -> np.ndarray:
+    """Printed lines of ruled (or, with vertical=True, squared) paper: 1 on a line, 0 between."""
+    h, w = size
+    lines = np.zeros(size, np.float32)
+    lines[np.arange(h) % spacing < 3] = 1
+    if vertical:
+        lines[:, np.arange(w) % spacing < 3] = 1
+    if margin is not None:
+        lines[:, margin: margin + 3] = 1
+    return lines
+
+
+def ruled_paper(digit, rng) -> bytes:
+    """Pen on a school notebook's ruled paper: pale blue lines a third of the digit's height apart, and the
+    red margin line."""
+    size, height = (1600, 1200), 420
+    ink = place(_ink(digit, height, width_factor=0.5), size, (0.5, 0.55))
+    lines = _ruled(size, height // 3 + int(rng.integers(-10, 10)))
+    margin = _ruled(size, 10 ** 6, margin=int(size[1] * 0.18))
+    paper = 0.85 * _lamp(size, 0.2)
+    noise = rng.normal(0, 0.015, size)
+    r = paper * (1 - 0.4 * lines) * (1 - 0.75 * ink) + noise
+    g = paper * (1 - 0.25 * lines) * (1 - 0.5 * margin) * (1 - 0.75 * ink) + noise
+    b = paper * (1 - 0.05 * lines) * (1 - 0.5 * margin) * (1 - 0.7 * ink) + noise
+    return _jpeg(np.stack([r, g, b], axis=-1))
+
+
+def squared_paper(digit, rng) -> bytes:
+    """Pen on squared (graph) paper: grey-blue lines both ways, five squares to the digit's height."""
+    size, height = (1400, 1400), 420
+    ink = place(_ink(digit, height, width_factor=0.5), size, (0.5, 0.5))
+    lines = _ruled(size, height // 5, vertical=True)
+    lum = 0.86 * _lamp(size, 0.2) * (1 - 0.22 * lines) * (1 - 0.75 * ink) + rng.normal(0, 0.015, size)
+    return _jpeg(lum, tint=(0.95, 0.98, 1.04))
+
+
+def pencil(digit, rng) -> bytes:
+    """Soft pencil on white paper: grey, grainy strokes with little contrast."""
+    size = (1200, 900)
+    ink = place(_ink(digit, 380, width_factor=0.6), size, (0.5, 0.5))
+    grain = np.clip(rng.normal(0.75, 0.2, size), 0.2, 1.0)
+    lum = 0.88 * _lamp(size, 0.15) * (1 - 0.4 * ink * grain) + rng.normal(0, 0.015, size)
+    return _jpeg(lum, tint=(1.0, 1.0, 1.0))
+
+
+def shadow(digit, rng) -> bytes:
+    """A phone photo with the hand's hard shadow across a corner of the sheet, reaching the digit."""
+    size = (1600, 1200)
+    h, w = size
+    ink = place(_ink(digit, 420, width_factor=0.5), size, (0.5, 0.5))
+    mask = Image.new("L", (w, h), 0)
+    x0 = w * rng.uniform(0.45, 0.6)  # the shadow's edge crosses the digit's right part
+    ImageDraw.Draw(mask).polygon([(x0, h), (w, h * 0.25), (w, h)], fill=255)
+    dark = np.asarray(mask.filter(ImageFilter.GaussianBlur(12)), np.float32) / 255
+    lum = 0.85 * _lamp(size, 0.2) * (1 - 0.45 * dark) * (1 - 0.75 * ink) + rng.normal(0, 0.02, size)
+    return _jpeg(lum)
+
+
+def dim_photo(digit, rng) -> bytes:
+    """Taken in a dim room: dark paper, little contrast, heavy sensor noise, strong JPEG."""
+    size = (1200, 900)
+    ink = place(_ink(digit, 320, width_factor=0.5), size, (0.5, 0.5))
+    lum = 0.38 * _lamp(size, 0.3) * (1 - 0.6 * ink) + rng.normal(0, 0.045, size)
+    return _jpeg(lum, quality=60)
+
+
+def out_of_focus(digit, rng) -> bytes:
+    """A phone photo out of focus: the strokes blurred over about twice their width."""
+    size = (1200, 900)
+    ink = place(_ink(digit, 360, width_factor=0.6), size, (0.5, 0.5))
+    blurred = Image.fromarray((ink * 255).astype(np.uint8), mode="L").filter(ImageFilter.GaussianBlur(9))
+    ink = np.asarray(blurred, np.float32) / 255
+    lum = 0.84 * _lamp(size, 0.25) * (1 - 0.8 * ink) + rng.normal(0, 0.02, size)
+    return _jpeg(lum)
+
+
+def scan(digit, rng) -> bytes:
+    """A 300-dpi flatbed scan: white paper, black ballpoint, slight off-centre, PNG."""
+    ink = place(_ink(digit, 300, width_factor=0.6), (900, 700), (0.42, 0.6))
+    lum = 0.96 * (1 - 0.9 * ink) + rng.normal(0, 0.01, ink.shape)
+    return _png(lum)
+
+
+def screenshot(digit, rng) -> bytes:
+    """A drawing app's screenshot: pure white, anti-aliased black strokes, RGBA PNG."""
+    ink = place(_ink(digit, 200), (400, 500), (0.5, 0.45))
+    lum = 1 - ink
+    rgba = np.dstack([lum, lum, lum, np.ones_like(lum)])
+    return _png(rgba, mode="RGBA")
+
+
+def chalkboard(digit, rng) -> bytes:
+    """Light chalk on a dark green board."""
+    ink = place(_ink(digit, 260, width_factor=1.2), (600, 800), (0.55, 0.5))
+    lum = 0.18 + 0.7 * ink + rng.normal(0, 0.03, ink.shape)
+    rgb = np.stack([lum * 0.9, lum * 1.05, lum * 0.95], axis=-1)
+    return _png(rgb, mode="RGB")
+
+
+def marker(digit, rng) -> bytes:
+    """Thick felt marker on white paper, tight crop."""
+    ink = place(_ink(digit, 240, width_factor=1.8), (300, 300), (0.5, 0.5))
+    return _png(0.97 * (1 - 0.95 * ink))
+
+
+def tiny(digit, rng) -> bytes:
+    """A 14-pixel-tall digit in a small icon-sized image."""
+    ink = place(_ink(digit, 14), (20, 20), (0.5, 0.5))
+    return _png(1 - ink)
+
+
+def transparent(digit, rng, light_strokes: bool = False) -> bytes:
+    """Strokes on a transparent background (as many drawing tools export)."""
+    ink = place(_ink(digit, 200), (256, 256), (0.5, 0.5))
+    tone = 1.0 if light_strokes else 0.0
+    rgba = np.dstack([np.full_like(ink, tone)] * 3 + [ink])
+    return _png(rgba, mode="RGBA")
+
+
+def _png(a: np.ndarray, mode: str = "L") -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8), mode=mode).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+KINDS = {
+    "phone photo": phone_photo,
+    "scan": scan,
+    "screenshot": screenshot,
+    "chalkboard": chalkboard,
+    "marker": marker,
+    "tiny": tiny,
+    "transparent": transparent,
+    "desk photo": desk_photo,
+    "ruled paper": ruled_paper,
+    "squared paper": squared_paper,
+    "pencil": pencil,
+    "shadow": shadow,
+    "dim photo": dim_photo,
+    "out of focus": out_of_focus,
+}

@@ -1,0 +1,69 @@
+"""Recognition of the kinds of picture people hand the app, end to end: file bytes -> decode -> normalise ->
+the model's recognition.
+
+    python benchmarks/people_inputs.py [--n 200] [--kinds NAME ...] [--model PATH] [--json]
+
+Each test digit of the shipped sample (the first n of an even spread over its 1,000, all labels alike) is
+rendered as every kind of input in benchmarks/imagegen.py (phone photos, scans, screenshots, the sheet on a
+desk, ruled paper, pencil, a hand's shadow, ...), seeded, and goes through exactly what opening the file in
+the app does. "clean" is the same digits as MNIST gives them: the model's own ceiling. A picture in which
+normalisation finds no ink counts as wrong and is counted apart ("no ink").
+"""
+
+import argparse
+import io
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+import imagegen
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--n", type=int, default=200, help="test digits of the shipped sample, spread over its labels")
+    p.add_argument("--kinds", nargs="*", help=f"kinds (default all): {', '.join(imagegen.KINDS)}")
+    p.add_argument("--model", help="model file (default: the shipped default)")
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args()
+    from desktop_cvae.catalog import default_model_path
+    from desktop_cvae.data import load_sample
+    from desktop_cvae.engine import Engine
+    from desktop_cvae.imageio import decode_image
+    from desktop_cvae.preprocess import NoInkError, normalize_image
+
+    sample = load_sample()
+    idx = np.linspace(0, len(sample.x_test) - 1, a.n).round().astype(int)
+    digits, labels = sample.x_test[idx].astype(np.float32) / 255.0, sample.y_test[idx]
+    engine = Engine.load(Path(a.model) if a.model else default_model_path())
+    clean, _ = engine.best_scores(digits)
+    result = {"n": int(a.n), "model": (Path(a.model) if a.model else default_model_path()).name,
+              "clean": round(float(np.mean(clean == labels)), 4), "kinds": {}}
+    for kind in a.kinds or list(imagegen.KINDS):
+        rng = np.random.default_rng(0)
+        pixels, ms, no_ink = np.zeros((a.n, 28, 28), np.float32), [], 0
+        for j, digit in enumerate(digits):
+            data = imagegen.KINDS[kind](digit, rng)
+            t = time.perf_counter()
+            try:
+                pixels[j] = normalize_image(decode_image(io.BytesIO(data))).pixels
+            except NoInkError:
+                no_ink += 1
+                pixels[j] = -1  # marked: never counted right
+            ms.append((time.perf_counter() - t) * 1000)
+        predicted, _ = engine.best_scores(np.clip(pixels, 0, 1))
+        right = (predicted == labels) & (pixels[:, 0, 0] >= 0)
+        result["kinds"][kind] = {"accuracy": round(float(right.mean()), 4), "no_ink": no_ink,
+                                 "normalise_ms_p50": round(float(np.median(ms)), 1)}
+        if not a.json:
+            print(f"{kind:15s} {right.mean():7.1%}   no ink {no_ink:3d}   normalise {np.median(ms):5.1f} ms", flush=True)
+    if a.json:
+        print(json.dumps(result))
+    else:
+        print(f"{'clean':15s} {result['clean']:7.1%}")
+
+
+if __name__ == "__main__":
+    main()
