@@ -1,9 +1,9 @@
 """Screenshot of the real main window with a digit drawn, for the README.
 
-    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/screenshot.png [--tab N]
+    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/screenshot.png [--tab N] [--picture FILE]
 
-Draws a shipped sample digit as strokes would (dark ink on paper), waits for the model's answer,
-then grabs the window.
+Draws a shipped sample digit as strokes would (dark ink on paper), or opens a picture file as a person
+would, waits for the model's answer, then grabs the window.
 """
 
 import argparse
@@ -20,6 +20,7 @@ def main():
     p.add_argument("--tab", type=int, default=2)
     p.add_argument("--index", type=int, default=7, help="which shipped test digit to draw")
     p.add_argument("--sigma", type=float, default=0.0)
+    p.add_argument("--picture", help="open this image file instead of drawing")
     a = p.parse_args()
 
     from PySide6.QtCore import QSettings
@@ -40,9 +41,12 @@ def main():
     while not w.worker.has_model and time.time() < deadline:
         app.processEvents()
         time.sleep(0.02)
-    digit = load_sample().x_test[a.index].astype(np.float32) / 255
-    big = np.asarray(Image.fromarray(digit, mode="F").resize((280, 280), Image.Resampling.BICUBIC))
-    w.canvas.set_image(1.0 - np.clip(big, 0, 1) * 0.92)
+    if a.picture:
+        w.open_image_file(a.picture)
+    else:
+        digit = load_sample().x_test[a.index].astype(np.float32) / 255
+        big = np.asarray(Image.fromarray(digit, mode="F").resize((280, 280), Image.Resampling.BICUBIC))
+        w.canvas.set_image(1.0 - np.clip(big, 0, 1) * 0.92)
     w.sigma_slider.setValue(int(a.sigma * 100))
     w.tabs.setCurrentIndex(a.tab)
     end = time.time() + 4

@@ -49,6 +49,7 @@ class DrawingCanvas(QWidget):
         self.eraser = False
         self._scale = 1.0
         self._image = self._blank()
+        self._source: tuple[int, np.ndarray] | None = None  # (cacheKey of the image showing it, picture)
         self._undo: list[QImage] = []
         self._redo: list[QImage] = []
         self._drawing = False
@@ -69,6 +70,16 @@ class DrawingCanvas(QWidget):
 
     def gray_array(self, side: int = MODEL_SIDE) -> np.ndarray:
         return qimage_to_gray(self._image, side)
+
+    def source_picture(self) -> np.ndarray | None:
+        """The picture set_image() was given, while the canvas still shows it unedited; else None.
+
+        A photo's ruled lines, shadow or sheet edge are found far better at its own resolution than in the
+        canvas's MODEL_SIDE-pixel copy, so an opened picture is normalised from this. QImage.cacheKey()
+        changes when the image is painted on, so any stroke, clear, undo or redo ends it."""
+        if self._source is not None and self._source[0] == self._image.cacheKey():
+            return self._source[1]
+        return None
 
     def is_blank(self) -> bool:
         return bool(self.gray_array(32).min() > 0.9)
@@ -102,6 +113,7 @@ class DrawingCanvas(QWidget):
         p.drawImage(QRectF((target.width() - w) / 2, (target.height() - h) / 2, w, h), src)
         p.end()
         self._image = img
+        self._source = (img.cacheKey(), g)
         self.update()
         self.changed.emit()
 

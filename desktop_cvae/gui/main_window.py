@@ -336,10 +336,13 @@ class MainWindow(QMainWindow):
 
     # -- requests to the worker ----------------------------------------------------------------
     def request_update(self) -> None:
-        """Send the canvas as it is now; the worker computes only the newest request."""
-        gray = self.canvas.gray_array()  # one scaled copy per stroke event, for both checks and the model
+        """Send the canvas as it is now (an opened picture itself, until it is drawn on); the worker computes
+        only the newest request."""
+        picture = self.canvas.source_picture()
+        # one scaled copy per stroke event, for both checks and the model
+        gray = picture if picture is not None else self.canvas.gray_array()
         self._request_id += 1
-        if gray.min() > 0.9:  # blank paper
+        if picture is None and gray.min() > 0.9:  # blank paper
             self._shown_id = self._request_id
             self._show_empty("Draw a digit")
             return

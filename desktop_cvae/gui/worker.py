@@ -73,6 +73,7 @@ class InferenceWorker(QThread):
         self.engine = None
         self.latent: LatentMap | None = None
         self._sample = None
+        self._last_normalized: tuple[np.ndarray, object] | None = None  # (input array, its Normalized)
         self._engines: OrderedDict = OrderedDict()  # (path, mtime, size) -> loaded engine and its views
         InferenceWorker.instances.add(self)
 
@@ -212,7 +213,11 @@ class InferenceWorker(QThread):
                     noise_seed: int, label: int | None) -> None:
         start = time.perf_counter()
         try:
-            norm = normalize_gray(gray)
+            if self._last_normalized is not None and self._last_normalized[0] is gray:
+                norm = self._last_normalized[1]  # the same opened picture, with other noise or label
+            else:
+                norm = normalize_gray(gray)
+                self._last_normalized = (gray, norm)
         except NoInkError as e:
             self.input_failed.emit(request_id, str(e))
             return
