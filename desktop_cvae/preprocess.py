@@ -254,6 +254,11 @@ def _lift_shadow(ink: np.ndarray, mask: np.ndarray, peak: float) -> np.ndarray |
     return np.clip(out, 0.0, None).astype(np.float32)
 
 
+def _ink_threshold(ink: np.ndarray, peak: float, noise: float) -> float:
+    """Where ink starts: Otsu's split, but never below a tenth of the darkest ink, nor into the paper's noise."""
+    return max(_otsu(ink / peak) * peak, 0.1 * peak, 0.06, 5.0 * noise)
+
+
 def _mass_bounds(profile: np.ndarray, tail: float = 0.003) -> tuple[int, int]:
     c = np.cumsum(profile)
     c /= c[-1]
@@ -350,7 +355,7 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
     if peak < 0.12:
         raise NoInkError("No ink found: the image is blank or too faint. Draw a digit, or open a "
                          "picture with a darker pen on lighter paper (or the reverse).")
-    threshold = max(_otsu(ink / peak) * peak, 0.1 * peak, 0.06, 5.0 * noise)
+    threshold = _ink_threshold(ink, peak, noise)
     mask = ink > threshold
     if mask.sum() < 3:
         raise NoInkError("No ink found: only a few faint pixels stand out from the background.")
@@ -360,7 +365,7 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
         peak = float(ink.max())
         if peak < 0.12:
             raise NoInkError("No ink found: only a shadow stands out from the paper.")
-        threshold = max(_otsu(ink / peak) * peak, 0.1 * peak, 0.06, 5.0 * noise)
+        threshold = _ink_threshold(ink, peak, noise)
         mask = ink > threshold
         if mask.sum() < 3:
             raise NoInkError("No ink found: only a shadow stands out from the paper.")

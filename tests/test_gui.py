@@ -121,7 +121,7 @@ def test_an_opened_photo_is_normalised_at_its_own_resolution_until_drawn_on(qtbo
     assert window.state.recognised == int(sample.y_test[index])
     window.sigma_slider.setValue(20)  # same picture, new noise: answered without normalising it again
     settle(qtbot, window)
-    assert window.worker._last_normalized[0] is window.canvas.source_picture()
+    assert window._opened[0] is window.canvas.source_picture()  # sent as normalised when opened
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
         draw(qtbot, window.canvas, [(20, 20), (30, 30)])
     assert window.canvas.source_picture() is None

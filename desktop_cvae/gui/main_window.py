@@ -17,7 +17,7 @@ from .. import __version__
 from ..catalog import default_model_path, list_models
 from ..imageio import ImageError, file_dialog_filter, open_image
 from ..imaging import grid_image, save_png_atomic
-from ..preprocess import NoInkError, image_to_gray, normalize_gray
+from ..preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
 from .canvas import DrawingCanvas, qimage_to_gray
 from .plots import LatentPlot, LossPlot
 from .state import AppState
@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.worker = InferenceWorker()
         self._request_id = 0
         self._shown_id = -1
+        self._opened: tuple[np.ndarray, Normalized] | None = None  # the last opened picture, normalised
         self.training_dialog = None
         self.compare_dialog = None
         self._build_ui()
@@ -339,15 +340,17 @@ class MainWindow(QMainWindow):
         """Send the canvas as it is now (an opened picture itself, until it is drawn on); the worker computes
         only the newest request."""
         picture = self.canvas.source_picture()
-        # one scaled copy per stroke event, for both checks and the model
-        gray = picture if picture is not None else self.canvas.gray_array()
         self._request_id += 1
-        if picture is None and gray.min() > 0.9:  # blank paper
-            self._shown_id = self._request_id
-            self._show_empty("Draw a digit")
-            return
+        if picture is not None and self._opened is not None and self._opened[0] is picture:
+            image = self._opened[1]  # normalised when it was opened: not again per noise or label change
+        else:
+            image = self.canvas.gray_array()  # one scaled copy per stroke event, for both checks and the model
+            if image.min() > 0.9:  # blank paper
+                self._shown_id = self._request_id
+                self._show_empty("Draw a digit")
+                return
         s = self.state
-        self.worker.submit("analyze", self._request_id, gray, s.sigma, s.salt_pepper, s.noise_seed, s.label)
+        self.worker.submit("analyze", self._request_id, image, s.sigma, s.salt_pepper, s.noise_seed, s.label)
 
     def request_samples(self) -> None:
         if self.worker.has_model:
@@ -528,12 +531,14 @@ class MainWindow(QMainWindow):
 
     def _set_canvas_from_gray(self, gray: np.ndarray) -> bool:
         """Make a picture the canvas content, unless it has no ink (then say so and change nothing)."""
+        gray = np.asarray(gray, np.float32)  # the very array the canvas keeps as its source picture
         try:
-            normalize_gray(gray)
+            norm = normalize_gray(gray)
         except NoInkError as e:
             self.show_error(str(e))
             return False
         self.message_label.hide()
+        self._opened = (gray, norm)  # before set_image(), whose change signal sends the first request
         self.canvas.set_image(gray)
         return True
 

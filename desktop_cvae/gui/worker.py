@@ -21,7 +21,7 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 from ..data import load_sample
-from ..preprocess import NoInkError, add_noise, normalize_gray
+from ..preprocess import NoInkError, Normalized, add_noise, normalize_gray
 
 # Order in which pending kinds are served: a new model first, then what follows the pen.
 # "views" (latent map, gallery) comes last: the person's own digit is answered before them.
@@ -73,7 +73,6 @@ class InferenceWorker(QThread):
         self.engine = None
         self.latent: LatentMap | None = None
         self._sample = None
-        self._last_normalized: tuple[np.ndarray, object] | None = None  # (input array, its Normalized)
         self._engines: OrderedDict = OrderedDict()  # (path, mtime, size) -> loaded engine and its views
         InferenceWorker.instances.add(self)
 
@@ -209,15 +208,12 @@ class InferenceWorker(QThread):
         p = (np.asarray(z) - self.latent.mean) @ self.latent.components.T
         return float(p[0]), float(p[1])
 
-    def _do_analyze(self, request_id: int, gray: np.ndarray, sigma: float, salt_pepper: float,
+    def _do_analyze(self, request_id: int, image: np.ndarray | Normalized, sigma: float, salt_pepper: float,
                     noise_seed: int, label: int | None) -> None:
+        """image: the canvas's grayscale, or an opened picture the window has normalised already."""
         start = time.perf_counter()
         try:
-            if self._last_normalized is not None and self._last_normalized[0] is gray:
-                norm = self._last_normalized[1]  # the same opened picture, with other noise or label
-            else:
-                norm = normalize_gray(gray)
-                self._last_normalized = (gray, norm)
+            norm = image if isinstance(image, Normalized) else normalize_gray(image)
         except NoInkError as e:
             self.input_failed.emit(request_id, str(e))
             return
