@@ -2,12 +2,16 @@
 the model's recognition.
 
     python benchmarks/people_inputs.py [--n 200] [--kinds NAME ...] [--model PATH] [--json]
+    python benchmarks/people_inputs.py --blank 10 [--kinds NAME ...]   # pictures of each kind with no digit
 
 Each test digit of the shipped sample (the first n of an even spread over its 1,000, all labels alike) is
 rendered as every kind of input in benchmarks/imagegen.py (phone photos, scans, screenshots, the sheet on a
 desk, ruled paper, pencil, a hand's shadow, ...), seeded, and goes through exactly what opening the file in
 the app does. "clean" is the same digits as MNIST gives them: the model's own ceiling. A picture in which
 normalisation finds no ink counts as wrong and is counted apart ("no ink").
+
+With --blank N, each kind is rendered N times (seeds 0..N-1) with no digit at all, and the pictures are
+counted as refused ("no ink"), flagged by the model ("does not look like a digit") or passed as a digit.
 """
 
 import argparse
@@ -26,6 +30,7 @@ def main():
     p.add_argument("--n", type=int, default=200, help="test digits of the shipped sample, spread over its labels")
     p.add_argument("--kinds", nargs="*", help=f"kinds (default all): {', '.join(imagegen.KINDS)}")
     p.add_argument("--model", help="model file (default: the shipped default)")
+    p.add_argument("--blank", type=int, default=0, help="instead: this many pictures of each kind with no digit")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
     from desktop_cvae.catalog import default_model_path
@@ -33,6 +38,26 @@ def main():
     from desktop_cvae.engine import Engine
     from desktop_cvae.imageio import decode_image
     from desktop_cvae.preprocess import NoInkError, normalize_image
+
+    if a.blank:
+        engine = Engine.load(Path(a.model) if a.model else default_model_path())
+        blank = {}
+        for kind in a.kinds or list(imagegen.KINDS):
+            counts = {"no_ink": 0, "flagged": 0, "passed": 0}
+            for seed in range(a.blank):
+                data = imagegen.KINDS[kind](np.zeros((28, 28), np.float32), np.random.default_rng(seed))
+                try:
+                    pixels = normalize_image(decode_image(io.BytesIO(data))).pixels
+                except NoInkError:
+                    counts["no_ink"] += 1
+                    continue
+                counts["passed" if engine.analyze(pixels).looks_like_digit else "flagged"] += 1
+            blank[kind] = counts
+            if not a.json:
+                print(f"{kind:15s} no digit: {counts}", flush=True)
+        if a.json:
+            print(json.dumps({"blank": a.blank, "kinds": blank}))
+        return
 
     sample = load_sample()
     idx = np.linspace(0, len(sample.x_test) - 1, a.n).round().astype(int)
