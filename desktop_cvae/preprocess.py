@@ -254,6 +254,16 @@ def _lift_shadow(ink: np.ndarray, mask: np.ndarray, peak: float) -> np.ndarray |
     return np.clip(out, 0.0, None).astype(np.float32)
 
 
+def _blocks_peak(ink: np.ndarray) -> float:
+    """The strongest 2x2 block mean. Noise on blank paper has long tails pixel by pixel (8-bit steps,
+    uneven downscaling: single pixels reach 8 sigma), but it averages away over a block; a stroke, at
+    least two pixels wide, does not."""
+    h, w = ink.shape
+    small = Image.fromarray(ink.astype(np.float32), mode="F").resize((max(w // 2, 1), max(h // 2, 1)),
+                                                                      Image.Resampling.BOX)
+    return float(np.asarray(small).max())
+
+
 def _ink_threshold(ink: np.ndarray, peak: float, noise: float) -> float:
     """Where ink starts: Otsu's split, but never below a tenth of the darkest ink, nor into the paper's noise."""
     return max(_otsu(ink / peak) * peak, 0.1 * peak, 0.06, 5.0 * noise)
@@ -352,7 +362,7 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
             notes.append("ruled lines removed")
 
     peak = float(ink.max())
-    if peak < 0.12:
+    if peak < 0.12 or (noise > 0 and _blocks_peak(ink) < 7.0 * noise):
         raise NoInkError("No ink found: the image is blank or too faint. Draw a digit, or open a "
                          "picture with a darker pen on lighter paper (or the reverse).")
     threshold = _ink_threshold(ink, peak, noise)
