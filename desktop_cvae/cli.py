@@ -143,6 +143,7 @@ def cmd_train(args) -> int:
             batch_size=args.batch_size, learning_rate=args.learning_rate, lr_schedule=args.lr_schedule or "",
             beta=args.beta, seed=args.seed,
             label_in_encoder=not args.no_label_in_encoder, label_prior=args.label_prior,
+            fitted_prior=args.fitted_prior,
             refine_layers=args.refine_layers,
             train_noise=args.train_noise, classifier_weight=args.classifier_weight, train_shift=args.train_shift,
             name=args.name or "",
@@ -255,6 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CVAE whose encoder sees only the image, so the latent code holds style, not class")
     t.add_argument("--label-prior", action="store_true",
                    help="CVAE with a learnt Gaussian prior p(z|y) per label instead of N(0, I)")
+    t.add_argument("--fitted-prior", action="store_true",
+                   help="with --label-prior: after training, fit p(z|y) with a full covariance to each "
+                        "label's training codes")
     t.add_argument("--refine-layers", type=int, default=0,
                    help="deepconv: extra 3x3 convolutions at full resolution in the decoder")
     t.add_argument("--latent-dim", type=int, default=16)

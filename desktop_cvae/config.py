@@ -36,6 +36,9 @@ class ModelConfig:
     conditional: bool = True  # one-hot label into the decoder (CVAE) or plain VAE
     label_in_encoder: bool = True  # CVAE: the encoder sees the label too (the seeds); False: q(z|x) holds style only
     label_prior: bool = False  # CVAE: a learnt Gaussian prior p(z|y) per label instead of N(0, I)
+    # label_prior: after training, p(z|y) becomes a full-covariance Gaussian fitted to each label's training
+    # codes (the best Gaussian prior for the evidence bound of a trained encoder and decoder)
+    fitted_prior: bool = False
     latent_dim: int = 16  # size of z
     widths: tuple[int, ...] = ()  # layer widths; () means DEFAULT_WIDTHS[arch]
     refine_layers: int = 0  # deepconv: extra 3x3 convolutions at 28x28 before the decoder's logits
@@ -77,6 +80,8 @@ class ModelConfig:
             raise ValueError("classifier_weight needs a conditional model")
         if self.label_prior and not self.conditional:
             raise ValueError("a per-label prior needs a conditional model")
+        if self.fitted_prior and not self.label_prior:
+            raise ValueError("a fitted prior replaces the learnt per-label prior: it needs label_prior")
         if not 0 <= self.refine_layers <= 4 or (self.refine_layers and self.arch != "deepconv"):
             raise ValueError("refine_layers must be 0-4, and only deepconv has them")
 

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from .config import ModelConfig
-from .model import NUM_CLASSES, bce_sum, encoder_takes_label
+from .model import NUM_CLASSES, bce_sum, codes_gaussian, encoder_takes_label
 from .storage import load_model
 
 # An input whose best -ELBO is above this percentile of the test set's "does not look like a digit".
@@ -225,7 +225,7 @@ class Engine:
 
     def generate(self, label: int | None, n: int = 16, seed: int = 0, prior: str = "fitted") -> np.ndarray:
         """n new digits (n, 28, 28) for `label`, seeded. prior="standard": z from the model's own prior,
-        N(0, I) or, for a model with a learnt per-label prior, p(z | label).
+        N(0, I) or, for a model with a per-label prior, p(z | label) (learnt, or fitted with a full covariance).
         prior="fitted" (conditional models): z from a Gaussian fitted to the latent codes of real digits
         of that label (see label_densities); a plain VAE always uses N(0, I)."""
         if prior not in GENERATION_PRIORS:
@@ -233,22 +233,22 @@ class Engine:
         eps = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
         if not self.conditional:
             return self.decode(eps)
-        if prior == "fitted":
-            mean, chol = self.label_densities()[int(label)]
-            z = mean + eps @ chol.T
-        else:
-            mean, std = self.label_prior(int(label))
-            z = mean + eps * std
+        mean, chol = self.label_densities()[int(label)] if prior == "fitted" else self.prior_gaussian(int(label))
+        z = mean + eps @ chol.T
         return self.decode(z.astype(np.float32), label)
 
-    def label_prior(self, label: int) -> tuple[np.ndarray, np.ndarray]:
-        """The model's prior p(z | label): mean and standard deviation, (z,) each; N(0, I) unless learnt
-        (any label, or None, for a model without a learnt prior)."""
+    def prior_gaussian(self, label: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """The model's prior p(z | label): mean (z,) and Cholesky factor of its covariance (z, z); N(0, I)
+        for a model without a per-label prior (then any label, or None)."""
         if self.model.prior is None:
-            return np.zeros(self.latent_dim, np.float32), np.ones(self.latent_dim, np.float32)
-        mean = np.asarray(self.model.prior.mean)[int(label)]
-        std = np.exp(0.5 * np.asarray(self.model.prior.log_var)[int(label)])
-        return mean.astype(np.float32), std.astype(np.float32)
+            return np.zeros(self.latent_dim, np.float32), np.eye(self.latent_dim, dtype=np.float32)
+        means, chols = self.model.prior.gaussians()
+        return means[int(label)].astype(np.float32), chols[int(label)].astype(np.float32)
+
+    def label_prior(self, label: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """The model's prior p(z | label) per dimension: mean and marginal standard deviation, (z,) each."""
+        mean, chol = self.prior_gaussian(label)
+        return mean, np.sqrt(np.sum(np.square(chol), axis=1))
 
     def label_densities(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per label: mean and Cholesky factor of a Gaussian fitted to the latent codes of the shipped
@@ -265,10 +265,8 @@ class Engine:
                 mean, log_var = self.encode(x, y if self._label_in_encoder else None)
                 densities = []
                 for c in range(NUM_CLASSES):
-                    m, v = mean[y == c], np.exp(log_var[y == c])
-                    cov = np.atleast_2d(np.cov(m, rowvar=False)) + np.diag(v.mean(axis=0))
-                    cov += 1e-6 * np.eye(self.latent_dim)  # positive definite however few digits
-                    densities.append((m.mean(axis=0).astype(np.float32), np.linalg.cholesky(cov).astype(np.float32)))
+                    m, cov = codes_gaussian(mean[y == c], log_var[y == c])
+                    densities.append((m.astype(np.float32), np.linalg.cholesky(cov).astype(np.float32)))
                 self._densities = densities
             return self._densities
 

@@ -4,7 +4,8 @@ Follows the Keras VAE example: a Sampling layer, encoder and decoder as small fu
 Model subclass whose train_step computes the loss and exposes Mean trackers through `metrics`.
 
 Loss per image, in nats: binary cross-entropy summed over the 784 pixels + beta * KL(q(z|x,y) || p(z|y)),
-where the prior p(z|y) is N(0, I), or a Gaussian learnt per label (`ModelConfig.label_prior`).
+where the prior p(z|y) is N(0, I), or a Gaussian learnt per label (`ModelConfig.label_prior`), optionally
+refitted with a full covariance after training (`ModelConfig.fitted_prior`).
 The decoder outputs logits; the sigmoid of the seed architectures is applied inside the loss (and by
 `decode`), which is the same model computed without rounding the cross-entropy.
 """
@@ -12,6 +13,7 @@ The decoder outputs logits; the sigmoid of the seed architectures is applied ins
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
@@ -109,26 +111,62 @@ class UpsampleConv2D(layers.Layer):
 
 @keras.saving.register_keras_serializable(package="desktop_cvae")
 class LabelPrior(layers.Layer):
-    """A learnt prior p(z | y) = N(mean_y, diag(exp(log_var_y))), one Gaussian per label.
+    """A prior p(z | y) per label: N(mean_y, diag(exp(log_var_y))), learnt with the model, or, with
+    `full_covariance`, N(mean_y, Sigma_y) fitted after training (`train.fit_label_prior`).
 
-    Starts as N(0, I) for every label. With it the evidence bound of each label also asks whether the
-    latent code lies where codes of that label lie, and samples drawn from p(z | y) look like y.
+    The diagonal prior starts as N(0, I) for every label. With it the evidence bound of each label also asks
+    whether the latent code lies where codes of that label lie, and samples drawn from p(z | y) look like y.
+    The full prior is stored as its whitening matrix W_y = L_y^-1 (Sigma_y = L_y L_y^T, L_y lower triangular):
+    the KL term needs only W_y, so scoring costs no matrix inverse.
     """
 
-    def __init__(self, latent_dim: int, **kwargs):
+    def __init__(self, latent_dim: int, full_covariance: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = latent_dim
+        self.full_covariance = full_covariance
         # Created here, not in build(): the prior takes no input shape, and a loaded model finds its weights.
-        self.mean = self.add_weight(shape=(NUM_CLASSES, latent_dim), initializer="zeros", name="mean")
-        self.log_var = self.add_weight(shape=(NUM_CLASSES, latent_dim), initializer="zeros", name="log_var")
+        self.mean = self.add_weight(shape=(NUM_CLASSES, latent_dim), initializer="zeros", name="mean",
+                                    trainable=not full_covariance)
+        if full_covariance:  # set by fitting, not by gradients
+            eye = keras.initializers.Identity()
+            self.whiten = self.add_weight(shape=(NUM_CLASSES, latent_dim, latent_dim), name="whiten", trainable=False,
+                                          initializer=lambda shape, dtype=None: ops.tile(
+                                              eye((latent_dim, latent_dim), dtype=dtype)[None], (NUM_CLASSES, 1, 1)))
+        else:
+            self.log_var = self.add_weight(shape=(NUM_CLASSES, latent_dim), initializer="zeros", name="log_var")
         self.built = True
 
-    def call(self, onehot):
-        """(batch, 10) one-hot labels -> the prior's mean and log-variance, (batch, z) each."""
-        return ops.matmul(onehot, self.mean), ops.matmul(onehot, self.log_var)
+    def kl(self, z_mean, z_log_var, onehot):
+        """KL(N(z_mean, exp(z_log_var)) || p(z | y)) per image, for one-hot labels y: (batch,)."""
+        mean = ops.matmul(onehot, self.mean)
+        if not self.full_covariance:
+            return kl_divergence(z_mean, z_log_var, mean, ops.matmul(onehot, self.log_var))
+        d = self.latent_dim
+        w = ops.reshape(ops.matmul(onehot, ops.reshape(self.whiten, (NUM_CLASSES, d * d))), (-1, d, d))
+        # 2 KL = tr(Sigma^-1 S) + |W (mu - m)|^2 - d + log|Sigma| - log|S|, with Sigma^-1 = W^T W, S = diag(exp(lv))
+        trace = ops.sum(ops.square(w) * ops.exp(z_log_var)[:, None, :], axis=(1, 2))
+        mahalanobis = ops.sum(ops.square(ops.matmul(w, (z_mean - mean)[..., None])[..., 0]), axis=1)
+        log_det = -2.0 * ops.sum(ops.log(ops.diagonal(w, axis1=1, axis2=2)), axis=1)
+        return 0.5 * (trace + mahalanobis - d + log_det - ops.sum(z_log_var, axis=1))
+
+    def gaussians(self):
+        """Per label, the mean (10, z) and a Cholesky factor L of the covariance (10, z, z), as numpy."""
+        mean = np.asarray(self.mean, np.float64)
+        if self.full_covariance:
+            return mean, np.linalg.inv(np.asarray(self.whiten, np.float64))
+        return mean, np.stack([np.diag(np.exp(0.5 * v)) for v in np.asarray(self.log_var, np.float64)])
 
     def get_config(self):
-        return {**super().get_config(), "latent_dim": self.latent_dim}
+        return {**super().get_config(), "latent_dim": self.latent_dim, "full_covariance": self.full_covariance}
+
+
+def codes_gaussian(z_mean, z_log_var):
+    """The Gaussian moment-matched to the mixture of posteriors N(z_mean_i, diag exp(z_log_var_i)) of some
+    digits: their codes' mean, and the covariance of the codes plus the mean posterior variance. As a prior,
+    it is the Gaussian that minimises those digits' average KL term. Returns numpy (z,), (z, z) in float64."""
+    m = np.asarray(z_mean, np.float64)
+    cov = np.atleast_2d(np.cov(m, rowvar=False)) + np.diag(np.exp(np.asarray(z_log_var, np.float64)).mean(axis=0))
+    return m.mean(axis=0), cov + 1e-6 * np.eye(m.shape[1])  # positive definite however few digits
 
 
 def _no_wrap(k: int):
@@ -258,7 +296,8 @@ class CVAE(keras.Model):
         self.encoder = build_encoder(cfg)
         self.decoder = build_decoder(cfg)
         self.sampling = Sampling(seed=cfg.seed)
-        self.prior = LabelPrior(cfg.latent_dim, name="label_prior") if cfg.label_prior else None
+        self.prior = (LabelPrior(cfg.latent_dim, full_covariance=cfg.fitted_prior, name="label_prior")
+                      if cfg.label_prior else None)
         self.noise_seed = keras.random.SeedGenerator(cfg.seed + 1)
         self.trackers = {
             name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "classifier")
@@ -291,7 +330,7 @@ class CVAE(keras.Model):
         """KL of the posterior from this model's prior for the given labels, per image: (batch,)."""
         if self.prior is None:
             return kl_divergence(z_mean, z_log_var)
-        return kl_divergence(z_mean, z_log_var, *self.prior(onehot))
+        return self.prior.kl(z_mean, z_log_var, onehot)
 
     def call(self, inputs, training=False):
         """inputs = (images, onehot) for a CVAE or images for a VAE; returns reconstruction probabilities."""

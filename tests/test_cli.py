@@ -79,19 +79,22 @@ def test_train_json_last_line(capsys, tmp_path):
 
     out = tmp_path / "cli.keras"
     assert main(["train", "--arch", "mlp", "--latent-dim", "2", "--epochs", "2", "--batch-size", "100",
-                 "--lr-schedule", "cosine",
+                 "--lr-schedule", "cosine", "--label-prior", "--fitted-prior",
                  "--data", str(resource_path("mnist_sample.npz")), "--out", str(out), "--json"]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(last) == {"epochs", "epoch_seconds", "history", "test_neg_elbo", "accuracy"}
     assert last["epochs"] == 2 and len(last["epoch_seconds"]) == 2 and len(last["history"]["val_loss"]) == 2
     assert out.is_file() and (tmp_path / "cli.keras.json").is_file()
-    assert json.loads((tmp_path / "cli.keras.json").read_text())["config"]["lr_schedule"] == "cosine"
+    config = json.loads((tmp_path / "cli.keras.json").read_text())["config"]
+    assert config["lr_schedule"] == "cosine" and config["label_prior"] and config["fitted_prior"]
 
 
 def test_train_refuses_bad_arguments(capsys, tmp_path):
     assert main(["train", "--arch", "conv", "--latent-dim", "0", "--out", str(tmp_path / "x.keras")]) == 2
     assert "latent_dim" in capsys.readouterr().err
     assert main(["train", "--arch", "conv", "--out", str(tmp_path / "x.h5")]) == 2
+    assert main(["train", "--arch", "conv", "--fitted-prior", "--out", str(tmp_path / "x.keras")]) == 2
+    assert "label_prior" in capsys.readouterr().err
 
 
 def test_generate_writes_a_png_grid(tmp_path, tiny_model_path):

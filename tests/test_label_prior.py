@@ -1,4 +1,4 @@
-"""The learnt per-label prior p(z | y) and the decoder's refinement layers."""
+"""The per-label prior p(z | y) (learnt, or fitted with a full covariance) and the decoder's refinement layers."""
 
 import numpy as np
 import pytest
@@ -6,9 +6,9 @@ import tensorflow as tf
 
 from desktop_cvae.config import ModelConfig
 from desktop_cvae.engine import Engine
-from desktop_cvae.model import bce_sum, build_model, kl_divergence
+from desktop_cvae.model import LabelPrior, bce_sum, build_model, codes_gaussian, kl_divergence
 from desktop_cvae.storage import load_model, save_model
-from desktop_cvae.train import train
+from desktop_cvae.train import TrainingFailed, fit_label_prior, split_validation, train
 
 
 def test_kl_to_a_gaussian_prior_is_the_closed_form():
@@ -79,6 +79,8 @@ def test_refinement_layers_run_at_full_resolution():
 def test_config_rejects_a_prior_or_refinement_where_they_do_not_apply():
     with pytest.raises(ValueError, match="conditional"):
         ModelConfig(conditional=False, label_prior=True)
+    with pytest.raises(ValueError, match="label_prior"):
+        ModelConfig(fitted_prior=True)
     with pytest.raises(ValueError, match="deepconv"):
         ModelConfig(arch="conv", refine_layers=1)
     # Files saved before the fields existed load as models without them.
@@ -100,3 +102,99 @@ def test_the_traversal_spans_the_learnt_prior_of_the_label(prior_model):
     corner[1], corner[2] = mean[1] + std[1] * q[2], mean[2] + std[2] * q[0]  # top row: high; left column: low
     np.testing.assert_allclose(grid[1, 1], engine.decode(centre, 6)[0], atol=1e-5)
     np.testing.assert_allclose(grid[0, 0], engine.decode(corner, 6)[0], atol=1e-5)
+
+
+def _random_gaussians(rng, d):
+    """Ten random means and covariances (z, z), positive definite."""
+    means = rng.standard_normal((10, d))
+    covs = [a @ a.T + 0.1 * np.eye(d) for a in rng.standard_normal((10, d, d))]
+    return means, np.stack(covs)
+
+
+def test_kl_to_a_full_covariance_prior_is_the_closed_form():
+    rng = np.random.default_rng(1)
+    d = 5
+    means, covs = _random_gaussians(rng, d)
+    prior = LabelPrior(d, full_covariance=True)
+    prior.mean.assign(means.astype(np.float32))
+    prior.whiten.assign(np.linalg.inv(np.linalg.cholesky(covs)).astype(np.float32))
+    m, lv = rng.standard_normal((2, 6, d))
+    labels = np.array([0, 3, 3, 9, 5, 1])
+    expected = []
+    for mu, log_var, y in zip(m, lv, labels):
+        inv = np.linalg.inv(covs[y])
+        diff = means[y] - mu
+        expected.append(0.5 * (np.trace(inv @ np.diag(np.exp(log_var))) + diff @ inv @ diff - d
+                               + np.linalg.slogdet(covs[y])[1] - log_var.sum()))
+    got = prior.kl(tf.constant(m, tf.float32), tf.constant(lv, tf.float32), tf.one_hot(labels, 10))
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-4)
+    # Its mean and Cholesky factor come back for sampling.
+    back_mean, chol = prior.gaussians()
+    np.testing.assert_allclose(back_mean, means, rtol=1e-6)
+    np.testing.assert_allclose(chol @ np.swapaxes(chol, 1, 2), covs, rtol=1e-4, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def fitted_model(sample):
+    """Trained like prior_model, then given the full-covariance prior fitted to its training codes."""
+    cfg = ModelConfig(arch="mlp", widths=(64, 32), latent_dim=4, label_in_encoder=False, label_prior=True,
+                      fitted_prior=True, classifier_weight=5.0, learning_rate=0.01, epochs=2, batch_size=50, seed=5)
+    return train(cfg, sample).model
+
+
+def test_training_with_a_fitted_prior_fits_each_label_to_its_training_codes(fitted_model, prior_model, sample):
+    assert fitted_model.config.fitted_prior and fitted_model.prior.full_covariance
+    # Same seed and recipe: the encoder and decoder are prior_model's; only the prior differs.
+    for a, b in zip(fitted_model.encoder.get_weights() + fitted_model.decoder.get_weights(),
+                    prior_model.encoder.get_weights() + prior_model.decoder.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    x_train, y_train, _, _ = split_validation(sample, fitted_model.config.seed)
+    z_mean, z_log_var = (np.asarray(t) for t in fitted_model.encode(tf.constant(x_train)))
+    means, chols = fitted_model.prior.gaussians()
+    for label in (0, 7):
+        mean, cov = codes_gaussian(z_mean[y_train == label], z_log_var[y_train == label])
+        np.testing.assert_allclose(means[label], mean, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(chols[label] @ chols[label].T, cov, rtol=1e-3, atol=1e-4)
+    # The fitted Gaussian is the best prior for those codes: their KL term is smaller than under the learnt one.
+    onehot = tf.one_hot(y_train, 10)
+    kl_fitted = fitted_model.kl(z_mean, z_log_var, onehot).numpy().mean()
+    kl_learnt = prior_model.kl(z_mean, z_log_var, onehot).numpy().mean()
+    assert kl_fitted < kl_learnt
+
+
+def test_fitting_the_prior_of_a_trained_model_gives_what_training_with_it_gives(fitted_model, prior_model, sample):
+    x_train, y_train, _, _ = split_validation(sample, prior_model.config.seed)
+    refitted = fit_label_prior(prior_model, x_train[..., 0], y_train)
+    assert refitted.config == fitted_model.config
+    x = sample.x_test[:20].astype(np.float32) / 255.0
+    np.testing.assert_allclose(Engine(refitted).label_scores(x)[0], Engine(fitted_model).label_scores(x)[0],
+                               rtol=1e-5)
+
+
+def test_a_fitted_prior_survives_save_and_load_and_is_sampled_with_its_covariance(fitted_model, sample, tmp_path):
+    path = tmp_path / "fitted.keras"
+    save_model(fitted_model, path, {"history": {}})
+    loaded, _ = load_model(path)
+    assert loaded.config.fitted_prior and loaded.prior.full_covariance
+    x = sample.x_test[:4].astype(np.float32) / 255.0
+    engine = Engine(loaded)
+    np.testing.assert_allclose(engine.label_scores(x)[0], Engine(fitted_model).label_scores(x)[0], rtol=1e-5)
+    mean, chol = engine.prior_gaussian(2)
+    assert np.count_nonzero(np.tril(chol, -1)) > 0  # correlations kept, not only variances
+    eps = np.random.default_rng(4).standard_normal((5, 4)).astype(np.float32)
+    np.testing.assert_allclose(engine.generate(2, 5, seed=4, prior="standard"),
+                               engine.decode(mean + eps @ chol.T, 2), atol=1e-6)
+    # The traversal spans each dimension's marginal spread.
+    np.testing.assert_allclose(engine.label_prior(2)[1], np.sqrt(np.diag(chol @ chol.T)), rtol=1e-5)
+
+
+def test_a_fitted_prior_with_a_label_missing_from_the_data_fails_before_training(sample):
+    import dataclasses
+
+    no_sevens = dataclasses.replace(sample, x_train=sample.x_train[sample.y_train != 7],
+                                    y_train=sample.y_train[sample.y_train != 7])
+    cfg = ModelConfig(arch="mlp", widths=(16, 8), latent_dim=2, label_prior=True, fitted_prior=True, epochs=50)
+    epochs = []
+    with pytest.raises(TrainingFailed, match="label 7 has 0"):
+        train(cfg, no_sevens, on_epoch=epochs.append)
+    assert epochs == []  # said at once, not after 50 epochs

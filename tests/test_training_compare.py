@@ -178,11 +178,17 @@ def test_the_dialog_offers_the_label_prior_only_for_conditional_models(qtbot, tm
     qtbot.addWidget(dialog)
     dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("deepconv"))
     dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("decoder"))
+    assert not dialog.fit_prior_check.isEnabled()  # only a learnt prior can be refitted
     dialog.prior_check.setChecked(True)
+    dialog.fit_prior_check.setChecked(True)
     dialog.refine_spin.setValue(1)
     cfg = dialog.config()
-    assert cfg.label_prior and cfg.refine_layers == 1 and not cfg.label_in_encoder
+    assert cfg.label_prior and cfg.fitted_prior and cfg.refine_layers == 1 and not cfg.label_in_encoder
+    dialog.prior_check.setChecked(False)
+    assert not dialog.fit_prior_check.isEnabled() and not dialog.config().fitted_prior
+    dialog.prior_check.setChecked(True)
     dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("none"))
     assert not dialog.prior_check.isEnabled() and not dialog.config().label_prior
+    assert not dialog.fit_prior_check.isEnabled() and not dialog.config().fitted_prior
     dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("conv"))
     assert not dialog.refine_spin.isEnabled() and dialog.config().refine_layers == 0

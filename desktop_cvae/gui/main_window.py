@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         self.prior_checkbox = QCheckBox("Draw z from the model's prior instead of from real digits' latent codes")
         self.prior_checkbox.setToolTip(
             "Unchecked: z comes from a Gaussian fitted to the latent codes of the shipped sample's digits of\n"
-            "this label. Checked: z from the CVAE's own prior, N(0, I) or the Gaussian it learnt for the label;\n"
+            "this label. Checked: z from the CVAE's own prior, N(0, I) or its Gaussian for the label;\n"
             "where the latent code carries some of the class and the prior does not, some look like other digits.")
         self.tabs.addTab(self._tab(self.samples_caption, self.samples_view, self.prior_checkbox,
                                    self.reroll_samples_button), "Samples")
@@ -335,6 +335,10 @@ class MainWindow(QMainWindow):
     def _label_prior(self) -> bool:
         return bool(self._model_config().get("label_prior", False))
 
+    def _label_prior_kind(self) -> str:
+        """How the model's per-label prior was made, for captions."""
+        return "fitted" if self._model_config().get("fitted_prior") else "learnt"
+
     # -- requests to the worker ----------------------------------------------------------------
     def request_update(self) -> None:
         """Send the canvas as it is now (an opened picture itself, until it is drawn on); the worker computes
@@ -418,8 +422,8 @@ class MainWindow(QMainWindow):
         if not self._conditional():
             text = f"16 digits generated from z ~ N(0, I) (seed {seed}); a plain VAE takes no label."
         elif self._prior() == "standard" and self._label_prior():
-            text = (f"16 digits generated for label {label} from the model's learnt prior p(z | {label}) "
-                    f"(seed {seed}).")
+            text = (f"16 digits generated for label {label} from the model's {self._label_prior_kind()} prior "
+                    f"p(z | {label}) (seed {seed}).")
         elif self._prior() == "standard":
             text = f"16 digits generated for label {label} from z ~ N(0, I), the model's prior (seed {seed})."
         else:
@@ -433,7 +437,8 @@ class MainWindow(QMainWindow):
         what = f"label {label}, " if self._conditional() else ""
         self.traversal_caption.setText(
             f"Seed 004's uniform traversal ({what}latent dimensions {dims[0]} and {dims[1]}, the two most used): "
-            + (f"z at the 5%–95% quantiles of the learnt prior p(z | {label}), other dimensions at its mean."
+            + (f"z at the 5%–95% quantiles of the {self._label_prior_kind()} prior p(z | {label}), "
+               "other dimensions at its mean."
                if self._label_prior() else "z at the normal distribution's 5%–95% quantiles, other dimensions 0."))
 
     def _on_model_loaded(self, info: dict) -> None:

@@ -120,6 +120,11 @@ class TrainingDialog(QDialog):
         self.prior_check = QCheckBox("Learn a Gaussian prior p(z | label) for each label")
         self.prior_check.setToolTip("Instead of N(0, I): the evidence bound then also asks whether the latent code "
                                     "lies where codes of that label lie (conditional models only)")
+        self.fit_prior_check = QCheckBox("After training, fit it with a full covariance to the training digits")
+        self.fit_prior_check.setToolTip("Replaces each label's learnt diagonal Gaussian by the Gaussian that best fits "
+                                        "the training digits' latent codes: a tighter evidence bound, and on the "
+                                        "default recipe better recognition (docs/MODELS.md)")
+        self.prior_check.toggled.connect(self._enable_options)
         self.refine_spin = QSpinBox(minimum=0, maximum=4, value=0)
         self.refine_spin.setToolTip("Extra 3x3 convolutions at full resolution before the decoder's output "
                                     "(the improved architecture only)")
@@ -139,6 +144,7 @@ class TrainingDialog(QDialog):
         form.addRow("Denoising noise σ", self.noise_spin)
         form.addRow("Classifier weight", self.classifier_spin)
         form.addRow("Prior", self.prior_check)
+        form.addRow("", self.fit_prior_check)
         form.addRow("Decoder refinement layers", self.refine_spin)
         form.addRow("Random shifts (pixels)", self.shift_spin)
         form.addRow("Seed", self.seed_spin)
@@ -219,6 +225,7 @@ class TrainingDialog(QDialog):
         conditional = self.kind_combo.currentData() != "none"
         self.classifier_spin.setEnabled(conditional)
         self.prior_check.setEnabled(conditional)
+        self.fit_prior_check.setEnabled(conditional and self.prior_check.isChecked())
         self.refine_spin.setEnabled(self.arch_combo.currentData() == "deepconv")
 
     def _show_default_schedule(self) -> None:
@@ -235,6 +242,7 @@ class TrainingDialog(QDialog):
             lr_schedule=self.schedule_combo.currentData(), beta=self.beta_spin.value(), train_noise=self.noise_spin.value(),
             classifier_weight=self.classifier_spin.value() if conditional else 0.0, train_shift=self.shift_spin.value(),
             label_prior=conditional and self.prior_check.isChecked(),
+            fitted_prior=conditional and self.prior_check.isChecked() and self.fit_prior_check.isChecked(),
             refine_layers=self.refine_spin.value() if self.arch_combo.currentData() == "deepconv" else 0,
             seed=self.seed_spin.value(),
             name=self.name_edit.text().strip() or "My model",
