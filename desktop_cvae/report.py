@@ -81,8 +81,7 @@ def compare(paths, data: Dataset, sigmas=NOISE_CURVE, progress=None, should_stop
         means, _ = engine.encode(x[latent_idx], y[latent_idx] if cond else None)
         pts, axes = _project(means)
         recon = np.stack([engine.analyze(x[j], int(y[j]) if cond else None).reconstruction for j in idx])
-        generated = (engine.decode(np.random.default_rng(1).standard_normal((10, engine.latent_dim)), np.arange(10))
-                     if cond else engine.generate(None, 10, seed=1))
+        generated = _from_own_prior(engine) if cond else engine.generate(None, 10, seed=1)
         meta = engine.meta
         epochs = meta.get("epoch_seconds") or []
         comp.models.append(ModelResult(
@@ -139,6 +138,14 @@ def _digit_rows(ax, rows: list[np.ndarray], names: list[str], cols: int = 10) ->
     ax.set_xticks([])
     h = (grid.shape[0] - 2) / len(rows)
     ax.set_yticks([2 + h * (i + 0.5) for i in range(len(rows))], names, fontsize=8)
+
+
+def _from_own_prior(engine: Engine) -> np.ndarray:
+    """One digit per label, z from the model's own p(z | label): N(0, I) for the seed CVAEs, the per-label
+    Gaussian for a model that has one. (10, 28, 28)."""
+    eps = np.random.default_rng(1).standard_normal((10, engine.latent_dim))
+    z = np.stack([mean + chol @ e for e, (mean, chol) in zip(eps, map(engine.prior_gaussian, range(10)))])
+    return engine.decode(z.astype(np.float32), np.arange(10))
 
 
 def figure_reconstructions(comp: Comparison) -> Figure:

@@ -151,8 +151,8 @@ def test_the_prior_checkbox_switches_how_samples_are_drawn(qtbot, window):
     fitted = window.samples_view.array().copy()
     assert "fitted to the latent codes of real 1s" in window.samples_caption.text()
     window.prior_checkbox.setChecked(True)
-    # The default model learnt a prior per label, and the caption names it.
-    qtbot.waitUntil(lambda: "learnt prior p(z | 1)" in window.samples_caption.text()
+    # The default model has a prior per label, fitted after training, and the caption names it.
+    qtbot.waitUntil(lambda: "fitted prior p(z | 1)" in window.samples_caption.text()
                     and not np.allclose(window.samples_view.array(), fitted), timeout=10_000)
     window.prior_checkbox.setChecked(False)
     qtbot.waitUntil(lambda: np.allclose(window.samples_view.array(), fitted), timeout=10_000)  # same seed

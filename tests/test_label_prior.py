@@ -198,3 +198,15 @@ def test_a_fitted_prior_with_a_label_missing_from_the_data_fails_before_training
     with pytest.raises(TrainingFailed, match="label 7 has 0"):
         train(cfg, no_sevens, on_epoch=epochs.append)
     assert epochs == []  # said at once, not after 50 epochs
+
+
+def test_the_report_draws_each_cvae_s_digits_from_its_own_prior(fitted_model):
+    from desktop_cvae.report import _from_own_prior
+
+    engine = Engine(fitted_model)
+    eps = np.random.default_rng(1).standard_normal((10, 4))
+    mean, chol = engine.prior_gaussian(3)
+    drawn = _from_own_prior(engine)
+    np.testing.assert_allclose(drawn[3], engine.decode((mean + chol @ eps[3]).astype(np.float32), 3)[0], atol=1e-6)
+    # not N(0, I), which is this model's prior for no label
+    assert not np.allclose(drawn[3], engine.decode(eps[3:4].astype(np.float32), 3)[0], atol=1e-3)

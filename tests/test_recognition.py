@@ -82,9 +82,10 @@ def test_generation_is_seeded_and_label_specific(default_engine, sample):
     judged = [np.mean(knn_labels(sample, images) == label) for label, images in enumerate(fitted)]
     assert np.mean(judged) >= 0.75 and min(judged) >= 0.4, np.round(judged, 2)
     judged_prior = np.mean([np.mean(knn_labels(sample, images) == label) for label, images in enumerate(standard)])
-    # The learnt prior p(z | y) draws the label far more often than N(0, I) did (29 %), and the fitted latent
-    # density, the app's default, still does better (benchmarks/generation_quality.py: 80 against 89 %).
-    assert judged_prior >= 0.6 and np.mean(judged) > judged_prior, (np.mean(judged), judged_prior)
+    # The model's prior p(z | y), fitted to its training digits' codes, draws the label far more often than
+    # N(0, I) did (29 %), as often as the latent density fitted to the shipped sample's codes, the app's
+    # default (benchmarks/generation_quality.py: 89 and 89 %; the learnt diagonal prior before it, 80 %).
+    assert judged_prior >= 0.75, (np.mean(judged), judged_prior)
     grid = default_engine.traversal(5, steps=7)
     assert grid.shape == (7, 7, 28, 28)
 

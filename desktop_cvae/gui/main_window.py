@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
             "Latent means of 1,000 shipped test digits, your input marked ✕. Click or drag on the plot to decode "
             "that point. A conditional VAE is given the label, so its latent code need only hold style (slant, "
             "width, thickness), not class: under the prior N(0, I) it should not cluster by label, while a prior "
-            "learnt per label (the default model's) gathers each label's codes around its own Gaussian; a plain "
+            "per label (the default model's) gathers each label's codes around its own Gaussian; a plain "
             "VAE must put class in the code too. The plot's title measures how far the codes cluster.")
         side = QHBoxLayout()
         side.addWidget(self.latent_plot, 3)
