@@ -67,11 +67,13 @@ def phone_photo(digit, rng, size=(1600, 1200), digit_height=420, centre=(0.5, 0.
     return _jpeg(lum, exif_rotate=exif_rotate)  # bluish ink, warm paper cast
 
 
-def desk_photo(digit, rng) -> bytes:
-    """A sheet photographed on a dark wooden desk, turned a little: the picture's border is desk, not paper."""
+def desk_photo(digit, rng, turn: tuple[float, float] = (-8, 8), turn_digit: bool = False) -> bytes:
+    """A sheet photographed on a dark wooden desk, turned a little: the picture's border is desk, not paper.
+    turn: the range of the sheet's angle in degrees; turn_digit: the digit turns with the sheet it is on."""
     size = (1200, 1600)
     h, w = size
-    angle = np.deg2rad(rng.uniform(-8, 8))
+    degrees = rng.uniform(*turn) * rng.choice([-1, 1]) if turn[0] >= 0 else rng.uniform(*turn)
+    angle = np.deg2rad(degrees)
     cy, cx, hh, hw = h * 0.5, w * 0.52, h * 0.36, w * 0.3
     corners = [(cx + dx * np.cos(angle) - dy * np.sin(angle), cy + dx * np.sin(angle) + dy * np.cos(angle))
                for dx, dy in ((-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh))]
@@ -81,10 +83,18 @@ def desk_photo(digit, rng) -> bytes:
     grain = 0.05 * np.sin(np.linspace(0, 60, h))[:, None] * np.ones((1, w)) + rng.normal(0, 0.02, size)
     desk = 0.28 + grain
     ink = place(_ink(digit, 360, width_factor=0.5), size, (0.5, 0.52))
+    if turn_digit:  # about the sheet's centre, the way the sheet turned (y points down in both)
+        ink = np.asarray(Image.fromarray(ink, mode="F").rotate(-degrees, resample=Image.Resampling.BILINEAR,
+                                                                 center=(cx, cy)))
     paper = 0.85 * _lamp(size, 0.25) * (1 - 0.75 * ink)
     lum = desk * (1 - sheet) + paper * sheet + rng.normal(0, 0.015, size)
     rgb = np.stack([lum * 1.1, lum * 0.95, lum * 0.8], axis=-1)  # a warm wood and a warm lamp
     return _jpeg(np.where(sheet[..., None] > 0.5, np.stack([lum] * 3, axis=-1) * (0.98, 0.98, 1.0), rgb))
+
+
+def turned_sheet(digit, rng) -> bytes:
+    """The sheet on the desk turned by 15-40 degrees either way, the digit written on it turned with it."""
+    return desk_photo(digit, rng, turn=(15, 40), turn_digit=True)
 
 
 def _ruled(size, spacing, vertical=False, margin=None) -> np.ndarray:
@@ -221,6 +231,7 @@ KINDS = {
     "tiny": tiny,
     "transparent": transparent,
     "desk photo": desk_photo,
+    "turned sheet": turned_sheet,
     "ruled paper": ruled_paper,
     "squared paper": squared_paper,
     "pencil": pencil,

@@ -140,15 +140,36 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
         outside = grown
 
 
-def _find_sheet(g: np.ndarray) -> np.ndarray | None:
+def _turn_of(mask: np.ndarray) -> tuple[float, float]:
+    """The turn (degrees, within +-45) at which a region best fills its bounding rectangle, and how full that
+    rectangle is then: about 1 for a rectangle at any turn, pi/4 for a disc. Rotating the picture by minus
+    the turn (Image.rotate's sense) makes the rectangle's sides horizontal and vertical."""
+    rows, cols = np.nonzero(mask)
+    points = np.stack([rows, cols], axis=1).astype(np.float64)
+    best_turn, best_extent = 0.0, 0.0
+    for turn in np.arange(-45.0, 45.0, 1.5):
+        t = np.deg2rad(turn)
+        u, v = points @ [np.cos(t), np.sin(t)], points @ [-np.sin(t), np.cos(t)]
+        extent = len(points) / ((np.ptp(u) + 1) * (np.ptp(v) + 1))
+        if extent > best_extent + 1e-9 or (abs(extent - best_extent) <= 1e-9 and abs(turn) < abs(best_turn)):
+            best_turn, best_extent = float(turn), float(extent)
+    return best_turn, best_extent
+
+
+# A sheet turned by less than this is read as it lies: people's digits slant that much anyway.
+STRAIGHTEN_FROM_DEGREES = 10.0
+
+
+def _find_sheet(g: np.ndarray) -> tuple[np.ndarray, float] | None:
     """A photo of a sheet of paper lying on something darker (a desk): the sheet alone, its surround filled
-    with the paper's level, cropped to it. None when the picture is not like that (the usual case: paper
-    fills the frame, or light ink on a dark ground).
+    with the paper's level, cropped to it, and the turn (degrees) by which it was straightened, or 0. None
+    when the picture is not like that (the usual case: paper fills the frame, or light ink on a dark ground).
 
     The sheet is the bright region the frame does not share: large (a quarter of the picture or more),
-    nearly solid once the ink inside it is filled in, and roughly rectangular (it fills most of its bounding
-    box, as a sheet turned by up to ~20 degrees does). A light digit on a dark ground fails these: a thin
-    stroke is small, a "0" or "8" is far from solid, and without dark ink inside there is nothing to read."""
+    nearly solid once the ink inside it is filled in, and rectangular at some turn (it fills most of the
+    rectangle around it). A light digit on a dark ground fails these: a thin stroke is small, a "0" or "8"
+    is far from solid, and without dark ink inside there is nothing to read. A sheet turned by
+    STRAIGHTEN_FROM_DEGREES or more is turned back first, and the digit written on it with it."""
     h, w = g.shape
     if min(h, w) < 32:
         return None
@@ -160,10 +181,21 @@ def _find_sheet(g: np.ndarray) -> np.ndarray | None:
     if float(small[bright].mean() - small[~bright].mean()) < 0.25:
         return None  # no clear step from surround to sheet
     filled = _fill_holes(bright)
-    rows, cols = np.nonzero(filled)
-    extent = filled.sum() / ((np.ptp(rows) + 1) * (np.ptp(cols) + 1))
-    if bright.sum() < 0.85 * filled.sum() or extent < 0.6:
+    if bright.sum() < 0.85 * filled.sum():
         return None
+    turn, extent = _turn_of(filled)
+    if extent < 0.6:
+        return None
+    if abs(turn) < STRAIGHTEN_FROM_DEGREES:
+        turn = 0.0
+    else:  # turn the picture and the sheet's mask back; the corners this uncovers are desk
+        def upright(a, fill):
+            return np.asarray(Image.fromarray(a, mode="F").rotate(
+                -turn, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=fill), dtype=np.float32)
+
+        g = upright(g, float(np.median(small[~filled])))
+        filled = upright(filled.astype(np.float32), 0.0) > 0.5
+        h, w = g.shape
     # Keep clear of the sheet's edge: paper curls and shades there, and the mask is coarse (1/96 of the side).
     inner = filled
     for _ in range(2):  # erode by one pixel of the 96-pixel mask, twice
@@ -179,7 +211,7 @@ def _find_sheet(g: np.ndarray) -> np.ndarray | None:
         return None  # nothing dark on it: no ink to read (or a light blob, not a sheet)
     rows, cols = np.nonzero(inner)
     out = np.where(inner, g, np.float32(paper))
-    return np.ascontiguousarray(out[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1])
+    return np.ascontiguousarray(out[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]), turn
 
 
 def _remove_ruled_lines(ink: np.ndarray, faint: float) -> tuple[np.ndarray, bool]:
@@ -317,10 +349,13 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
     # A flat, noiseless frame is a canvas, a screenshot or MNIST itself: no sheet on a desk, no sensor
     # noise, no printed lines (they would cross the frame). Skipping those checks keeps the canvas fast.
     synthetic = float(np.ptp(frame)) < 0.02
-    if not synthetic and (sheet := _find_sheet(g)) is not None:
-        g, frame = sheet, _frame(sheet)
+    if not synthetic and (found := _find_sheet(g)) is not None:
+        g, turn = found
+        frame = _frame(g)
         h, w = g.shape
         notes.append("a sheet on a darker surround: only the sheet is read")
+        if turn:
+            notes.append(f"the sheet was turned by {abs(turn):.0f}°: straightened")
 
     # Polarity: the frame of the picture is mostly paper, and the ink reaches further from the paper's
     # level than anything else: darker (pen on paper, even in a dim room) or lighter (chalk, MNIST).
