@@ -1,5 +1,7 @@
 """The per-label prior p(z | y) (learnt, or fitted with a full covariance) and the decoder's refinement layers."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -210,3 +212,29 @@ def test_the_report_draws_each_cvae_s_digits_from_its_own_prior(fitted_model):
     np.testing.assert_allclose(drawn[3], engine.decode((mean + chol @ eps[3]).astype(np.float32), 3)[0], atol=1e-6)
     # not N(0, I), which is this model's prior for no label
     assert not np.allclose(drawn[3], engine.decode(eps[3:4].astype(np.float32), 3)[0], atol=1e-3)
+
+
+def test_the_fit_prior_script_gives_a_saved_model_its_fitted_prior(prior_model, fitted_model, tmp_path, monkeypatch):
+    """scripts/fit_prior.py made the shipped default from the file training saved; it must give what
+    training with --fitted-prior gives, and say where the file came from."""
+    import json
+    import runpy
+
+    from desktop_cvae.resources import resource_path
+    from desktop_cvae.storage import sha256_file
+
+    learnt, out = tmp_path / "learnt.keras", tmp_path / "fitted.keras"
+    save_model(prior_model, learnt, {"history": {"loss": [1.0, 0.5]}})
+    script = str(Path(__file__).resolve().parent.parent / "scripts" / "fit_prior.py")
+    monkeypatch.setattr("sys.argv", [script, str(learnt), "--data", str(resource_path("mnist_sample.npz")),
+                                     "--out", str(out)])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(script, run_name="__main__")
+    assert done.value.code == 0
+    loaded, meta = load_model(out)
+    assert loaded.config == fitted_model.config
+    x = np.arange(4 * 784, dtype=np.float32).reshape(4, 28, 28) % 7 / 7
+    np.testing.assert_allclose(Engine(loaded).label_scores(x)[0], Engine(fitted_model).label_scores(x)[0], rtol=1e-5)
+    assert meta["history"] == {"loss": [1.0, 0.5]}
+    assert meta["prior_fitted_to"] == {"file": "learnt.keras", "sha256": sha256_file(learnt)}
+    assert 0 <= meta["metrics"]["accuracy"] <= 1
