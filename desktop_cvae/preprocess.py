@@ -147,11 +147,11 @@ def _turn_of(mask: np.ndarray) -> tuple[float, float]:
     rows, cols = np.nonzero(mask)
     points = np.stack([rows, cols], axis=1).astype(np.float64)
     best_turn, best_extent = 0.0, 0.0
-    for turn in np.arange(-45.0, 45.0, 1.5):
+    for turn in sorted(np.arange(-45.0, 45.0, 1.5), key=abs):  # smallest turns first: they win ties
         t = np.deg2rad(turn)
         u, v = points @ [np.cos(t), np.sin(t)], points @ [-np.sin(t), np.cos(t)]
         extent = len(points) / ((np.ptp(u) + 1) * (np.ptp(v) + 1))
-        if extent > best_extent + 1e-9 or (abs(extent - best_extent) <= 1e-9 and abs(turn) < abs(best_turn)):
+        if extent > best_extent:
             best_turn, best_extent = float(turn), float(extent)
     return best_turn, best_extent
 
