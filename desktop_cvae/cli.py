@@ -3,6 +3,7 @@
     desktop-cvae recognize [--model PATH] [--json] FILE...
     desktop-cvae evaluate [--model PATH] [--data NPZ] [--noise SIGMA ...] [--json]
     desktop-cvae train --arch NAME [--unconditional] ... --out PATH [--json]
+    desktop-cvae train --init-from MODEL [--epochs N] [--learning-rate LR] ... --out PATH [--json]
     desktop-cvae generate --label L [--n N] [--seed S] [--model PATH] [--prior fitted|standard] --out FILE.png
     desktop-cvae bench [--model PATH] [--json]
     desktop-cvae report [--models PATH ...] [--data NPZ] --out DIR
@@ -130,6 +131,45 @@ class ProgressBar:
         self.stream.flush()
 
 
+# Flags that describe the model rather than its training; --init-from takes them from its model file.
+_ARCHITECTURE_FLAGS = {"arch": "--arch", "unconditional": "--unconditional",
+                       "no_label_in_encoder": "--no-label-in-encoder", "label_prior": "--label-prior",
+                       "refine_layers": "--refine-layers", "latent_dim": "--latent-dim", "seed": "--seed"}
+
+
+def _train_config(args) -> ModelConfig:
+    from .storage import ModelFileError, read_config
+
+    training = dict(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                    lr_schedule=args.lr_schedule or "", beta=args.beta, fitted_prior=args.fitted_prior,
+                    train_noise=args.train_noise, classifier_weight=args.classifier_weight,
+                    train_shift=args.train_shift, name=args.name or "")
+    # None is an option not given, False a switch not given; 0 is a number given
+    given = [flag for dest, flag in _ARCHITECTURE_FLAGS.items()
+             if getattr(args, dest) is not None and getattr(args, dest) is not False]
+    try:
+        if args.init_from:
+            if given:
+                raise CliError(f"--init-from continues its model as it is built: drop {', '.join(given)}")
+            try:
+                base = read_config(args.init_from)
+            except ModelFileError as e:
+                raise CliError(str(e)) from None
+            # Training settings are this command's (its defaults, as for a new model), bar these two.
+            training["lr_schedule"] = args.lr_schedule or base.lr_schedule
+            training["name"] = base.name if args.name is None else args.name
+            return base.continued(**training)
+        if args.arch is None:
+            raise CliError("train needs --arch (or --init-from MODEL to continue training a saved model)")
+        return ModelConfig(
+            arch=args.arch, conditional=not args.unconditional,
+            latent_dim=16 if args.latent_dim is None else args.latent_dim, seed=args.seed or 0,
+            label_in_encoder=not args.no_label_in_encoder, label_prior=args.label_prior,
+            refine_layers=args.refine_layers or 0, **training)
+    except ValueError as e:
+        raise CliError(str(e)) from None
+
+
 def cmd_train(args) -> int:
     from .storage import ModelFileError
     from .train import TrainingCancelled, TrainingFailed, train_and_save
@@ -137,23 +177,12 @@ def cmd_train(args) -> int:
     out = Path(args.out)
     if out.suffix != ".keras":
         raise CliError("--out must end in .keras")
-    try:
-        cfg = ModelConfig(
-            arch=args.arch, conditional=not args.unconditional, latent_dim=args.latent_dim, epochs=args.epochs,
-            batch_size=args.batch_size, learning_rate=args.learning_rate, lr_schedule=args.lr_schedule or "",
-            beta=args.beta, seed=args.seed,
-            label_in_encoder=not args.no_label_in_encoder, label_prior=args.label_prior,
-            fitted_prior=args.fitted_prior,
-            refine_layers=args.refine_layers,
-            train_noise=args.train_noise, classifier_weight=args.classifier_weight, train_shift=args.train_shift,
-            name=args.name or "",
-        )
-    except ValueError as e:
-        raise CliError(str(e)) from None
+    cfg = _train_config(args)
     data = _dataset(args.data)
     bar = ProgressBar()
     try:
-        meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch)
+        meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch,
+                              init_from=Path(args.init_from) if args.init_from else None)
     except (TrainingFailed, ModelFileError) as e:
         raise CliError(str(e)) from None
     except (TrainingCancelled, KeyboardInterrupt):
@@ -250,7 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_evaluate)
 
     t = sub.add_parser("train", help="train a new model")
-    t.add_argument("--arch", required=True, choices=sorted(ARCHITECTURES))
+    t.add_argument("--arch", choices=sorted(ARCHITECTURES), help="required unless --init-from")
+    t.add_argument("--init-from", metavar="MODEL",
+                   help="start from this saved model's weights and architecture instead of new ones "
+                        "(fine-tuning, or more epochs)")
     t.add_argument("--unconditional", action="store_true", help="a plain VAE (no label)")
     t.add_argument("--no-label-in-encoder", action="store_true",
                    help="CVAE whose encoder sees only the image, so the latent code holds style, not class")
@@ -259,9 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--fitted-prior", action="store_true",
                    help="with --label-prior: after training, fit p(z|y) with a full covariance to each "
                         "label's training codes")
-    t.add_argument("--refine-layers", type=int, default=0,
+    t.add_argument("--refine-layers", type=int,
                    help="deepconv: extra 3x3 convolutions at full resolution in the decoder")
-    t.add_argument("--latent-dim", type=int, default=16)
+    t.add_argument("--latent-dim", type=int, help="default 16")
     t.add_argument("--epochs", type=int, default=10)
     t.add_argument("--batch-size", type=int, default=128)
     t.add_argument("--learning-rate", type=float, default=1e-3)
@@ -273,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--classifier-weight", type=float, default=0.0,
                    help="weight of the cross-entropy on the per-label evidence bounds")
     t.add_argument("--train-shift", type=int, default=0, help="augmentation: random shifts up to this many pixels")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=int, help="default 0")
     t.add_argument("--name", help="display name")
     t.add_argument("--data")
     t.add_argument("--out", required=True, help="where to save (.keras)")

@@ -22,6 +22,10 @@ LR_SCHEDULES = ("constant", "cosine")
 # were tuned with cosine decay.
 DEFAULT_LR_SCHEDULE = {"conv": "constant", "mlp": "constant", "deepconv": "cosine"}
 
+# What a model is, as opposed to how it is trained: training that starts from a saved model keeps these.
+ARCHITECTURE_FIELDS = ("arch", "conditional", "label_in_encoder", "label_prior", "latent_dim", "widths",
+                       "refine_layers", "dropout", "fused_upsampling")
+
 # Default widths per architecture; a config may override them.
 DEFAULT_WIDTHS = {
     "conv": (16, 8),
@@ -84,6 +88,17 @@ class ModelConfig:
             raise ValueError("a fitted prior replaces the learnt per-label prior: it needs label_prior")
         if not 0 <= self.refine_layers <= 4 or (self.refine_layers and self.arch != "deepconv"):
             raise ValueError("refine_layers must be 0-4, and only deepconv has them")
+
+    def continued(self, **training) -> "ModelConfig":
+        """The config for training that starts from this model: its architecture and its seed, which chose
+        the validation hold-out, with `training`'s settings (epochs, learning rate, noise, ...). A fitted
+        prior stays fitted: the learnt prior it replaced is gone."""
+        kept = set(training) & (set(ARCHITECTURE_FIELDS) | {"seed"})
+        if kept:
+            raise ValueError(f"training that continues a model keeps its {', '.join(sorted(kept))}")
+        cfg = dataclasses.replace(self, **training)
+        cfg.fitted_prior = cfg.fitted_prior or self.fitted_prior
+        return cfg
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)

@@ -111,6 +111,11 @@ def inspect_archive(path: str | os.PathLike) -> dict:
     return config
 
 
+def read_config(path: str | os.PathLike) -> ModelConfig:
+    """A model file's ModelConfig, checked as load_model checks the file, without loading TensorFlow."""
+    return ModelConfig.from_dict(inspect_archive(path)["config"]["config"])
+
+
 def load_model(path: str | os.PathLike):
     """Load a desktop-cvae model from a .keras file, safely. Returns (model, metadata). Raises ModelFileError."""
     inspect_archive(path)

@@ -12,7 +12,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from .config import ModelConfig
+from .config import ARCHITECTURE_FIELDS, ModelConfig
 from .data import Dataset
 from .model import CVAE, build_model, codes_gaussian
 from .progress import BatchProgress, EpochReport
@@ -165,12 +165,19 @@ def train(
     should_stop: Callable[[], bool] | None = None,
     steps_per_execution: int | None = None,
     previews: tuple[np.ndarray, np.ndarray] | None = None,
+    init_from: CVAE | None = None,
 ) -> TrainResult:
     """Train a new model. Raises TrainingCancelled or TrainingFailed; never returns a half-trained model
     as if it were finished. `previews` = (images (n, 28, 28), labels) to reconstruct after every epoch.
+    `init_from`: start from this trained model's weights instead of new ones (cfg = its config.continued()).
 
     Progress and cancel are checked between graph calls of `steps_per_execution` steps each; None picks
     steps_per_call(cfg)."""
+    if init_from is not None:
+        differ = [f for f in (*ARCHITECTURE_FIELDS, "seed")
+                  if getattr(cfg, f) != getattr(init_from.config, f)]
+        if differ:
+            raise ValueError(f"cannot continue training a model with another {', '.join(differ)}")
     keras.utils.set_random_seed(cfg.seed)
     x_train, y_train, x_val, y_val = split_validation(data, cfg.seed)
     steps = math.ceil(len(x_train) / cfg.batch_size)
@@ -179,7 +186,10 @@ def train(
         if counts.min() < 2:
             raise TrainingFailed(f"A fitted prior needs at least 2 training digits of every label; label "
                                  f"{int(counts.argmin())} has {int(counts.min())}.")
-    model = build_model(dataclasses.replace(cfg, fitted_prior=False))  # the prior is fitted after training
+    # The prior is fitted after training; a model that already has a fitted prior trains under it.
+    model = build_model(dataclasses.replace(cfg, fitted_prior=init_from is not None and init_from.config.fitted_prior))
+    if init_from is not None:
+        model.set_weights(init_from.get_weights())
     schedule = cfg.learning_rate
     if cfg.lr_schedule == "cosine":  # to 5 % of the rate over the whole run
         schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.05)
@@ -203,14 +213,21 @@ def train(
 
 
 def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on_epoch=None, should_stop=None,
-                   noise_levels=(0.3,), steps_per_execution: int | None = None, previews=None) -> dict:
+                   noise_levels=(0.3,), steps_per_execution: int | None = None, previews=None,
+                   init_from: Path | None = None) -> dict:
     """Train, evaluate on the test split and save atomically. Returns the summary written to the sidecar.
-    Shared by the CLI and the GUI's training dialog."""
+    Shared by the CLI and the GUI's training dialog. `init_from`: a saved model to continue training (its
+    file and sha256 go into the sidecar)."""
+    from .storage import load_model, sha256_file
+
     start = time.perf_counter()
+    base = load_model(init_from)[0] if init_from is not None else None
     result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop,
-                   steps_per_execution=steps_per_execution, previews=previews)
+                   steps_per_execution=steps_per_execution, previews=previews, init_from=base)
     train_seconds = time.perf_counter() - start
     meta = {"history": result.history, "epoch_seconds": result.epoch_seconds, "train_seconds": train_seconds}
+    if init_from is not None:
+        meta["initialised_from"] = {"file": Path(init_from).name, "sha256": sha256_file(init_from)}
     return evaluate_and_save(result.model, data, out, meta, noise_levels, should_stop)
 
 

@@ -97,6 +97,37 @@ def test_train_refuses_bad_arguments(capsys, tmp_path):
     assert "label_prior" in capsys.readouterr().err
 
 
+def test_train_init_from_continues_a_saved_model(capsys, tmp_path, tiny_model_path):
+    from desktop_cvae.resources import resource_path
+    from desktop_cvae.storage import read_sidecar, sha256_file
+
+    out = tmp_path / "more.keras"
+    assert main(["train", "--init-from", str(tiny_model_path), "--epochs", "1", "--learning-rate", "3e-4",
+                 "--data", str(resource_path("mnist_sample.npz")), "--out", str(out), "--json"]) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    base, more = read_sidecar(tiny_model_path), read_sidecar(out)
+    assert more["initialised_from"] == {"file": "tiny.keras", "sha256": sha256_file(tiny_model_path)}
+    # The architecture, seed and name are the saved model's; the training settings are the command's.
+    for key in ("arch", "latent_dim", "widths", "seed", "name"):
+        assert more["config"][key] == base["config"][key]
+    assert more["config"]["epochs"] == 1 and more["config"]["learning_rate"] == 3e-4
+    # It went on from the trained weights: its first epoch is already better than the base's last.
+    assert last["history"]["val_loss"][0] < base["history"]["val_loss"][-1]
+
+
+def test_train_init_from_refuses_architecture_flags_and_bad_files(capsys, tmp_path, tiny_model_path):
+    out = str(tmp_path / "x.keras")
+    assert main(["train", "--init-from", str(tiny_model_path), "--latent-dim", "8", "--out", out]) == 2
+    assert "drop --latent-dim" in capsys.readouterr().err
+    assert main(["train", "--init-from", str(tiny_model_path), "--seed", "0", "--out", out]) == 2
+    assert "drop --seed" in capsys.readouterr().err
+    assert main(["train", "--init-from", str(tmp_path / "missing.keras"), "--out", out]) == 2
+    assert "missing.keras" in capsys.readouterr().err
+    assert main(["train", "--out", out]) == 2
+    assert "needs --arch" in capsys.readouterr().err
+    assert not (tmp_path / "x.keras").exists()
+
+
 def test_generate_writes_a_png_grid(tmp_path, tiny_model_path):
     out = tmp_path / "sevens.png"
     assert main(["generate", "--label", "7", "--n", "9", "--seed", "3", "--model", str(tiny_model_path),

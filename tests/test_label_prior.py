@@ -238,3 +238,32 @@ def test_the_fit_prior_script_gives_a_saved_model_its_fitted_prior(prior_model, 
     assert meta["history"] == {"loss": [1.0, 0.5]}
     assert meta["prior_fitted_to"] == {"file": "learnt.keras", "sha256": sha256_file(learnt)}
     assert 0 <= meta["metrics"]["accuracy"] <= 1
+
+
+def test_continuing_a_model_starts_from_its_weights_and_refits_its_prior(fitted_model, sample):
+    cfg = fitted_model.config.continued(epochs=1, classifier_weight=0.0, learning_rate=1e-12)
+    assert cfg.fitted_prior and cfg.latent_dim == fitted_model.config.latent_dim and cfg.classifier_weight == 0
+    # At a vanishing learning rate the learnt weights stay the trained ones (batch norm's running statistics,
+    # which this MLP has, still move, and with them the codes the prior is refitted to).
+    still = train(cfg, sample, init_from=fitted_model).model
+    assert still.prior.full_covariance
+    for a, b in zip(still.trainable_weights, fitted_model.trainable_weights, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    # At a real one, its first epoch starts where the trained model is, far below a new model's first epoch.
+    cfg = fitted_model.config.continued(epochs=1, learning_rate=1e-3)
+    continued = train(cfg, sample, init_from=fitted_model)
+    fresh = train(cfg, sample)
+    assert continued.history["val_loss"][0] < fresh.history["val_loss"][0] - 20
+    x = sample.x_test[:200].astype(np.float32) / 255.0
+    assert not np.allclose(Engine(continued.model).label_scores(x)[0], Engine(fitted_model).label_scores(x)[0])
+
+
+def test_continuing_keeps_the_architecture_and_the_validation_split(fitted_model, sample):
+    with pytest.raises(ValueError, match="latent_dim"):
+        fitted_model.config.continued(latent_dim=8)
+    with pytest.raises(ValueError, match="seed"):  # another seed would hold out other validation digits
+        fitted_model.config.continued(seed=1)
+    other = ModelConfig(arch="mlp", widths=(64, 32), latent_dim=8, label_in_encoder=False, label_prior=True,
+                        epochs=1, batch_size=50, seed=5)
+    with pytest.raises(ValueError, match="latent_dim"):
+        train(other, sample, init_from=fitted_model)
