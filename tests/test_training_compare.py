@@ -192,3 +192,39 @@ def test_the_dialog_offers_the_label_prior_only_for_conditional_models(qtbot, tm
     assert not dialog.fit_prior_check.isEnabled() and not dialog.config().fitted_prior
     dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("conv"))
     assert not dialog.refine_spin.isEnabled() and dialog.config().refine_layers == 0
+
+
+def test_the_dialog_continues_the_active_model(qtbot, tmp_path, monkeypatch, tiny_model_path):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, models_dir=tmp_path / "models")
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.worker.model_loaded, timeout=60_000):
+        window.load_model(str(tiny_model_path))
+    window.open_training_dialog()
+    dialog = window.training_dialog
+    assert dialog.start_combo.count() == 2 and "tiny test model" in dialog.start_combo.itemText(1)
+    dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("mlp"))
+    dialog.start_combo.setCurrentIndex(1)
+    # The model's architecture is shown and fixed; its training settings are the dialog's.
+    assert dialog.arch_combo.currentData() == "conv" and dialog.latent_spin.value() == 2
+    assert not dialog.arch_combo.isEnabled() and not dialog.latent_spin.isEnabled()
+    assert not dialog.seed_spin.isEnabled() and dialog.epochs_spin.isEnabled()
+    base = load_model(tiny_model_path)
+    assert dialog.batch_spin.value() == base[0].config.batch_size == 64  # the model's recipe, to change at will
+    dialog.epochs_spin.setValue(1)
+    dialog.noise_spin.setValue(0.25)
+    dialog.file_radio.setChecked(True)
+    dialog.file_edit.setText(SAMPLE)
+    with qtbot.waitSignal(dialog.model_trained, timeout=120_000) as trained:
+        dialog.train_button.click()
+    dialog.worker.wait()
+    model, meta = load_model(trained.args[0])
+    assert model.config == base[0].config.continued(epochs=1, train_noise=0.25, name="tiny test model (continued)")
+    assert meta["initialised_from"]["file"] == "tiny.keras"
+    # It went on from the trained weights: its first epoch is already better than the base's last.
+    assert meta["history"]["val_loss"][0] < base[1]["history"]["val_loss"][-1]
+    # Back to new weights: the architecture is the user's to choose again.
+    dialog.start_combo.setCurrentIndex(0)
+    assert dialog.arch_combo.isEnabled() and dialog.latent_spin.isEnabled()
+    window.close()

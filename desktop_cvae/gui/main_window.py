@@ -569,8 +569,15 @@ class MainWindow(QMainWindow):
         if self.training_dialog is None:
             self.training_dialog = TrainingDialog(self.models_dir, self)
             self.training_dialog.model_trained.connect(self._on_model_trained)
+            self.state.model_changed.connect(self._offer_model_for_training)
+            self._offer_model_for_training(self.state.model_info)
         self.training_dialog.show()
         self.training_dialog.raise_()
+
+    def _offer_model_for_training(self, info: dict | None) -> None:
+        """The training dialog can continue the active model; a running training keeps the one it started."""
+        if not self.training_dialog.running:
+            self.training_dialog.set_active_model((info or {}).get("path"), (info or {}).get("config"))
 
     def _on_model_trained(self, path: str, activate: bool) -> None:
         self._fill_model_menu()

@@ -39,9 +39,10 @@ class TrainingWorker(QThread):
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, cfg: ModelConfig, data_path: str | None, out: Path, parent=None):
+    def __init__(self, cfg: ModelConfig, data_path: str | None, out: Path, parent=None,
+                 init_from: str | None = None):
         super().__init__(parent)
-        self.cfg, self.data_path, self.out = cfg, data_path, out
+        self.cfg, self.data_path, self.out, self.init_from = cfg, data_path, out, init_from
         self.plot_size = (7.0, 3.0)  # inches at 100 dpi
         self._cancel_requested = threading.Event()
         self._job: TrainingJob | None = None
@@ -60,7 +61,8 @@ class TrainingWorker(QThread):
                    "device": self.device, "phase": self.phase, "succeeded": self.succeeded,
                    "failed": self.failed, "cancelled": self.cancelled}
         try:
-            self._job = job = TrainingJob(self.cfg.to_dict(), self.data_path, self.out, self.plot_size)
+            self._job = job = TrainingJob(self.cfg.to_dict(), self.data_path, self.out, self.plot_size,
+                                          init_from=self.init_from)
             job.start()
         except OSError as e:
             self.failed.emit(f"Could not start the training process: {e}")
@@ -87,10 +89,15 @@ class TrainingDialog(QDialog):
         self.result_path: str | None = None
         self.last_progress = None  # newest BatchProgress shown
         self.epoch_reports: list = []  # EpochReports of the current run
+        self.active_model: tuple[str, ModelConfig] | None = None  # what "Continue the active model" starts from
         self._build()
 
     # -- form ----------------------------------------------------------------------------------
     def _build(self) -> None:
+        self.start_combo = QComboBox()
+        self.start_combo.addItem("New weights", "new")
+        self.start_combo.setToolTip("Train a new model, or go on training the active one (more epochs, or "
+                                    "fine-tuning with other settings): it keeps its architecture and seed")
         self.name_edit = QLineEdit("My model")
         self.arch_combo = QComboBox()
         for key, text in ARCHITECTURES.items():
@@ -132,6 +139,7 @@ class TrainingDialog(QDialog):
         self.shift_spin.setToolTip("Augmentation: each training image moved by up to this many pixels")
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
         form = QFormLayout()
+        form.addRow("Start from", self.start_combo)
         form.addRow("Name", self.name_edit)
         form.addRow("Architecture", self.arch_combo)
         form.addRow("Model", self.kind_combo)
@@ -150,6 +158,7 @@ class TrainingDialog(QDialog):
         form.addRow("Seed", self.seed_spin)
         self.kind_combo.currentIndexChanged.connect(self._enable_options)
         self.arch_combo.currentIndexChanged.connect(self._enable_options)
+        self.start_combo.currentIndexChanged.connect(self._on_start_changed)
         self._enable_options()
 
         self.mnist_radio = QRadioButton("MNIST (Keras download, then cached)")
@@ -220,13 +229,60 @@ class TrainingDialog(QDialog):
             self.file_edit.setText(path)
             self.file_radio.setChecked(True)
 
+    @property
+    def continuing(self) -> bool:
+        return self.start_combo.currentData() == "active" and self.active_model is not None
+
+    def set_active_model(self, path: str | None, config: dict | None) -> None:
+        """The model "Continue the active model" starts from (None: there is none)."""
+        try:
+            self.active_model = (str(path), ModelConfig.from_dict(config)) if path and config else None
+        except (TypeError, ValueError):
+            self.active_model = None
+        was_continuing = self.start_combo.currentData() == "active"
+        while self.start_combo.count() > 1:
+            self.start_combo.removeItem(1)
+        if self.active_model is not None:
+            self.start_combo.addItem(f"Continue the active model ({self.active_model[1].display_name})", "active")
+            if was_continuing:
+                self.start_combo.setCurrentIndex(1)
+        self._on_start_changed()
+
+    def _on_start_changed(self) -> None:
+        """Continuing a model shows its architecture, which cannot change, and starts from its name and
+        training settings, which can (fine-tuning)."""
+        if self.continuing:
+            base = self.active_model[1]
+            self.batch_spin.setValue(base.batch_size)
+            self.lr_spin.setValue(base.learning_rate)
+            self.schedule_combo.setCurrentIndex(self.schedule_combo.findData(base.lr_schedule))
+            self.beta_spin.setValue(base.beta)
+            self.noise_spin.setValue(base.train_noise)
+            self.classifier_spin.setValue(base.classifier_weight)
+            self.shift_spin.setValue(base.train_shift)
+            self.arch_combo.setCurrentIndex(self.arch_combo.findData(base.arch))
+            kind = "none" if not base.conditional else "both" if base.label_in_encoder else "decoder"
+            self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
+            self.latent_spin.setValue(base.latent_dim)
+            self.prior_check.setChecked(base.label_prior)
+            self.fit_prior_check.setChecked(base.fitted_prior)
+            self.refine_spin.setValue(base.refine_layers)
+            self.seed_spin.setValue(base.seed)
+            self.name_edit.setText(f"{base.display_name} (continued)")
+        self._enable_options()
+
     def _enable_options(self) -> None:
-        """Options that only some models take are enabled only for those."""
+        """Options that only some models take are enabled only for those; a continued model's
+        architecture is fixed (a fitted prior stays fitted)."""
         conditional = self.kind_combo.currentData() != "none"
+        fixed = self.continuing
+        for w in (self.arch_combo, self.kind_combo, self.latent_spin, self.seed_spin):
+            w.setEnabled(not fixed)
         self.classifier_spin.setEnabled(conditional)
-        self.prior_check.setEnabled(conditional)
-        self.fit_prior_check.setEnabled(conditional and self.prior_check.isChecked())
-        self.refine_spin.setEnabled(self.arch_combo.currentData() == "deepconv")
+        self.prior_check.setEnabled(conditional and not fixed)
+        self.fit_prior_check.setEnabled(conditional and self.prior_check.isChecked()
+                                        and not (fixed and self.active_model[1].fitted_prior))
+        self.refine_spin.setEnabled(self.arch_combo.currentData() == "deepconv" and not fixed)
 
     def _show_default_schedule(self) -> None:
         default = DEFAULT_LR_SCHEDULE[self.arch_combo.currentData()]
@@ -235,6 +291,15 @@ class TrainingDialog(QDialog):
     def config(self) -> ModelConfig:
         kind = self.kind_combo.currentData()
         conditional = kind != "none"
+        if self.continuing:
+            return self.active_model[1].continued(
+                epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
+                learning_rate=self.lr_spin.value(), lr_schedule=self.schedule_combo.currentData(),
+                beta=self.beta_spin.value(), train_noise=self.noise_spin.value(),
+                classifier_weight=self.classifier_spin.value() if conditional else 0.0,
+                train_shift=self.shift_spin.value(),
+                fitted_prior=conditional and self.prior_check.isChecked() and self.fit_prior_check.isChecked(),
+                name=self.name_edit.text().strip() or "My model")
         return ModelConfig(
             arch=self.arch_combo.currentData(), conditional=conditional, label_in_encoder=kind == "both",
             latent_dim=self.latent_spin.value(),
@@ -273,7 +338,8 @@ class TrainingDialog(QDialog):
         out = self.models_dir / f"{_slug(cfg.name)}-{time.strftime('%Y%m%d-%H%M%S')}.keras"
         self.result_path = None
         self.last_progress, self.epoch_reports = None, []
-        self.worker = w = TrainingWorker(cfg, data_path, out)
+        self.worker = w = TrainingWorker(cfg, data_path, out,
+                                         init_from=self.active_model[0] if self.continuing else None)
         w.progress.connect(self._on_progress)
         w.plot_size = (max(self.curves.width(), 500) / 100, max(self.curves.height(), 240) / 100)
         w.epoch_done.connect(self._on_epoch)
