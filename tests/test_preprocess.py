@@ -199,6 +199,22 @@ def test_a_blank_noisy_photo_is_no_ink_not_specks(kind):
             normalize_image(decode(data))
 
 
+def test_a_blank_page_with_a_shadow_is_no_digit_and_a_digit_touching_the_edge_is_read(sample):
+    # A hand's shadow on a blank page stood out as one broad level reaching the edge, and was read as a
+    # digit in 20 of 20 pictures.
+    for seed in range(3):
+        data = imagegen.shadow(np.zeros((28, 28), np.float32), np.random.default_rng(seed))
+        with pytest.raises(NoInkError, match="a broad area reaching the edge"):
+            normalize_image(decode(data))
+    # Strokes that the frame cuts are still a digit: bold ones in a close-up.
+    for i in (0, 100, 150, 200):
+        digit, _ = sample_digit(sample, i)
+        ink = imagegen.place(imagegen._ink(digit, 190, width_factor=1.5), (200, 200), (0.5, 0.5))[12:188, 30:170]
+        assert max(ink[0].max(), ink[-1].max(), ink[:, 0].max(), ink[:, -1].max()) > 0.5  # it is cut
+        photo = np.clip(0.85 - 0.75 * ink + np.random.default_rng(i).normal(0, 0.01, ink.shape), 0, 1)
+        assert corr(normalize_gray(photo.astype(np.float32)).pixels, digit) > 0.7
+
+
 def test_sixteen_bit_and_palette_and_cmyk_images(sample):
     digit, _ = sample_digit(sample, 250)
     ink = imagegen.place(imagegen._ink(digit, 120), (160, 160), (0.5, 0.5))
