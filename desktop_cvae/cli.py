@@ -3,7 +3,7 @@
     desktop-cvae recognize [--model PATH] [--json] FILE...
     desktop-cvae evaluate [--model PATH] [--data NPZ] [--noise SIGMA ...] [--json]
     desktop-cvae train --arch NAME [--unconditional] ... --out PATH [--json]
-    desktop-cvae train --init-from MODEL [--epochs N] [--learning-rate LR] ... --out PATH [--json]
+    desktop-cvae train --init-from MODEL [--pixel-context C] [--epochs N] [--learning-rate LR] ... --out PATH [--json]
     desktop-cvae generate --label L [--n N] [--seed S] [--model PATH] [--prior fitted|standard] --out FILE.png
     desktop-cvae bench [--model PATH] [--json]
     desktop-cvae report [--models PATH ...] [--data NPZ] --out DIR
@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from .config import ARCHITECTURES, LR_SCHEDULES, ModelConfig
+from .config import ARCHITECTURES, FREEZABLE_PARTS, LR_SCHEDULES, ModelConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 2, 2
 
@@ -143,7 +143,7 @@ def _train_config(args) -> ModelConfig:
     training = dict(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                     lr_schedule=args.lr_schedule or "", beta=args.beta, fitted_prior=args.fitted_prior,
                     train_noise=args.train_noise, classifier_weight=args.classifier_weight,
-                    train_shift=args.train_shift, name=args.name or "")
+                    train_shift=args.train_shift, frozen=tuple(args.freeze or ()), name=args.name or "")
     # None is an option not given, False a switch not given; 0 is a number given
     given = [flag for dest, flag in _ARCHITECTURE_FLAGS.items()
              if getattr(args, dest) is not None and getattr(args, dest) is not False]
@@ -158,6 +158,8 @@ def _train_config(args) -> ModelConfig:
             # Training settings are this command's (its defaults, as for a new model), bar these two.
             training["lr_schedule"] = args.lr_schedule or base.lr_schedule
             training["name"] = base.name if args.name is None else args.name
+            if args.pixel_context is not None:  # a part the continued model may gain (config.GROWABLE_FIELDS)
+                training["pixel_context"] = args.pixel_context
             return base.continued(**training)
         if args.arch is None:
             raise CliError("train needs --arch (or --init-from MODEL to continue training a saved model)")
@@ -165,7 +167,7 @@ def _train_config(args) -> ModelConfig:
             arch=args.arch, conditional=not args.unconditional,
             latent_dim=16 if args.latent_dim is None else args.latent_dim, seed=args.seed or 0,
             label_in_encoder=not args.no_label_in_encoder, label_prior=args.label_prior,
-            refine_layers=args.refine_layers or 0, **training)
+            refine_layers=args.refine_layers or 0, pixel_context=args.pixel_context or 0, **training)
     except ValueError as e:
         raise CliError(str(e)) from None
 
@@ -293,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "label's training codes")
     t.add_argument("--refine-layers", type=int,
                    help="deepconv: extra 3x3 convolutions at full resolution in the decoder")
+    t.add_argument("--pixel-context", type=int, metavar="C",
+                   help="deepconv: a decoder head of C channels that predicts each pixel also from its "
+                        "neighbours (a better bound); with --init-from it grows the model by the head")
     t.add_argument("--latent-dim", type=int, help="default 16")
     t.add_argument("--epochs", type=int, default=10)
     t.add_argument("--batch-size", type=int, default=128)
@@ -305,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--classifier-weight", type=float, default=0.0,
                    help="weight of the cross-entropy on the per-label evidence bounds")
     t.add_argument("--train-shift", type=int, default=0, help="augmentation: random shifts up to this many pixels")
+    t.add_argument("--freeze", nargs="+", choices=FREEZABLE_PARTS, metavar="PART",
+                   help="leave these parts as they are (encoder, decoder): e.g. with --init-from and "
+                        "--pixel-context, train the new head alone first")
     t.add_argument("--seed", type=int, help="default 0")
     t.add_argument("--name", help="display name")
     t.add_argument("--data")

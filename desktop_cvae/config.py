@@ -24,7 +24,12 @@ DEFAULT_LR_SCHEDULE = {"conv": "constant", "mlp": "constant", "deepconv": "cosin
 
 # What a model is, as opposed to how it is trained: training that starts from a saved model keeps these.
 ARCHITECTURE_FIELDS = ("arch", "conditional", "label_in_encoder", "label_prior", "latent_dim", "widths",
-                       "refine_layers", "dropout", "fused_upsampling")
+                       "refine_layers", "pixel_context", "dropout", "fused_upsampling")
+# Architecture a continued model may gain: the part starts out as the identity, so the grown model starts as
+# exactly the model it continues (model.PixelContext's output layer starts at zero).
+GROWABLE_FIELDS = ("pixel_context",)
+FREEZABLE_PARTS = ("encoder", "decoder")
+PIXEL_CONTEXT_CHANNELS = 16  # the shipped default's head; what the training dialog gives a model
 
 # Default widths per architecture; a config may override them.
 DEFAULT_WIDTHS = {
@@ -46,6 +51,9 @@ class ModelConfig:
     latent_dim: int = 16  # size of z
     widths: tuple[int, ...] = ()  # layer widths; () means DEFAULT_WIDTHS[arch]
     refine_layers: int = 0  # deepconv: extra 3x3 convolutions at 28x28 before the decoder's logits
+    # deepconv: channels of the decoder's pixel-context head (model.PixelContext), which predicts each pixel
+    # also from neighbouring pixels earlier in a fixed three-group order; 0: pixels independent given z
+    pixel_context: int = 0
     dropout: float = 0.3  # mlp only: rate in the seed's dropout_and_batch block
     beta: float = 1.0  # weight of the KL term during training
     learning_rate: float = 1e-3  # Adam
@@ -54,6 +62,9 @@ class ModelConfig:
     classifier_weight: float = 0.0  # weight of the cross-entropy on the per-label evidence bounds
     train_shift: int = 0  # augmentation: shift each training image by up to this many pixels
     fused_upsampling: bool = True  # conv: each upsample + conv pair as one faster layer (same function)
+    # parts of the model this training leaves as they are (FREEZABLE_PARTS): e.g. a head grown onto a trained
+    # model learns against the model's fixed encoder and decoder first
+    frozen: tuple[str, ...] = ()
     epochs: int = 10
     batch_size: int = 128
     seed: int = 0
@@ -88,14 +99,24 @@ class ModelConfig:
             raise ValueError("a fitted prior replaces the learnt per-label prior: it needs label_prior")
         if not 0 <= self.refine_layers <= 4 or (self.refine_layers and self.arch != "deepconv"):
             raise ValueError("refine_layers must be 0-4, and only deepconv has them")
+        self.frozen = tuple(self.frozen)
+        if set(self.frozen) - set(FREEZABLE_PARTS):
+            raise ValueError(f"only these parts can be frozen: {', '.join(FREEZABLE_PARTS)}")
+        if not 0 <= self.pixel_context <= 128 or (self.pixel_context and self.arch != "deepconv"):
+            raise ValueError("pixel_context must be 0-128 channels, and only deepconv has the head")
 
     def continued(self, **training) -> "ModelConfig":
         """The config for training that starts from this model: its architecture and its seed, which chose
         the validation hold-out, with `training`'s settings (epochs, learning rate, noise, ...). A fitted
-        prior stays fitted: the learnt prior it replaced is gone."""
-        kept = set(training) & (set(ARCHITECTURE_FIELDS) | {"seed"})
+        prior stays fitted: the learnt prior it replaced is gone. A model may gain a part it lacks
+        (GROWABLE_FIELDS: a pixel-context head), which starts out as the identity."""
+        grown = {k: v for k, v in training.items() if k in GROWABLE_FIELDS and v != getattr(self, k)}
+        if any(getattr(self, k) for k in grown):
+            raise ValueError(f"training that continues a model can add, not change, its {', '.join(sorted(grown))}")
+        kept = set(training) & ((set(ARCHITECTURE_FIELDS) | {"seed"}) - set(GROWABLE_FIELDS))
         if kept:
             raise ValueError(f"training that continues a model keeps its {', '.join(sorted(kept))}")
+        training.setdefault("frozen", ())  # what one training froze, the next trains unless told otherwise
         cfg = dataclasses.replace(self, **training)
         cfg.fitted_prior = cfg.fitted_prior or self.fitted_prior
         return cfg
@@ -103,6 +124,7 @@ class ModelConfig:
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["widths"] = list(self.widths)
+        d["frozen"] = list(self.frozen)
         return d
 
     @classmethod

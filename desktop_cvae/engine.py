@@ -60,6 +60,9 @@ class Engine:
         cond = self.config.conditional
         self._label_in_encoder = encoder_takes_label(self.config)
         self._all_labels = tf.function(self._all_labels_impl, input_signature=[image_spec], autograph=False)
+        self._scores = tf.function(self._scores_impl, input_signature=[image_spec], autograph=False)
+        self._analyze = tf.function(self._analyze_impl, input_signature=[image_spec, tf.TensorSpec((), tf.int32)],
+                                    autograph=False)
         self._encode = tf.function(
             self._encode_impl, autograph=False,
             input_signature=[image_spec, tf.TensorSpec((None, NUM_CLASSES), tf.float32)] if self._label_in_encoder
@@ -95,6 +98,7 @@ class Engine:
         with self._lock:
             self.eager = False
             if self.conditional:
+                self._analyze(image, tf.constant(-1))
                 self._all_labels(image)
                 self._decode(tf.zeros((1, self.latent_dim)), tf.zeros((1, NUM_CLASSES)))
             else:
@@ -111,8 +115,9 @@ class Engine:
         return cls(model, meta, path)
 
     # -- graph functions -------------------------------------------------------------------------
-    def _all_labels_impl(self, images):
-        """-ELBO, posterior means and reconstructions of every image under every label."""
+    def _bounds(self, images):
+        """Every image under every label: -ELBO (batch, 10), posterior means (batch, 10, z) and the decoder's
+        outputs for the batch*10 rows (model.decoder_outputs), from which drawings are made."""
         m = self.model
         batch = tf.shape(images)[0]
         tiled = tf.repeat(images, NUM_CLASSES, axis=0)  # (batch*10, 28, 28, 1)
@@ -122,27 +127,41 @@ class Engine:
         else:  # encode once, decode under every label
             z_mean, z_log_var = m.encoder([images], training=False)
             z_mean, z_log_var = tf.repeat(z_mean, NUM_CLASSES, axis=0), tf.repeat(z_log_var, NUM_CLASSES, axis=0)
-        logits = m.decoder([z_mean, onehot], training=False)
-        scores = bce_sum(logits, tiled) + m.kl(z_mean, z_log_var, onehot)
-        return (
-            tf.reshape(scores, (batch, NUM_CLASSES)),
-            tf.reshape(z_mean, (batch, NUM_CLASSES, -1)),
-            tf.reshape(tf.sigmoid(logits), (batch, NUM_CLASSES, 28, 28)),
-        )
+        decoded = m.decoder_outputs(z_mean, onehot)
+        scores = bce_sum(m.pixel_logits(decoded, images, NUM_CLASSES), tiled) + m.kl(z_mean, z_log_var, onehot)
+        return tf.reshape(scores, (batch, NUM_CLASSES)), tf.reshape(z_mean, (batch, NUM_CLASSES, -1)), decoded
+
+    def _all_labels_impl(self, images):
+        """-ELBO, posterior means and drawings of every image under every label."""
+        scores, z_mean, decoded = self._bounds(images)
+        return scores, z_mean, tf.reshape(self.model.draw_decoded(decoded), (-1, NUM_CLASSES, 28, 28))
+
+    def _scores_impl(self, images):
+        """-ELBO of every image under every label: (batch, 10)."""
+        return self._bounds(images)[0]
+
+    def _analyze_impl(self, images, label):
+        """The interactive update for one image: -ELBO and posterior means under every label, and the drawing
+        under `label` (-1: the recognised one) alone: a pixel-context model's drawing costs three passes."""
+        scores, z_mean, decoded = self._bounds(images)
+        use = tf.where(label < 0, tf.argmin(scores[0], output_type=tf.int32), label)
+        row = tuple(None if d is None else d[use:use + 1] for d in decoded)
+        return scores, z_mean, self.model.draw_decoded(row)[0, ..., 0]
 
     def _single_impl(self, images):
         """Plain VAE: -ELBO, posterior mean and reconstruction."""
-        z_mean, z_log_var = self.model.encoder([images], training=False)
-        logits = self.model.decoder([z_mean], training=False)
-        return bce_sum(logits, images) + self.model.kl(z_mean, z_log_var), z_mean, tf.sigmoid(logits)[..., 0]
+        m = self.model
+        z_mean, z_log_var = m.encoder([images], training=False)
+        decoded = m.decoder_outputs(z_mean)
+        scores = bce_sum(m.pixel_logits(decoded, images), images) + m.kl(z_mean, z_log_var)
+        return scores, z_mean, m.draw_decoded(decoded)[..., 0]
 
     def _encode_impl(self, images, onehot=None):
         args = [images, onehot] if onehot is not None else [images]
         return self.model.encoder(args, training=False)
 
     def _decode_impl(self, z, onehot=None):
-        args = [z, onehot] if onehot is not None else [z]
-        return tf.sigmoid(self.model.decoder(args, training=False))[..., 0]
+        return self.model.draw(z, onehot)[..., 0]
 
     def _elbo_sample_impl(self, images, labels):
         """The reported test -ELBO: one posterior sample, beta = 1. Returns (reconstruction, kl) per image."""
@@ -150,7 +169,7 @@ class Engine:
         onehot = [tf.one_hot(labels, NUM_CLASSES)] if self.config.conditional else []
         z_mean, z_log_var = m.encoder([images] + (onehot if self._label_in_encoder else []), training=False)
         z = z_mean + tf.exp(0.5 * z_log_var) * tf.random.normal(tf.shape(z_mean))
-        logits = m.decoder([z] + onehot, training=False)
+        logits = m.decode_logits(z, *onehot, images=images)
         return bce_sum(logits, images), m.kl(z_mean, z_log_var, *onehot)
 
     # -- public API ------------------------------------------------------------------------------
@@ -181,19 +200,27 @@ class Engine:
             s, z, r = self._fn("_all_labels")(self._batch(images))
         return s.numpy(), z.numpy(), r.numpy()
 
-    def analyze(self, pixels: np.ndarray, label: int | None = None) -> Analysis:
-        """The interactive update: recognition over all labels and the reconstruction, in one call."""
+    def analyze(self, pixels: np.ndarray, label: int | None = None, style: bool = False) -> Analysis:
+        """The interactive update: recognition over all labels and the reconstruction, in one call. `style`:
+        also draw the input's code under every label (Analysis.per_label), for the app's style view."""
         if not self.conditional:
             with self._lock:
                 s, z, r = self._fn("_single")(self._batch(pixels))
             score = float(s.numpy()[0])
             return Analysis(r.numpy()[0], None, None, None, score, z.numpy()[0], self.ood_percentile(score))
-        scores, zs, recs = self.label_scores(pixels)
-        scores, zs, recs = scores[0], zs[0], recs[0]
+        if style:
+            scores, zs, recs = (a[0] for a in self.label_scores(pixels))
+            drawn = None
+        else:
+            wanted = tf.constant(-1 if label is None else int(label))
+            with self._lock:
+                s, z, r = self._fn("_analyze")(self._batch(pixels)[:1], wanted)
+            scores, zs, recs, drawn = s.numpy()[0], z.numpy()[0], None, r.numpy()
         probs = softmax_neg(scores)
         recognised = int(np.argmax(probs))
         use = recognised if label is None else int(label)
-        return Analysis(recs[use], use, recognised, probs, float(scores[use]), zs[use],
+        reconstruction = drawn if recs is None else recs[use]
+        return Analysis(reconstruction, use, recognised, probs, float(scores[use]), zs[use],
                         self.ood_percentile(float(scores.min())), recs)
 
     def encode(self, images: np.ndarray, labels=None) -> tuple[np.ndarray, np.ndarray]:
@@ -318,7 +345,7 @@ class Engine:
             x = self._batch(images[i:i + batch])
             with self._lock:
                 if self.conditional:
-                    s = self._all_labels(x)[0].numpy()
+                    s = self._scores(x).numpy()
                     preds.append(s.argmin(axis=1))
                     best.append(s.min(axis=1))
                 else:

@@ -7,7 +7,10 @@ Loss per image, in nats: binary cross-entropy summed over the 784 pixels + beta 
 where the prior p(z|y) is N(0, I), or a Gaussian learnt per label (`ModelConfig.label_prior`), optionally
 refitted with a full covariance after training (`ModelConfig.fitted_prior`).
 The decoder outputs logits; the sigmoid of the seed architectures is applied inside the loss (and by
-`decode`), which is the same model computed without rounding the cross-entropy.
+`draw`), which is the same model computed without rounding the cross-entropy. With a pixel-context head
+(`ModelConfig.pixel_context`) a pixel's logit also depends on neighbouring pixels of the image being scored
+that come earlier in a fixed order (`PixelContext`): scoring an image is still one pass, drawing one takes
+three.
 """
 
 from __future__ import annotations
@@ -160,6 +163,91 @@ class LabelPrior(layers.Layer):
         return {**super().get_config(), "latent_dim": self.latent_dim, "full_covariance": self.full_covariance}
 
 
+# The pixel-context head's order: group 0 = (even row, even column), group 1 = (odd, odd), group 2 = the rest.
+# A group-1 pixel reads the group-0 pixels at diagonal offsets (both odd); a group-2 pixel reads the group-0
+# and group-1 pixels at offsets whose sum is odd. No pixel reads its own group or a later one.
+_ROWS, _COLS = np.meshgrid(np.arange(28), np.arange(28), indexing="ij")
+_GROUP1 = ((_ROWS % 2 == 1) & (_COLS % 2 == 1)).astype(np.float32)[None, :, :, None]  # (1, 28, 28, 1)
+_GROUP2 = ((_ROWS + _COLS) % 2 == 1).astype(np.float32)[None, :, :, None]
+
+
+def _context_masks(kernel_size: int, channels: int) -> np.ndarray:
+    """(k, k, 1, 2 * channels): which taps group 1's channels (first half) and group 2's (second) may read."""
+    off = np.arange(kernel_size) - kernel_size // 2
+    both_odd = (off[:, None] % 2 == 1) & (off[None, :] % 2 == 1)
+    odd_sum = (off[:, None] + off[None, :]) % 2 == 1
+    masks = [np.repeat(m[:, :, None, None], channels, axis=3) for m in (both_odd, odd_sum)]
+    return np.concatenate(masks, axis=3).astype(np.float32)
+
+
+@keras.saving.register_keras_serializable(package="desktop_cvae")
+class PixelContext(layers.Layer):
+    """Local autoregression in the decoder, over three groups of pixels (a short PixelVAE-style order):
+    p(x | z, y) = p(x_0 | z, y) p(x_1 | x_0, z, y) p(x_2 | x_0, x_1, z, y), every factor a product of
+    Bernoullis, so the evidence bound is still binary cross-entropy summed over the 784 pixels plus KL.
+
+    Group 0 (a quarter of the pixels) takes the decoder's logits as they are. A pixel of a later group adds
+    a correction computed from the decoder's features at that pixel and from the image's pixels of earlier
+    groups nearby (a masked k x k convolution): the grey level of a stroke's edge, which the latent code
+    cannot pin down, is much better predicted from the pixels beside it. Scoring an image (teacher forcing)
+    is one pass; drawing one is three (`draw`), each group filled with its probabilities in turn.
+
+    The output weights start at zero, so a new head is the identity: a trained model grown by it starts out
+    as exactly that model (train.transplant).
+    """
+
+    def __init__(self, channels: int, features: int, kernel_size: int = 3, **kwargs):
+        super().__init__(**kwargs)
+        self.channels, self.features, self.kernel_size = channels, features, kernel_size
+        c, k = channels, kernel_size
+        # Created here, not in build(): a loaded model finds its weights before any call. Hidden units
+        # 0..c-1 serve group 1, c..2c-1 group 2.
+        self.image_kernel = self.add_weight(shape=(k, k, 1, 2 * c), initializer="glorot_uniform", name="image_kernel")
+        # The decoder's features and its logit at the pixel -> hidden units.
+        self.feature_kernel = self.add_weight(shape=(features + 1, 2 * c), initializer="glorot_uniform",
+                                              name="feature_kernel")
+        self.hidden_bias = self.add_weight(shape=(2 * c,), initializer="zeros", name="hidden_bias")
+        self.out_kernel = self.add_weight(shape=(2, c), initializer="zeros", name="out_kernel")
+        self.out_bias = self.add_weight(shape=(2,), initializer="zeros", name="out_bias")
+        self.masks = _context_masks(k, c)
+        self.built = True
+
+    def image_context(self, images, group: int | None = None):
+        """The image's part of the hidden units: (n, 28, 28, 2c), or one group's c. It does not depend on z
+        or the label, so scoring an image under ten labels computes it once."""
+        kernel = self.image_kernel * self.masks
+        if group is not None:
+            kernel = kernel[..., (group - 1) * self.channels:group * self.channels]
+        return ops.conv(images, kernel, padding="same")
+
+    def decoder_context(self, features, base):
+        """The decoder's part of the hidden units: (n, 28, 28, 2c)."""
+        return ops.matmul(ops.concatenate([features, base], axis=-1), self.feature_kernel) + self.hidden_bias
+
+    def combine(self, decoder_part, image_part, base):
+        """Logits of every pixel given both parts (teacher forcing): (n, 28, 28, 1)."""
+        zeros = ops.zeros_like(self.out_kernel[0])
+        per_group = ops.stack([ops.concatenate([self.out_kernel[0], zeros]),
+                               ops.concatenate([zeros, self.out_kernel[1]])], axis=1)  # (2c, 2) block-diagonal
+        correction = ops.matmul(ops.relu(decoder_part + image_part), per_group) + self.out_bias  # (n, 28, 28, 2)
+        return base + _GROUP1 * correction[..., :1] + _GROUP2 * correction[..., 1:]
+
+    def draw(self, decoder_part, base):
+        """The image the model draws: each group's probabilities given the groups before it, (n, 28, 28, 1).
+        Each pass computes only the hidden units of the group it fills."""
+        c = self.channels
+        x = ops.sigmoid(base)  # group 0; the other groups' values are not read yet
+        for group, where in ((1, _GROUP1), (2, _GROUP2)):
+            hidden = ops.relu(decoder_part[..., (group - 1) * c:group * c] + self.image_context(x, group))
+            logits = base + ops.matmul(hidden, self.out_kernel[group - 1][:, None]) + self.out_bias[group - 1]
+            x = ops.where(where > 0, ops.sigmoid(logits), x)
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), "channels": self.channels, "features": self.features,
+                "kernel_size": self.kernel_size}
+
+
 def codes_gaussian(z_mean, z_log_var):
     """The Gaussian moment-matched to the mixture of posteriors N(z_mean_i, diag exp(z_log_var_i)) of some
     digits: their codes' mean, and the covariance of the codes plus the mean posterior variance. As a prior,
@@ -258,6 +346,8 @@ def build_decoder(cfg: ModelConfig) -> keras.Model:
             x = layers.Conv2D(w[0] // 2, 3, activation="relu", padding="same")(x)  # (batch, 28, 28, w0/2)
         logits = layers.Conv2D(1, 3, padding="same", name="logits")(x)
     inputs = [z, label] if cfg.conditional else [z]
+    if cfg.pixel_context:  # the head also reads the features the logits come from
+        return keras.Model(inputs, [logits, x], name="decoder")  # (batch, 28, 28, 1), (batch, 28, 28, w0/2)
     return keras.Model(inputs, logits, name="decoder")  # (batch, 28, 28, 1) logits
 
 
@@ -298,6 +388,8 @@ class CVAE(keras.Model):
         self.sampling = Sampling(seed=cfg.seed)
         self.prior = (LabelPrior(cfg.latent_dim, full_covariance=cfg.fitted_prior, name="label_prior")
                       if cfg.label_prior else None)
+        self.context = (PixelContext(cfg.pixel_context, features=cfg.widths[0] // 2, name="pixel_context")
+                        if cfg.pixel_context else None)
         self.noise_seed = keras.random.SeedGenerator(cfg.seed + 1)
         self.trackers = {
             name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "classifier")
@@ -323,8 +415,41 @@ class CVAE(keras.Model):
         args = [images, onehot] if encoder_takes_label(self.config) else [images]
         return self.encoder(args, training=training)
 
-    def decode_logits(self, z, onehot=None, training=False):
-        return self.decoder(self._cond(z, onehot), training=training)
+    def decoder_outputs(self, z, onehot=None, training=False):
+        """(logits, context): the decoder's logits and, for a pixel-context model, the decoder's part of its
+        head's hidden units (None otherwise), computed once for scoring and drawing alike. Pass them to
+        pixel_logits to score images, to draw_decoded to draw."""
+        out = self.decoder(self._cond(z, onehot), training=training)
+        if self.context is None:
+            return out, None
+        return out[0], self.context.decoder_context(out[1], out[0])
+
+    def pixel_logits(self, decoded, images, repeats: int = 1):
+        """Logits of p(x | z, y) for every pixel of `images`, given decoder_outputs. A pixel-context model
+        reads the images' own earlier pixels; `repeats`: each image stands for that many consecutive rows of
+        `decoded` (one image scored under several labels)."""
+        base, decoder_part = decoded
+        if self.context is None:
+            return base
+        image_part = self.context.image_context(images)
+        if repeats > 1:
+            image_part = ops.repeat(image_part, repeats, axis=0)
+        return self.context.combine(decoder_part, image_part, base)
+
+    def draw_decoded(self, decoded):
+        """The image the model draws from decoder_outputs, as probabilities: (batch, 28, 28, 1)."""
+        base, decoder_part = decoded
+        return ops.sigmoid(base) if self.context is None else self.context.draw(decoder_part, base)
+
+    def decode_logits(self, z, onehot=None, images=None, training=False):
+        """Logits of every pixel of `images` under p(x | z, y). Only a pixel-context model reads `images`."""
+        if self.context is not None and images is None:
+            raise ValueError("a pixel-context model scores pixels given the image's other pixels: pass images")
+        return self.pixel_logits(self.decoder_outputs(z, onehot, training=training), images)
+
+    def draw(self, z, onehot=None, training=False):
+        """The image decoded from z (under a label), as probabilities: (batch, 28, 28, 1)."""
+        return self.draw_decoded(self.decoder_outputs(z, onehot, training=training))
 
     def kl(self, z_mean, z_log_var, onehot=None):
         """KL of the posterior from this model's prior for the given labels, per image: (batch,)."""
@@ -336,7 +461,7 @@ class CVAE(keras.Model):
         """inputs = (images, onehot) for a CVAE or images for a VAE; returns reconstruction probabilities."""
         images, onehot = (inputs if self.config.conditional else (inputs, None))
         z_mean, z_log_var = self.encode(images, onehot, training=training)
-        return ops.sigmoid(self.decode_logits(z_mean, onehot, training=training))
+        return self.draw(z_mean, onehot, training=training)
 
     def label_scores(self, images, training=False):
         """-ELBO of every image under every label, with z at the posterior mean: (batch, 10).
@@ -351,7 +476,7 @@ class CVAE(keras.Model):
         else:  # one encoding serves all ten labels
             z_mean, z_log_var = self.encode(images, training=training)
             z_mean, z_log_var = ops.repeat(z_mean, NUM_CLASSES, axis=0), ops.repeat(z_log_var, NUM_CLASSES, axis=0)
-        logits = self.decode_logits(z_mean, onehot, training=training)
+        logits = self.pixel_logits(self.decoder_outputs(z_mean, onehot, training=training), images, NUM_CLASSES)
         neg_elbo = bce_sum(logits, tiled) + self.kl(z_mean, z_log_var, onehot)
         return ops.reshape(neg_elbo, (batch, NUM_CLASSES))
 
@@ -385,7 +510,7 @@ class CVAE(keras.Model):
         noisy = self.add_training_noise(images) if (training and cfg.train_noise > 0) else images
         z_mean, z_log_var = self.encode(noisy, onehot, training=training)
         z = self.sampling([z_mean, z_log_var])
-        reconstruction = ops.mean(bce_sum(self.decode_logits(z, onehot, training=training), images))
+        reconstruction = ops.mean(bce_sum(self.decode_logits(z, onehot, images, training=training), images))
         kl = ops.mean(self.kl(z_mean, z_log_var, onehot))
         total = reconstruction + cfg.beta * kl
         classifier = ops.zeros(())
@@ -402,7 +527,7 @@ class CVAE(keras.Model):
                 # decoder stops drawing the digit it is asked for.
                 other = (y_part + keras.random.randint(ops.shape(y_part), 1, NUM_CLASSES, seed=self.noise_seed)) % 10
                 z_style, _ = self.encode(x_part, training=training)
-                swapped = ops.sigmoid(self.decode_logits(z_style, ops.one_hot(other, NUM_CLASSES), training=training))
+                swapped = self.draw(z_style, ops.one_hot(other, NUM_CLASSES), training=training)
                 swap_scores = self.label_scores(swapped, training=training)
                 classifier = classifier + ops.mean(
                     keras.losses.sparse_categorical_crossentropy(other, -swap_scores, from_logits=True))

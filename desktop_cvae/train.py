@@ -12,7 +12,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from .config import ARCHITECTURE_FIELDS, ModelConfig
+from .config import ARCHITECTURE_FIELDS, GROWABLE_FIELDS, ModelConfig
 from .data import Dataset
 from .model import CVAE, build_model, codes_gaussian
 from .progress import BatchProgress, EpochReport
@@ -130,8 +130,7 @@ def fit_label_prior(model: CVAE, images: np.ndarray, labels: np.ndarray, batch: 
     z_mean = np.concatenate([np.asarray(m) for m, _ in codes])
     z_log_var = np.concatenate([np.asarray(v) for _, v in codes])
     fitted = build_model(dataclasses.replace(model.config, fitted_prior=True))
-    fitted.encoder.set_weights(model.encoder.get_weights())
-    fitted.decoder.set_weights(model.decoder.get_weights())
+    transplant(model, fitted, prior=False)
     means, whitens = [], []
     for label in range(10):
         mean, cov = codes_gaussian(z_mean[labels == label], z_log_var[labels == label])
@@ -140,6 +139,17 @@ def fit_label_prior(model: CVAE, images: np.ndarray, labels: np.ndarray, batch: 
     fitted.prior.mean.assign(np.stack(means).astype(np.float32))
     fitted.prior.whiten.assign(np.stack(whitens).astype(np.float32))
     return fitted
+
+
+def transplant(source: CVAE, target: CVAE, prior: bool = True) -> None:
+    """Copy a trained model's weights into another of the same architecture, or one grown by parts the
+    source lacks (GROWABLE_FIELDS), which keep their initial weights: the identity. `prior=False` leaves
+    the target's prior as it is (fit_label_prior sets it)."""
+    parts = ["encoder", "decoder", "context"] + (["prior"] if prior else [])
+    for part in parts:
+        src = getattr(source, part)
+        if src is not None:
+            getattr(target, part).set_weights(src.get_weights())
 
 
 def steps_per_call(cfg: ModelConfig) -> int:
@@ -174,8 +184,8 @@ def train(
     Progress and cancel are checked between graph calls of `steps_per_execution` steps each; None picks
     steps_per_call(cfg)."""
     if init_from is not None:
-        differ = [f for f in (*ARCHITECTURE_FIELDS, "seed")
-                  if getattr(cfg, f) != getattr(init_from.config, f)]
+        differ = [f for f in (*ARCHITECTURE_FIELDS, "seed") if getattr(cfg, f) != getattr(init_from.config, f)
+                  and not (f in GROWABLE_FIELDS and not getattr(init_from.config, f))]
         if differ:
             raise ValueError(f"cannot continue training a model with another {', '.join(differ)}")
     keras.utils.set_random_seed(cfg.seed)
@@ -189,7 +199,11 @@ def train(
     # The prior is fitted after training; a model that already has a fitted prior trains under it.
     model = build_model(dataclasses.replace(cfg, fitted_prior=init_from is not None and init_from.config.fitted_prior))
     if init_from is not None:
-        model.set_weights(init_from.get_weights())
+        transplant(init_from, model)
+    for part in cfg.frozen:
+        getattr(model, part).trainable = False
+    if not model.trainable_weights:
+        raise TrainingFailed(f"Nothing is left to train with the {' and '.join(cfg.frozen)} frozen.")
     schedule = cfg.learning_rate
     if cfg.lr_schedule == "cosine":  # to 5 % of the rate over the whole run
         schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, decay_steps=steps * cfg.epochs, alpha=0.05)

@@ -125,6 +125,14 @@ def test_train_init_from_refuses_architecture_flags_and_bad_files(capsys, tmp_pa
     assert "missing.keras" in capsys.readouterr().err
     assert main(["train", "--out", out]) == 2
     assert "needs --arch" in capsys.readouterr().err
+    # A part a model may gain is refused where it does not apply, and so is freezing all there is to train.
+    assert main(["train", "--init-from", str(tiny_model_path), "--pixel-context", "4", "--out", out]) == 2
+    assert "only deepconv has the head" in capsys.readouterr().err
+    from desktop_cvae.resources import resource_path
+
+    assert main(["train", "--init-from", str(tiny_model_path), "--freeze", "encoder", "decoder", "--epochs", "1",
+                 "--data", str(resource_path("mnist_sample.npz")), "--out", out]) == 2
+    assert "Nothing is left to train" in capsys.readouterr().err
     assert not (tmp_path / "x.keras").exists()
 
 

@@ -20,7 +20,7 @@ def test_shapes(arch, conditional, label_in_encoder):
     mean, log_var = model.encode(tf.constant(x), onehot if conditional else None)
     assert len(model.encoder.inputs) == (2 if conditional and label_in_encoder else 1)
     assert tuple(mean.shape) == (4, 5) and tuple(log_var.shape) == (4, 5)
-    logits = model.decode_logits(mean, onehot if conditional else None)
+    logits = model.decode_logits(mean, onehot if conditional else None, tf.constant(x))
     assert tuple(logits.shape) == (4, 28, 28, 1)
     engine = Engine(model)
     a = engine.analyze(x[0, ..., 0])

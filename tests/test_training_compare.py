@@ -228,3 +228,31 @@ def test_the_dialog_continues_the_active_model(qtbot, tmp_path, monkeypatch, tin
     dialog.start_combo.setCurrentIndex(0)
     assert dialog.arch_combo.isEnabled() and dialog.latent_spin.isEnabled()
     window.close()
+
+
+def test_the_dialog_offers_the_pixel_context_head_to_new_and_continued_deepconv_models(qtbot, tmp_path):
+    from desktop_cvae.config import PIXEL_CONTEXT_CHANNELS, ModelConfig
+
+    dialog = TrainingDialog(tmp_path / "models")
+    qtbot.addWidget(dialog)
+    dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("deepconv"))
+    dialog.context_check.setChecked(True)
+    assert dialog.config().pixel_context == PIXEL_CONTEXT_CHANNELS
+    dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("mlp"))
+    assert not dialog.context_check.isEnabled() and dialog.config().pixel_context == 0
+    # A deepconv model without the head may gain it when continued; one with it keeps it.
+    without = ModelConfig(arch="deepconv", latent_dim=4, name="plain deepconv")
+    dialog.set_active_model("plain.keras", without.to_dict())
+    dialog.start_combo.setCurrentIndex(1)
+    assert dialog.context_check.isEnabled() and not dialog.context_check.isChecked()
+    assert dialog.config().pixel_context == 0
+    dialog.context_check.setChecked(True)
+    assert dialog.config() == without.continued(
+        pixel_context=PIXEL_CONTEXT_CHANNELS, **{k: getattr(dialog.config(), k) for k in (
+            "epochs", "batch_size", "learning_rate", "lr_schedule", "beta", "train_noise", "classifier_weight",
+            "train_shift", "name")})
+    with_head = ModelConfig(arch="deepconv", latent_dim=4, pixel_context=8, name="with head")
+    dialog.set_active_model("head.keras", with_head.to_dict())
+    dialog.start_combo.setCurrentIndex(1)
+    assert dialog.context_check.isChecked() and not dialog.context_check.isEnabled()
+    assert dialog.config().pixel_context == 8  # its own head, not the dialog's channel count

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, ModelConfig
+from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, PIXEL_CONTEXT_CHANNELS, ModelConfig
 from ..train_process import TrainingJob
 from .views import GridView
 
@@ -135,6 +135,11 @@ class TrainingDialog(QDialog):
         self.refine_spin = QSpinBox(minimum=0, maximum=4, value=0)
         self.refine_spin.setToolTip("Extra 3x3 convolutions at full resolution before the decoder's output "
                                     "(the improved architecture only)")
+        self.context_check = QCheckBox("Predict each pixel also from its neighbours (pixel context)")
+        self.context_check.setToolTip(
+            "A decoder head that draws in three passes, each pixel also from the pixels beside it drawn before:\n"
+            "a much better evidence bound, slower drawing (docs/MODELS.md). The improved architecture only;\n"
+            "a continued model without it can gain it")
         self.shift_spin = QSpinBox(minimum=0, maximum=4, value=0)
         self.shift_spin.setToolTip("Augmentation: each training image moved by up to this many pixels")
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
@@ -154,6 +159,7 @@ class TrainingDialog(QDialog):
         form.addRow("Prior", self.prior_check)
         form.addRow("", self.fit_prior_check)
         form.addRow("Decoder refinement layers", self.refine_spin)
+        form.addRow("", self.context_check)
         form.addRow("Random shifts (pixels)", self.shift_spin)
         form.addRow("Seed", self.seed_spin)
         self.kind_combo.currentIndexChanged.connect(self._enable_options)
@@ -267,6 +273,7 @@ class TrainingDialog(QDialog):
             self.prior_check.setChecked(base.label_prior)
             self.fit_prior_check.setChecked(base.fitted_prior)
             self.refine_spin.setValue(base.refine_layers)
+            self.context_check.setChecked(bool(base.pixel_context))
             self.seed_spin.setValue(base.seed)
             self.name_edit.setText(f"{base.display_name} (continued)")
         self._enable_options()
@@ -283,6 +290,13 @@ class TrainingDialog(QDialog):
         self.fit_prior_check.setEnabled(conditional and self.prior_check.isChecked()
                                         and not (fixed and self.active_model[1].fitted_prior))
         self.refine_spin.setEnabled(self.arch_combo.currentData() == "deepconv" and not fixed)
+        # A continued model may gain the head, not lose it (config.GROWABLE_FIELDS).
+        self.context_check.setEnabled(self.arch_combo.currentData() == "deepconv"
+                                      and not (fixed and self.active_model[1].pixel_context))
+
+    def _pixel_context(self) -> int:
+        on = self.arch_combo.currentData() == "deepconv" and self.context_check.isChecked()
+        return PIXEL_CONTEXT_CHANNELS if on else 0
 
     def _show_default_schedule(self) -> None:
         default = DEFAULT_LR_SCHEDULE[self.arch_combo.currentData()]
@@ -299,6 +313,7 @@ class TrainingDialog(QDialog):
                 classifier_weight=self.classifier_spin.value() if conditional else 0.0,
                 train_shift=self.shift_spin.value(),
                 fitted_prior=conditional and self.prior_check.isChecked() and self.fit_prior_check.isChecked(),
+                pixel_context=self.active_model[1].pixel_context or self._pixel_context(),  # a head stays as it is
                 name=self.name_edit.text().strip() or "My model")
         return ModelConfig(
             arch=self.arch_combo.currentData(), conditional=conditional, label_in_encoder=kind == "both",
@@ -309,7 +324,7 @@ class TrainingDialog(QDialog):
             label_prior=conditional and self.prior_check.isChecked(),
             fitted_prior=conditional and self.prior_check.isChecked() and self.fit_prior_check.isChecked(),
             refine_layers=self.refine_spin.value() if self.arch_combo.currentData() == "deepconv" else 0,
-            seed=self.seed_spin.value(),
+            pixel_context=self._pixel_context(), seed=self.seed_spin.value(),
             name=self.name_edit.text().strip() or "My model",
         )
 
