@@ -94,6 +94,27 @@ def test_drawing_a_stroke_updates_recognition_and_reconstruction(qtbot, window):
     assert window.canvas.can_undo()
 
 
+def test_the_style_view_is_drawn_when_shown_and_not_per_stroke_while_hidden(qtbot, window):
+    window.tabs.setCurrentIndex(window.tabs.indexOf(window.latent_plot.parentWidget()))
+    results = []
+    window.worker.analyzed.connect(results.append)
+    draw(qtbot, window.canvas, one_stroke())
+    settle(qtbot, window)
+    assert results and all(r.style is None for r in results)  # hidden: its ten drawings are not made
+    assert window.style_view.array() is None
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000) as shown:
+        window.tabs.setCurrentWidget(window.style_tab)  # opening the tab asks for them, for the same input
+    settle(qtbot, window)
+    r = shown.args[0]
+    assert r.style.shape == (10, 28, 28)
+    np.testing.assert_allclose(r.style, window.worker.engine.style_grid(r.analysis.z), atol=1e-5)
+    assert window.style_view.array() is not None
+    results.clear()
+    draw(qtbot, window.canvas, [(60 + 8 * i, 140) for i in range(20)])  # while shown, every stroke brings them
+    settle(qtbot, window)
+    assert results and all(r.style is not None for r in results)
+
+
 def test_opening_a_sample_through_the_dialog_recognises_it(qtbot, window, sample, tmp_path, monkeypatch):
     index = 640  # a 6
     path = sample_png(tmp_path, sample, index)

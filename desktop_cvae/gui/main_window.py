@@ -162,8 +162,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._tab(self.samples_caption, self.samples_view, self.prior_checkbox,
                                    self.reroll_samples_button), "Samples")
         self.style_view = GridView(min_side=200)
-        self.tabs.addTab(self._tab(_caption("Your input's latent code (its style) decoded under every label 0–9."),
-                                   self.style_view), "Your style")
+        self.style_tab = self._tab(_caption("Your input's latent code (its style) decoded under every label 0–9."),
+                                   self.style_view)
+        self.tabs.addTab(self.style_tab, "Your style")
         self.latent_plot = LatentPlot()
         self.decoded_view = ImageView("Decoded at the clicked point", min_side=110)
         self.decoded_view.set_array(None, "Click on the plot")
@@ -308,6 +309,7 @@ class MainWindow(QMainWindow):
         self.prior_checkbox.toggled.connect(self.request_samples)
         self.plain_vae_button.clicked.connect(self.switch_to_plain_vae)
         self.latent_plot.point_clicked.connect(self._on_latent_click)
+        self.tabs.currentChanged.connect(self._on_tab)
 
         s = self.state
         s.noise_changed.connect(self._on_noise)
@@ -339,6 +341,10 @@ class MainWindow(QMainWindow):
         """How the model's per-label prior was made, for captions."""
         return "fitted" if self._model_config().get("fitted_prior") else "learnt"
 
+    def _on_tab(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.style_tab:  # the style view is drawn only while shown
+            self.request_update()
+
     # -- requests to the worker ----------------------------------------------------------------
     def request_update(self) -> None:
         """Send the canvas as it is now (an opened picture itself, until it is drawn on); the worker computes
@@ -354,7 +360,9 @@ class MainWindow(QMainWindow):
                 self._show_empty("Draw a digit")
                 return
         s = self.state
-        self.worker.submit("analyze", self._request_id, image, s.sigma, s.salt_pepper, s.noise_seed, s.label)
+        # The ten drawings of the style view only while it is shown: they cost more than the rest of the update.
+        style = self.tabs.currentWidget() is self.style_tab
+        self.worker.submit("analyze", self._request_id, image, s.sigma, s.salt_pepper, s.noise_seed, s.label, style)
 
     def request_samples(self) -> None:
         if self.worker.has_model:

@@ -35,7 +35,7 @@ class UpdateResult:
     request_id: int
     model_input: np.ndarray  # (28, 28): what the network sees, after normalisation and noise
     analysis: object  # engine.Analysis
-    style: np.ndarray | None  # (10, 28, 28): the input's latent code under every label
+    style: np.ndarray | None  # (10, 28, 28): the input's latent code under every label, when asked for
     marker: tuple[float, float] | None  # the input's place on the latent plot
     notes: list[str]
     elapsed_ms: float
@@ -209,8 +209,9 @@ class InferenceWorker(QThread):
         return float(p[0]), float(p[1])
 
     def _do_analyze(self, request_id: int, image: np.ndarray | Normalized, sigma: float, salt_pepper: float,
-                    noise_seed: int, label: int | None) -> None:
-        """image: the canvas's grayscale, or an opened picture the window has normalised already."""
+                    noise_seed: int, label: int | None, style: bool = False) -> None:
+        """image: the canvas's grayscale, or an opened picture the window has normalised already. style: also
+        the input's code drawn under every label (UpdateResult.style), for the style view."""
         start = time.perf_counter()
         try:
             norm = image if isinstance(image, Normalized) else normalize_gray(image)
@@ -219,9 +220,9 @@ class InferenceWorker(QThread):
             return
         pixels = add_noise(norm.pixels, sigma=sigma, salt_pepper=salt_pepper, seed=noise_seed)
         engine = self.engine
-        analysis = engine.analyze(pixels, label if engine.conditional else None)
-        style = engine.style_of(analysis) if engine.conditional else None
-        self.analyzed.emit(UpdateResult(request_id, pixels, analysis, style, self._project(analysis.z), norm.notes,
+        analysis = engine.analyze(pixels, label if engine.conditional else None, style=style)
+        grid = engine.style_of(analysis) if engine.conditional and style else None
+        self.analyzed.emit(UpdateResult(request_id, pixels, analysis, grid, self._project(analysis.z), norm.notes,
                                         (time.perf_counter() - start) * 1000))
 
     def _do_samples(self, label: int, seed: int, prior: str = "fitted") -> None:
