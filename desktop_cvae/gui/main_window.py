@@ -360,7 +360,7 @@ class MainWindow(QMainWindow):
                 self._show_empty("Draw a digit")
                 return
         s = self.state
-        # The ten drawings of the style view only while it is shown: they cost more than the rest of the update.
+        # The style view's ten drawings only while it is shown (a pixel-context model draws each in three passes).
         style = self.tabs.currentWidget() is self.style_tab
         self.worker.submit("analyze", self._request_id, image, s.sigma, s.salt_pepper, s.noise_seed, s.label, style)
 
