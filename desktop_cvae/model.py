@@ -164,20 +164,19 @@ class LabelPrior(layers.Layer):
 
 
 # The pixel-context head's order: group 0 = (even row, even column), group 1 = (odd, odd), group 2 = the rest.
-# A group-1 pixel reads the group-0 pixels at diagonal offsets (both odd); a group-2 pixel reads the group-0
-# and group-1 pixels at offsets whose sum is odd. No pixel reads its own group or a later one.
+# Of its 3x3 neighbours a group-1 pixel reads the four diagonal ones (all group 0), a group-2 pixel the four
+# beside it (groups 0 and 1): no pixel reads its own group or a later one.
 _ROWS, _COLS = np.meshgrid(np.arange(28), np.arange(28), indexing="ij")
 _GROUP1 = ((_ROWS % 2 == 1) & (_COLS % 2 == 1)).astype(np.float32)[None, :, :, None]  # (1, 28, 28, 1)
 _GROUP2 = ((_ROWS + _COLS) % 2 == 1).astype(np.float32)[None, :, :, None]
+_DIAGONAL_TAPS = np.array([[1, 0, 1], [0, 0, 0], [1, 0, 1]], np.float32)
+_EDGE_TAPS = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.float32)
 
 
-def _context_masks(kernel_size: int, channels: int) -> np.ndarray:
-    """(k, k, 1, 2 * channels): which taps group 1's channels (first half) and group 2's (second) may read."""
-    off = np.arange(kernel_size) - kernel_size // 2
-    both_odd = (off[:, None] % 2 == 1) & (off[None, :] % 2 == 1)
-    odd_sum = (off[:, None] + off[None, :]) % 2 == 1
-    masks = [np.repeat(m[:, :, None, None], channels, axis=3) for m in (both_odd, odd_sum)]
-    return np.concatenate(masks, axis=3).astype(np.float32)
+def _context_masks(channels: int) -> np.ndarray:
+    """(3, 3, 1, 2 * channels): the taps group 1's hidden units (first half) and group 2's (second) may read."""
+    return np.concatenate([np.repeat(m[:, :, None, None], channels, axis=3) for m in (_DIAGONAL_TAPS, _EDGE_TAPS)],
+                          axis=3)
 
 
 @keras.saving.register_keras_serializable(package="desktop_cvae")
@@ -188,7 +187,7 @@ class PixelContext(layers.Layer):
 
     Group 0 (a quarter of the pixels) takes the decoder's logits as they are. A pixel of a later group adds
     a correction computed from the decoder's features at that pixel and from the image's pixels of earlier
-    groups nearby (a masked k x k convolution): the grey level of a stroke's edge, which the latent code
+    groups beside it (a masked 3x3 convolution): the grey level of a stroke's edge, which the latent code
     cannot pin down, is much better predicted from the pixels beside it. Scoring an image (teacher forcing)
     is one pass; drawing one is three (`draw`), each group filled with its probabilities in turn.
 
@@ -196,20 +195,20 @@ class PixelContext(layers.Layer):
     as exactly that model (train.transplant).
     """
 
-    def __init__(self, channels: int, features: int, kernel_size: int = 3, **kwargs):
+    def __init__(self, channels: int, features: int, **kwargs):
         super().__init__(**kwargs)
-        self.channels, self.features, self.kernel_size = channels, features, kernel_size
-        c, k = channels, kernel_size
+        self.channels, self.features = channels, features
+        c = channels
         # Created here, not in build(): a loaded model finds its weights before any call. Hidden units
         # 0..c-1 serve group 1, c..2c-1 group 2.
-        self.image_kernel = self.add_weight(shape=(k, k, 1, 2 * c), initializer="glorot_uniform", name="image_kernel")
+        self.image_kernel = self.add_weight(shape=(3, 3, 1, 2 * c), initializer="glorot_uniform", name="image_kernel")
         # The decoder's features and its logit at the pixel -> hidden units.
         self.feature_kernel = self.add_weight(shape=(features + 1, 2 * c), initializer="glorot_uniform",
                                               name="feature_kernel")
         self.hidden_bias = self.add_weight(shape=(2 * c,), initializer="zeros", name="hidden_bias")
         self.out_kernel = self.add_weight(shape=(2, c), initializer="zeros", name="out_kernel")
         self.out_bias = self.add_weight(shape=(2,), initializer="zeros", name="out_bias")
-        self.masks = _context_masks(k, c)
+        self.masks = _context_masks(c)
         self.built = True
 
     def image_context(self, images, group: int | None = None):
@@ -244,8 +243,7 @@ class PixelContext(layers.Layer):
         return x
 
     def get_config(self):
-        return {**super().get_config(), "channels": self.channels, "features": self.features,
-                "kernel_size": self.kernel_size}
+        return {**super().get_config(), "channels": self.channels, "features": self.features}
 
 
 def codes_gaussian(z_mean, z_log_var):

@@ -9,7 +9,7 @@ from desktop_cvae.config import ModelConfig
 from desktop_cvae.engine import Engine
 from desktop_cvae.model import build_model
 from desktop_cvae.storage import load_model, save_model
-from desktop_cvae.train import train
+from desktop_cvae.train import train, transplant
 
 SMALL = dict(arch="deepconv", widths=(16, 16, 64), latent_dim=4, label_in_encoder=False, label_prior=True,
              fitted_prior=True, batch_size=50, seed=2, learning_rate=3e-3)
@@ -58,8 +58,6 @@ def test_the_drawing_is_what_the_likelihood_expects_of_itself(context_model):
 
 
 def test_a_model_grown_by_the_head_starts_as_the_model_it_continues(base_model, sample):
-    from desktop_cvae.train import transplant
-
     grown = build_model(base_model.config.continued(pixel_context=8))
     transplant(base_model, grown)
     x = sample.x_test[:50].astype(np.float32) / 255.0
