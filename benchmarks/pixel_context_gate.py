@@ -43,9 +43,9 @@ def main(argv=None) -> int:
         ctx = model.context
 
         def logits(decoded, images, repeats):
+            if ctx is None or (not gate and group1):  # the model as it is: its own scoring path
+                return model.pixel_logits(decoded, images, repeats)
             base, decoder_part = decoded
-            if ctx is None:
-                return base
             hidden = tf.nn.relu(decoder_part + tf.repeat(ctx.image_context(images), repeats, axis=0))
             c = ctx.channels
             corr = _GROUP2 * (tf.matmul(hidden[..., c:], ctx.out_kernel[1][:, None]) + ctx.out_bias[1])
