@@ -15,6 +15,8 @@ three.
 
 from __future__ import annotations
 
+import random
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -24,6 +26,39 @@ from .config import ModelConfig
 
 IMAGE_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
+
+
+class SeededLayers:
+    """Makes a model's layers with random initial weights or dropout masks, seeded from cfg.seed alone.
+
+    Keras draws the seed of a layer given none from Python's global `random`, so another thread drawing
+    from it while a model was built (a GUI worker, a test's leftover) changed what a seed trained to.
+    Seeds are drawn as Keras drew them after keras.utils.set_random_seed(seed): a seed gives the same
+    initial weights it always gave."""
+
+    def __init__(self, seed: int):
+        self._rng = random.Random(seed)
+
+    def seed(self) -> int:
+        return self._rng.randint(1, int(1e9))
+
+    def glorot(self) -> keras.initializers.Initializer:
+        return keras.initializers.GlorotUniform(seed=self.seed())
+
+    def dense(self, units: int, **kwargs) -> layers.Dense:
+        return layers.Dense(units, kernel_initializer=self.glorot(), **kwargs)
+
+    def conv(self, filters: int, **kwargs) -> layers.Conv2D:
+        """3x3, 'same' padding."""
+        return layers.Conv2D(filters, 3, padding="same", kernel_initializer=self.glorot(), **kwargs)
+
+    def upconv(self, filters: int, **kwargs) -> layers.Conv2DTranspose:
+        """3x3, stride 2: twice the size."""
+        return layers.Conv2DTranspose(filters, 3, strides=2, padding="same", kernel_initializer=self.glorot(),
+                                      **kwargs)
+
+    def dropout(self, rate: float) -> layers.Dropout:
+        return layers.Dropout(rate, seed=self.seed())
 
 
 @keras.saving.register_keras_serializable(package="desktop_cvae")
@@ -76,14 +111,15 @@ class UpsampleConv2D(layers.Layer):
 
     FOLD_BELOW = 8  # filters
 
-    def __init__(self, filters: int, activation=None, **kwargs):
+    def __init__(self, filters: int, activation=None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.filters = filters
         self.activation = keras.activations.get(activation)
+        self.seed = seed
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(3, 3, input_shape[-1], self.filters), initializer="glorot_uniform",
-                                      name="kernel")
+        self.kernel = self.add_weight(shape=(3, 3, input_shape[-1], self.filters), name="kernel",
+                                      initializer=keras.initializers.GlorotUniform(seed=self.seed))
         self.bias = self.add_weight(shape=(self.filters,), initializer="zeros", name="bias")
 
     def call(self, x):
@@ -109,7 +145,7 @@ class UpsampleConv2D(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,
-                "activation": keras.activations.serialize(self.activation)}
+                "activation": keras.activations.serialize(self.activation), "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="desktop_cvae")
@@ -195,16 +231,18 @@ class PixelContext(layers.Layer):
     as exactly that model (train.transplant).
     """
 
-    def __init__(self, channels: int, features: int, **kwargs):
+    def __init__(self, channels: int, features: int, seeds: tuple[int, int] | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.channels, self.features = channels, features
+        self.channels, self.features, self.seeds = channels, features, seeds
+        image_seed, feature_seed = seeds or (None, None)
         c = channels
         # Created here, not in build(): a loaded model finds its weights before any call. Hidden units
         # 0..c-1 serve group 1, c..2c-1 group 2.
-        self.image_kernel = self.add_weight(shape=(3, 3, 1, 2 * c), initializer="glorot_uniform", name="image_kernel")
+        self.image_kernel = self.add_weight(shape=(3, 3, 1, 2 * c), name="image_kernel",
+                                            initializer=keras.initializers.GlorotUniform(seed=image_seed))
         # The decoder's features and its logit at the pixel -> hidden units.
-        self.feature_kernel = self.add_weight(shape=(features + 1, 2 * c), initializer="glorot_uniform",
-                                              name="feature_kernel")
+        self.feature_kernel = self.add_weight(shape=(features + 1, 2 * c), name="feature_kernel",
+                                              initializer=keras.initializers.GlorotUniform(seed=feature_seed))
         self.hidden_bias = self.add_weight(shape=(2 * c,), initializer="zeros", name="hidden_bias")
         self.out_kernel = self.add_weight(shape=(2, c), initializer="zeros", name="out_kernel")
         self.out_bias = self.add_weight(shape=(2,), initializer="zeros", name="out_bias")
@@ -243,7 +281,8 @@ class PixelContext(layers.Layer):
         return x
 
     def get_config(self):
-        return {**super().get_config(), "channels": self.channels, "features": self.features}
+        return {**super().get_config(), "channels": self.channels, "features": self.features,
+                "seeds": self.seeds}
 
 
 def codes_gaussian(z_mean, z_log_var):
@@ -267,39 +306,40 @@ def _no_wrap(k: int):
     return m
 
 
-def _dropout_and_batch(x, rate: float):
+def _dropout_and_batch(x, rate: float, make: SeededLayers):
     # The seeds' helper: batch normalisation followed by dropout.
     x = layers.BatchNormalization()(x)
-    return layers.Dropout(rate)(x)
+    return make.dropout(rate)(x)
 
 
 def _with_label(x, label):
     return x if label is None else layers.Concatenate()([x, label])
 
 
-def build_encoder(cfg: ModelConfig) -> keras.Model:
+def build_encoder(cfg: ModelConfig, make: SeededLayers | None = None) -> keras.Model:
+    make = make or SeededLayers(cfg.seed)
     image = keras.Input(IMAGE_SHAPE, name="image")  # (batch, 28, 28, 1)
     label = keras.Input((NUM_CLASSES,), name="label") if encoder_takes_label(cfg) else None
     w = cfg.widths
     if cfg.arch == "conv":
-        x = layers.Conv2D(w[0], 3, activation="relu", padding="same")(image)
+        x = make.conv(w[0], activation="relu")(image)
         x = layers.MaxPooling2D(2, padding="same")(x)  # (batch, 14, 14, w0)
-        x = layers.Conv2D(w[1], 3, activation="relu", padding="same")(x)
+        x = make.conv(w[1], activation="relu")(x)
         x = layers.MaxPooling2D(2, padding="same")(x)  # (batch, 7, 7, w1)
         x = _with_label(layers.Flatten()(x), label)
     elif cfg.arch == "mlp":
         x = _with_label(layers.Flatten()(image), label)  # (batch, 784 [+10])
-        x = layers.Dense(w[0], activation="relu")(x)
-        x = _dropout_and_batch(x, cfg.dropout)
-        x = layers.Dense(w[1], activation="relu")(x)
-        x = _dropout_and_batch(x, cfg.dropout)
+        x = make.dense(w[0], activation="relu")(x)
+        x = _dropout_and_batch(x, cfg.dropout, make)
+        x = make.dense(w[1], activation="relu")(x)
+        x = _dropout_and_batch(x, cfg.dropout, make)
     else:  # deepconv
-        x = layers.Conv2D(w[0], 3, strides=2, activation="relu", padding="same")(image)  # (batch, 14, 14, w0)
-        x = layers.Conv2D(w[1], 3, strides=2, activation="relu", padding="same")(x)  # (batch, 7, 7, w1)
+        x = make.conv(w[0], strides=2, activation="relu")(image)  # (batch, 14, 14, w0)
+        x = make.conv(w[1], strides=2, activation="relu")(x)  # (batch, 7, 7, w1)
         x = _with_label(layers.Flatten()(x), label)
-        x = layers.Dense(w[2], activation="relu")(x)
-    z_mean = layers.Dense(cfg.latent_dim, name="z_mean")(x)
-    z_log_var = layers.Dense(cfg.latent_dim, name="z_log_var")(x)
+        x = make.dense(w[2], activation="relu")(x)
+    z_mean = make.dense(cfg.latent_dim, name="z_mean")(x)
+    z_log_var = make.dense(cfg.latent_dim, name="z_log_var")(x)
     inputs = [image, label] if label is not None else [image]
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
 
@@ -308,41 +348,42 @@ def encoder_takes_label(cfg: ModelConfig) -> bool:
     return cfg.conditional and cfg.label_in_encoder
 
 
-def build_decoder(cfg: ModelConfig) -> keras.Model:
+def build_decoder(cfg: ModelConfig, make: SeededLayers | None = None) -> keras.Model:
+    make = make or SeededLayers(cfg.seed)
     z = keras.Input((cfg.latent_dim,), name="z")
     label = keras.Input((NUM_CLASSES,), name="label") if cfg.conditional else None
     x = _with_label(z, label)
     w = cfg.widths
     if cfg.arch == "conv":
-        x = layers.Dense(7 * 7 * w[1], activation="relu")(x)
+        x = make.dense(7 * 7 * w[1], activation="relu")(x)
         x = layers.Reshape((7, 7, w[1]))(x)
-        x = layers.Conv2D(w[1], 3, activation="relu", padding="same")(x)
+        x = make.conv(w[1], activation="relu")(x)
         if cfg.fused_upsampling:  # the same function, faster; see UpsampleConv2D
-            x = UpsampleConv2D(w[0], activation="relu")(x)  # (batch, 14, 14, w0)
-            logits = UpsampleConv2D(1, name="logits")(x)  # (batch, 28, 28, 1)
+            x = UpsampleConv2D(w[0], activation="relu", seed=make.seed())(x)  # (batch, 14, 14, w0)
+            logits = UpsampleConv2D(1, name="logits", seed=make.seed())(x)  # (batch, 28, 28, 1)
         else:
             x = layers.UpSampling2D(2)(x)  # (batch, 14, 14, w1)
-            x = layers.Conv2D(w[0], 3, activation="relu", padding="same")(x)
+            x = make.conv(w[0], activation="relu")(x)
             x = layers.UpSampling2D(2)(x)  # (batch, 28, 28, w0)
-            logits = layers.Conv2D(1, 3, padding="same", name="logits")(x)
+            logits = make.conv(1, name="logits")(x)
     elif cfg.arch == "mlp":
         # Seed 000's Fig. 2 feeds input_dec to both Dense layers (a typo that drops the first one);
         # we build the intended 128 -> 256 stack, as in seed 001's multilayer model.
-        x = layers.Dense(w[1], activation="relu")(x)
-        x = _dropout_and_batch(x, cfg.dropout)
-        x = layers.Dense(w[0], activation="relu")(x)
-        x = _dropout_and_batch(x, cfg.dropout)
-        x = layers.Dense(28 * 28, name="logits")(x)
+        x = make.dense(w[1], activation="relu")(x)
+        x = _dropout_and_batch(x, cfg.dropout, make)
+        x = make.dense(w[0], activation="relu")(x)
+        x = _dropout_and_batch(x, cfg.dropout, make)
+        x = make.dense(28 * 28, name="logits")(x)
         logits = layers.Reshape(IMAGE_SHAPE)(x)
     else:  # deepconv
-        x = layers.Dense(w[2], activation="relu")(x)
-        x = layers.Dense(7 * 7 * w[1], activation="relu")(x)
+        x = make.dense(w[2], activation="relu")(x)
+        x = make.dense(7 * 7 * w[1], activation="relu")(x)
         x = layers.Reshape((7, 7, w[1]))(x)
-        x = layers.Conv2DTranspose(w[0], 3, strides=2, activation="relu", padding="same")(x)  # (batch, 14, 14, w0)
-        x = layers.Conv2DTranspose(w[0] // 2, 3, strides=2, activation="relu", padding="same")(x)  # (batch, 28, 28, w0/2)
+        x = make.upconv(w[0], activation="relu")(x)  # (batch, 14, 14, w0)
+        x = make.upconv(w[0] // 2, activation="relu")(x)  # (batch, 28, 28, w0/2)
         for _ in range(cfg.refine_layers):
-            x = layers.Conv2D(w[0] // 2, 3, activation="relu", padding="same")(x)  # (batch, 28, 28, w0/2)
-        logits = layers.Conv2D(1, 3, padding="same", name="logits")(x)
+            x = make.conv(w[0] // 2, activation="relu")(x)  # (batch, 28, 28, w0/2)
+        logits = make.conv(1, name="logits")(x)
     inputs = [z, label] if cfg.conditional else [z]
     if cfg.pixel_context:  # the head also reads the features the logits come from
         return keras.Model(inputs, [logits, x], name="decoder")  # (batch, 28, 28, 1), (batch, 28, 28, w0/2)
@@ -381,12 +422,14 @@ class CVAE(keras.Model):
         super().__init__(**kwargs)
         cfg = config if isinstance(config, ModelConfig) else ModelConfig.from_dict(config or {})
         self.config = cfg
-        self.encoder = build_encoder(cfg)
-        self.decoder = build_decoder(cfg)
+        make = SeededLayers(cfg.seed)
+        self.encoder = build_encoder(cfg, make)
+        self.decoder = build_decoder(cfg, make)
         self.sampling = Sampling(seed=cfg.seed)
         self.prior = (LabelPrior(cfg.latent_dim, full_covariance=cfg.fitted_prior, name="label_prior")
                       if cfg.label_prior else None)
-        self.context = (PixelContext(cfg.pixel_context, features=cfg.widths[0] // 2, name="pixel_context")
+        self.context = (PixelContext(cfg.pixel_context, features=cfg.widths[0] // 2,
+                                     seeds=(make.seed(), make.seed()), name="pixel_context")
                         if cfg.pixel_context else None)
         self.noise_seed = keras.random.SeedGenerator(cfg.seed + 1)
         self.trackers = {
