@@ -316,8 +316,7 @@ def _with_label(x, label):
     return x if label is None else layers.Concatenate()([x, label])
 
 
-def build_encoder(cfg: ModelConfig, make: SeededLayers | None = None) -> keras.Model:
-    make = make or SeededLayers(cfg.seed)
+def build_encoder(cfg: ModelConfig, make: SeededLayers) -> keras.Model:
     image = keras.Input(IMAGE_SHAPE, name="image")  # (batch, 28, 28, 1)
     label = keras.Input((NUM_CLASSES,), name="label") if encoder_takes_label(cfg) else None
     w = cfg.widths
@@ -348,8 +347,7 @@ def encoder_takes_label(cfg: ModelConfig) -> bool:
     return cfg.conditional and cfg.label_in_encoder
 
 
-def build_decoder(cfg: ModelConfig, make: SeededLayers | None = None) -> keras.Model:
-    make = make or SeededLayers(cfg.seed)
+def build_decoder(cfg: ModelConfig, make: SeededLayers) -> keras.Model:
     z = keras.Input((cfg.latent_dim,), name="z")
     label = keras.Input((NUM_CLASSES,), name="label") if cfg.conditional else None
     x = _with_label(z, label)
