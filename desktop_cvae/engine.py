@@ -33,12 +33,18 @@ class Analysis:
     probabilities: np.ndarray | None  # (10,) from the per-label evidence bounds; None for a plain VAE
     neg_elbo: float  # -ELBO (nats) of the input under `label`, z at the posterior mean
     z: np.ndarray  # (latent_dim,) posterior mean under `label`
-    ood_percentile: float | None  # where neg_elbo falls in the test set's distribution of best -ELBO
+    ood_percentile: float | None  # where best_neg_elbo falls in the test set's distribution of best -ELBO
     per_label: np.ndarray | None = None  # (10, 28, 28) reconstructions under every label; None for a plain VAE
+    best_neg_elbo: float | None = None  # the best label's -ELBO (nats), which ood_percentile places
 
     @property
     def looks_like_digit(self) -> bool:
-        return self.ood_percentile is None or self.ood_percentile <= OOD_PERCENTILE
+        return looks_like_digit(self.ood_percentile)
+
+
+def looks_like_digit(ood_percentile: float | None) -> bool:
+    """A model without a reference distribution cannot say an input is unlike its digits."""
+    return ood_percentile is None or ood_percentile <= OOD_PERCENTILE
 
 
 def softmax_neg(scores: np.ndarray) -> np.ndarray:
@@ -207,7 +213,8 @@ class Engine:
             with self._lock:
                 s, z, r = self._fn("_single")(self._batch(pixels))
             score = float(s.numpy()[0])
-            return Analysis(r.numpy()[0], None, None, None, score, z.numpy()[0], self.ood_percentile(score))
+            return Analysis(r.numpy()[0], None, None, None, score, z.numpy()[0], self.ood_percentile(score),
+                            best_neg_elbo=score)
         if style:
             scores, zs, recs = (a[0] for a in self.label_scores(pixels))
             drawn = None
@@ -220,8 +227,9 @@ class Engine:
         recognised = int(np.argmax(probs))
         use = recognised if label is None else int(label)
         reconstruction = drawn if recs is None else recs[use]
+        best = float(scores.min())
         return Analysis(reconstruction, use, recognised, probs, float(scores[use]), zs[use],
-                        self.ood_percentile(float(scores.min())), recs)
+                        self.ood_percentile(best), recs, best)
 
     def encode(self, images: np.ndarray, labels=None) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and log-variance, (n, z) each."""
@@ -351,6 +359,12 @@ class Engine:
                 else:
                     best.append(self._single(x)[0].numpy())
         return (np.concatenate(preds) if preds else None), np.concatenate(best)
+
+    def typicality(self, pixels: np.ndarray) -> tuple[float, float | None]:
+        """One input's best -ELBO over the labels and its ood_percentile: the "does this look like a digit"
+        check alone, without drawing anything."""
+        best = float(self.best_scores(np.asarray(pixels)[None])[1][0])
+        return best, self.ood_percentile(best)
 
     def ood_percentile(self, neg_elbo: float) -> float | None:
         ref = self._ood_reference

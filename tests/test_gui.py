@@ -165,6 +165,57 @@ def test_noise_slider_changes_the_model_input(qtbot, window):
     assert not np.array_equal(window.input_view.array(), noisy)
 
 
+def digit_on_paper(sample, index):
+    """A shipped test digit as the canvas would show it: dark ink on light paper, 280 pixels wide."""
+    big = Image.fromarray(sample.x_test[index].astype(np.float32) / 255, mode="F").resize((280, 280))
+    return 1.0 - np.clip(np.asarray(big), 0, 1)
+
+
+def hash_sign(lines=(90, 190)):
+    """Not a digit: a "#" drawn across the page, which the default model calls out without noise."""
+    page = np.ones((280, 280), np.float32)
+    for k in lines:
+        page[:, k - 8:k + 8] = 0
+        page[k - 8:k + 8, :] = 0
+    return page
+
+
+def test_noise_alone_does_not_make_a_digit_look_unlike_one(qtbot, window, sample):
+    window.sigma_slider.setValue(30)
+    with qtbot.waitSignal(window.worker.digit_checked, timeout=10_000) as checked:
+        window.canvas.set_image(digit_on_paper(sample, 3))
+    settle(qtbot, window)
+    assert checked.args[0].before_noise and checked.args[0].looks_like_digit
+    assert not window.ood_label.isVisible()
+    # Against noiseless test digits, the noisy input itself would have been called out:
+    assert not window.worker.engine.analyze(window.input_view.array()).looks_like_digit
+    # New noise on the same drawing asks nothing more of the model: its check is kept.
+    checks = []
+    window.worker.digit_checked.connect(checks.append)
+    window.sigma_slider.setValue(35)
+    window.reroll_noise_button.click()
+    settle(qtbot, window)
+    qtbot.wait(200)
+    assert checks == [] and not window.ood_label.isVisible()
+
+
+def test_a_non_digit_is_called_out_with_or_without_noise(qtbot, window):
+    window.canvas.set_image(hash_sign())
+    settle(qtbot, window)
+    assert window.ood_label.isVisible()
+    assert window.ood_label.text().startswith("⚠ This does not look like a digit")
+    window.sigma_slider.setValue(30)  # the noiseless check of this drawing stands
+    settle(qtbot, window)
+    assert window.ood_label.isVisible()
+    with qtbot.waitSignal(window.worker.digit_checked, timeout=10_000):
+        window.canvas.set_image(hash_sign((60, 140, 220)))  # a new drawing, drawn with noise on
+    qtbot.waitUntil(lambda: window.ood_label.text().startswith("⚠ Before the noise, this does not look"),
+                    timeout=10_000)
+    window.clear_button.click()
+    settle(qtbot, window)
+    assert not window.ood_label.isVisible()
+
+
 def test_the_prior_checkbox_switches_how_samples_are_drawn(qtbot, window):
     window.label_combo.setCurrentIndex(window.label_combo.findData(1))
     qtbot.waitUntil(lambda: window.samples_view.array() is not None and "label 1" in window.samples_caption.text(),

@@ -49,6 +49,11 @@ def test_probabilities_and_reconstruction(default_engine, sample):
     forced = default_engine.analyze(sample.x_test[0] / 255.0, label=(a.recognised + 1) % 10)
     assert forced.label == (a.recognised + 1) % 10 and forced.neg_elbo > a.neg_elbo
     assert a.looks_like_digit
+    # The digit check alone (the app's check of a noisy update's input before noise) says the same, whatever
+    # label the update was drawn under.
+    assert forced.best_neg_elbo == pytest.approx(a.neg_elbo, rel=1e-5)
+    assert default_engine.typicality(sample.x_test[0] / 255.0) == pytest.approx((a.neg_elbo, a.ood_percentile),
+                                                                                rel=1e-5)
 
 
 def test_the_displayed_bound_is_no_worse_than_the_sampled_one(default_engine, sample):

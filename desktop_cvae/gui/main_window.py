@@ -22,7 +22,7 @@ from .canvas import DrawingCanvas, qimage_to_gray
 from .plots import LatentPlot, LossPlot
 from .state import AppState
 from .views import GridView, ImageView, ProbabilityBars
-from .worker import InferenceWorker, UpdateResult
+from .worker import DigitCheck, InferenceWorker, UpdateResult
 
 MAX_PASTE_SIDE = 512
 SHORTCUTS = [
@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.worker = InferenceWorker()
         self._request_id = 0
         self._shown_id = -1
+        self._shown_input: bytes | None = None  # the input (before noise) the shown update is about
         self._opened: tuple[np.ndarray, Normalized] | None = None  # the last opened picture, normalised
         self.training_dialog = None
         self.compare_dialog = None
@@ -321,6 +322,7 @@ class MainWindow(QMainWindow):
         w.model_loaded.connect(self._on_model_loaded)
         w.model_failed.connect(self._on_model_failed)
         w.analyzed.connect(self._on_analyzed)
+        w.digit_checked.connect(self._on_digit_checked)
         w.input_failed.connect(self._on_input_failed)
         w.samples_ready.connect(self._on_samples)
         w.latent_ready.connect(self._on_latent_map)
@@ -386,8 +388,18 @@ class MainWindow(QMainWindow):
         self.bars.set_probabilities(None, message=message)
         self.recognised_label.setText("–")
         self.ood_label.hide()
+        self._shown_input = None
         self.style_view.set_images(None)
         self.latent_plot.set_marker(None)
+
+    def _on_digit_checked(self, c: DigitCheck) -> None:
+        if c.input_key != self._shown_input:
+            return  # about an input that has been drawn over since
+        self.ood_label.setVisible(not c.looks_like_digit)
+        if not c.looks_like_digit:
+            what = "Before the noise, this" if c.before_noise else "This"
+            self.ood_label.setText(f"⚠ {what} does not look like a digit to the model (−ELBO {c.neg_elbo:.0f} "
+                                   f"nats, worse than {c.percentile:.1f}% of test digits).")
 
     def _on_analyzed(self, r: UpdateResult) -> None:
         if r.request_id < self._shown_id:
@@ -404,10 +416,9 @@ class MainWindow(QMainWindow):
         else:
             self.bars.set_probabilities(None, message="A plain VAE does not know labels: no recognition.")
             self.recognised_label.setText("–")
-        self.ood_label.setVisible(not a.looks_like_digit)
-        if not a.looks_like_digit:
-            self.ood_label.setText(f"⚠ This does not look like a digit to the model (−ELBO {a.neg_elbo:.0f} nats, "
-                                   f"worse than {a.ood_percentile:.1f}% of test digits).")
+        self._shown_input = r.input_key
+        if r.digit_check is not None:  # else the worker checks the input before noise next: digit_checked
+            self._on_digit_checked(r.digit_check)
         self.style_view.set_images(r.style, cols=5)
         self.latent_plot.set_marker(r.marker)
         self.notes_label.setText("Detected: " + "; ".join(r.notes) + ".")
