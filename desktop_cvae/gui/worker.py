@@ -36,7 +36,7 @@ ENGINE_CACHE = 4  # models kept loaded for instant switching
 class DigitCheck:
     """Whether the person's input looks like a digit to the model. The test digits it is compared with carry
     no noise, so a noisy update is checked on its input before the noise was added: noise alone puts
-    nearly every real digit above the threshold (at sigma = 0.1, 200 of 200 sample digits)."""
+    a real digit far above the threshold (tests/test_gui.py shows one at sigma = 0.3)."""
 
     input_key: bytes  # which normalised input (before noise) this is about
     neg_elbo: float  # best -ELBO over the labels, in nats
