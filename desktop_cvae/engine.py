@@ -362,8 +362,11 @@ class Engine:
 
     def typicality(self, pixels: np.ndarray) -> tuple[float, float | None]:
         """One input's best -ELBO over the labels and its ood_percentile: the "does this look like a digit"
-        check alone, without drawing anything."""
-        best = float(self.best_scores(np.asarray(pixels)[None])[1][0])
+        check alone, for an input the update did not score itself."""
+        x = self._batch(pixels)[:1]
+        with self._lock:  # the update's own graph: traced already, and the same numbers as analyze()
+            scores = (self._fn("_analyze")(x, tf.constant(-1)) if self.conditional else self._fn("_single")(x))[0]
+        best = float(scores.numpy().min())
         return best, self.ood_percentile(best)
 
     def ood_percentile(self, neg_elbo: float) -> float | None:
