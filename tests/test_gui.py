@@ -185,7 +185,7 @@ def test_noise_alone_does_not_make_a_digit_look_unlike_one(qtbot, window, sample
     with qtbot.waitSignal(window.worker.digit_checked, timeout=10_000) as checked:
         window.canvas.set_image(digit_on_paper(sample, 3))
     settle(qtbot, window)
-    assert checked.args[0].before_noise and checked.args[0].looks_like_digit
+    assert checked.args[0].looks_like_digit
     assert not window.ood_label.isVisible()
     # Against noiseless test digits, the noisy input itself would have been called out:
     assert not window.worker.engine.analyze(window.input_view.array()).looks_like_digit
@@ -204,13 +204,17 @@ def test_a_non_digit_is_called_out_with_or_without_noise(qtbot, window):
     settle(qtbot, window)
     assert window.ood_label.isVisible()
     assert window.ood_label.text().startswith("⚠ This does not look like a digit")
-    window.sigma_slider.setValue(30)  # the noiseless check of this drawing stands
+    window.sigma_slider.setValue(30)  # the noiseless check of this drawing stands, and says so
     settle(qtbot, window)
     assert window.ood_label.isVisible()
-    with qtbot.waitSignal(window.worker.digit_checked, timeout=10_000):
+    assert window.ood_label.text().startswith("⚠ Before the noise, this does not look like a digit")
+    window.clear_button.click()  # so what shows next is the new drawing's verdict, not this one's
+    assert not window.ood_label.isVisible()
+    with qtbot.waitSignal(window.worker.digit_checked, timeout=10_000) as checked:
         window.canvas.set_image(hash_sign((60, 140, 220)))  # a new drawing, drawn with noise on
-    qtbot.waitUntil(lambda: window.ood_label.text().startswith("⚠ Before the noise, this does not look"),
-                    timeout=10_000)
+    assert not checked.args[0].looks_like_digit
+    assert window.ood_label.isVisible()
+    assert window.ood_label.text().startswith("⚠ Before the noise, this does not look like a digit")
     window.clear_button.click()
     settle(qtbot, window)
     assert not window.ood_label.isVisible()

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self._request_id = 0
         self._shown_id = -1
         self._shown_input: bytes | None = None  # the input (before noise) the shown update is about
+        self._shown_noisy = False  # and whether the model was given it with noise
         self._opened: tuple[np.ndarray, Normalized] | None = None  # the last opened picture, normalised
         self.training_dialog = None
         self.compare_dialog = None
@@ -397,7 +398,7 @@ class MainWindow(QMainWindow):
             return  # about an input that has been drawn over since
         self.ood_label.setVisible(not c.looks_like_digit)
         if not c.looks_like_digit:
-            what = "Before the noise, this" if c.before_noise else "This"
+            what = "Before the noise, this" if self._shown_noisy else "This"
             self.ood_label.setText(f"⚠ {what} does not look like a digit to the model (−ELBO {c.neg_elbo:.0f} "
                                    f"nats, worse than {c.percentile:.1f}% of test digits).")
 
@@ -416,7 +417,7 @@ class MainWindow(QMainWindow):
         else:
             self.bars.set_probabilities(None, message="A plain VAE does not know labels: no recognition.")
             self.recognised_label.setText("–")
-        self._shown_input = r.input_key
+        self._shown_input, self._shown_noisy = r.input_key, r.noisy
         if r.digit_check is not None:  # else the worker checks the input before noise next: digit_checked
             self._on_digit_checked(r.digit_check)
         self.style_view.set_images(r.style, cols=5)

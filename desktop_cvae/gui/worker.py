@@ -42,7 +42,6 @@ class DigitCheck:
     neg_elbo: float  # best -ELBO over the labels, in nats
     percentile: float | None  # where that falls among the test digits' (engine.ood_percentile)
     looks_like_digit: bool
-    before_noise: bool  # checked on the input without the noise the model was given
 
 
 @dataclass
@@ -54,6 +53,7 @@ class UpdateResult:
     marker: tuple[float, float] | None  # the input's place on the latent plot
     notes: list[str]
     elapsed_ms: float
+    noisy: bool = False  # the model was given the input with noise added
     input_key: bytes = b""  # identifies the normalised input before noise (DigitCheck.input_key)
     digit_check: DigitCheck | None = None  # None: checked separately, digit_checked follows
 
@@ -242,9 +242,9 @@ class InferenceWorker(QThread):
         analysis = engine.analyze(pixels, label if engine.conditional else None, style=style)
         grid = engine.style_of(analysis) if engine.conditional and style else None
         key = hashlib.blake2b(np.ascontiguousarray(norm.pixels, np.float32).tobytes(), digest_size=16).digest()
-        if pixels is norm.pixels:  # no noise: the update's own bound is the check
-            check = DigitCheck(key, analysis.best_neg_elbo, analysis.ood_percentile, analysis.looks_like_digit,
-                               before_noise=False)
+        noisy = sigma > 0 or salt_pepper > 0
+        if not noisy:  # the update's own bound is the check
+            check = DigitCheck(key, analysis.best_neg_elbo, analysis.ood_percentile, analysis.looks_like_digit)
             self._last_check = (engine, check)
         else:
             check = self._cached_check(engine, key)
@@ -252,7 +252,7 @@ class InferenceWorker(QThread):
                 with self._cond:
                     self._pending["check"] = (engine, key, norm.pixels)
         self.analyzed.emit(UpdateResult(request_id, pixels, analysis, grid, self._project(analysis.z), norm.notes,
-                                        (time.perf_counter() - start) * 1000, key, check))
+                                        (time.perf_counter() - start) * 1000, noisy, key, check))
 
     def _cached_check(self, engine, key: bytes) -> DigitCheck | None:
         last = self._last_check
@@ -266,7 +266,7 @@ class InferenceWorker(QThread):
         check = self._cached_check(engine, key)
         if check is None:
             best, percentile = engine.typicality(clean)
-            check = DigitCheck(key, best, percentile, looks_like_digit(percentile), before_noise=True)
+            check = DigitCheck(key, best, percentile, looks_like_digit(percentile))
             self._last_check = (engine, check)
         self.digit_checked.emit(check)
 
