@@ -246,6 +246,8 @@ class InferenceWorker(QThread):
         if not noisy:  # the update's own bound is the check
             check = DigitCheck(key, analysis.best_neg_elbo, analysis.ood_percentile, analysis.looks_like_digit)
             self._last_check = (engine, check)
+            with self._cond:  # a check still queued for an earlier noisy update is about an input no longer shown
+                self._pending.pop("check", None)
         else:
             check = self._cached_check(engine, key)
             if check is None:  # checked after this update is shown, so noise costs the pen nothing
