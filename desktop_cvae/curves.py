@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 
 def figure_history(history: dict, title: str = "", size=(7.0, 3.0)) -> Figure:
@@ -24,6 +25,7 @@ def draw_history(fig: Figure, history: dict, title: str = ""):
                 ax.plot(np.arange(1, len(history[k]) + 1), history[k], style, ms=3, label=label)
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("epoch", fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.5" after two epochs
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("nats per image", fontsize=8)

@@ -256,3 +256,14 @@ def test_the_dialog_offers_the_pixel_context_head_to_new_and_continued_deepconv_
     dialog.start_combo.setCurrentIndex(1)
     assert dialog.context_check.isChecked() and not dialog.context_check.isEnabled()
     assert dialog.config().pixel_context == 8  # its own head, not the dialog's channel count
+
+
+def test_loss_curves_count_epochs_in_whole_numbers():
+    from desktop_cvae.curves import figure_history
+
+    history = {k: [300.0, 250.0] for k in ("loss", "reconstruction", "kl", "val_loss", "val_reconstruction", "val_kl")}
+    fig = figure_history(history)
+    fig.canvas.draw()  # ticks are placed when drawn
+    for ax in fig.axes:
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks  # two epochs: no "1.5"
