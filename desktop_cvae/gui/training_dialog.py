@@ -399,7 +399,7 @@ class TrainingDialog(QDialog):
     def _on_epoch(self, report) -> None:
         self.epoch_reports.append(report)
         if report.previews is not None:
-            self.previews.set_images(report.previews, cols=10)
+            self.previews.set_images(report.previews, cols=5)  # two rows: twice the size of one row of ten
 
     def _on_success(self, path: str, meta: dict) -> None:
         self.result_path = path
