@@ -326,9 +326,16 @@ def test_switching_back_to_a_model_reuses_it(qtbot, window):
     with qtbot.waitSignal(window.worker.model_loaded, timeout=LOAD_TIMEOUT):
         window.load_model(str(shipped_models_dir() / "seed-mlp-vae.keras"))
     assert not window.label_combo.isEnabled()  # a plain VAE has no label to condition on
+    window.tabs.setCurrentWidget(window.style_tab)
+    with qtbot.waitSignal(window.worker.analyzed, timeout=LOAD_TIMEOUT):
+        draw(qtbot, window.canvas, [(90, 60), (90, 200)])
+    # Nothing to draw under other labels: the tab says why instead of showing a bare dash.
+    assert window.style_view.array() is None and "plain VAE" in window.style_view.placeholder()
     with qtbot.waitSignal(window.worker.model_loaded, timeout=LOAD_TIMEOUT):
         window.load_model(str(default_model_path()))
     assert window.worker.engine is first and window.label_combo.isEnabled()
+    assert "plain VAE" not in window.style_view.placeholder()
+    qtbot.waitUntil(lambda: window.style_view.array() is not None, timeout=LOAD_TIMEOUT)  # the CVAE draws it
 
 
 def test_hostile_files_through_the_gui(qtbot, window, tmp_path):

@@ -390,8 +390,14 @@ class MainWindow(QMainWindow):
         self.recognised_label.setText("–")
         self.ood_label.hide()
         self._shown_input = None
-        self.style_view.set_images(None)
+        self.style_view.set_images(None, placeholder=self._style_placeholder())
         self.latent_plot.set_marker(None)
+
+    def _style_placeholder(self) -> str:
+        if self._conditional():
+            return "—"
+        return ("A plain VAE takes no label, so there is no \"same style, another digit\": its latent code holds "
+                "the digit and its style together. Switch to a CVAE (Model menu) to see your style as every digit.")
 
     def _on_digit_checked(self, c: DigitCheck) -> None:
         if c.input_key != self._shown_input:
@@ -416,11 +422,11 @@ class MainWindow(QMainWindow):
             self.recognised_label.setText(f"{a.recognised}   ({100 * a.probabilities[a.recognised]:.1f}%)")
         else:
             self.bars.set_probabilities(None, message="A plain VAE does not know labels: no recognition.")
-            self.recognised_label.setText("–")
+            self.recognised_label.setText("")  # the bars say why; a lone dash read as a glitch
         self._shown_input, self._shown_noisy = r.input_key, r.noisy
         if r.digit_check is not None:  # else the worker checks the input before noise next: digit_checked
             self._on_digit_checked(r.digit_check)
-        self.style_view.set_images(r.style, cols=5)
+        self.style_view.set_images(r.style, cols=5, placeholder=self._style_placeholder())
         self.latent_plot.set_marker(r.marker)
         self.notes_label.setText("Detected: " + "; ".join(r.notes) + ".")
         self.update_status.setText(f"last update {time.strftime('%H:%M:%S')} · {r.elapsed_ms:.1f} ms")
@@ -476,6 +482,7 @@ class MainWindow(QMainWindow):
         self.plain_vae_button.setVisible(cfg.get("conditional", True))
         self.prior_checkbox.setEnabled(cfg.get("conditional", True))  # a plain VAE has only its prior
         self.label_combo.setEnabled(cfg.get("conditional", True))
+        self.style_view.set_images(None, placeholder=self._style_placeholder())
         self.settings.setValue("model/active", info["path"])
         self.request_update()
         self.request_samples()

@@ -32,6 +32,10 @@ class ImageView(QWidget):
     def array(self) -> np.ndarray | None:
         return self._array
 
+    def placeholder(self) -> str:
+        """What the view says while it has no image."""
+        return self._placeholder
+
     def qimage(self) -> QImage | None:
         return self._image
 
