@@ -110,7 +110,7 @@ def load_mnist(path: str | os.PathLike | None = None) -> Dataset:
         raise DataError(
             f"MNIST is not in the Keras cache and could not be downloaded ({type(e).__name__}: {reason}).\n"
             f"Copy mnist.npz to {cache}, or pass an MNIST-format file with --data FILE.npz "
-            "(in the app: Data source > .npz file)."
+            "(in the app's training dialog: Data > .npz file in MNIST format)."
         ) from None
     return _validate(
         {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}, "keras.datasets.mnist"
