@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .data import Dataset
 from .engine import Engine
@@ -107,6 +108,7 @@ def figure_loss_curves(comp: Comparison) -> Figure:
                 ax.plot(np.arange(1, len(h[key]) + 1), h[key], "--", color=colour, alpha=0.6, label=f"{m.name} (train)")
         ax.set_title(title)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("nats per image")
     axes[0].legend(fontsize=7)
