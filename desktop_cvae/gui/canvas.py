@@ -7,7 +7,7 @@ model side a small float copy; opened pictures become the content and can be dra
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QTabletEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -16,6 +16,7 @@ INK = QColor(20, 20, 28)
 LOGICAL_SIDE = 280  # the canvas's content, in device-independent pixels
 MODEL_SIDE = 140  # what gray_array() returns: plenty for a digit that ends up 20 pixels tall
 UNDO_LIMIT = 50
+RESTORE_MAX_SIDE = 4096  # a kept drawing larger than this is not one the canvas wrote
 
 
 def qimage_to_gray(img: QImage, side: int | None = None) -> np.ndarray:
@@ -116,6 +117,29 @@ class DrawingCanvas(QWidget):
         self._source = (img.cacheKey(), g)
         self.update()
         self.changed.emit()
+
+    def to_png(self) -> bytes:
+        """The content as a PNG: what the window keeps so a drawing outlives the session."""
+        data = QByteArray()
+        buf = QBuffer(data)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        self._image.convertToFormat(QImage.Format.Format_RGB888).save(buf, "PNG")  # paper and ink colours as drawn
+        buf.close()
+        return bytes(data)
+
+    def restore_png(self, data: bytes) -> bool:
+        """Make a PNG from to_png() the content again (scaled to this screen's pixels), as the session's
+        starting point: no undo step. False, and nothing changed, if it is not a readable square picture."""
+        img = QImage.fromData(data, "PNG")
+        if img.isNull() or img.width() != img.height() or img.width() > RESTORE_MAX_SIDE:
+            return False
+        blank = self._blank()
+        self._image = img.convertToFormat(QImage.Format.Format_RGB32).scaled(
+            blank.size(), Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        self._source = None
+        self.update()
+        self.changed.emit()
+        return True
 
     def undo(self) -> None:
         if self._undo:

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
@@ -25,6 +25,9 @@ from .views import GridView, ImageView, ProbabilityBars
 from .worker import DigitCheck, InferenceWorker, UpdateResult
 
 MAX_PASTE_SIDE = 512
+DRAWING_KEY = "canvas/drawing"  # the canvas as PNG, so a drawing outlives a restart or a crash
+DRAWING_SAVE_DELAY_MS = 1000
+
 SHORTCUTS = [
     ("Ctrl+O", "Open an image"), ("Ctrl+V", "Paste an image"), ("Ctrl+Z", "Undo"), ("Ctrl+Shift+Z", "Redo"),
     ("Delete", "Clear the canvas"), ("E", "Eraser on/off (or draw with the right mouse button)"),
@@ -63,6 +66,9 @@ class MainWindow(QMainWindow):
         self.compare_dialog = None
         self._build_ui()
         self._build_menus()
+        # The drawing is kept a moment after it last changed, so a crash loses at most that moment.
+        self._drawing_saver = QTimer(self, singleShot=True, interval=DRAWING_SAVE_DELAY_MS)
+        self._drawing_saver.timeout.connect(self._save_drawing)
         self._connect()
         self._restore_settings()
 
@@ -296,6 +302,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         c = self.canvas
         c.changed.connect(self.request_update)
+        c.changed.connect(self._drawing_saver.start)
         c.history_changed.connect(self._on_history)
         self.brush.valueChanged.connect(lambda v: setattr(c, "brush_size", float(v)))
         self.eraser_button.toggled.connect(lambda on: setattr(c, "eraser", on))
@@ -678,11 +685,23 @@ class MainWindow(QMainWindow):
         self.brush.setValue(int(s.value("canvas/brush", 18)))
 
     def start(self) -> None:
-        """Load the remembered (or default) model on the worker; the window is usable meanwhile."""
+        """Load the remembered (or default) model on the worker, and put back the drawing the last session
+        left (closed or crashed); the window is usable meanwhile."""
         path = str(self.settings.value("model/active", "") or "")
         if not path or not Path(path).is_file():
             path = str(default_model_path())
         self.load_model(path)
+        kept = self.settings.value(DRAWING_KEY)
+        if isinstance(kept, QByteArray) and not kept.isEmpty() and self.canvas.is_blank():
+            self.canvas.restore_png(bytes(kept))
+
+    def _save_drawing(self) -> None:
+        self._drawing_saver.stop()
+        if self.canvas.is_blank():
+            self.settings.remove(DRAWING_KEY)
+        else:
+            self.settings.setValue(DRAWING_KEY, QByteArray(self.canvas.to_png()))
+        self.settings.sync()  # QSettings writes its file whole and atomically
 
     def closeEvent(self, e) -> None:
         if self.training_dialog is not None and not self.training_dialog.confirm_stop():
@@ -695,6 +714,6 @@ class MainWindow(QMainWindow):
         s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("window/tab", self.tabs.currentIndex())
         s.setValue("canvas/brush", self.brush.value())
-        s.sync()
+        self._save_drawing()
         self.worker.stop()
         super().closeEvent(e)
