@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import shiboken6
 from PIL import Image
-from PySide6.QtCore import QBuffer, QIODevice, QPoint, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtCore import QBuffer, QIODevice, QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent, QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from desktop_cvae.catalog import default_model_path
@@ -385,6 +385,36 @@ def test_switching_back_to_a_model_reuses_it(qtbot, window):
     assert window.worker.engine is first and window.label_combo.isEnabled()
     assert "plain VAE" not in window.style_view.placeholder()
     qtbot.waitUntil(lambda: window.style_view.array() is not None, timeout=LOAD_TIMEOUT)  # the CVAE draws it
+
+
+def drop(window, path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    ev = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(ev)  # the handler itself: Qt routes a drop only while a real drag is under way
+    return ev.isAccepted()
+
+
+def test_a_dropped_model_file_is_loaded_and_a_dropped_picture_opened(qtbot, window, tmp_path):
+    from desktop_cvae.resources import shipped_models_dir
+
+    vae = shipped_models_dir() / "seed-mlp-vae.keras"
+    with qtbot.waitSignal(window.worker.model_loaded, timeout=LOAD_TIMEOUT) as loaded:
+        assert drop(window, vae)
+    assert loaded.args[0]["path"] == str(vae)
+    h5 = tmp_path / "old.h5"
+    h5.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
+    with qtbot.waitSignal(window.worker.model_failed, timeout=LOAD_TIMEOUT) as failed:
+        drop(window, h5)
+    assert ".h5" in failed.args[0] and window.worker.engine.path == vae  # refused for its reason; the VAE stays
+    digit = tmp_path / "digit.png"
+    from desktop_cvae.data import load_sample
+
+    Image.fromarray(np.uint8(255 - load_sample().x_test[0])).resize((200, 200)).save(digit)
+    with qtbot.waitSignal(window.worker.analyzed, timeout=LOAD_TIMEOUT):
+        drop(window, digit)
+    assert window.canvas.source_picture() is not None
 
 
 def test_hostile_files_through_the_gui(qtbot, window, tmp_path):

@@ -25,6 +25,8 @@ from .views import GridView, ImageView, ProbabilityBars
 from .worker import DigitCheck, InferenceWorker, UpdateResult
 
 MAX_PASTE_SIDE = 512
+# Dropped, these go to the model loader, which loads .keras and refuses HDF5 with its reason.
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 DRAWING_KEY = "canvas/drawing"  # the canvas as PNG, so a drawing outlives a restart or a crash
 DRAWING_SAVE_DELAY_MS = 1000
 
@@ -588,8 +590,16 @@ class MainWindow(QMainWindow):
     def dropEvent(self, e) -> None:
         files = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
         if files:
-            self.open_image_file(files[0])
+            self.open_dropped_file(files[0])
             e.acceptProposedAction()
+
+    def open_dropped_file(self, path: str) -> None:
+        """A dropped model file becomes the active model (or is refused with the loader's reason); anything
+        else is opened as a picture."""
+        if Path(path).suffix.lower() in MODEL_SUFFIXES:
+            self.load_model(path)
+        else:
+            self.open_image_file(path)
 
     # -- models --------------------------------------------------------------------------------
     def open_model_dialog(self) -> None:
