@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from .config import ARCHITECTURES, FREEZABLE_PARTS, LR_SCHEDULES, ModelConfig
+from .config import ARCHITECTURES, FREEZABLE_PARTS, LR_SCHEDULES, MAX_SEED, ModelConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 2, 2
 
@@ -90,6 +90,9 @@ def cmd_recognize(args) -> int:
 def cmd_evaluate(args) -> int:
     from .evaluate import evaluate
 
+    bad = [s for s in args.noise or () if not 0 <= s <= 1]  # NaN fails this too
+    if bad:
+        raise CliError(f"--noise takes Gaussian sigmas between 0 and 1, not {', '.join(map(str, bad))}")
     engine = _engine(args.model)
     data = _dataset(args.data)
     result = evaluate(engine, data, noise_sigmas=args.noise or ())
@@ -208,6 +211,8 @@ def cmd_generate(args) -> int:
         raise CliError("--label must be a digit 0-9")
     if not 1 <= args.n <= 1024:
         raise CliError("--n must be between 1 and 1024")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise CliError(f"--seed must be between 0 and {MAX_SEED}")
     if not args.out.lower().endswith(".png"):
         raise CliError("--out must end in .png")
     engine = _engine(args.model)
@@ -224,6 +229,8 @@ def cmd_generate(args) -> int:
 def cmd_bench(args) -> int:
     from .bench import bench_update
 
+    if not 1 <= args.n <= 1_000_000:
+        raise CliError("--n must be between 1 and 1,000,000 updates")
     engine = _engine(args.model)
     result = bench_update(engine, n=args.n)
     if args.json:

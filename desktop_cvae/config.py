@@ -6,6 +6,7 @@ Kept free of TensorFlow so the GUI can read model metadata without loading a mod
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 # The seed papers' architectures, plus our own improved default.
@@ -29,6 +30,7 @@ ARCHITECTURE_FIELDS = ("arch", "conditional", "label_in_encoder", "label_prior",
 # exactly the model it continues (model.PixelContext's output layer starts at zero).
 GROWABLE_FIELDS = ("pixel_context",)
 FREEZABLE_PARTS = ("encoder", "decoder")
+MAX_SEED = 2**31 - 1  # what every random generator a seed reaches accepts (NumPy's refuse negative ones)
 PIXEL_CONTEXT_CHANNELS = 16  # the shipped default's head; what the training dialog gives a model
 
 # Default widths per architecture; a config may override them.
@@ -85,8 +87,19 @@ class ModelConfig:
             raise ValueError(f"{self.arch} takes {len(DEFAULT_WIDTHS[self.arch])} widths, got {self.widths}")
         if self.latent_dim < 1 or self.latent_dim > 512:
             raise ValueError("latent_dim must be between 1 and 512")
+        numbers = {"beta": self.beta, "learning_rate": self.learning_rate, "train_noise": self.train_noise,
+                   "classifier_weight": self.classifier_weight, "dropout": self.dropout}
+        for name, value in numbers.items():
+            if not math.isfinite(value):  # NaN passes every comparison below
+                raise ValueError(f"{name} must be a finite number, not {value}")
         if self.beta < 0 or self.learning_rate <= 0 or self.epochs < 1 or self.batch_size < 1:
             raise ValueError("beta must be >= 0; learning_rate, epochs and batch_size must be positive")
+        if self.classifier_weight < 0:
+            raise ValueError("classifier_weight must be >= 0")
+        if not 0 <= self.dropout < 1:
+            raise ValueError("dropout must be in [0, 1)")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be between 0 and {MAX_SEED}")
         if not 0 <= self.train_noise <= 1:
             raise ValueError("train_noise must be in [0, 1]")
         if not 0 <= self.train_shift <= 4:

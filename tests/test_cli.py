@@ -97,6 +97,23 @@ def test_train_refuses_bad_arguments(capsys, tmp_path):
     assert "label_prior" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv, says", [
+    (["generate", "--label", "3", "--seed", "-5", "--out", "{tmp}/g.png"], "--seed"),
+    (["train", "--arch", "conv", "--seed", "-3", "--out", "{tmp}/m.keras"], "seed"),
+    (["train", "--arch", "conv", "--learning-rate", "nan", "--out", "{tmp}/m.keras"], "learning_rate"),
+    (["train", "--arch", "deepconv", "--classifier-weight", "-1", "--out", "{tmp}/m.keras"], "classifier_weight"),
+    (["evaluate", "--noise", "0.3", "-0.5"], "--noise"),
+    (["evaluate", "--noise", "nan"], "--noise"),
+    (["bench", "--n", "0"], "--n"),
+])
+def test_numbers_out_of_range_are_a_message_not_a_traceback(capsys, tmp_path, argv, says):
+    # Each of these once reached NumPy or TensorFlow: a traceback, a NaN training, or a "noise sigma=-0.5".
+    assert main([a.format(tmp=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("desktop-cvae: error:") and says in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
 def test_train_init_from_continues_a_saved_model(capsys, tmp_path, tiny_model_path):
     from desktop_cvae.resources import resource_path
     from desktop_cvae.storage import read_sidecar, sha256_file

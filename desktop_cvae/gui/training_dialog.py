@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, PIXEL_CONTEXT_CHANNELS, ModelConfig
+from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, MAX_SEED, PIXEL_CONTEXT_CHANNELS, ModelConfig
 from ..train_process import TrainingJob
 from .views import GridView
 
@@ -142,7 +142,7 @@ class TrainingDialog(QDialog):
             "a continued model without it can gain it")
         self.shift_spin = QSpinBox(minimum=0, maximum=4, value=0)
         self.shift_spin.setToolTip("Augmentation: each training image moved by up to this many pixels")
-        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        self.seed_spin = QSpinBox(minimum=0, maximum=MAX_SEED, value=0)
         form = QFormLayout()
         form.addRow("Start from", self.start_combo)
         form.addRow("Name", self.name_edit)
