@@ -194,6 +194,31 @@ def test_the_dialog_offers_the_label_prior_only_for_conditional_models(qtbot, tm
     assert not dialog.refine_spin.isEnabled() and dialog.config().refine_layers == 0
 
 
+def test_the_dialog_fills_in_how_each_shipped_model_was_made(qtbot, tmp_path):
+    from desktop_cvae.config import ModelConfig
+
+    dialog = TrainingDialog(tmp_path / "models")
+    qtbot.addWidget(dialog)
+    made = {"architecture": ("arch", "conditional", "label_in_encoder", "label_prior", "fitted_prior", "latent_dim",
+                             "refine_layers", "pixel_context"),
+            "training": ("epochs", "batch_size", "learning_rate", "lr_schedule", "beta", "train_noise",
+                         "classifier_weight", "train_shift", "seed")}
+    shipped = [e for e in list_models() if e.shipped]
+    actions = dialog.recipe_menu.actions()
+    assert len(actions) == len(shipped) == 4
+    for entry, action in zip(shipped, actions):
+        dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("mlp"))  # something else first
+        dialog.latent_spin.setValue(7)
+        action.trigger()
+        want, got = ModelConfig.from_dict(entry.meta["config"]), dialog.config()
+        for field in made["architecture"] + made["training"]:
+            if field == "label_in_encoder" and not want.conditional:
+                continue  # a plain VAE has no label to give its encoder
+            assert getattr(got, field) == getattr(want, field), (entry.name, field)
+        assert not dialog.continuing and entry.name in dialog.status.text()
+    assert dialog.config().epochs == 10  # the seed models' ten epochs, after the default's 45
+
+
 def test_the_dialog_continues_the_active_model(qtbot, tmp_path, monkeypatch, tiny_model_path):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)

@@ -18,9 +18,10 @@ from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
+    QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from ..catalog import list_models
 from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, MAX_SEED, PIXEL_CONTEXT_CHANNELS, ModelConfig
 from ..train_process import TrainingJob
 from .views import GridView
@@ -143,8 +144,21 @@ class TrainingDialog(QDialog):
         self.shift_spin = QSpinBox(minimum=0, maximum=4, value=0)
         self.shift_spin.setToolTip("Augmentation: each training image moved by up to this many pixels")
         self.seed_spin = QSpinBox(minimum=0, maximum=MAX_SEED, value=0)
+        self.recipe_button = QPushButton("Fill in the settings of a shipped model")
+        self.recipe_button.setToolTip("The architecture and training settings a shipped model was made with, "
+                                      "to train one like it (or change some first)")
+        self.recipe_menu = QMenu(self.recipe_button)
+        for entry in list_models():
+            try:
+                recipe = ModelConfig.from_dict(entry.meta.get("config") or {})
+            except (TypeError, ValueError):
+                continue  # a damaged sidecar offers no recipe
+            action = self.recipe_menu.addAction(f"{entry.name}: {recipe.epochs} epochs")
+            action.triggered.connect(lambda _=False, r=recipe: self.use_recipe(r))
+        self.recipe_button.setMenu(self.recipe_menu)
         form = QFormLayout()
         form.addRow("Start from", self.start_combo)
+        form.addRow("", self.recipe_button)
         form.addRow("Name", self.name_edit)
         form.addRow("Architecture", self.arch_combo)
         form.addRow("Model", self.kind_combo)
@@ -259,31 +273,46 @@ class TrainingDialog(QDialog):
         training settings, which can (fine-tuning)."""
         if self.continuing:
             base = self.active_model[1]
-            self.batch_spin.setValue(base.batch_size)
-            self.lr_spin.setValue(base.learning_rate)
-            self.schedule_combo.setCurrentIndex(self.schedule_combo.findData(base.lr_schedule))
-            self.beta_spin.setValue(base.beta)
-            self.noise_spin.setValue(base.train_noise)
-            self.classifier_spin.setValue(base.classifier_weight)
-            self.shift_spin.setValue(base.train_shift)
-            self.arch_combo.setCurrentIndex(self.arch_combo.findData(base.arch))
-            kind = "none" if not base.conditional else "both" if base.label_in_encoder else "decoder"
-            self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
-            self.latent_spin.setValue(base.latent_dim)
-            self.prior_check.setChecked(base.label_prior)
-            self.fit_prior_check.setChecked(base.fitted_prior)
-            self.refine_spin.setValue(base.refine_layers)
-            self.context_check.setChecked(bool(base.pixel_context))
-            self.seed_spin.setValue(base.seed)
+            self._fill_form(base)
             self.name_edit.setText(f"{base.display_name} (continued)")
         self._enable_options()
+
+    def use_recipe(self, recipe: ModelConfig) -> None:
+        """Fill the form with how a shipped model was made, for new weights: its architecture, training
+        settings, epochs and seed."""
+        self.start_combo.setCurrentIndex(0)  # a recipe is for new weights
+        self._fill_form(recipe)
+        self.epochs_spin.setValue(min(recipe.epochs, self.epochs_spin.maximum()))
+        self.name_edit.setText(f"{recipe.display_name}, retrained")
+        self.status.setText(f"Settings of “{recipe.display_name}” filled in: {recipe.epochs} epochs. "
+                            "Change any of them, or press Train.")
+        self._enable_options()
+
+    def _fill_form(self, cfg: ModelConfig) -> None:
+        """Show a model's architecture and training settings in the form (not its epochs or name)."""
+        self.batch_spin.setValue(cfg.batch_size)
+        self.lr_spin.setValue(cfg.learning_rate)
+        self.schedule_combo.setCurrentIndex(self.schedule_combo.findData(cfg.lr_schedule))
+        self.beta_spin.setValue(cfg.beta)
+        self.noise_spin.setValue(cfg.train_noise)
+        self.classifier_spin.setValue(cfg.classifier_weight)
+        self.shift_spin.setValue(cfg.train_shift)
+        self.arch_combo.setCurrentIndex(self.arch_combo.findData(cfg.arch))
+        kind = "none" if not cfg.conditional else "both" if cfg.label_in_encoder else "decoder"
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
+        self.latent_spin.setValue(cfg.latent_dim)
+        self.prior_check.setChecked(cfg.label_prior)
+        self.fit_prior_check.setChecked(cfg.fitted_prior)
+        self.refine_spin.setValue(cfg.refine_layers)
+        self.context_check.setChecked(bool(cfg.pixel_context))
+        self.seed_spin.setValue(cfg.seed)
 
     def _enable_options(self) -> None:
         """Options that only some models take are enabled only for those; a continued model's
         architecture is fixed (a fitted prior stays fitted)."""
         conditional = self.kind_combo.currentData() != "none"
         fixed = self.continuing
-        for w in (self.arch_combo, self.kind_combo, self.latent_spin, self.seed_spin):
+        for w in (self.arch_combo, self.kind_combo, self.latent_spin, self.seed_spin, self.recipe_button):
             w.setEnabled(not fixed)
         self.classifier_spin.setEnabled(conditional)
         self.prior_check.setEnabled(conditional and not fixed)
@@ -383,6 +412,7 @@ class TrainingDialog(QDialog):
             if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox, QLineEdit, QRadioButton, QCheckBox)):
                 w.setEnabled(not on)
         self.browse_button.setEnabled(not on)  # the data of a running training cannot change
+        self.recipe_button.setEnabled(not on)
         if not on:
             self._enable_options()
 
