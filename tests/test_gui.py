@@ -308,6 +308,16 @@ def test_closing_while_inference_runs_leaves_no_thread(qtbot, tmp_path):
     assert not w.worker.isRunning()
 
 
+def test_the_window_fits_a_small_laptop_screen(qtbot, tmp_path):
+    w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), models_dir=tmp_path)
+    qtbot.addWidget(w)
+    smallest = w.minimumSizeHint()
+    assert smallest.width() <= 1024 and smallest.height() <= 600, smallest  # a 1024x600 netbook
+    room = w.screen().availableGeometry()  # first start: no bigger than the screen, unless it cannot be
+    assert w.width() <= max(room.width(), smallest.width()) and w.height() <= max(room.height(), smallest.height())
+    w.close()
+
+
 def test_settings_are_remembered(qtbot, tmp_path):
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings=settings, models_dir=tmp_path)

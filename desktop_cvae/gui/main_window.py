@@ -150,8 +150,9 @@ class MainWindow(QMainWindow):
         middle = QWidget()
         mv = QVBoxLayout(middle)
         mv.addLayout(views, 3)
-        rec_box = QGroupBox("Recognition: p(label | input) from each label's evidence bound")
+        rec_box = QGroupBox("Recognition")  # a group box title cannot wrap: the detail goes in a caption
         rv = QVBoxLayout(rec_box)
+        rv.addWidget(_caption("p(label | input), from each label's evidence bound"))
         rv.addWidget(self.recognised_label)
         rv.addWidget(self.bars, 1)
         rv.addWidget(self.ood_label)
@@ -164,7 +165,7 @@ class MainWindow(QMainWindow):
         self.samples_view = GridView(min_side=200)
         self.reroll_samples_button = QPushButton("Re-roll samples")
         self.samples_caption = _caption("Digits generated for the selected label.")
-        self.prior_checkbox = QCheckBox("Draw z from the model's prior instead of from real digits' latent codes")
+        self.prior_checkbox = QCheckBox("Draw z from the model's prior")
         self.prior_checkbox.setToolTip(
             "Unchecked: z comes from a Gaussian fitted to the latent codes of the shipped sample's digits of\n"
             "this label. Checked: z from the CVAE's own prior, N(0, I) or its Gaussian for the label;\n"
@@ -688,9 +689,16 @@ class MainWindow(QMainWindow):
         geom = s.value("window/geometry")
         if isinstance(geom, QByteArray):
             self.restoreGeometry(geom)
+        elif self.screen() is not None:  # first start: the default size, or the screen's on a small one
+            room = self.screen().availableGeometry()
+            self.resize(min(self.width(), int(room.width() * 0.95)), min(self.height(), int(room.height() * 0.95)))
         split = s.value("window/splitter")
         if isinstance(split, QByteArray):
             self.splitter.restoreState(split)
+        else:  # first start: the model's view of the digit gets a third of the width, the explorations the rest
+            left = self.splitter.widget(0).minimumSizeHint().width()
+            middle = max(self.splitter.widget(1).minimumSizeHint().width(), self.width() // 3)
+            self.splitter.setSizes([left, middle, max(self.width() - left - middle, 1)])
         self.tabs.setCurrentIndex(int(s.value("window/tab", 0)))
         self.brush.setValue(int(s.value("canvas/brush", 18)))
 

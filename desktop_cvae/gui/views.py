@@ -80,7 +80,7 @@ class ProbabilityBars(QWidget):
         self._p: np.ndarray | None = None
         self._winner: int | None = None
         self._message = "Draw a digit"
-        self.setMinimumSize(220, 150)
+        self.setMinimumSize(220, 130)  # ten rows stay legible; the window still fits a 600-pixel-high screen
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     def set_probabilities(self, p: np.ndarray | None, winner: int | None = None, message: str = "") -> None:
