@@ -177,26 +177,33 @@ class MainWindow(QMainWindow):
                                    self.style_view)
         self.tabs.addTab(self.style_tab, "Your style")
         self.latent_plot = LatentPlot()
-        self.decoded_view = ImageView("Decoded at the clicked point", min_side=110)
+        self.decoded_view = ImageView("Decoded at the click", min_side=110)
         self.decoded_view.set_array(None, "Click on the plot")
-        self.plain_vae_button = QPushButton("Switch to the plain VAE to see clusters")
+        self.plain_vae_button = QPushButton("Switch to the plain VAE")
+        self.plain_vae_button.setToolTip("A plain VAE has no label to lean on, so its latent space clusters by digit")
+        # Short enough to leave the plot room in a small window; why codes do or do not cluster is in the tooltip.
         latent_caption = _caption(
             "Latent means of 1,000 shipped test digits, your input marked ✕. Click or drag on the plot to decode "
-            "that point. A conditional VAE is given the label, so its latent code need only hold style (slant, "
-            "width, thickness), not class: under the prior N(0, I) it should not cluster by label, while a prior "
-            "per label (the default model's) gathers each label's codes around its own Gaussian; a plain "
-            "VAE must put class in the code too. The plot's title measures how far the codes cluster.")
-        side = QHBoxLayout()
-        side.addWidget(self.latent_plot, 3)
-        sv = QVBoxLayout()
-        sv.addWidget(self.decoded_view)
-        sv.addWidget(self.plain_vae_button)
-        sv.addStretch(1)
-        side.addLayout(sv, 1)
+            "that point. The title measures how far the codes cluster by label (hover here for why).")
+        latent_caption.setToolTip(
+            "A conditional VAE is given the label, so its latent code need only hold style (slant, width,\n"
+            "thickness), not class: under the prior N(0, I) it should not cluster by label, while a prior per\n"
+            "label (the default model's) gathers each label's codes around its own Gaussian.\n"
+            "A plain VAE must put class in the code too.")
+        # The plot takes the tab's whole width (beside it, a narrow window left it none); what a click decodes
+        # and the switch to the plain VAE sit under it.
+        self.decoded_view.setFixedSize(170, 130)
+        below = QHBoxLayout()
+        below.addWidget(self.decoded_view)
+        bv = QVBoxLayout()
+        bv.addStretch(1)
+        bv.addWidget(self.plain_vae_button)
+        below.addLayout(bv, 1)
         latent_tab = QWidget()
         lt = QVBoxLayout(latent_tab)
         lt.addWidget(latent_caption)
-        lt.addLayout(side, 1)
+        lt.addWidget(self.latent_plot, 1)
+        lt.addLayout(below)
         self.tabs.addTab(latent_tab, "Latent space")
         self.traversal_view = GridView(min_side=200)
         self.traversal_caption = _caption("Seed 004's uniform traversal.")
