@@ -292,3 +292,11 @@ def test_loss_curves_count_epochs_in_whole_numbers():
     for ax in fig.axes:
         ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
         assert ticks and all(float(t).is_integer() for t in ticks), ticks  # two epochs: no "1.5"
+
+
+def test_the_dialogs_fit_a_small_laptop_screen(qtbot, tmp_path):
+    # The settings scroll rather than push Train and Cancel off a low screen.
+    for dialog in (TrainingDialog(tmp_path / "models"), CompareDialog(tmp_path / "models")):
+        qtbot.addWidget(dialog)
+        smallest = dialog.minimumSizeHint()
+        assert smallest.width() <= 1024 and smallest.height() <= 600, (type(dialog).__name__, smallest)

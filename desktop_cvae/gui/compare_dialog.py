@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..catalog import list_models
+from .views import fit_to_screen
 
 SEED_PAIR = ("seed-conv-cvae.keras", "seed-mlp-cvae.keras")  # seed 001's experiment
 
@@ -87,7 +88,7 @@ class CompareDialog(QDialog):
         h = QHBoxLayout(self)
         h.addWidget(lw)
         h.addWidget(self.tabs, 1)
-        self.resize(1280, 760)
+        fit_to_screen(self, 1280, 760)
         self.refresh_models()
 
     def refresh_models(self) -> None:

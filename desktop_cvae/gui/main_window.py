@@ -21,7 +21,7 @@ from ..preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
 from .canvas import DrawingCanvas, qimage_to_gray
 from .plots import LatentPlot, LossPlot
 from .state import AppState
-from .views import GridView, ImageView, ProbabilityBars
+from .views import GridView, ImageView, ProbabilityBars, fit_to_screen
 from .worker import DigitCheck, InferenceWorker, UpdateResult
 
 MAX_PASTE_SIDE = 512
@@ -228,7 +228,6 @@ class MainWindow(QMainWindow):
         self.update_status = QLabel("")
         self.statusBar().addWidget(self.model_status, 1)
         self.statusBar().addPermanentWidget(self.update_status)
-        self.resize(1280, 760)
 
     @staticmethod
     def _tab(*widgets: QWidget) -> QWidget:
@@ -696,9 +695,8 @@ class MainWindow(QMainWindow):
         geom = s.value("window/geometry")
         if isinstance(geom, QByteArray):
             self.restoreGeometry(geom)
-        elif self.screen() is not None:  # first start: the default size, or the screen's on a small one
-            room = self.screen().availableGeometry()
-            self.resize(min(self.width(), int(room.width() * 0.95)), min(self.height(), int(room.height() * 0.95)))
+        else:  # first start
+            fit_to_screen(self, 1280, 760)
         split = s.value("window/splitter")
         if isinstance(split, QByteArray):
             self.splitter.restoreState(split)

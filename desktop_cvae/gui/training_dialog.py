@@ -17,14 +17,15 @@ import numpy as np
 from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
+    QButtonGroup, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGroupBox,
+    QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton, QRadioButton, QScrollArea, QSpinBox,
+    QVBoxLayout, QWidget,
 )
 
 from ..catalog import list_models
 from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, MAX_SEED, PIXEL_CONTEXT_CHANNELS, ModelConfig
 from ..train_process import TrainingJob
-from .views import GridView
+from .views import GridView, fit_to_screen
 
 
 class TrainingWorker(QThread):
@@ -107,6 +108,9 @@ class TrainingDialog(QDialog):
         self.kind_combo.addItem("Conditional VAE (label into encoder and decoder)", "both")
         self.kind_combo.addItem("Conditional VAE (label into the decoder only: z holds style)", "decoder")
         self.kind_combo.addItem("Plain VAE (no label)", "none")
+        for combo in (self.arch_combo, self.kind_combo):  # not as wide as their longest item (80 characters)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(30)
         self.latent_spin = QSpinBox(minimum=1, maximum=128, value=16)
         self.epochs_spin = QSpinBox(minimum=1, maximum=500, value=10)
         self.batch_spin = QSpinBox(minimum=8, maximum=2048, value=128, singleStep=32)
@@ -128,7 +132,7 @@ class TrainingDialog(QDialog):
         self.prior_check = QCheckBox("Learn a Gaussian prior p(z | label) for each label")
         self.prior_check.setToolTip("Instead of N(0, I): the evidence bound then also asks whether the latent code "
                                     "lies where codes of that label lie (conditional models only)")
-        self.fit_prior_check = QCheckBox("After training, fit it with a full covariance to the training digits")
+        self.fit_prior_check = QCheckBox("Refit it after training (full covariance)")
         self.fit_prior_check.setToolTip("Replaces each label's learnt diagonal Gaussian by the Gaussian that best fits "
                                         "the training digits' latent codes: a tighter evidence bound, and on the "
                                         "default recipe better recognition (docs/MODELS.md)")
@@ -209,7 +213,7 @@ class TrainingDialog(QDialog):
         # would stall the UI thread ~150 ms per epoch.
         self.curves = QLabel("The loss curves appear after the first epoch.")
         self.curves.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.curves.setMinimumSize(500, 240)
+        self.curves.setMinimumSize(380, 240)
         self.previews = GridView(min_side=90)
         self.previews.set_array(None, "Reconstructions of ten test digits appear after each epoch.")
         self.train_button = QPushButton("Train")
@@ -221,16 +225,27 @@ class TrainingDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.close)
 
-        left = QVBoxLayout()
+        settings = QWidget()
+        left = QVBoxLayout(settings)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addLayout(form)
         left.addWidget(data_box)
         left.addStretch(1)
+        # The settings scroll when the screen is too low for all of them (a laptop's 768 pixels are): the
+        # Train and Cancel buttons below must stay on screen.
+        scroll = QScrollArea()
+        scroll.setWidget(settings)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setSizeAdjustPolicy(QScrollArea.SizeAdjustPolicy.AdjustToContents)
+        scroll.setMinimumWidth(settings.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         right = QVBoxLayout()
         right.addWidget(self.curves, 3)
         right.addWidget(QLabel("Reconstructions of fixed test digits, after each epoch"))
         right.addWidget(self.previews, 1)
         top = QHBoxLayout()
-        top.addLayout(left, 0)
+        top.addWidget(scroll, 0)
         top.addLayout(right, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -241,7 +256,9 @@ class TrainingDialog(QDialog):
         v.addWidget(self.progress)
         v.addWidget(self.status)
         v.addLayout(buttons)
-        self.resize(1100, 640)
+        # Tall enough to show every setting without scrolling, where the screen has the room.
+        below_settings = self.sizeHint().height() - scroll.sizeHint().height()
+        fit_to_screen(self, max(1100, self.sizeHint().width()), settings.sizeHint().height() + below_settings)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "MNIST-format data", "", "NumPy archives (*.npz)")
@@ -385,7 +402,7 @@ class TrainingDialog(QDialog):
         self.worker = w = TrainingWorker(cfg, data_path, out,
                                          init_from=self.active_model[0] if self.continuing else None)
         w.progress.connect(self._on_progress)
-        w.plot_size = (max(self.curves.width(), 500) / 100, max(self.curves.height(), 240) / 100)
+        w.plot_size = (max(self.curves.width(), 380) / 100, max(self.curves.height(), 240) / 100)
         w.epoch_done.connect(self._on_epoch)
         w.curves_ready.connect(self._on_curves)
         w.phase.connect(self.status.setText)

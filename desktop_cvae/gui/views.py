@@ -1,4 +1,5 @@
-"""Small display widgets: a crisp enlarged digit, a grid of digits, and the probability bars."""
+"""Small display widgets: a crisp enlarged digit, a grid of digits, and the probability bars; and sizing a
+window to its screen."""
 
 from __future__ import annotations
 
@@ -9,6 +10,16 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..imaging import grid_array
 from .canvas import gray_to_qimage
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Resize a window to width x height, or to the screen it is on where that is smaller (a laptop's),
+    never below the window's minimum."""
+    screen = window.screen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width, height = min(width, int(room.width() * 0.95)), min(height, int(room.height() * 0.95))
+    window.resize(width, height)
 
 
 class ImageView(QWidget):
