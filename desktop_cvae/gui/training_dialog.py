@@ -402,7 +402,8 @@ class TrainingDialog(QDialog):
         self.worker = w = TrainingWorker(cfg, data_path, out,
                                          init_from=self.active_model[0] if self.continuing else None)
         w.progress.connect(self._on_progress)
-        w.plot_size = (max(self.curves.width(), 380) / 100, max(self.curves.height(), 240) / 100)
+        size = self.curves.size().expandedTo(self.curves.minimumSize())  # not yet laid out: its minimum
+        w.plot_size = (size.width() / 100, size.height() / 100)
         w.epoch_done.connect(self._on_epoch)
         w.curves_ready.connect(self._on_curves)
         w.phase.connect(self.status.setText)
