@@ -4,6 +4,7 @@
     desktop-cvae evaluate [--model PATH] [--data NPZ] [--noise SIGMA ...] [--json]
     desktop-cvae train --arch NAME [--unconditional] ... --out PATH [--json]
     desktop-cvae train --init-from MODEL [--pixel-context C] [--epochs N] [--learning-rate LR] ... --out PATH [--json]
+    desktop-cvae train ... --out PATH --resume     (the interrupted training of PATH, from its last epoch)
     desktop-cvae generate --label L [--n N] [--seed S] [--model PATH] [--prior fitted|standard] --out FILE.png
     desktop-cvae bench [--model PATH] [--json]
     desktop-cvae report [--models PATH ...] [--data NPZ] --out DIR
@@ -175,9 +176,23 @@ def _train_config(args) -> ModelConfig:
         raise CliError(str(e)) from None
 
 
+def _kept_epochs(out: Path) -> str:
+    """What an interrupted training left to resume, as the end of its error message."""
+    from . import checkpoint
+
+    try:
+        state = checkpoint.read_state(checkpoint.checkpoint_path(out))
+    except checkpoint.CheckpointError:
+        return ""
+    if not state.epochs_done:
+        return ""
+    return (f"; {state.epochs_done} of {state.epochs} epochs are kept in {checkpoint.checkpoint_path(out)}: "
+            "run the same command with --resume to continue")
+
+
 def cmd_train(args) -> int:
     from .storage import ModelFileError
-    from .train import TrainingCancelled, TrainingFailed, train_and_save
+    from .train import CheckpointExists, TrainingCancelled, TrainingFailed, train_and_save
 
     out = Path(args.out)
     if out.suffix != ".keras":
@@ -187,11 +202,14 @@ def cmd_train(args) -> int:
     bar = ProgressBar()
     try:
         meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch,
-                              init_from=Path(args.init_from) if args.init_from else None)
+                              init_from=Path(args.init_from) if args.init_from else None, resume=args.resume)
+    except CheckpointExists as e:
+        raise CliError(f"{e.path} holds an interrupted training ({e.state.epochs_done} of {e.state.epochs} "
+                       f"epochs done): add --resume to continue it, or delete it to start again") from None
     except (TrainingFailed, ModelFileError) as e:
-        raise CliError(str(e)) from None
+        raise CliError(str(e) + _kept_epochs(out)) from None
     except (TrainingCancelled, KeyboardInterrupt):
-        raise CliError("training was interrupted; nothing was saved") from None
+        raise CliError("training was interrupted; no model was saved" + _kept_epochs(out)) from None
     m = meta["metrics"]
     if args.json:
         _emit({"epochs": len(meta["epoch_seconds"]), "epoch_seconds": meta["epoch_seconds"],
@@ -324,6 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--name", help="display name")
     t.add_argument("--data")
     t.add_argument("--out", required=True, help="where to save (.keras)")
+    t.add_argument("--resume", action="store_true",
+                   help="continue the interrupted training of --out (the same command, plus --resume) from "
+                        "its last finished epoch; training keeps OUT.checkpoint after every epoch")
     t.add_argument("--json", action="store_true")
     t.set_defaults(func=cmd_train)
 

@@ -16,7 +16,8 @@ class BatchProgress:
     step: int  # 1-based within the epoch
     steps: int
     loss: float
-    elapsed: float  # seconds since training started
+    elapsed: float  # seconds since training started (or resumed)
+    start_fraction: float = 0.0  # the fraction done before `elapsed` began: a resumed training's epochs
 
     @property
     def fraction(self) -> float:
@@ -24,8 +25,8 @@ class BatchProgress:
 
     @property
     def remaining(self) -> float:
-        f = self.fraction
-        return self.elapsed * (1 - f) / f if f > 0 else math.inf
+        f, done_here = self.fraction, self.fraction - self.start_fraction
+        return self.elapsed * (1 - f) / done_here if done_here > 0 else math.inf
 
 
 @dataclass

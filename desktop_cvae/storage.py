@@ -153,7 +153,7 @@ def make_temp(path: Path, suffix: str) -> str:
     return tmp
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -176,11 +176,11 @@ def write_json_atomic(path: str | os.PathLike, obj) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        _unlink_quietly(tmp)
+        unlink_quietly(tmp)
         raise
 
 
-def _unlink_quietly(path) -> None:
+def unlink_quietly(path) -> None:
     try:
         os.unlink(path)
     except OSError:
@@ -220,10 +220,10 @@ def save_model(model, path: str | os.PathLike, metadata: dict | None = None) -> 
         write_json_atomic(Path(tmp).with_name(Path(tmp).name + SIDECAR_SUFFIX), meta)
         os.replace(tmp, path)
         os.replace(sidecar_path(tmp), sidecar_path(path))
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except BaseException as e:
-        _unlink_quietly(tmp)
-        _unlink_quietly(sidecar_path(tmp))
+        unlink_quietly(tmp)
+        unlink_quietly(sidecar_path(tmp))
         if isinstance(e, OSError):
             reason = "the disk is full" if getattr(e, "errno", None) == 28 else (e.strerror or str(e))
             raise ModelFileError(f"could not save {path.name}: {reason}; the previous file is unchanged") from None

@@ -12,6 +12,7 @@ from typing import Callable
 import keras
 import numpy as np
 
+from . import checkpoint
 from .config import ARCHITECTURE_FIELDS, GROWABLE_FIELDS, ModelConfig
 from .data import Dataset
 from .model import CVAE, build_model, codes_gaussian
@@ -33,18 +34,21 @@ class TrainResult:
     model: CVAE
     history: dict[str, list[float]]  # loss/reconstruction/kl and val_* per epoch
     epoch_seconds: list[float] = field(default_factory=list)
+    earlier_seconds: float = 0.0  # a resumed training's time before this run
+    resumed_at: list[int] = field(default_factory=list)  # epochs done when each resume started
 
 
 class _Hooks(keras.callbacks.Callback):
-    def __init__(self, epochs, steps, on_batch, on_epoch, should_stop, previews):
+    def __init__(self, epochs, steps, on_batch, on_epoch, should_stop, previews,
+                 resumed: checkpoint.TrainingState | None = None):
         super().__init__()
         self.epochs, self.steps, self.previews = epochs, steps, previews
-        self.history: dict[str, list[float]] = {}
+        self.history: dict[str, list[float]] = {k: list(v) for k, v in resumed.history.items()} if resumed else {}
         self.on_batch, self.on_epoch, self.should_stop = on_batch, on_epoch, should_stop
-        self.epoch = 0
+        self.epoch = self.first_epoch = resumed.epochs_done if resumed else 0
         self.cancelled = False
         self.diverged = None
-        self.epoch_seconds: list[float] = []
+        self.epoch_seconds: list[float] = list(resumed.epoch_seconds) if resumed else []
         self.start = time.perf_counter()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -64,7 +68,7 @@ class _Hooks(keras.callbacks.Callback):
         if self.on_batch is not None:
             # With steps_per_execution, the last call of an epoch may report a step past its end.
             self.on_batch(BatchProgress(self.epoch, self.epochs, min(batch + 1, self.steps), self.steps, loss,
-                                        time.perf_counter() - self.start))
+                                        time.perf_counter() - self.start, self.first_epoch / self.epochs))
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch_seconds.append(time.perf_counter() - self.epoch_start)
@@ -85,6 +89,53 @@ class _Hooks(keras.callbacks.Callback):
             self.on_epoch(EpochReport(epoch, self.epochs, logs, {k: list(v) for k, v in self.history.items()}, recon))
 
 
+def _restore_now(model, model_arrays, optimizer_arrays, name: str) -> None:
+    optimizer = model.optimizer
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    try:
+        checkpoint.restore(model.variables, model_arrays, "weights", name)
+        checkpoint.restore(optimizer.variables, optimizer_arrays, "optimizer", name)
+    except checkpoint.CheckpointError as e:
+        raise TrainingFailed(f"Cannot resume: {e}.") from None
+
+
+class _Restore(keras.callbacks.Callback):
+    """Puts a checkpoint's variables back once fit() has built the model and optimizer it trains."""
+
+    def __init__(self, model_arrays, optimizer_arrays, name: str):
+        super().__init__()
+        self.arrays = (model_arrays, optimizer_arrays)
+        self.name = name
+
+    def on_train_begin(self, logs=None):
+        _restore_now(self.model, *self.arrays, self.name)
+        self.arrays = None  # the copy in memory is not needed any more
+
+
+class _Checkpointer(keras.callbacks.Callback):
+    """Writes the training's state after every finished epoch (not after a cancelled or diverged one)."""
+
+    def __init__(self, path: Path, state: checkpoint.TrainingState, hooks: _Hooks):
+        super().__init__()
+        self.path, self.state, self.hooks = path, state, hooks
+        self.start = time.perf_counter()
+        self.seconds_before = state.train_seconds
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.hooks.cancelled or self.hooks.diverged:
+            return
+        self.state.epochs_done = epoch + 1
+        self.state.history = {k: list(v) for k, v in self.hooks.history.items()}
+        self.state.epoch_seconds = list(self.hooks.epoch_seconds)
+        self.state.train_seconds = self.seconds_before + time.perf_counter() - self.start
+        try:
+            checkpoint.write(self.path, self.state, [np.asarray(v) for v in self.model.variables],
+                             [np.asarray(v) for v in self.model.optimizer.variables])
+        except checkpoint.CheckpointError as e:
+            raise TrainingFailed(f"Training stopped after epoch {epoch + 1}: {e}.") from None
+
+
 def _model_inputs(model, images, labels):
     x = images[..., None].astype(np.float32)
     return (x, np.eye(10, dtype=np.float32)[labels]) if model.config.conditional else x
@@ -99,19 +150,37 @@ def split_validation(data: Dataset, seed: int) -> tuple[np.ndarray, np.ndarray, 
     return x[train], y[train], x[val], y[val]
 
 
-def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None):
-    """Batches for fit(), reshuffled every epoch when shuffle_seed is given (reproducibly).
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int):
+    """Validation batches for fit(), in order."""
+    import tensorflow as tf
 
-    Gathering each batch from in-memory tensors on one private thread, with tf.data's autotuning off:
+    return _gathered(tf.data.Dataset.range(len(x)).batch(batch_size), x, y)
+
+
+def _shuffled_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, first_epoch: int, epochs: int):
+    """Training batches of epochs first_epoch .. epochs-1, one after the other (fit() takes steps_per_epoch
+    of them per epoch). Each epoch's order is a function of (seed, epoch) alone, so a resumed training sees
+    the orders an uninterrupted one would: fit()'s own way of iterating a dataset plays no part."""
+    import tensorflow as tf
+
+    n = len(x)
+
+    def epoch_order(epoch):
+        order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64),
+                                                         seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+    return _gathered(tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_order), x, y)
+
+
+def _gathered(index_batches, x: np.ndarray, y: np.ndarray):
+    """Each batch gathered from in-memory tensors on one private thread, with tf.data's autotuning off:
     on a 2-core machine fit()'s default input pipeline competes with the training step for the cores
     and made one epoch in two or three much slower than the others (benchmarks/train_speed.py)."""
     import tensorflow as tf
 
     images, labels = tf.constant(x), tf.constant(y)
-    order = tf.data.Dataset.range(len(x))
-    if shuffle_seed is not None:
-        order = order.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
-    batches = order.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
+    batches = index_batches.map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
     options = tf.data.Options()
     options.autotune.enabled = False
     options.threading.private_threadpool_size = 1
@@ -152,11 +221,15 @@ def transplant(source: CVAE, target: CVAE, prior: bool = True) -> None:
             getattr(target, part).set_weights(src.get_weights())
 
 
-def steps_per_call(cfg: ModelConfig) -> int:
+def steps_per_call(cfg: ModelConfig, steps: int, wanted: int | None = None) -> int:
     """Training steps per graph call. The seed models' steps take ~3-12 ms, so Python's cost between
     calls shows and ten steps go per call (progress and cancel every ~0.1 s); a deepconv step takes
-    ~180 ms, so one step per call costs nothing and keeps cancel prompt."""
-    return 1 if cfg.arch == "deepconv" else 10
+    ~180 ms, so one step per call costs nothing and keeps cancel prompt.
+
+    It divides the epoch's `steps`: fit() takes whole calls from a stream of every epoch's batches, so a
+    call that ran past an epoch's end would take the next epoch's first batches (_shuffled_batches)."""
+    wanted = wanted or (1 if cfg.arch == "deepconv" else 10)
+    return max(d for d in range(1, min(wanted, steps) + 1) if steps % d == 0)
 
 
 def device_description() -> str:
@@ -176,13 +249,20 @@ def train(
     steps_per_execution: int | None = None,
     previews: tuple[np.ndarray, np.ndarray] | None = None,
     init_from: CVAE | None = None,
+    checkpoint_to: Path | None = None,
+    resume: bool = False,
+    notes: dict | None = None,
 ) -> TrainResult:
     """Train a new model. Raises TrainingCancelled or TrainingFailed; never returns a half-trained model
     as if it were finished. `previews` = (images (n, 28, 28), labels) to reconstruct after every epoch.
     `init_from`: start from this trained model's weights instead of new ones (cfg = its config.continued()).
 
-    Progress and cancel are checked between graph calls of `steps_per_execution` steps each; None picks
-    steps_per_call(cfg)."""
+    `checkpoint_to`: write the training's state there after every epoch (module checkpoint), with `notes`;
+    `resume`: continue the training saved there, which must be this one (same settings and data), from its
+    last finished epoch; the result is the model an uninterrupted run gives.
+
+    Progress and cancel are checked between graph calls of up to `steps_per_execution` steps each
+    (steps_per_call: a divisor of the epoch's steps); None picks what suits the architecture."""
     if init_from is not None:
         differ = [f for f in (*ARCHITECTURE_FIELDS, "seed") if getattr(cfg, f) != getattr(init_from.config, f)
                   and not (f in GROWABLE_FIELDS and not getattr(init_from.config, f))]
@@ -191,6 +271,18 @@ def train(
     keras.utils.set_random_seed(cfg.seed)
     x_train, y_train, x_val, y_val = split_validation(data, cfg.seed)
     steps = math.ceil(len(x_train) / cfg.batch_size)
+    fingerprint = checkpoint.data_fingerprint(x_train, y_train) if checkpoint_to is not None else ""
+    resumed, saved_model, saved_optimizer = None, None, None
+    if resume:
+        if checkpoint_to is None:
+            raise ValueError("resume needs the checkpoint to resume from")
+        try:
+            resumed, saved_model, saved_optimizer = checkpoint.read(checkpoint_to)
+        except checkpoint.CheckpointError as e:
+            raise TrainingFailed(f"Cannot resume: {e}.") from None
+        why = checkpoint.mismatch(resumed, cfg.to_dict(), fingerprint)
+        if why:
+            raise TrainingFailed(f"Cannot resume from {Path(checkpoint_to).name}: {why}.")
     if cfg.fitted_prior:  # say so now, not after the last epoch
         counts = np.bincount(y_train, minlength=10)
         if counts.min() < 2:
@@ -210,39 +302,85 @@ def train(
     # No XLA: on CPU TensorFlow's oneDNN kernels train these models faster than XLA-compiled steps
     # (benchmarks/train_speed.py: 0.62x the seed-style fit with XLA, 0.99x without).
     model.compile(optimizer=keras.optimizers.Adam(schedule), jit_compile=False,
-                  steps_per_execution=steps_per_execution or steps_per_call(cfg))
-    hooks = _Hooks(cfg.epochs, steps, on_batch, on_epoch, should_stop, previews)
-    history = model.fit(
-        _batches(x_train, y_train, cfg.batch_size, cfg.seed), epochs=cfg.epochs,
-        validation_data=_batches(x_val, y_val, cfg.batch_size, None), callbacks=[hooks], verbose=0,
-        shuffle=False,  # _batches shuffles
-    )
+                  steps_per_execution=steps_per_call(cfg, steps, steps_per_execution))
+    hooks = _Hooks(cfg.epochs, steps, on_batch, on_epoch, should_stop, previews, resumed)
+    callbacks: list[keras.callbacks.Callback] = [hooks]
+    if resumed is not None:
+        callbacks.append(_Restore(saved_model, saved_optimizer, Path(checkpoint_to).name))
+    if checkpoint_to is not None:
+        state = checkpoint.TrainingState(cfg.to_dict(), fingerprint, data.source, 0, notes=notes or {})
+        if resumed is not None:
+            state = dataclasses.replace(resumed, config=cfg.to_dict(), notes=notes or resumed.notes,
+                                        resumed_at=resumed.resumed_at + [resumed.epochs_done])
+        callbacks.append(_Checkpointer(Path(checkpoint_to), state, hooks))
+    first_epoch = hooks.first_epoch
+    if first_epoch < cfg.epochs:  # a checkpoint of the last epoch has only the prior fit and saving left
+        model.fit(
+            _shuffled_batches(x_train, y_train, cfg.batch_size, cfg.seed, first_epoch, cfg.epochs),
+            epochs=cfg.epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
+            validation_data=_batches(x_val, y_val, cfg.batch_size),
+            callbacks=callbacks, verbose=0, shuffle=False,  # _shuffled_batches shuffles
+        )
+    elif resumed is not None:
+        _restore_now(model, saved_model, saved_optimizer, Path(checkpoint_to).name)
     if hooks.cancelled:
         raise TrainingCancelled("training was cancelled")
     if hooks.diverged:
         raise TrainingFailed(f"Training stopped: {hooks.diverged}. Try a lower learning rate or beta.")
     if cfg.fitted_prior:
         model = fit_label_prior(model, x_train[..., 0], y_train)
-    return TrainResult(model, {k: [float(v) for v in vals] for k, vals in history.history.items()}, hooks.epoch_seconds)
+    history = {k: [float(v) for v in vals] for k, vals in hooks.history.items()}
+    if resumed is None:
+        return TrainResult(model, history, hooks.epoch_seconds)
+    return TrainResult(model, history, hooks.epoch_seconds, resumed.train_seconds,
+                       resumed.resumed_at + [resumed.epochs_done])
+
+
+class CheckpointExists(TrainingFailed):
+    """The model's output already has the checkpoint of an interrupted training; starting anew would lose it."""
+
+    def __init__(self, path: Path, state: checkpoint.TrainingState):
+        super().__init__(f"{path.name} holds an interrupted training of this model ({state.epochs_done} of "
+                         f"{state.epochs} epochs done). Resume it, or delete that file to start again.")
+        self.path, self.state = path, state
 
 
 def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on_epoch=None, should_stop=None,
                    noise_levels=(0.3,), steps_per_execution: int | None = None, previews=None,
-                   init_from: Path | None = None) -> dict:
+                   init_from: Path | None = None, resume: bool = False, notes: dict | None = None) -> dict:
     """Train, evaluate on the test split and save atomically. Returns the summary written to the sidecar.
     Shared by the CLI and the GUI's training dialog. `init_from`: a saved model to continue training (its
-    file and sha256 go into the sidecar)."""
+    file and sha256 go into the sidecar).
+
+    The training is checkpointed after every epoch to checkpoint.checkpoint_path(out), kept when it is
+    interrupted, cancelled or fails, and removed once the model is saved. `resume` continues from it; without
+    `resume` an existing checkpoint raises CheckpointExists rather than being overwritten. `notes` go into
+    the checkpoint (what a caller needs to resume it)."""
     from .storage import load_model, sha256_file
 
     start = time.perf_counter()
+    ckpt = checkpoint.checkpoint_path(out)
+    if not resume and ckpt.exists():
+        try:
+            raise CheckpointExists(ckpt, checkpoint.read_state(ckpt))
+        except checkpoint.CheckpointError as e:
+            raise TrainingFailed(f"{e}; delete it to start again.") from None
     base = load_model(init_from)[0] if init_from is not None else None
     result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop,
-                   steps_per_execution=steps_per_execution, previews=previews, init_from=base)
-    train_seconds = time.perf_counter() - start
-    meta = {"history": result.history, "epoch_seconds": result.epoch_seconds, "train_seconds": train_seconds}
+                   steps_per_execution=steps_per_execution, previews=previews, init_from=base,
+                   checkpoint_to=ckpt, resume=resume, notes=notes)
+    meta = {"history": result.history, "epoch_seconds": result.epoch_seconds,
+            "train_seconds": result.earlier_seconds + time.perf_counter() - start}
+    if result.resumed_at:
+        meta["resumed_at_epochs"] = result.resumed_at
     if init_from is not None:
         meta["initialised_from"] = {"file": Path(init_from).name, "sha256": sha256_file(init_from)}
-    return evaluate_and_save(result.model, data, out, meta, noise_levels, should_stop)
+    saved = evaluate_and_save(result.model, data, out, meta, noise_levels, should_stop)
+    try:
+        ckpt.unlink()
+    except OSError:
+        pass  # the model is saved; a leftover checkpoint only costs disk space
+    return saved
 
 
 def evaluate_and_save(model: CVAE, data: Dataset, out: Path, meta: dict, noise_levels=(0.3,),

@@ -187,3 +187,41 @@ def test_self_test_passes_from_source_and_opens_image_files(tmp_path):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert out.returncode == 0 and result["ok"], result
     assert result["files"] == {"png": 7, "jpeg": 7} and result["correct"] >= 9
+
+
+@pytest.mark.filterwarnings("error:Your input ran out of data")  # a graph call ran past an epoch's end
+def test_a_killed_training_resumes_with_the_same_command(capsys, tmp_path):
+    """SIGKILL mid-training (as a crash or a power cut would), then the same command: refused without
+    --resume, which continues from the last finished epoch and saves the whole run's history."""
+    import signal
+    import time
+
+    from desktop_cvae import checkpoint
+    from desktop_cvae.resources import resource_path
+
+    out = tmp_path / "m.keras"
+    ckpt = checkpoint.checkpoint_path(out)
+    command = ["train", "--arch", "mlp", "--latent-dim", "2", "--epochs", "30", "--batch-size", "50",
+               "--seed", "3", "--data", str(resource_path("mnist_sample.npz")), "--out", str(out)]
+    child = subprocess.Popen([sys.executable, "-m", "desktop_cvae", *command], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    try:
+        deadline = time.monotonic() + 120
+        while not ckpt.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(30)
+    done = checkpoint.read_state(ckpt).epochs_done
+    assert 1 <= done < 30 and not out.exists()
+
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert f"({done} of 30 epochs done): add --resume" in err and "Traceback" not in err
+    assert main([*command, "--resume", "--json"]) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["epochs"] == 30 and len(last["history"]["val_loss"]) == 30
+    sidecar = json.loads((tmp_path / "m.keras.json").read_text())
+    assert sidecar["resumed_at_epochs"] == [done] and not ckpt.exists()
+    assert main([*command, "--resume"]) == 2  # nothing left to resume: a message
+    assert "no checkpoint m.keras.checkpoint to resume from" in capsys.readouterr().err
