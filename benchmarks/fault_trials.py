@@ -3,8 +3,9 @@
     python benchmarks/fault_trials.py --cancel 20 --kill 20 [--json]
 
 After every trial the folder must hold exactly the previous model, intact (same sha256, loads with
-safe_mode), and no other model file: a cancelled training writes nothing, and a save killed at any
-instant leaves either the old or the new complete file.
+safe_mode), and no other model file: a cancelled training writes no model, and a save killed at any
+instant leaves either the old or the new complete file. A training cancelled after its first epoch also
+leaves its checkpoint, which must hold exactly the epochs it finished (and is removed before the next trial).
 """
 
 import argparse
@@ -17,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from desktop_cvae import checkpoint
 from desktop_cvae.config import ModelConfig
 from desktop_cvae.data import load_sample
 from desktop_cvae.storage import load_model, save_model, sha256_file
@@ -24,6 +26,7 @@ from desktop_cvae.train import TrainingCancelled, train_and_save
 
 CHILD = r"""
 import sys, time
+from desktop_cvae import checkpoint
 from desktop_cvae.config import ModelConfig
 from desktop_cvae.model import build_model
 from desktop_cvae.storage import save_model
@@ -51,6 +54,19 @@ def check(folder: Path, target: Path, old_sha: str | None) -> str:
     return ""
 
 
+def check_checkpoint(target: Path, finished: int) -> str:
+    """The checkpoint a cancel leaves: none before the first epoch ends, else one of the finished epochs."""
+    path = checkpoint.checkpoint_path(target)
+    if not path.exists():
+        return "" if finished == 0 else f"no checkpoint after {finished} finished epochs"
+    try:
+        done = checkpoint.read_state(path).epochs_done
+    except checkpoint.CheckpointError as e:
+        return f"checkpoint: {e}"
+    path.unlink()  # trials are independent: the next one trains anew
+    return "" if done == finished else f"the checkpoint holds {done} epochs, {finished} were finished"
+
+
 def cancel_trials(n: int, rng: random.Random) -> dict:
     data = load_sample()
     failures = []
@@ -60,8 +76,9 @@ def cancel_trials(n: int, rng: random.Random) -> dict:
         cfg = ModelConfig(arch="mlp", latent_dim=2, epochs=3, batch_size=50, seed=0)
         train_and_save(cfg, data, target)
         sha = sha256_file(target)
+        checkpoints = 0
         for i in range(n):
-            stop_after = rng.randint(0, 3 * 18)  # batches: anywhere in 3 epochs of 18 steps
+            stop_after = rng.randint(0, 3 * 18 - 1)  # batches: anywhere in 3 epochs of 18 steps
             seen = [0]
 
             def should_stop():
@@ -73,10 +90,12 @@ def cancel_trials(n: int, rng: random.Random) -> dict:
                 failures.append(f"trial {i}: not cancelled")
             except TrainingCancelled:
                 pass
-            problem = check(folder, target, sha)
+            kept = checkpoint.checkpoint_path(target).exists()
+            checkpoints += kept
+            problem = check(folder, target, sha) or check_checkpoint(target, finished=stop_after // 18)
             if problem:
                 failures.append(f"trial {i} (cancel after {stop_after} batches): {problem}")
-    return {"trials": n, "failures": failures}
+    return {"trials": n, "failures": failures, "left_a_checkpoint": checkpoints}
 
 
 def kill_trials(n: int, rng: random.Random) -> dict:

@@ -54,6 +54,27 @@ def checkpoint_path(model_path: str | os.PathLike) -> Path:
     return p.with_name(p.name + SUFFIX)
 
 
+def model_path(checkpoint: str | os.PathLike) -> Path:
+    """The model a checkpoint's training will save."""
+    p = Path(checkpoint)
+    return p.with_name(p.name[: -len(SUFFIX)])
+
+
+def find_interrupted(folder: str | os.PathLike) -> list[tuple[Path, TrainingState]]:
+    """The readable checkpoints in `folder`, newest first: trainings that can be resumed."""
+    found = []
+    try:
+        candidates = [(p.stat().st_mtime, p) for p in Path(folder).glob(f"*.keras{SUFFIX}") if p.is_file()]
+    except OSError:
+        return []
+    for _, p in sorted(candidates, reverse=True):
+        try:
+            found.append((p, read_state(p)))
+        except CheckpointError:
+            continue  # a damaged one cannot be resumed; `train` names it when its model is trained again
+    return found
+
+
 def data_fingerprint(x_train: np.ndarray, y_train: np.ndarray) -> str:
     """What a training saw: its training split (validation is held out of it), bytes and shapes."""
     h = hashlib.sha256()

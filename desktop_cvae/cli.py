@@ -176,6 +176,10 @@ def _train_config(args) -> ModelConfig:
         raise CliError(str(e)) from None
 
 
+def _absolute(path: str | None) -> str | None:
+    return str(Path(path).resolve()) if path else None  # the app may resume this training from elsewhere
+
+
 def _kept_epochs(out: Path) -> str:
     """What an interrupted training left to resume, as the end of its error message."""
     from . import checkpoint
@@ -202,7 +206,8 @@ def cmd_train(args) -> int:
     bar = ProgressBar()
     try:
         meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch,
-                              init_from=Path(args.init_from) if args.init_from else None, resume=args.resume)
+                              init_from=Path(args.init_from) if args.init_from else None, resume=args.resume,
+                              notes={"data_path": _absolute(args.data), "init_from": _absolute(args.init_from)})
     except CheckpointExists as e:
         raise CliError(f"{e.path} holds an interrupted training ({e.state.epochs_done} of {e.state.epochs} "
                        f"epochs done): add --resume to continue it, or delete it to start again") from None

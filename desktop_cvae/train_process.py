@@ -23,7 +23,7 @@ CANCEL_GRACE_SECONDS = 10.0  # after this, a cancelled child that has not stoppe
 
 
 def _train_in_child(conn, cancel, parent_pid: int, cfg_dict: dict, data_path: str | None, out: str,
-                    plot_size: tuple[float, float], init_from: str | None = None) -> None:
+                    plot_size: tuple[float, float], init_from: str | None = None, resume: bool = False) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     def send(*msg) -> None:
@@ -69,7 +69,8 @@ def _train_in_child(conn, cancel, parent_pid: int, cfg_dict: dict, data_path: st
             meta = train_and_save(ModelConfig.from_dict(cfg_dict), data, Path(out),
                                   on_batch=lambda p: send("progress", p), on_epoch=on_epoch,
                                   should_stop=should_stop, previews=previews,
-                                  init_from=Path(init_from) if init_from else None)
+                                  init_from=Path(init_from) if init_from else None, resume=resume,
+                                  notes={"data_path": data_path, "init_from": init_from})
         except TrainingCancelled:
             send("cancelled")
         except (TrainingFailed, ModelFileError) as e:
@@ -95,8 +96,9 @@ class TrainingJob:
     """One training run in a spawned process. Qt-free: the GUI's worker thread iterates `events()`."""
 
     def __init__(self, cfg_dict: dict, data_path: str | None, out: str | os.PathLike,
-                 plot_size: tuple[float, float] = (7.0, 3.0), init_from: str | None = None):
-        """init_from: a saved model whose training this continues (cfg_dict is its config.continued())."""
+                 plot_size: tuple[float, float] = (7.0, 3.0), init_from: str | None = None, resume: bool = False):
+        """init_from: a saved model whose training this continues (cfg_dict is its config.continued()).
+        resume: continue the interrupted training of `out` from its checkpoint (train.train_and_save)."""
         self.out = Path(out)
         # spawn, not fork: the parent has Qt and TensorFlow threads, which fork does not copy safely.
         ctx = multiprocessing.get_context("spawn")
@@ -105,7 +107,8 @@ class TrainingJob:
         self._cancel_time: float | None = None
         self.process = ctx.Process(
             target=_train_in_child, name="desktop-cvae training", daemon=True,
-            args=(sender, self._cancel, os.getpid(), cfg_dict, data_path, str(self.out), plot_size, init_from),
+            args=(sender, self._cancel, os.getpid(), cfg_dict, data_path, str(self.out), plot_size, init_from,
+                  resume),
         )
         self._sender = sender
 

@@ -100,9 +100,64 @@ def test_a_training_process_that_dies_ends_with_a_message_and_no_file(qtbot, tmp
     with qtbot.waitSignal(dialog.worker.failed, timeout=30_000):
         os.kill(dialog.worker.job_pid, signal.SIGKILL)  # as the kernel's out-of-memory killer would
     dialog.worker.wait()
-    assert "stopped unexpectedly" in dialog.status.text() and "Nothing was saved" in dialog.status.text()
+    assert "stopped unexpectedly" in dialog.status.text() and "No model was saved" in dialog.status.text()
     qtbot.waitUntil(dialog.train_button.isEnabled, timeout=5_000)  # ready for another try
     assert not list((tmp_path / "models").glob("*"))
+
+
+def test_a_cancelled_training_is_resumed_from_the_dialog_and_an_unwanted_one_discarded(qtbot, tmp_path, monkeypatch):
+    from desktop_cvae import checkpoint
+
+    dialog = TrainingDialog(tmp_path / "models")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.interrupted_bar.isHidden()  # nothing to resume
+    configure(dialog, epochs=4, batch=20)
+    dialog.train_button.click()
+    qtbot.waitUntil(lambda: len(dialog.epoch_reports) >= 1, timeout=120_000)
+    with qtbot.waitSignal(dialog.worker.cancelled, timeout=30_000):
+        dialog.cancel_button.click()
+    dialog.worker.wait()
+    qtbot.waitUntil(dialog.train_button.isEnabled, timeout=5_000)
+    (ckpt, state), = checkpoint.find_interrupted(tmp_path / "models")
+    done = state.epochs_done
+    assert 1 <= done < 4 and f"Its {done} finished epochs are kept" in dialog.status.text()
+    assert dialog.interrupted_bar.isVisible() and f"{done} of 4 epochs done" in dialog.interrupted_label.text()
+    # The bar took room from the loss curves, which shrink to fit rather than be cut off.
+    curves = dialog.curves
+    qtbot.waitUntil(lambda: curves.pixmap().height() <= curves.height() and curves.pixmap().width() <= curves.width())
+    assert max(curves.pixmap().height() / curves.height(), curves.pixmap().width() / curves.width()) > 0.95
+
+    # A new dialog (as after a restart) offers it too, and Resume trains it with its own settings and data.
+    dialog.close()
+    dialog = TrainingDialog(tmp_path / "models")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.interrupted_bar.isVisible()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)  # not active
+    with qtbot.waitSignal(dialog.model_trained, timeout=120_000) as trained:
+        dialog.resume_button.click()
+        assert dialog.interrupted_bar.isHidden()  # while it runs
+    dialog.worker.wait()
+    path, activate = trained.args
+    assert path == str(checkpoint.model_path(ckpt)) and not activate and not ckpt.exists()
+    meta = json.loads((tmp_path / "models" / (os.path.basename(path) + ".json")).read_text())
+    assert meta["resumed_at_epochs"] == [done] and len(meta["history"]["loss"]) == 4
+    assert meta["config"]["name"] == "dialog test" and meta["data"] == SAMPLE
+    assert {p.epoch for p in [r for r in dialog.epoch_reports]} == set(range(done, 4))  # only the missing ones
+    assert dialog.file_edit.text() == SAMPLE and dialog.epochs_spin.value() == 4  # the form shows what resumed
+    qtbot.waitUntil(dialog.interrupted_bar.isHidden, timeout=5_000)
+
+    # Discard asks, and deletes the checkpoint only on Yes.
+    state.epochs_done = 2
+    checkpoint.write(ckpt, state, [], [])
+    dialog.refresh_interrupted()
+    assert dialog.interrupted_bar.isVisible()
+    dialog.discard_button.click()  # answered No
+    assert ckpt.exists()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.discard_button.click()
+    assert not ckpt.exists() and dialog.interrupted_bar.isHidden()
 
 
 def test_bad_data_ends_with_the_loader_s_message_through_the_training_process(qtbot, tmp_path):
@@ -120,7 +175,7 @@ def test_bad_data_ends_with_the_loader_s_message_through_the_training_process(qt
     qtbot.waitUntil(lambda: bool(failures), timeout=60_000)
     dialog.worker.wait()
     assert "not-mnist.npz" in failures[0]
-    assert "Training failed" in dialog.status.text() and "Nothing was saved" in dialog.status.text()
+    assert "Training failed" in dialog.status.text() and "No model was saved" in dialog.status.text()
     qtbot.waitUntil(dialog.train_button.isEnabled, timeout=5_000)
     assert dialog.browse_button.isEnabled()
     assert not list((tmp_path / "models").glob("*"))

@@ -3,7 +3,9 @@
 Training runs in a child process (train_process) watched by a TrainingWorker thread, with per-batch
 progress and per-epoch results (curves and reconstructions of fixed digits); cancel is cooperative and
 takes effect within one graph call (train.steps_per_call: one batch, or ten for the small seed models).
-Nothing is written until training and evaluation have finished, and then atomically.
+No model is written until training and evaluation have finished, and then atomically; after every epoch
+the training's checkpoint is (module checkpoint), so a cancelled, failed or crashed training can be
+resumed from the dialog: the "Interrupted" bar offers the newest one in the models folder.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from .. import checkpoint
 from ..catalog import list_models
 from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, MAX_SEED, PIXEL_CONTEXT_CHANNELS, ModelConfig
 from ..train_process import TrainingJob
-from .views import GridView, fit_to_screen
+from .views import FittedPicture, GridView, fit_to_screen
 
 
 class TrainingWorker(QThread):
@@ -42,9 +45,9 @@ class TrainingWorker(QThread):
     cancelled = Signal()
 
     def __init__(self, cfg: ModelConfig, data_path: str | None, out: Path, parent=None,
-                 init_from: str | None = None):
+                 init_from: str | None = None, resume: bool = False):
         super().__init__(parent)
-        self.cfg, self.data_path, self.out, self.init_from = cfg, data_path, out, init_from
+        self.cfg, self.data_path, self.out, self.init_from, self.resume = cfg, data_path, out, init_from, resume
         self.plot_size = (7.0, 3.0)  # inches at 100 dpi
         self._cancel_requested = threading.Event()
         self._job: TrainingJob | None = None
@@ -64,7 +67,7 @@ class TrainingWorker(QThread):
                    "failed": self.failed, "cancelled": self.cancelled}
         try:
             self._job = job = TrainingJob(self.cfg.to_dict(), self.data_path, self.out, self.plot_size,
-                                          init_from=self.init_from)
+                                          init_from=self.init_from, resume=self.resume)
             job.start()
         except OSError as e:
             self.failed.emit(f"Could not start the training process: {e}")
@@ -211,11 +214,25 @@ class TrainingDialog(QDialog):
         self.status.setWordWrap(True)
         # Live curves arrive as images rendered by the training process: redrawing a matplotlib figure here
         # would stall the UI thread ~150 ms per epoch.
-        self.curves = QLabel("The loss curves appear after the first epoch.")
-        self.curves.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.curves = FittedPicture("The loss curves appear after the first epoch.")
         self.curves.setMinimumSize(380, 240)
         self.previews = GridView(min_side=90)
         self.previews.set_array(None, "Reconstructions of ten test digits appear after each epoch.")
+        self.interrupted: list[tuple[Path, checkpoint.TrainingState]] = []
+        self.interrupted_label = QLabel()
+        self.interrupted_label.setWordWrap(True)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Go on from the last finished epoch, with the same settings and data")
+        self.resume_button.clicked.connect(self.resume)
+        self.discard_button = QPushButton("Discard")
+        self.discard_button.setToolTip("Delete this interrupted training's checkpoint")
+        self.discard_button.clicked.connect(self.discard_interrupted)
+        self.interrupted_bar = QFrame()
+        self.interrupted_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        bar = QHBoxLayout(self.interrupted_bar)
+        bar.addWidget(self.interrupted_label, 1)
+        bar.addWidget(self.resume_button)
+        bar.addWidget(self.discard_button)
         self.train_button = QPushButton("Train")
         self.train_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel training")
@@ -253,9 +270,11 @@ class TrainingDialog(QDialog):
             buttons.addWidget(b)
         v = QVBoxLayout(self)
         v.addLayout(top, 1)
+        v.addWidget(self.interrupted_bar)
         v.addWidget(self.progress)
         v.addWidget(self.status)
         v.addLayout(buttons)
+        self.refresh_interrupted()
         # Tall enough to show every setting without scrolling, where the screen has the room.
         below_settings = self.sizeHint().height() - scroll.sizeHint().height()
         fit_to_screen(self, max(1100, self.sizeHint().width()), settings.sizeHint().height() + below_settings)
@@ -397,10 +416,64 @@ class TrainingDialog(QDialog):
             self.status.setText(f"<b>Cannot create {self.models_dir}:</b> {e.strerror or e}")
             return
         out = self.models_dir / f"{_slug(cfg.name)}-{time.strftime('%Y%m%d-%H%M%S')}.keras"
+        self._launch(TrainingWorker(cfg, data_path, out, init_from=self.active_model[0] if self.continuing else None))
+
+    def refresh_interrupted(self) -> None:
+        """Show the newest interrupted training in the models folder, if there is one."""
+        self.interrupted = checkpoint.find_interrupted(self.models_dir)
+        if self.interrupted:
+            path, state = self.interrupted[0]
+            cfg = state.config
+            more = f" (and {len(self.interrupted) - 1} more)" if len(self.interrupted) > 1 else ""
+            self.interrupted_label.setText(
+                f"<b>Interrupted:</b> “{cfg.get('name') or checkpoint.model_path(path).stem}”, "
+                f"{state.epochs_done} of {state.epochs} epochs done{more}.")
+            self.interrupted_label.setToolTip(str(path))
+        self.interrupted_bar.setVisible(bool(self.interrupted) and not self.running)
+
+    def resume(self) -> None:
+        """Continue the newest interrupted training with its own settings and data; the form shows them."""
+        if self.running or not self.interrupted:
+            return
+        path, state = self.interrupted[0]
+        try:
+            cfg = ModelConfig.from_dict(state.config)
+        except (TypeError, ValueError) as e:
+            self.status.setText(f"<b>Cannot resume:</b> its settings are invalid ({e}).")
+            return
+        self.start_combo.setCurrentIndex(0)
+        self._fill_form(cfg)
+        self.epochs_spin.setValue(min(cfg.epochs, self.epochs_spin.maximum()))
+        self.name_edit.setText(cfg.name)
+        data_path = state.notes.get("data_path")
+        (self.file_radio if data_path else self.mnist_radio).setChecked(True)
+        self.file_edit.setText(data_path or "")
+        self._enable_options()
+        self._launch(TrainingWorker(cfg, data_path, checkpoint.model_path(path),
+                                    init_from=state.notes.get("init_from"), resume=True))
+
+    def discard_interrupted(self) -> None:
+        if self.running or not self.interrupted:
+            return
+        path, state = self.interrupted[0]
+        answer = QMessageBox.question(
+            self, "Discard the interrupted training?",
+            f"Delete the checkpoint of “{state.config.get('name') or path.name}” ({state.epochs_done} of "
+            f"{state.epochs} epochs done)? It cannot be resumed afterwards.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            self.status.setText(f"<b>Could not delete {path.name}:</b> {e.strerror or e}")
+        self.refresh_interrupted()
+
+    def _launch(self, w: "TrainingWorker") -> None:
         self.result_path = None
         self.last_progress, self.epoch_reports = None, []
-        self.worker = w = TrainingWorker(cfg, data_path, out,
-                                         init_from=self.active_model[0] if self.continuing else None)
+        self.worker = w
         w.progress.connect(self._on_progress)
         size = self.curves.size().expandedTo(self.curves.minimumSize())  # not yet laid out: its minimum
         w.plot_size = (size.width() / 100, size.height() / 100)
@@ -414,7 +487,6 @@ class TrainingDialog(QDialog):
         w.finished.connect(self._on_finished)
         self._set_running(True)
         self.progress.setValue(0)
-        self.curves.clear()
         self.curves.setText("The loss curves appear after the first epoch.")
         w.start()
 
@@ -431,6 +503,7 @@ class TrainingDialog(QDialog):
                 w.setEnabled(not on)
         self.browse_button.setEnabled(not on)  # the data of a running training cannot change
         self.recipe_button.setEnabled(not on)
+        self.interrupted_bar.setVisible(bool(self.interrupted) and not on)
         if not on:
             self._enable_options()
 
@@ -442,7 +515,7 @@ class TrainingDialog(QDialog):
 
     def _on_curves(self, rgba: np.ndarray) -> None:
         h, w = rgba.shape[:2]
-        self.curves.setPixmap(QPixmap.fromImage(QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()))
+        self.curves.set_picture(QPixmap.fromImage(QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()))
 
     def _on_epoch(self, report) -> None:
         self.epoch_reports.append(report)
@@ -463,14 +536,25 @@ class TrainingDialog(QDialog):
         ) == QMessageBox.StandardButton.Yes
         self.model_trained.emit(path, activate)
 
+    def _kept(self) -> str:
+        """What the run that just ended left to resume, as a sentence."""
+        try:
+            state = checkpoint.read_state(checkpoint.checkpoint_path(self.worker.out))
+        except checkpoint.CheckpointError:
+            return ""
+        return (f" Its {state.epochs_done} finished epochs are kept: Resume goes on from there."
+                if state.epochs_done else "")
+
     def _on_failure(self, message: str) -> None:
-        self.status.setText(f"<b>Training failed:</b> {message} Nothing was saved; the active model is unchanged.")
+        self.status.setText(f"<b>Training failed:</b> {message} No model was saved; the active model is unchanged."
+                            + self._kept())
 
     def _on_cancelled(self) -> None:
-        self.status.setText("Training cancelled. Nothing was saved; the active model is unchanged.")
+        self.status.setText("Training cancelled. No model was saved; the active model is unchanged." + self._kept())
         self.progress.setValue(0)
 
     def _on_finished(self) -> None:
+        self.refresh_interrupted()
         self._set_running(False)
 
     def stop_and_wait(self) -> None:
@@ -482,7 +566,8 @@ class TrainingDialog(QDialog):
         """Ask before throwing away a running training; True if it is fine to close."""
         if not self.running:
             return True
-        answer = QMessageBox.question(self, "Stop training?", "A model is training. Stop it? Nothing will be saved.")
+        answer = QMessageBox.question(self, "Stop training?", "A model is training. Stop it? No model will be "
+                                      "saved; its finished epochs are kept, and this dialog can resume it later.")
         if answer != QMessageBox.StandardButton.Yes:
             return False
         self.stop_and_wait()

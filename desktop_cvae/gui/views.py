@@ -1,12 +1,12 @@
-"""Small display widgets: a crisp enlarged digit, a grid of digits, and the probability bars; and sizing a
-window to its screen."""
+"""Small display widgets: a crisp enlarged digit, a grid of digits, the probability bars and a picture
+that fits its room; and sizing a window to its screen."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..imaging import grid_array
 from .canvas import gray_to_qimage
@@ -20,6 +20,35 @@ def fit_to_screen(window: QWidget, width: int, height: int) -> None:
         room = screen.availableGeometry()
         width, height = min(width, int(room.width() * 0.95)), min(height, int(room.height() * 0.95))
     window.resize(width, height)
+
+
+class FittedPicture(QLabel):
+    """A picture shown as large as its room allows, keeping its aspect ratio. A plain QLabel shows a pixmap at
+    its own size and cuts it off when the room shrinks (as when a bar appears above it)."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self._picture: QPixmap | None = None
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # The room decides the size, not the picture: otherwise every rescale would ask for more room.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+
+    def set_picture(self, picture: QPixmap) -> None:
+        self._picture = picture
+        self._fit()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._picture = None
+        super().setText(text)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._picture is not None and not self._picture.isNull():
+            self.setPixmap(self._picture.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.SmoothTransformation))
 
 
 class ImageView(QWidget):
