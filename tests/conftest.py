@@ -4,6 +4,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # One TensorFlow thread per test worker (and per training process it spawns): the workers share the
+    # machine's cores, and each TensorFlow sizing its thread pools to all of them oversubscribes the CPU.
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402

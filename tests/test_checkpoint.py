@@ -44,17 +44,30 @@ def test_a_resumed_training_ends_where_an_uninterrupted_one_does(sample, tmp_pat
     assert resumed.resumed_at == [2] and len(resumed.epoch_seconds) == 3
 
 
-def test_train_and_save_keeps_the_checkpoint_until_the_model_is_saved(sample, tmp_path):
-    out = tmp_path / "m.keras"
-    ckpt = checkpoint.checkpoint_path(out)
+@pytest.fixture(scope="module")
+def one_epoch_checkpoint(sample, tmp_path_factory) -> bytes:
+    """What train_and_save leaves when CFG's training is cancelled in its second epoch: no model, and this."""
+    out = tmp_path_factory.mktemp("interrupted") / "m.keras"
     _, on_batch, should_stop = stop_in_epoch(1)
     with pytest.raises(TrainingCancelled):
         train_and_save(CFG, sample, out, on_batch=on_batch, should_stop=should_stop, **ONE_STEP)
-    assert not out.exists() and checkpoint.read_state(ckpt).epochs_done == 1
+    assert not out.exists()
+    return checkpoint.checkpoint_path(out).read_bytes()
 
+
+def interrupted(folder, checkpoint_bytes: bytes):
+    """(model path, its checkpoint) of an interrupted training in `folder`."""
+    out = folder / "m.keras"
+    checkpoint.checkpoint_path(out).write_bytes(checkpoint_bytes)
+    return out, checkpoint.checkpoint_path(out)
+
+
+def test_train_and_save_keeps_the_checkpoint_until_the_model_is_saved(sample, tmp_path, one_epoch_checkpoint):
+    out, ckpt = interrupted(tmp_path, one_epoch_checkpoint)
+    assert checkpoint.read_state(ckpt).epochs_done == 1
     with pytest.raises(CheckpointExists, match="1 of 3 epochs done"):  # starting anew would throw it away
         train_and_save(CFG, sample, out)
-    assert checkpoint.read_state(ckpt).epochs_done == 1
+    assert ckpt.read_bytes() == one_epoch_checkpoint
 
     meta = train_and_save(CFG, sample, out, resume=True)
     assert not ckpt.exists()
@@ -64,37 +77,27 @@ def test_train_and_save_keeps_the_checkpoint_until_the_model_is_saved(sample, tm
     assert meta["train_seconds"] >= sum(meta["epoch_seconds"])
 
 
-def test_a_checkpoint_of_other_settings_or_data_is_refused_and_kept(sample, tmp_path):
-    out = tmp_path / "m.keras"
-    ckpt = checkpoint.checkpoint_path(out)
-    _, on_batch, should_stop = stop_in_epoch(1)
-    with pytest.raises(TrainingCancelled):
-        train_and_save(CFG, sample, out, on_batch=on_batch, should_stop=should_stop, **ONE_STEP)
-    before = ckpt.read_bytes()
-
+def test_a_checkpoint_of_other_settings_or_data_is_refused_and_kept(sample, tmp_path, one_epoch_checkpoint):
+    out, ckpt = interrupted(tmp_path, one_epoch_checkpoint)
     other = ModelConfig(**{**CFG.to_dict(), "learning_rate": 5e-4})
     with pytest.raises(TrainingFailed, match="learning_rate 0.001 there, 0.0005 here"):
         train_and_save(other, sample, out, resume=True)
     fewer = type(sample)(sample.x_train[:-100], sample.y_train[:-100], sample.x_test, sample.y_test, "fewer")
     with pytest.raises(TrainingFailed, match="other training data"):
         train_and_save(CFG, fewer, out, resume=True)
-    assert ckpt.read_bytes() == before and not out.exists()
+    assert ckpt.read_bytes() == one_epoch_checkpoint and not out.exists()
 
 
 @pytest.mark.parametrize("damage", ["empty", "truncated", "not a zip", "pickled state"])
-def test_a_damaged_checkpoint_is_a_message(sample, tmp_path, damage):
-    out = tmp_path / "m.keras"
-    ckpt = checkpoint.checkpoint_path(out)
+def test_a_damaged_checkpoint_is_a_message(sample, tmp_path, one_epoch_checkpoint, damage):
+    out, ckpt = interrupted(tmp_path, one_epoch_checkpoint)
     if damage == "not a zip":
         ckpt.write_text("hello")
     elif damage == "pickled state":  # a hostile file: np.load must not unpickle it
-        np.savez(open(ckpt, "wb"), state=np.array([{"epochs_done": 1}], dtype=object))
+        with open(ckpt, "wb") as f:
+            np.savez(f, state=np.array([{"epochs_done": 1}], dtype=object))
     else:
-        _, on_batch, should_stop = stop_in_epoch(1)
-        with pytest.raises(TrainingCancelled):
-            train_and_save(CFG, sample, out, on_batch=on_batch, should_stop=should_stop, **ONE_STEP)
-        data = ckpt.read_bytes()
-        ckpt.write_bytes(b"" if damage == "empty" else data[: len(data) // 2])
+        ckpt.write_bytes(b"" if damage == "empty" else one_epoch_checkpoint[: len(one_epoch_checkpoint) // 2])
     with pytest.raises(TrainingFailed, match="checkpoint"):
         train_and_save(CFG, sample, out, resume=True)
     with pytest.raises(TrainingFailed, match="delete it to start again"):
