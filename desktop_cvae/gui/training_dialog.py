@@ -4,7 +4,7 @@ Training runs in a child process (train_process) watched by a TrainingWorker thr
 progress and per-epoch results (curves and reconstructions of fixed digits); cancel is cooperative and
 takes effect within one graph call (train.steps_per_call: one batch, or ten for the small seed models).
 No model is written until training and evaluation have finished, and then atomically; after every epoch
-the training's checkpoint is (module checkpoint), so a cancelled, failed or crashed training can be
+the training writes its checkpoint (module checkpoint), so a cancelled, failed or crashed training can be
 resumed from the dialog: the "Interrupted" bar offers the newest one in the models folder.
 """
 
