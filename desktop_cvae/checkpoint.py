@@ -10,6 +10,7 @@ JSON only (no pickles), and the TensorFlow-free part (`read_state`) is what the 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -23,6 +24,7 @@ import numpy as np
 from .storage import fsync_dir, make_temp, unlink_quietly
 
 SUFFIX = ".checkpoint"
+LOCK_SUFFIX = ".lock"  # held by the process training towards a checkpoint
 FORMAT_VERSION = 1
 # Settings that only label a model: a resumed training may rename it.
 _NOT_IDENTITY = ("name", "extra")
@@ -60,14 +62,58 @@ def model_path(checkpoint: str | os.PathLike) -> Path:
     return p.with_name(p.name[: -len(SUFFIX)])
 
 
+@contextlib.contextmanager
+def training_lock(checkpoint: str | os.PathLike):
+    """Held while a process trains towards `checkpoint`, so that no other one resumes the same training and
+    the app does not offer a training that is running (say, from the command line) as interrupted. Raises
+    CheckpointError when another process holds it. A lock of the operating system: it ends with the process,
+    however that ends."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        yield
+        return
+    # Hidden, and named as a save's temporary files are, so that cleaning up after a killed training
+    # (train_process) takes it too.
+    checkpoint = Path(checkpoint)
+    lock = checkpoint.with_name(f".{checkpoint.name}{LOCK_SUFFIX}")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise CheckpointError(f"cannot write in {lock.parent}: {e.strerror or e}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise CheckpointError(f"{Path(checkpoint).name} is being trained by another process") from None
+        try:
+            yield
+        finally:
+            unlink_quietly(lock)
+    finally:
+        os.close(fd)
+
+
+def is_training(checkpoint: str | os.PathLike) -> bool:
+    """Whether another process is training towards `checkpoint` now."""
+    try:
+        with training_lock(checkpoint):
+            return False
+    except CheckpointError:
+        return True
+
+
 def find_interrupted(folder: str | os.PathLike) -> list[tuple[Path, TrainingState]]:
-    """The readable checkpoints in `folder`, newest first: trainings that can be resumed."""
+    """The readable checkpoints in `folder` that no process is training, newest first: trainings that can be
+    resumed."""
     found = []
     try:
         candidates = [(p.stat().st_mtime, p) for p in Path(folder).glob(f"*.keras{SUFFIX}") if p.is_file()]
     except OSError:
         return []
     for _, p in sorted(candidates, reverse=True):
+        if is_training(p):
+            continue
         try:
             found.append((p, read_state(p)))
         except CheckpointError:

@@ -184,13 +184,14 @@ def _kept_epochs(out: Path) -> str:
     """What an interrupted training left to resume, as the end of its error message."""
     from . import checkpoint
 
+    path = checkpoint.checkpoint_path(out)
     try:
-        state = checkpoint.read_state(checkpoint.checkpoint_path(out))
+        state = checkpoint.read_state(path)
     except checkpoint.CheckpointError:
         return ""
-    if not state.epochs_done:
+    if not state.epochs_done or checkpoint.is_training(path):  # another process's training is not ours to resume
         return ""
-    return (f"; {state.epochs_done} of {state.epochs} epochs are kept in {checkpoint.checkpoint_path(out)}: "
+    return (f"; {state.epochs_done} of {state.epochs} epochs are kept in {path}: "
             "run the same command with --resume to continue")
 
 

@@ -355,11 +355,22 @@ def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on
     The training is checkpointed after every epoch to checkpoint.checkpoint_path(out), kept when it is
     interrupted, cancelled or fails, and removed once the model is saved. `resume` continues from it; without
     `resume` an existing checkpoint raises CheckpointExists rather than being overwritten. `notes` go into
-    the checkpoint (what a caller needs to resume it)."""
-    from .storage import load_model, sha256_file
-
+    the checkpoint (what a caller needs to resume it). While it runs it holds checkpoint.training_lock: the
+    same training started elsewhere meanwhile fails with a message."""
     start = time.perf_counter()
     ckpt = checkpoint.checkpoint_path(out)
+    try:
+        with checkpoint.training_lock(ckpt):
+            return _train_and_save_locked(cfg, data, out, ckpt, start, on_batch, on_epoch, should_stop,
+                                          noise_levels, steps_per_execution, previews, init_from, resume, notes)
+    except checkpoint.CheckpointError as e:  # the lock: the same training runs elsewhere
+        raise TrainingFailed(f"Cannot train: {e}.") from None
+
+
+def _train_and_save_locked(cfg, data, out, ckpt, start, on_batch, on_epoch, should_stop, noise_levels,
+                           steps_per_execution, previews, init_from, resume, notes) -> dict:
+    from .storage import load_model, sha256_file
+
     if not resume and ckpt.exists():
         try:
             raise CheckpointExists(ckpt, checkpoint.read_state(ckpt))

@@ -131,3 +131,27 @@ def test_a_crash_while_writing_a_checkpoint_keeps_the_previous_one(tmp_path, mon
     assert kept.epochs_done == 1 and model_arrays[0].tolist() == [1, 1, 1]
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
     assert json.loads(json.dumps(kept.config)) == CFG.to_dict()
+
+
+def test_a_training_running_elsewhere_is_neither_offered_nor_resumed(sample, tmp_path, one_epoch_checkpoint):
+    """A process training towards a checkpoint (say `desktop-cvae train` in the models folder) holds its lock:
+    the app must not offer that training as interrupted, and a second process must not train it too."""
+    import subprocess
+    import sys
+
+    out, ckpt = interrupted(tmp_path, one_epoch_checkpoint)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom desktop_cvae import checkpoint\n"
+         "with checkpoint.training_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(60)", str(ckpt)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert checkpoint.is_training(ckpt) and checkpoint.find_interrupted(tmp_path) == []
+        with pytest.raises(TrainingFailed, match="being trained by another process"):
+            train_and_save(CFG, sample, out, resume=True)
+        assert ckpt.read_bytes() == one_epoch_checkpoint
+    finally:
+        holder.kill()  # as a crash would end it: the lock ends with the process
+        holder.wait()
+    assert not checkpoint.is_training(ckpt)
+    assert [p for p, _ in checkpoint.find_interrupted(tmp_path)] == [ckpt]

@@ -123,6 +123,7 @@ def test_a_cancelled_training_is_resumed_from_the_dialog_and_an_unwanted_one_dis
     done = state.epochs_done
     assert 1 <= done < 4 and f"Its {done} finished epochs are kept" in dialog.status.text()
     assert dialog.interrupted_bar.isVisible() and f"{done} of 4 epochs done" in dialog.interrupted_label.text()
+    assert f"validation −ELBO {state.history['val_loss'][-1]:.1f} nats" in dialog.interrupted_label.text()
     # The bar took room from the loss curves, which shrink to fit rather than be cut off.
     curves = dialog.curves
     qtbot.waitUntil(lambda: curves.pixmap().height() <= curves.height() and curves.pixmap().width() <= curves.width())

@@ -425,9 +425,11 @@ class TrainingDialog(QDialog):
             path, state = self.interrupted[0]
             cfg = state.config
             more = f" (and {len(self.interrupted) - 1} more)" if len(self.interrupted) > 1 else ""
+            bound = state.history.get("val_loss") or []
+            last = f", validation −ELBO {bound[-1]:.1f} nats" if bound else ""
             self.interrupted_label.setText(
                 f"<b>Interrupted:</b> “{cfg.get('name') or checkpoint.model_path(path).stem}”, "
-                f"{state.epochs_done} of {state.epochs} epochs done{more}.")
+                f"{state.epochs_done} of {state.epochs} epochs done{last}{more}.")
             self.interrupted_label.setToolTip(str(path))
         self.interrupted_bar.setVisible(bool(self.interrupted) and not self.running)
 
