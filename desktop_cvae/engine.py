@@ -188,11 +188,10 @@ class Engine:
         return self.config.latent_dim
 
     @staticmethod
-    def _batch(images: np.ndarray) -> tf.Tensor:
-        a = np.asarray(images, dtype=np.float32)
-        if a.ndim == 2:
-            a = a[None]
-        return tf.constant(a.reshape(-1, 28, 28, 1))
+    def _batch(images: np.ndarray, first_only: bool = False) -> tf.Tensor:
+        a = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28, 1)
+        # Sliced here, not as a tensor: an eager slice costs ~0.4 ms, a twentieth of the update.
+        return tf.constant(a[:1] if first_only else a)
 
     def _onehot(self, labels, n: int) -> tf.Tensor:
         labels = np.broadcast_to(np.asarray(labels, dtype=np.int64), (n,))
@@ -221,7 +220,7 @@ class Engine:
         else:
             wanted = tf.constant(-1 if label is None else int(label))
             with self._lock:
-                s, z, r = self._fn("_analyze")(self._batch(pixels)[:1], wanted)
+                s, z, r = self._fn("_analyze")(self._batch(pixels, first_only=True), wanted)
             scores, zs, recs, drawn = s.numpy()[0], z.numpy()[0], None, r.numpy()
         probs = softmax_neg(scores)
         recognised = int(np.argmax(probs))
@@ -363,7 +362,7 @@ class Engine:
     def typicality(self, pixels: np.ndarray) -> tuple[float, float | None]:
         """One input's best -ELBO over the labels and its ood_percentile: the "does this look like a digit"
         check alone, for an input the update did not score itself."""
-        x = self._batch(pixels)[:1]
+        x = self._batch(pixels, first_only=True)
         with self._lock:  # the update's own graph: traced already, and the same numbers as analyze()
             scores = (self._fn("_analyze")(x, tf.constant(-1)) if self.conditional else self._fn("_single")(x))[0]
         best = float(scores.numpy().min())
