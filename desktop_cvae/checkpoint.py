@@ -77,20 +77,26 @@ def training_lock(checkpoint: str | os.PathLike):
     # (train_process) takes it too.
     checkpoint = Path(checkpoint)
     lock = checkpoint.with_name(f".{checkpoint.name}{LOCK_SUFFIX}")
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as e:
-        raise CheckpointError(f"cannot write in {lock.parent}: {e.strerror or e}") from None
-    try:
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise CheckpointError(f"cannot write in {lock.parent}: {e.strerror or e}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise CheckpointError(f"{Path(checkpoint).name} is being trained by another process") from None
-        try:
-            yield
-        finally:
-            unlink_quietly(lock)
+            os.close(fd)
+            raise CheckpointError(f"{checkpoint.name} is being trained by another process") from None
+        try:  # the holder before us unlinks the file as it lets go: then we locked a file no one else opens
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                break
+        except OSError:
+            pass
+        os.close(fd)
+    try:
+        yield
     finally:
+        unlink_quietly(lock)
         os.close(fd)
 
 

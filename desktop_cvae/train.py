@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -357,41 +358,37 @@ def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on
     `resume` an existing checkpoint raises CheckpointExists rather than being overwritten. `notes` go into
     the checkpoint (what a caller needs to resume it). While it runs it holds checkpoint.training_lock: the
     same training started elsewhere meanwhile fails with a message."""
-    start = time.perf_counter()
-    ckpt = checkpoint.checkpoint_path(out)
-    try:
-        with checkpoint.training_lock(ckpt):
-            return _train_and_save_locked(cfg, data, out, ckpt, start, on_batch, on_epoch, should_stop,
-                                          noise_levels, steps_per_execution, previews, init_from, resume, notes)
-    except checkpoint.CheckpointError as e:  # the lock: the same training runs elsewhere
-        raise TrainingFailed(f"Cannot train: {e}.") from None
-
-
-def _train_and_save_locked(cfg, data, out, ckpt, start, on_batch, on_epoch, should_stop, noise_levels,
-                           steps_per_execution, previews, init_from, resume, notes) -> dict:
     from .storage import load_model, sha256_file
 
-    if not resume and ckpt.exists():
-        try:
-            raise CheckpointExists(ckpt, checkpoint.read_state(ckpt))
-        except checkpoint.CheckpointError as e:
-            raise TrainingFailed(f"{e}; delete it to start again.") from None
-    base = load_model(init_from)[0] if init_from is not None else None
-    result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop,
-                   steps_per_execution=steps_per_execution, previews=previews, init_from=base,
-                   checkpoint_to=ckpt, resume=resume, notes=notes)
-    meta = {"history": result.history, "epoch_seconds": result.epoch_seconds,
-            "train_seconds": result.earlier_seconds + time.perf_counter() - start}
-    if result.resumed_at:
-        meta["resumed_at_epochs"] = result.resumed_at
-    if init_from is not None:
-        meta["initialised_from"] = {"file": Path(init_from).name, "sha256": sha256_file(init_from)}
-    saved = evaluate_and_save(result.model, data, out, meta, noise_levels, should_stop)
+    start = time.perf_counter()
+    ckpt = checkpoint.checkpoint_path(out)
+    lock = contextlib.ExitStack()
     try:
-        ckpt.unlink()
-    except OSError:
-        pass  # the model is saved; a leftover checkpoint only costs disk space
-    return saved
+        lock.enter_context(checkpoint.training_lock(ckpt))
+    except checkpoint.CheckpointError as e:  # the same training runs elsewhere
+        raise TrainingFailed(f"Cannot train: {e}.") from None
+    with lock:
+        if not resume and ckpt.exists():
+            try:
+                raise CheckpointExists(ckpt, checkpoint.read_state(ckpt))
+            except checkpoint.CheckpointError as e:
+                raise TrainingFailed(f"{e}; delete it to start again.") from None
+        base = load_model(init_from)[0] if init_from is not None else None
+        result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop,
+                       steps_per_execution=steps_per_execution, previews=previews, init_from=base,
+                       checkpoint_to=ckpt, resume=resume, notes=notes)
+        meta = {"history": result.history, "epoch_seconds": result.epoch_seconds,
+                "train_seconds": result.earlier_seconds + time.perf_counter() - start}
+        if result.resumed_at:
+            meta["resumed_at_epochs"] = result.resumed_at
+        if init_from is not None:
+            meta["initialised_from"] = {"file": Path(init_from).name, "sha256": sha256_file(init_from)}
+        saved = evaluate_and_save(result.model, data, out, meta, noise_levels, should_stop)
+        try:
+            ckpt.unlink()
+        except OSError:
+            pass  # the model is saved; a leftover checkpoint only costs disk space
+        return saved
 
 
 def evaluate_and_save(model: CVAE, data: Dataset, out: Path, meta: dict, noise_levels=(0.3,),
