@@ -11,20 +11,14 @@ import collections
 import glob
 import sys
 import tempfile
-import time
 
 import numpy as np
 
 
-def timed(f, n=1000, warmup=20):
-    for i in range(warmup):
-        f(i)
-    t = np.empty(n)
-    for i in range(n):
-        s = time.perf_counter()
-        f(i)
-        t[i] = time.perf_counter() - s
-    return np.round(np.percentile(t * 1000, [50, 99]), 3)
+def timed(f, n=1000):
+    from desktop_cvae.bench import times_ms
+
+    return np.round(np.percentile(times_ms(f, n), [50, 99]), 3)
 
 
 def kernels(fn, args, calls=200):

@@ -28,18 +28,23 @@ def model_input(inputs: list[np.ndarray], i: int, sigma: float = 0.1) -> np.ndar
     return add_noise(normalize_gray(inputs[i % len(inputs)]).pixels, sigma=sigma, seed=i)
 
 
+def times_ms(call, n: int, warmup: int = 20) -> np.ndarray:
+    """Wall time of call(i) for i in 0..n-1, in ms, after `warmup` calls not counted."""
+    for i in range(warmup):
+        call(i)
+    times = np.empty(n)
+    for i in range(n):
+        t = time.perf_counter()
+        call(i)
+        times[i] = time.perf_counter() - t
+    return times * 1000
+
+
 def bench_update(engine: Engine, n: int = 1000, sigma: float = 0.1, warmup: int = 20) -> dict:
     inputs = canvas_like_inputs()
 
     def update(i):
         return engine.analyze(model_input(inputs, i, sigma))
 
-    for i in range(warmup):
-        update(i)
-    times = np.empty(n)
-    for i in range(n):
-        t = time.perf_counter()
-        update(i)
-        times[i] = time.perf_counter() - t
-    ms = times * 1000
+    ms = times_ms(update, n, warmup)
     return {"update_ms_p50": float(np.percentile(ms, 50)), "update_ms_p99": float(np.percentile(ms, 99)), "n": n}
