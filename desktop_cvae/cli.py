@@ -137,7 +137,8 @@ class ProgressBar:
 
 # Flags that describe the model rather than its training; --init-from takes them from its model file.
 _ARCHITECTURE_FLAGS = {"arch": "--arch", "unconditional": "--unconditional",
-                       "no_label_in_encoder": "--no-label-in-encoder", "label_prior": "--label-prior",
+                       "no_label_in_encoder": "--no-label-in-encoder",
+                       "no_label_in_decoder": "--no-label-in-decoder", "label_prior": "--label-prior",
                        "refine_layers": "--refine-layers", "latent_dim": "--latent-dim", "seed": "--seed"}
 
 
@@ -170,7 +171,8 @@ def _train_config(args) -> ModelConfig:
         return ModelConfig(
             arch=args.arch, conditional=not args.unconditional,
             latent_dim=16 if args.latent_dim is None else args.latent_dim, seed=args.seed or 0,
-            label_in_encoder=not args.no_label_in_encoder, label_prior=args.label_prior,
+            label_in_encoder=not args.no_label_in_encoder, label_in_decoder=not args.no_label_in_decoder,
+            label_prior=args.label_prior,
             refine_layers=args.refine_layers or 0, pixel_context=args.pixel_context or 0, **training)
     except ValueError as e:
         raise CliError(str(e)) from None
@@ -319,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--unconditional", action="store_true", help="a plain VAE (no label)")
     t.add_argument("--no-label-in-encoder", action="store_true",
                    help="CVAE whose encoder sees only the image, so the latent code holds style, not class")
+    t.add_argument("--no-label-in-decoder", action="store_true",
+                   help="with --no-label-in-encoder and --label-prior: the label only in p(z|y), so the ten "
+                        "labels share one decoder pass when scored")
     t.add_argument("--label-prior", action="store_true",
                    help="CVAE with a learnt Gaussian prior p(z|y) per label instead of N(0, I)")
     t.add_argument("--fitted-prior", action="store_true",

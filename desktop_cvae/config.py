@@ -24,8 +24,8 @@ LR_SCHEDULES = ("constant", "cosine")
 DEFAULT_LR_SCHEDULE = {"conv": "constant", "mlp": "constant", "deepconv": "cosine"}
 
 # What a model is, as opposed to how it is trained: training that starts from a saved model keeps these.
-ARCHITECTURE_FIELDS = ("arch", "conditional", "label_in_encoder", "label_prior", "latent_dim", "widths",
-                       "refine_layers", "pixel_context", "dropout", "fused_upsampling")
+ARCHITECTURE_FIELDS = ("arch", "conditional", "label_in_encoder", "label_in_decoder", "label_prior", "latent_dim",
+                       "widths", "refine_layers", "pixel_context", "dropout", "fused_upsampling")
 # Architecture a continued model may gain: the part starts out as the identity, so the grown model starts as
 # exactly the model it continues (model.PixelContext's output layer starts at zero).
 GROWABLE_FIELDS = ("pixel_context",)
@@ -47,6 +47,9 @@ class ModelConfig:
     conditional: bool = True  # one-hot label into the decoder (CVAE) or plain VAE
     label_in_encoder: bool = True  # CVAE: the encoder sees the label too (the seeds); False: q(z|x) holds style only
     label_prior: bool = False  # CVAE: a learnt Gaussian prior p(z|y) per label instead of N(0, I)
+    # CVAE with a per-label prior: the decoder sees the label too (p(x|z,y)); False: p(x|z), the label only in
+    # p(z|y), so the ten labels' evidence bounds share one decoder pass and differ in their KL terms alone
+    label_in_decoder: bool = True
     # label_prior: after training, p(z|y) becomes a full-covariance Gaussian fitted to each label's training
     # codes (the best Gaussian prior for the evidence bound of a trained encoder and decoder)
     fitted_prior: bool = False
@@ -108,6 +111,9 @@ class ModelConfig:
             raise ValueError("classifier_weight needs a conditional model")
         if self.label_prior and not self.conditional:
             raise ValueError("a per-label prior needs a conditional model")
+        if self.conditional and not self.label_in_decoder and (self.label_in_encoder or not self.label_prior):
+            raise ValueError("a decoder without the label needs a per-label prior and an encoder without the label "
+                             "(label_prior, not label_in_encoder): the label must enter the model somewhere")
         if self.fitted_prior and not self.label_prior:
             raise ValueError("a fitted prior replaces the learnt per-label prior: it needs label_prior")
         if not 0 <= self.refine_layers <= 4 or (self.refine_layers and self.arch != "deepconv"):

@@ -67,8 +67,10 @@ class Engine:
         self._label_in_encoder = encoder_takes_label(self.config)
         self._all_labels = tf.function(self._all_labels_impl, input_signature=[image_spec], autograph=False)
         self._scores = tf.function(self._scores_impl, input_signature=[image_spec], autograph=False)
+        # XLA fuses the update's small ops into a few kernels. That pays when the labels share one decoder pass
+        # (graph call 1.6 -> 1.3 ms, docs/BENCHMARKS.md); with ten passes the kernels' own work dominates.
         self._analyze = tf.function(self._analyze_impl, input_signature=[image_spec, tf.TensorSpec((), tf.int32)],
-                                    autograph=False)
+                                    autograph=False, jit_compile=cond and not model.decoder_sees_label)
         self._encode = tf.function(
             self._encode_impl, autograph=False,
             input_signature=[image_spec, tf.TensorSpec((None, NUM_CLASSES), tf.float32)] if self._label_in_encoder
@@ -123,9 +125,15 @@ class Engine:
     # -- graph functions -------------------------------------------------------------------------
     def _bounds(self, images):
         """Every image under every label: -ELBO (batch, 10), posterior means (batch, 10, z) and the decoder's
-        outputs for the batch*10 rows (model.decoder_outputs), from which drawings are made."""
+        outputs for the batch*10 rows (model.decoder_outputs), from which drawings are made; for a decoder that
+        does not see the label, for the batch's rows: the input's code as it is."""
         m = self.model
         batch = tf.shape(images)[0]
+        if not m.decoder_sees_label:  # one decoder pass; the labels differ in their KL terms alone
+            z_mean, z_log_var = m.encoder([images], training=False)
+            decoded = m.decoder_outputs(z_mean)
+            scores = bce_sum(m.pixel_logits(decoded, images), images)[:, None] + m.label_kls(z_mean, z_log_var)
+            return scores, tf.repeat(z_mean[:, None], NUM_CLASSES, axis=1), decoded
         tiled = tf.repeat(images, NUM_CLASSES, axis=0)  # (batch*10, 28, 28, 1)
         onehot = tf.tile(tf.eye(NUM_CLASSES), (batch, 1))
         if self._label_in_encoder:
@@ -140,6 +148,12 @@ class Engine:
     def _all_labels_impl(self, images):
         """-ELBO, posterior means and drawings of every image under every label."""
         scores, z_mean, decoded = self._bounds(images)
+        if not self.model.decoder_sees_label:  # each code moved from the label it was read as to every label
+            batch = tf.shape(images)[0]
+            read_as = tf.repeat(tf.one_hot(tf.argmin(scores, axis=1), NUM_CLASSES), NUM_CLASSES, axis=0)
+            drawn = self.model.draw(tf.reshape(z_mean, (batch * NUM_CLASSES, -1)),
+                                    tf.tile(tf.eye(NUM_CLASSES), (batch, 1)), from_onehot=read_as)
+            return scores, z_mean, tf.reshape(drawn, (-1, NUM_CLASSES, 28, 28))
         return scores, z_mean, tf.reshape(self.model.draw_decoded(decoded), (-1, NUM_CLASSES, 28, 28))
 
     def _scores_impl(self, images):
@@ -150,7 +164,15 @@ class Engine:
         """The interactive update for one image: -ELBO and posterior means under every label, and the drawing
         under `label` (-1: the recognised one) alone: a pixel-context model's drawing costs three passes."""
         scores, z_mean, decoded = self._bounds(images)
-        use = tf.where(label < 0, tf.argmin(scores[0], output_type=tf.int32), label)
+        recognised = tf.argmin(scores[0], output_type=tf.int32)
+        use = tf.where(label < 0, recognised, label)
+        if not self.model.decoder_sees_label:
+            # Under the recognised label the drawing is the scored decode; under another, the code is moved
+            # to that label's Gaussian first (one more decoder pass, only when asked for).
+            moved = lambda: self.model.draw(z_mean[:1, 0], tf.one_hot(use[None], NUM_CLASSES),
+                                            from_onehot=tf.one_hot(recognised[None], NUM_CLASSES))
+            drawn = tf.cond(tf.equal(use, recognised), lambda: self.model.draw_decoded(decoded), moved)
+            return scores, z_mean, drawn[0, ..., 0]
         row = tuple(None if d is None else d[use:use + 1] for d in decoded)
         return scores, z_mean, self.model.draw_decoded(row)[0, ..., 0]
 
@@ -310,13 +332,22 @@ class Engine:
         exactly this (its per-label reconstructions) and no second decoder pass is needed."""
         if not self._label_in_encoder and analysis.per_label is not None:
             return analysis.per_label
-        return self.style_grid(analysis.z)
+        return self.style_grid(analysis.z, analysis.recognised)
 
-    def style_grid(self, z: np.ndarray) -> np.ndarray:
-        """One latent code (the input's style) decoded under each of the 10 labels: (10, 28, 28)."""
+    def style_grid(self, z: np.ndarray, read_as: int | None = None) -> np.ndarray:
+        """One latent code (the input's style) decoded under each of the 10 labels: (10, 28, 28). `read_as`:
+        the label the code was recognised as, which a model whose decoder does not see the label needs to
+        move the code to each label's Gaussian (model.LabelPrior.move)."""
         if not self.conditional:
             raise ValueError("a plain VAE has no labels")
-        return self.decode(np.repeat(np.asarray(z, np.float32)[None], NUM_CLASSES, axis=0), np.arange(NUM_CLASSES))
+        zs = np.repeat(np.asarray(z, np.float32)[None], NUM_CLASSES, axis=0)
+        if not self.model.decoder_sees_label:
+            if read_as is None:
+                raise ValueError("this model's decoder does not see the label: say which label the code was read as")
+            with self._lock:
+                zs = self.model.prior.move(tf.constant(zs), self._onehot(read_as, NUM_CLASSES),
+                                           tf.eye(NUM_CLASSES)).numpy()
+        return self.decode(zs, np.arange(NUM_CLASSES))
 
     def traversal(self, label: int | None, steps: int = 9, dims: tuple[int, int] = (0, 1),
                   base: np.ndarray | None = None) -> np.ndarray:

@@ -188,6 +188,20 @@ class LabelPrior(layers.Layer):
         log_det = -2.0 * ops.sum(ops.log(ops.diagonal(w, axis1=1, axis2=2)), axis=1)
         return 0.5 * (trace + mahalanobis - d + log_det - ops.sum(z_log_var, axis=1))
 
+    def move(self, z, from_onehot, to_onehot):
+        """Codes carried from one label's Gaussian to another's at the same standardised place:
+        z' = m_to + L_to L_from^-1 (z - m_from). How a model whose decoder does not see the label draws a
+        person's style as another digit: (batch, z)."""
+        mean_from, mean_to = ops.matmul(from_onehot, self.mean), ops.matmul(to_onehot, self.mean)
+        if not self.full_covariance:
+            scale = ops.exp(0.5 * (ops.matmul(to_onehot, self.log_var) - ops.matmul(from_onehot, self.log_var)))
+            return mean_to + scale * (z - mean_from)
+        d = self.latent_dim
+        pick = lambda onehot: ops.reshape(ops.matmul(onehot, ops.reshape(self.whiten, (NUM_CLASSES, d * d))),
+                                          (-1, d, d))
+        standard = ops.matmul(pick(from_onehot), (z - mean_from)[..., None])  # W_from (z - m_from)
+        return mean_to + ops.solve(pick(to_onehot), standard)[..., 0]  # L_to u = W_to^-1 u
+
     def gaussians(self):
         """Per label, the mean (10, z) and a Cholesky factor L of the covariance (10, z, z), as numpy."""
         mean = np.asarray(self.mean, np.float64)
@@ -347,9 +361,13 @@ def encoder_takes_label(cfg: ModelConfig) -> bool:
     return cfg.conditional and cfg.label_in_encoder
 
 
+def decoder_takes_label(cfg: ModelConfig) -> bool:
+    return cfg.conditional and cfg.label_in_decoder
+
+
 def build_decoder(cfg: ModelConfig, make: SeededLayers) -> keras.Model:
     z = keras.Input((cfg.latent_dim,), name="z")
-    label = keras.Input((NUM_CLASSES,), name="label") if cfg.conditional else None
+    label = keras.Input((NUM_CLASSES,), name="label") if decoder_takes_label(cfg) else None
     x = _with_label(z, label)
     w = cfg.widths
     if cfg.arch == "conv":
@@ -382,7 +400,7 @@ def build_decoder(cfg: ModelConfig, make: SeededLayers) -> keras.Model:
         for _ in range(cfg.refine_layers):
             x = make.conv(w[0] // 2, activation="relu")(x)  # (batch, 28, 28, w0/2)
         logits = make.conv(1, name="logits")(x)
-    inputs = [z, label] if cfg.conditional else [z]
+    inputs = [z, label] if label is not None else [z]
     if cfg.pixel_context:  # the head also reads the features the logits come from
         return keras.Model(inputs, [logits, x], name="decoder")  # (batch, 28, 28, 1), (batch, 28, 28, w0/2)
     return keras.Model(inputs, logits, name="decoder")  # (batch, 28, 28, 1) logits
@@ -447,8 +465,9 @@ class CVAE(keras.Model):
         return [self.trackers[n] for n in names]
 
     # -- building blocks -------------------------------------------------------------------------
-    def _cond(self, tensor, onehot):
-        return [tensor, onehot] if self.config.conditional else [tensor]
+    @property
+    def decoder_sees_label(self) -> bool:
+        return decoder_takes_label(self.config)
 
     def encode(self, images, onehot=None, training=False):
         args = [images, onehot] if encoder_takes_label(self.config) else [images]
@@ -458,7 +477,7 @@ class CVAE(keras.Model):
         """(logits, context): the decoder's logits and, for a pixel-context model, the decoder's part of its
         head's hidden units (None otherwise), computed once for scoring and drawing alike. Pass them to
         pixel_logits to score images, to draw_decoded to draw."""
-        out = self.decoder(self._cond(z, onehot), training=training)
+        out = self.decoder([z, onehot] if self.decoder_sees_label else [z], training=training)
         if self.context is None:
             return out, None
         return out[0], self.context.decoder_context(out[1], out[0])
@@ -486,9 +505,20 @@ class CVAE(keras.Model):
             raise ValueError("a pixel-context model scores pixels given the image's other pixels: pass images")
         return self.pixel_logits(self.decoder_outputs(z, onehot, training=training), images)
 
-    def draw(self, z, onehot=None, training=False):
-        """The image decoded from z (under a label), as probabilities: (batch, 28, 28, 1)."""
+    def draw(self, z, onehot=None, training=False, from_onehot=None):
+        """The image decoded from z (under a label), as probabilities: (batch, 28, 28, 1). `from_onehot`: the
+        label an input's code z was read as, to draw that style as `onehot`'s digit. A decoder that sees the
+        label needs nothing more; for one that does not, z is moved to that label's Gaussian first."""
+        if from_onehot is not None and not self.decoder_sees_label:
+            z = self.prior.move(z, from_onehot, onehot)
         return self.draw_decoded(self.decoder_outputs(z, onehot, training=training))
+
+    def label_kls(self, z_mean, z_log_var):
+        """KL of each posterior from every label's prior: (batch, 10)."""
+        batch = ops.shape(z_mean)[0]
+        onehot = ops.tile(ops.eye(NUM_CLASSES), (batch, 1))
+        kl = self.kl(ops.repeat(z_mean, NUM_CLASSES, axis=0), ops.repeat(z_log_var, NUM_CLASSES, axis=0), onehot)
+        return ops.reshape(kl, (batch, NUM_CLASSES))
 
     def kl(self, z_mean, z_log_var, onehot=None):
         """KL of the posterior from this model's prior for the given labels, per image: (batch,)."""
@@ -508,6 +538,10 @@ class CVAE(keras.Model):
         This is the score the app and the classifier use (deterministic, so the UI does not flicker).
         """
         batch = ops.shape(images)[0]
+        if not self.decoder_sees_label:  # one decoder pass: the labels' bounds differ in their KL terms alone
+            z_mean, z_log_var = self.encode(images, training=training)
+            reconstruction = bce_sum(self.decode_logits(z_mean, images=images, training=training), images)
+            return reconstruction[:, None] + self.label_kls(z_mean, z_log_var)
         tiled = ops.repeat(images, NUM_CLASSES, axis=0)  # (batch*10, 28, 28, 1)
         onehot = ops.tile(ops.eye(NUM_CLASSES), (batch, 1))  # (batch*10, 10)
         if encoder_takes_label(self.config):
@@ -560,7 +594,7 @@ class CVAE(keras.Model):
             x_part, y_part = noisy[:part], ops.cast(labels[:part], "int32")
             scores = self.label_scores(x_part, training=training)
             classifier = ops.mean(keras.losses.sparse_categorical_crossentropy(y_part, -scores, from_logits=True))
-            if not cfg.label_in_encoder:
+            if not cfg.label_in_encoder and cfg.label_in_decoder:
                 # Label swap: the image's style decoded under another label must be recognised as that
                 # label. Without it the discriminative term teaches z to carry the class, and the
                 # decoder stops drawing the digit it is asked for.

@@ -248,6 +248,14 @@ def test_the_dialog_offers_the_label_prior_only_for_conditional_models(qtbot, tm
     assert not dialog.fit_prior_check.isEnabled() and not dialog.config().fitted_prior
     dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("conv"))
     assert not dialog.refine_spin.isEnabled() and dialog.config().refine_layers == 0
+    # Label into the prior only: the prior is then the model's only way to the label, so it is not optional.
+    dialog.prior_check.setChecked(False)
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("prior"))
+    assert dialog.prior_check.isChecked() and not dialog.prior_check.isEnabled()
+    cfg = dialog.config()
+    assert cfg.label_prior and not cfg.label_in_decoder and not cfg.label_in_encoder and cfg.conditional
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("decoder"))
+    assert dialog.prior_check.isEnabled() and dialog.config().label_in_decoder
 
 
 def test_the_dialog_fills_in_how_each_shipped_model_was_made(qtbot, tmp_path):
@@ -255,8 +263,8 @@ def test_the_dialog_fills_in_how_each_shipped_model_was_made(qtbot, tmp_path):
 
     dialog = TrainingDialog(tmp_path / "models")
     qtbot.addWidget(dialog)
-    made = {"architecture": ("arch", "conditional", "label_in_encoder", "label_prior", "fitted_prior", "latent_dim",
-                             "refine_layers", "pixel_context"),
+    made = {"architecture": ("arch", "conditional", "label_in_encoder", "label_in_decoder", "label_prior",
+                             "fitted_prior", "latent_dim", "refine_layers", "pixel_context"),
             "training": ("epochs", "batch_size", "learning_rate", "lr_schedule", "beta", "train_noise",
                          "classifier_weight", "train_shift", "seed")}
     shipped = [e for e in list_models() if e.shipped]
@@ -268,7 +276,7 @@ def test_the_dialog_fills_in_how_each_shipped_model_was_made(qtbot, tmp_path):
         action.trigger()
         want, got = ModelConfig.from_dict(entry.meta["config"]), dialog.config()
         for field in made["architecture"] + made["training"]:
-            if field == "label_in_encoder" and not want.conditional:
+            if field in ("label_in_encoder", "label_in_decoder") and not want.conditional:
                 continue  # a plain VAE has no label to give its encoder
             assert getattr(got, field) == getattr(want, field), (entry.name, field)
         assert not dialog.continuing and entry.name in dialog.status.text()

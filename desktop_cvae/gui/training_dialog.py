@@ -110,6 +110,7 @@ class TrainingDialog(QDialog):
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("Conditional VAE (label into encoder and decoder)", "both")
         self.kind_combo.addItem("Conditional VAE (label into the decoder only: z holds style)", "decoder")
+        self.kind_combo.addItem("Conditional VAE (label into its prior only: fastest recognition)", "prior")
         self.kind_combo.addItem("Plain VAE (no label)", "none")
         for combo in (self.arch_combo, self.kind_combo):  # not as wide as their longest item (80 characters)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -334,7 +335,8 @@ class TrainingDialog(QDialog):
         self.classifier_spin.setValue(cfg.classifier_weight)
         self.shift_spin.setValue(cfg.train_shift)
         self.arch_combo.setCurrentIndex(self.arch_combo.findData(cfg.arch))
-        kind = "none" if not cfg.conditional else "both" if cfg.label_in_encoder else "decoder"
+        kind = ("none" if not cfg.conditional else "both" if cfg.label_in_encoder
+                else "decoder" if cfg.label_in_decoder else "prior")
         self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
         self.latent_spin.setValue(cfg.latent_dim)
         self.prior_check.setChecked(cfg.label_prior)
@@ -347,11 +349,14 @@ class TrainingDialog(QDialog):
         """Options that only some models take are enabled only for those; a continued model's
         architecture is fixed (a fitted prior stays fitted)."""
         conditional = self.kind_combo.currentData() != "none"
+        prior_only = self.kind_combo.currentData() == "prior"  # the label enters the model nowhere else
+        if prior_only:
+            self.prior_check.setChecked(True)
         fixed = self.continuing
         for w in (self.arch_combo, self.kind_combo, self.latent_spin, self.seed_spin, self.recipe_button):
             w.setEnabled(not fixed)
         self.classifier_spin.setEnabled(conditional)
-        self.prior_check.setEnabled(conditional and not fixed)
+        self.prior_check.setEnabled(conditional and not fixed and not prior_only)
         self.fit_prior_check.setEnabled(conditional and self.prior_check.isChecked()
                                         and not (fixed and self.active_model[1].fitted_prior))
         self.refine_spin.setEnabled(self.arch_combo.currentData() == "deepconv" and not fixed)
@@ -382,11 +387,11 @@ class TrainingDialog(QDialog):
                 name=self.name_edit.text().strip() or "My model")
         return ModelConfig(
             arch=self.arch_combo.currentData(), conditional=conditional, label_in_encoder=kind == "both",
-            latent_dim=self.latent_spin.value(),
+            label_in_decoder=kind != "prior", latent_dim=self.latent_spin.value(),
             epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(), learning_rate=self.lr_spin.value(),
             lr_schedule=self.schedule_combo.currentData(), beta=self.beta_spin.value(), train_noise=self.noise_spin.value(),
             classifier_weight=self.classifier_spin.value() if conditional else 0.0, train_shift=self.shift_spin.value(),
-            label_prior=conditional and self.prior_check.isChecked(),
+            label_prior=conditional and (self.prior_check.isChecked() or kind == "prior"),
             fitted_prior=conditional and self.prior_check.isChecked() and self.fit_prior_check.isChecked(),
             refine_layers=self.refine_spin.value() if self.arch_combo.currentData() == "deepconv" else 0,
             pixel_context=self._pixel_context(), seed=self.seed_spin.value(),

@@ -1,0 +1,107 @@
+"""A CVAE whose label enters only its prior p(z | y): every label's evidence bound shares one decoder pass, and a
+person's style is drawn as another digit by moving the code between the labels' Gaussians."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from desktop_cvae.cli import main
+from desktop_cvae.config import ModelConfig
+from desktop_cvae.engine import Engine
+from desktop_cvae.model import bce_sum
+from desktop_cvae.storage import load_model, save_model
+from desktop_cvae.train import train
+
+SMALL = dict(arch="deepconv", widths=(16, 16, 64), latent_dim=4, label_in_encoder=False, label_in_decoder=False,
+             label_prior=True, fitted_prior=True, pixel_context=8, classifier_weight=5.0, batch_size=50, seed=3,
+             learning_rate=3e-3)
+
+
+@pytest.fixture(scope="module")
+def model(sample):
+    return train(ModelConfig(**SMALL, epochs=3), sample).model
+
+
+def test_the_decoder_does_not_take_the_label_and_the_model_needs_it_elsewhere():
+    assert ModelConfig.from_dict(ModelConfig(**SMALL).to_dict()).label_in_decoder is False
+    assert ModelConfig.from_dict({"arch": "deepconv"}).label_in_decoder  # every model saved before the field
+    for wrong in (dict(label_in_encoder=True), dict(label_prior=False, fitted_prior=False)):
+        with pytest.raises(ValueError, match="decoder without the label"):
+            ModelConfig(**{**SMALL, **wrong})
+
+
+def test_each_label_is_scored_by_its_own_evidence_bound(model, sample):
+    assert len(model.decoder.inputs) == 1
+    x = sample.x_test[:5].astype(np.float32)[..., None] / 255.0
+    z_mean, z_log_var = model.encode(tf.constant(x))
+    reconstruction = bce_sum(model.decode_logits(z_mean, images=tf.constant(x)), x).numpy()
+    # KL from each label's fitted Gaussian, in closed form: the scores are exactly the ten bounds
+    means, chols = model.prior.gaussians()
+    m, v = z_mean.numpy().astype(np.float64), np.exp(z_log_var.numpy().astype(np.float64))
+    kl = np.empty((5, 10))
+    for c in range(10):
+        inv = np.linalg.inv(chols[c] @ chols[c].T)
+        for i in range(5):
+            d = m[i] - means[c]
+            kl[i, c] = 0.5 * (np.trace(inv * v[i]) + d @ inv @ d - 4
+                              + 2 * np.log(np.diag(chols[c])).sum() - np.log(v[i]).sum())
+    expected = reconstruction[:, None] + kl
+    engine = Engine(model)
+    np.testing.assert_allclose(engine.label_scores(x[..., 0])[0], expected, rtol=1e-4)
+    np.testing.assert_allclose(model.label_scores(tf.constant(x)).numpy(), expected, rtol=1e-4)  # the training's
+
+
+def test_a_style_is_drawn_as_every_digit_and_the_recognised_one_is_the_reconstruction(model, sample):
+    engine = Engine(model)
+    digit = sample.x_test[0].astype(np.float32) / 255.0
+    for eager in (True, False):
+        engine.eager = eager
+        own = engine.analyze(digit)
+        full = engine.analyze(digit, style=True)
+        grid = engine.style_grid(own.z, own.recognised)
+        np.testing.assert_allclose(full.per_label, grid, atol=1e-5)
+        np.testing.assert_allclose(engine.style_of(own), grid, atol=1e-5)
+        # Under the recognised label: the input's own code, drawn
+        np.testing.assert_allclose(own.reconstruction, engine.decode(own.z, own.recognised)[0], atol=1e-5)
+        np.testing.assert_allclose(grid[own.recognised], own.reconstruction, atol=1e-5)
+        other = (own.recognised + 1) % 10
+        forced = engine.analyze(digit, other)
+        np.testing.assert_allclose(forced.reconstruction, grid[other], atol=1e-5)
+        assert np.abs(forced.reconstruction - own.reconstruction).max() > 1e-3  # moved, not a copy
+        np.testing.assert_allclose(forced.probabilities, own.probabilities, atol=1e-6)
+
+
+def test_moving_a_code_keeps_its_place_in_the_labels_gaussian(model):
+    means, chols = model.prior.gaussians()
+    z = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    frm, to = np.array([1, 4, 9]), np.array([2, 4, 0])
+    moved = model.prior.move(tf.constant(z), tf.one_hot(frm, 10), tf.one_hot(to, 10)).numpy()
+    for i in range(3):
+        place = np.linalg.solve(chols[frm[i]], z[i] - means[frm[i]])
+        np.testing.assert_allclose(np.linalg.solve(chols[to[i]], moved[i] - means[to[i]]), place, atol=1e-4)
+    with pytest.raises(ValueError, match="read as"):
+        Engine(model).style_grid(z[0])
+
+
+def test_it_survives_save_and_load(model, sample, tmp_path):
+    path = tmp_path / "prior-only.keras"
+    save_model(model, path, {})
+    loaded, _ = load_model(path)
+    assert not loaded.config.label_in_decoder and len(loaded.decoder.inputs) == 1
+    x = sample.x_test[:20].astype(np.float32) / 255.0
+    np.testing.assert_allclose(Engine(loaded).label_scores(x)[0], Engine(model).label_scores(x)[0], rtol=1e-6)
+
+
+def test_the_command_line_trains_one(tmp_path, sample, capsys):
+    data = tmp_path / "sample.npz"
+    np.savez(data, x_train=sample.x_train, y_train=sample.y_train, x_test=sample.x_test, y_test=sample.y_test)
+    out = tmp_path / "m.keras"
+    flags = ["--arch", "mlp", "--no-label-in-encoder", "--label-prior", "--latent-dim", "3", "--epochs", "1",
+             "--data", str(data), "--out", str(out)]
+    assert main(["train", *flags, "--no-label-in-decoder"]) == 0
+    cfg = load_model(out)[0].config
+    assert not cfg.label_in_decoder and cfg.label_prior
+    capsys.readouterr()
+    assert main(["train", "--arch", "mlp", "--no-label-in-decoder", "--epochs", "1", "--data", str(data),
+                 "--out", str(tmp_path / "bad.keras")]) != 0
+    assert "decoder without the label" in capsys.readouterr().err
