@@ -24,6 +24,10 @@ VARIANTS = {
     "7x7x32 decoder grid": {"widths": (32, 32, 512)},
     "transposed convs 16/8": {"widths": (16, 64, 512)},
     "dense 256, 7x7x32, no refinement": {"widths": (32, 32, 256), "refine_layers": 0},
+    # The labels' bounds share one decoder pass when the label enters only the prior p(z | y)
+    "label only in the prior": {"label_in_decoder": False},
+    "pixel-context head (16)": {"pixel_context": 16},
+    "label only in the prior, pixel-context head (16)": {"label_in_decoder": False, "pixel_context": 16},
     # Not a candidate: the floor that shrinking the model cannot go below (dispatch, normalisation).
     "tiny (8, 8, 32), no refinement": {"widths": (8, 8, 32), "refine_layers": 0},
 }
@@ -85,7 +89,7 @@ def main():
     else:
         print(f"normalise + noise alone: p50 {result['normalise_and_noise_p50_ms']} ms")
         for name, r in result["variants"].items():
-            print(f"{name:36s} {r['parameters']:>9,} params  p50 {r['p50_ms']} ms  "
+            print(f"{name:50s} {r['parameters']:>9,} params  p50 {r['p50_ms']} ms  "
                   f"({r['median_p50_vs_default_shape']:.2f}x)  p99 {r['p99_ms']}")
 
 

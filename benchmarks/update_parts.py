@@ -1,8 +1,10 @@
 """Where the interactive update's time goes (docs/BENCHMARKS.md, 2026-11-24), with the default model.
 
-    python benchmarks/update_parts.py [--profile]
+    python benchmarks/update_parts.py [--model PATH] [--profile]
 
-Prints p50/p99 (ms) of normalisation + noise, of Engine.analyze and of the graph call alone; with --profile,
+Prints p50/p99 (ms) of normalisation + noise, of Engine.analyze and of the graph call alone, then the graph
+call compiled with XLA and without it in alternating rounds (the engine compiles it for models whose labels
+share one decoder pass); with --profile,
 the graph's kernels by time per call (TensorFlow's profiler over 200 calls); and the two transposed
 convolutions against sub-pixel convolutions of the same shapes (ten labels, random weights).
 """
@@ -67,6 +69,22 @@ def subpixel():
               + ", ".join(f"{k} median {np.median(v):.3f} ms" for k, v in rounds.items()))
 
 
+def xla_or_not(engine, tensor, recognised):
+    import tensorflow as tf
+
+    signature = [tf.TensorSpec((None, 28, 28, 1), tf.float32), tf.TensorSpec((), tf.int32)]
+    rounds = {"XLA": [], "no XLA": []}
+    for name in rounds:
+        rounds[name] = tf.function(engine._analyze_impl, input_signature=signature, autograph=False,
+                                   jit_compile=name == "XLA").get_concrete_function()
+    medians = {name: [] for name in rounds}
+    for _ in range(5):  # alternating, so the machine's drift falls on both
+        for name, fn in rounds.items():
+            medians[name].append(timed(lambda i: fn(tensor, recognised), 500)[0])
+    print("graph call, median of 5 alternating rounds' p50: "
+          + ", ".join(f"{k} {np.median(v):.3f} ms" for k, v in medians.items()))
+
+
 def main():
     import tensorflow as tf
 
@@ -74,7 +92,8 @@ def main():
     from desktop_cvae.catalog import default_model_path
     from desktop_cvae.engine import Engine
 
-    engine = Engine.load(default_model_path())
+    model = sys.argv[sys.argv.index("--model") + 1] if "--model" in sys.argv else default_model_path()
+    engine = Engine.load(model)
     engine.warm_up()
     inputs = canvas_like_inputs()
     xs = [model_input(inputs, i) for i in range(50)]
@@ -84,6 +103,7 @@ def main():
     print("normalise + noise p50/p99 ms", timed(lambda i: model_input(inputs, i)))
     print("Engine.analyze     p50/p99 ms", timed(lambda i: engine.analyze(xs[i % 50])))
     print("graph call alone   p50/p99 ms", timed(lambda i: graph(tensors[i % 50], recognised)))
+    xla_or_not(engine, tensors[0], recognised)
     if "--profile" in sys.argv:
         print("kernels, per call:")
         kernels(graph, (tensors[0], recognised))
