@@ -41,6 +41,7 @@ def times_ms(call, n: int, warmup: int = 20) -> np.ndarray:
 
 
 def bench_update(engine: Engine, n: int = 1000, sigma: float = 0.1, warmup: int = 20) -> dict:
+    engine.warm_up()  # as the app runs it once warmed up: traced, and compiled where the engine compiles
     inputs = canvas_like_inputs()
 
     def update(i):

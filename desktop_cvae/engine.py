@@ -7,6 +7,7 @@ flow on tensors, so AutoGraph is off: it needs the source files, which a frozen 
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,10 +68,15 @@ class Engine:
         self._label_in_encoder = encoder_takes_label(self.config)
         self._all_labels = tf.function(self._all_labels_impl, input_signature=[image_spec], autograph=False)
         self._scores = tf.function(self._scores_impl, input_signature=[image_spec], autograph=False)
+        analyze_spec = [image_spec, tf.TensorSpec((), tf.int32)]
+        self._analyze = tf.function(self._analyze_impl, input_signature=analyze_spec, autograph=False)
         # XLA fuses the update's small ops into a few kernels. That pays when the labels share one decoder pass
         # (graph call 1.6 -> 1.3 ms, docs/BENCHMARKS.md); with ten passes the kernels' own work dominates.
-        self._analyze = tf.function(self._analyze_impl, input_signature=[image_spec, tf.TensorSpec((), tf.int32)],
-                                    autograph=False, jit_compile=cond and not model.decoder_sees_label)
+        # Compiling takes seconds, so only warm_up() does it, and until it is done the plain graph answers.
+        self._xla_analyze = (tf.function(self._analyze_impl, input_signature=analyze_spec, autograph=False,
+                                         jit_compile=True) if cond and not model.decoder_sees_label else None)
+        self.xla_ready = threading.Event()  # set once the update runs as the XLA build
+        self._xla_started = False
         self._encode = tf.function(
             self._encode_impl, autograph=False,
             input_signature=[image_spec, tf.TensorSpec((None, NUM_CLASSES), tf.float32)] if self._label_in_encoder
@@ -93,6 +99,8 @@ class Engine:
     def _fn(self, name: str):
         if self.eager:
             return getattr(self, f"{name}_impl")
+        if name == "_analyze" and self.xla_ready.is_set():
+            name = "_xla_analyze"
         # The traced graph itself: calling the ConcreteFunction skips tf.function's argument matching,
         # ~0.3 ms of each ~2.3 ms update (the input signatures are fixed, so there is exactly one).
         fn = self._concrete.get(name)
@@ -100,8 +108,10 @@ class Engine:
             fn = self._concrete[name] = getattr(self, name).get_concrete_function()
         return fn
 
-    def warm_up(self) -> None:
-        """Trace every interactive graph function now, so later calls take milliseconds; leaves eager mode."""
+    def warm_up(self, background: bool = False) -> None:
+        """Trace every interactive graph function now, so later calls take milliseconds; leaves eager mode.
+        Then the XLA build of the update, if this model has one: here, or with `background` in a thread of its
+        own while the plain graph goes on answering (the app: a stroke must not wait seconds for a compiler)."""
         image = tf.zeros((1, 28, 28, 1))
         with self._lock:
             self.eager = False
@@ -116,6 +126,23 @@ class Engine:
                 self._encode(image, tf.zeros((1, NUM_CLASSES)))
             else:
                 self._encode(image)
+            if self._xla_analyze is None or self._xla_started:
+                return
+            self._xla_started = True
+        if background:
+            threading.Thread(target=self._compile_xla, name="xla-compile", daemon=True).start()
+        else:
+            self._compile_xla()
+
+    def _compile_xla(self) -> None:
+        try:
+            fn = self._xla_analyze.get_concrete_function()
+            fn(tf.zeros((1, 28, 28, 1)), tf.constant(-1))  # XLA compiles on the first call
+        except Exception as e:  # noqa: BLE001 - a build without XLA keeps the plain graph, which is correct
+            print(f"desktop-cvae: the update stays uncompiled ({type(e).__name__}: {e})", file=sys.stderr)
+            return
+        self._concrete["_xla_analyze"] = fn
+        self.xla_ready.set()
 
     @classmethod
     def load(cls, path: str | Path) -> "Engine":

@@ -105,3 +105,17 @@ def test_the_command_line_trains_one(tmp_path, sample, capsys):
     assert main(["train", "--arch", "mlp", "--no-label-in-decoder", "--epochs", "1", "--data", str(data),
                  "--out", str(tmp_path / "bad.keras")]) != 0
     assert "decoder without the label" in capsys.readouterr().err
+
+
+def test_the_update_compiles_in_the_background_and_answers_the_same_before_and_after(model, sample):
+    engine = Engine(model)
+    digit = sample.x_test[3].astype(np.float32) / 255.0
+    plain = engine.analyze(digit, 2)
+    engine.warm_up(background=True)
+    during = engine.analyze(digit, 2)  # answered at once, compiled or not
+    assert engine.xla_ready.wait(120)
+    assert engine._fn("_analyze") is engine._concrete["_xla_analyze"]
+    for other in (during, engine.analyze(digit, 2)):
+        np.testing.assert_allclose(other.probabilities, plain.probabilities, atol=1e-5)
+        np.testing.assert_allclose(other.reconstruction, plain.reconstruction, atol=1e-5)
+        assert other.neg_elbo == pytest.approx(plain.neg_elbo, rel=1e-5)

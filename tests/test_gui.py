@@ -109,7 +109,7 @@ def test_the_style_view_is_drawn_when_shown_and_not_per_stroke_while_hidden(qtbo
     settle(qtbot, window)
     r = shown.args[0]
     assert r.style.shape == (10, 28, 28)
-    np.testing.assert_allclose(r.style, window.worker.engine.style_grid(r.analysis.z), atol=1e-5)
+    np.testing.assert_allclose(r.style, window.worker.engine.style_grid(r.analysis.z, r.analysis.recognised), atol=1e-5)
     assert window.style_view.array() is not None
     results.clear()
     draw(qtbot, window.canvas, [(60 + 8 * i, 140) for i in range(20)])  # while shown, every stroke brings them

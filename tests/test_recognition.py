@@ -114,7 +114,7 @@ def test_eager_answers_before_warm_up_equal_the_traced_ones(sample):
     x = sample.x_test[:3].astype(np.float32) / 255.0
     engine.eager = True
     eager = [engine.analyze(d) for d in x]
-    eager_style = engine.style_grid(eager[0].z)
+    eager_style = engine.style_grid(eager[0].z, eager[0].recognised)
     engine.warm_up()
     assert not engine.eager
     traced = [engine.analyze(d) for d in x]
@@ -122,9 +122,9 @@ def test_eager_answers_before_warm_up_equal_the_traced_ones(sample):
         np.testing.assert_allclose(a.probabilities, b.probabilities, atol=1e-4)
         np.testing.assert_allclose(a.reconstruction, b.reconstruction, atol=1e-4)
         assert a.recognised == b.recognised
-    np.testing.assert_allclose(eager_style, engine.style_grid(traced[0].z), atol=1e-4)
+    np.testing.assert_allclose(eager_style, engine.style_grid(traced[0].z, traced[0].recognised), atol=1e-4)
 
 
 def test_the_style_of_an_analysis_is_its_code_under_every_label(default_engine, sample):
     a = default_engine.analyze(sample.x_test[0].astype(np.float32) / 255.0)
-    np.testing.assert_allclose(default_engine.style_of(a), default_engine.style_grid(a.z), atol=1e-5)
+    np.testing.assert_allclose(default_engine.style_of(a), default_engine.style_grid(a.z, a.recognised), atol=1e-5)

@@ -170,7 +170,7 @@ class InferenceWorker(QThread):
     def _do_views(self, engine, key, path: str) -> None:
         if engine is not self.engine:
             return  # another model was loaded meanwhile
-        engine.warm_up()
+        engine.warm_up(background=True)
         if self._sample is None:
             self._sample = load_sample()
         x = self._sample.x_test.astype(np.float32) / 255.0
