@@ -71,7 +71,7 @@ class Engine:
         analyze_spec = [image_spec, tf.TensorSpec((), tf.int32)]
         self._analyze = tf.function(self._analyze_impl, input_signature=analyze_spec, autograph=False)
         # XLA fuses the update's small ops into a few kernels. That pays when the labels share one decoder pass
-        # (graph call 1.6 -> 1.3 ms, docs/BENCHMARKS.md); with ten passes the kernels' own work dominates.
+        # (graph call 1.40 -> 1.20 ms, docs/BENCHMARKS.md); with ten passes the kernels' own work dominates.
         # Compiling takes seconds, so only warm_up() does it, and until it is done the plain graph answers.
         self._xla_analyze = (tf.function(self._analyze_impl, input_signature=analyze_spec, autograph=False,
                                          jit_compile=True) if cond and not model.decoder_sees_label else None)
