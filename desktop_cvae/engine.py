@@ -130,7 +130,9 @@ class Engine:
                 return
             self._xla_started = True
         if background:
-            threading.Thread(target=self._compile_xla, name="xla-compile", daemon=True).start()
+            # Not a daemon: a process that ends while XLA compiles must wait for it, or TensorFlow torn down
+            # under the compile aborts the exit (tests/test_decoder_without_label.py)
+            threading.Thread(target=self._compile_xla, name="xla-compile").start()
         else:
             self._compile_xla()
 

@@ -1,6 +1,9 @@
 """A CVAE whose label enters only its prior p(z | y): every label's evidence bound shares one decoder pass, and a
 person's style is drawn as another digit by moving the code between the labels' Gaussians."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -119,3 +122,19 @@ def test_the_update_compiles_in_the_background_and_answers_the_same_before_and_a
         np.testing.assert_allclose(other.probabilities, plain.probabilities, atol=1e-5)
         np.testing.assert_allclose(other.reconstruction, plain.reconstruction, atol=1e-5)
         assert other.neg_elbo == pytest.approx(plain.neg_elbo, rel=1e-5)
+
+
+def test_a_process_that_ends_while_the_update_compiles_exits_cleanly():
+    # The compile runs in a thread of its own; TensorFlow torn down under it aborted the interpreter's exit
+    # (a daemon thread is not waited for). Ends right after starting it, as an app closed at once would.
+    code = f"""
+from desktop_cvae.config import ModelConfig
+from desktop_cvae.engine import Engine
+from desktop_cvae.model import build_model
+engine = Engine(build_model(ModelConfig(**{SMALL!r})))
+engine.warm_up(background=True)
+print("leaving", engine.xla_ready.is_set())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "leaving False" in done.stdout  # it did leave while compiling
