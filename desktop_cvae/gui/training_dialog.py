@@ -110,8 +110,12 @@ class TrainingDialog(QDialog):
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("Conditional VAE (label into encoder and decoder)", "both")
         self.kind_combo.addItem("Conditional VAE (label into the decoder only: z holds style)", "decoder")
-        self.kind_combo.addItem("Conditional VAE (label into its prior only: fastest recognition)", "prior")
+        self.kind_combo.addItem("Conditional VAE (label into its prior only)", "prior")
         self.kind_combo.addItem("Plain VAE (no label)", "none")
+        self.kind_combo.setItemData(self.kind_combo.findData("prior"),
+                                    "The decoder does not see the label: one decoder pass scores all ten labels "
+                                    "(fastest recognition); the prior p(z | label) is required",
+                                    Qt.ItemDataRole.ToolTipRole)
         for combo in (self.arch_combo, self.kind_combo):  # not as wide as their longest item (80 characters)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(30)
