@@ -17,18 +17,6 @@ import json
 import sys
 
 
-def codes(model, images, batch: int = 1000):
-    import numpy as np
-    import tensorflow as tf
-
-    means, log_vars = [], []
-    for i in range(0, len(images), batch):
-        m, lv = model.encoder([tf.constant(images[i:i + batch].reshape(-1, 28, 28, 1), tf.float32)], training=False)
-        means.append(m.numpy())
-        log_vars.append(lv.numpy())
-    return np.concatenate(means), np.concatenate(log_vars)
-
-
 def measure(model, named_codes) -> dict:
     import numpy as np
 
@@ -55,7 +43,7 @@ def main() -> int:
 
     from desktop_cvae.data import load_mnist
     from desktop_cvae.storage import load_model, save_model
-    from desktop_cvae.train import split_validation
+    from desktop_cvae.train import latent_codes, split_validation
 
     model, meta = load_model(a.model)
     cfg = model.config
@@ -64,9 +52,9 @@ def main() -> int:
         return 2
     data = load_mnist(a.data)
     x_train, y_train, x_val, y_val = split_validation(data, cfg.seed)
-    named = {"validation": (*codes(model, x_val), y_val),
-             "test": (*codes(model, data.x_test.astype(np.float32) / 255.0), data.y_test)}
-    train_mean, train_log_var = codes(model, x_train)
+    named = {"validation": (*latent_codes(model, x_val, y_val), y_val),
+             "test": (*latent_codes(model, data.x_test.astype(np.float32) / 255.0, data.y_test), data.y_test)}
+    train_mean, train_log_var = latent_codes(model, x_train, y_train)
     result = {"weight": a.weight, "steps": a.steps, "fitted": measure(model, named)}
 
     prior = model.prior

@@ -73,13 +73,11 @@ def xla_or_not(engine, tensor, recognised):
     import tensorflow as tf
 
     signature = [tf.TensorSpec((None, 28, 28, 1), tf.float32), tf.TensorSpec((), tf.int32)]
-    rounds = {"XLA": [], "no XLA": []}
-    for name in rounds:
-        rounds[name] = tf.function(engine._analyze_impl, input_signature=signature, autograph=False,
-                                   jit_compile=name == "XLA").get_concrete_function()
-    medians = {name: [] for name in rounds}
+    builds = {name: tf.function(engine._analyze_impl, input_signature=signature, autograph=False,
+                                jit_compile=name == "XLA").get_concrete_function() for name in ("XLA", "no XLA")}
+    medians = {name: [] for name in builds}
     for _ in range(5):  # alternating, so the machine's drift falls on both
-        for name, fn in rounds.items():
+        for name, fn in builds.items():
             medians[name].append(timed(lambda i: fn(tensor, recognised), 500)[0])
     print("graph call, median of 5 alternating rounds' p50: "
           + ", ".join(f"{k} {np.median(v):.3f} ms" for k, v in medians.items()))

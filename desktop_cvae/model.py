@@ -181,7 +181,7 @@ class LabelPrior(layers.Layer):
         if not self.full_covariance:
             return kl_divergence(z_mean, z_log_var, mean, ops.matmul(onehot, self.log_var))
         d = self.latent_dim
-        w = ops.reshape(ops.matmul(onehot, ops.reshape(self.whiten, (NUM_CLASSES, d * d))), (-1, d, d))
+        w = self._whitening(onehot)
         # 2 KL = tr(Sigma^-1 S) + |W (mu - m)|^2 - d + log|Sigma| - log|S|, with Sigma^-1 = W^T W, S = diag(exp(lv))
         trace = ops.sum(ops.square(w) * ops.exp(z_log_var)[:, None, :], axis=(1, 2))
         mahalanobis = ops.sum(ops.square(ops.matmul(w, (z_mean - mean)[..., None])[..., 0]), axis=1)
@@ -196,11 +196,13 @@ class LabelPrior(layers.Layer):
         if not self.full_covariance:
             scale = ops.exp(0.5 * (ops.matmul(to_onehot, self.log_var) - ops.matmul(from_onehot, self.log_var)))
             return mean_to + scale * (z - mean_from)
+        standard = ops.matmul(self._whitening(from_onehot), (z - mean_from)[..., None])  # W_from (z - m_from)
+        return mean_to + ops.solve(self._whitening(to_onehot), standard)[..., 0]  # L_to u = W_to^-1 u
+
+    def _whitening(self, onehot):
+        """Each row's label's whitening matrix W_y (full covariance only): (batch, z, z)."""
         d = self.latent_dim
-        pick = lambda onehot: ops.reshape(ops.matmul(onehot, ops.reshape(self.whiten, (NUM_CLASSES, d * d))),
-                                          (-1, d, d))
-        standard = ops.matmul(pick(from_onehot), (z - mean_from)[..., None])  # W_from (z - m_from)
-        return mean_to + ops.solve(pick(to_onehot), standard)[..., 0]  # L_to u = W_to^-1 u
+        return ops.reshape(ops.matmul(onehot, ops.reshape(self.whiten, (NUM_CLASSES, d * d))), (-1, d, d))
 
     def gaussians(self):
         """Per label, the mean (10, z) and a Cholesky factor L of the covariance (10, z, z), as numpy."""

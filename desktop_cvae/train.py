@@ -189,16 +189,21 @@ def _gathered(index_batches, x: np.ndarray, y: np.ndarray):
     return batches.with_options(options)
 
 
+def latent_codes(model: CVAE, images: np.ndarray, labels: np.ndarray, batch: int = 1000):
+    """Posterior means and log-variances (n, z) of images (n, 28, 28), encoded in batches; an encoder that
+    sees the label encodes each digit under its own."""
+    x = images.reshape(-1, 28, 28, 1).astype(np.float32)
+    onehot = np.eye(10, dtype=np.float32)[labels]
+    codes = [model.encode(x[i:i + batch], onehot[i:i + batch], training=False) for i in range(0, len(x), batch)]
+    return np.concatenate([np.asarray(m) for m, _ in codes]), np.concatenate([np.asarray(v) for _, v in codes])
+
+
 def fit_label_prior(model: CVAE, images: np.ndarray, labels: np.ndarray, batch: int = 1000) -> CVAE:
     """The trained model with its prior p(z | y) replaced by a full-covariance Gaussian per label, fitted
     to the codes of `images` (n, 28, 28) of that label (model.codes_gaussian). For a trained encoder and
     decoder no Gaussian prior gives these digits a better average evidence bound; the learnt diagonal
     prior is a compromise between that and the discriminative terms it was trained with."""
-    x = images[..., None].astype(np.float32)
-    onehot = np.eye(10, dtype=np.float32)[labels]  # an encoder that sees the label encodes each digit under its own
-    codes = [model.encode(x[i:i + batch], onehot[i:i + batch], training=False) for i in range(0, len(x), batch)]
-    z_mean = np.concatenate([np.asarray(m) for m, _ in codes])
-    z_log_var = np.concatenate([np.asarray(v) for _, v in codes])
+    z_mean, z_log_var = latent_codes(model, images, labels, batch)
     fitted = build_model(dataclasses.replace(model.config, fitted_prior=True))
     transplant(model, fitted, prior=False)
     means, whitens = [], []
