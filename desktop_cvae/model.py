@@ -592,6 +592,12 @@ class CVAE(keras.Model):
         if cfg.classifier_weight and training:
             # Make the evidence bound discriminative: cross-entropy of softmax(-(-ELBO)) against the
             # true label, on a quarter of the batch to bound the 10x cost.
+            if not self.decoder_sees_label:
+                # The ten bounds share their reconstruction term, which softmax cancels: the KL terms of the
+                # codes already computed decide, so the whole batch costs nothing more.
+                classifier = ops.mean(keras.losses.sparse_categorical_crossentropy(
+                    ops.cast(labels, "int32"), -self.label_kls(z_mean, z_log_var), from_logits=True))
+                return total + cfg.classifier_weight * classifier, reconstruction, kl, classifier
             part = ops.maximum(ops.shape(images)[0] // 4, 1)
             x_part, y_part = noisy[:part], ops.cast(labels[:part], "int32")
             scores = self.label_scores(x_part, training=training)

@@ -54,6 +54,16 @@ def test_each_label_is_scored_by_its_own_evidence_bound(model, sample):
     np.testing.assert_allclose(model.label_scores(tf.constant(x)).numpy(), expected, rtol=1e-4)  # the training's
 
 
+def test_training_makes_every_digit_of_the_batch_recognisable_by_its_bound(model, sample):
+    x = tf.constant(sample.x_test[:40].astype(np.float32)[..., None] / 255.0)
+    y = sample.y_test[:40]
+    _, _, _, classifier = model.compute_losses(x, tf.constant(y), training=True)  # the fixture has no noise or shift
+    scores = model.label_scores(x, training=True).numpy()
+    log_p = -scores - np.log(np.exp(-scores - (-scores).max(1, keepdims=True)).sum(1, keepdims=True)) \
+        - (-scores).max(1, keepdims=True)
+    np.testing.assert_allclose(float(classifier), -log_p[np.arange(40), y].mean(), rtol=1e-4)
+
+
 def test_a_style_is_drawn_as_every_digit_and_the_recognised_one_is_the_reconstruction(model, sample):
     engine = Engine(model)
     digit = sample.x_test[0].astype(np.float32) / 255.0
