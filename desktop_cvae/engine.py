@@ -131,8 +131,9 @@ class Engine:
             self._xla_started = True
         if background:
             # Not a daemon: a process that ends while XLA compiles must wait for it, or TensorFlow torn down
-            # under the compile aborts the exit (tests/test_decoder_without_label.py)
-            threading.Thread(target=self._compile_xla, name="xla-compile").start()
+            # under the compile aborts the exit (tests/test_decoder_without_label.py). Said explicitly: a thread
+            # inherits the flag of the one that starts it, and the app's worker is a daemon to Python.
+            threading.Thread(target=self._compile_xla, name="xla-compile", daemon=False).start()
         else:
             self._compile_xla()
 

@@ -136,13 +136,18 @@ def test_the_update_compiles_in_the_background_and_answers_the_same_before_and_a
 
 def test_a_process_that_ends_while_the_update_compiles_exits_cleanly():
     # The compile runs in a thread of its own; TensorFlow torn down under it aborted the interpreter's exit
-    # (a daemon thread is not waited for). Ends right after starting it, as an app closed at once would.
+    # (a daemon thread is not waited for). Ends right after starting it, as an app closed at once would. Started
+    # from a daemon thread, as the app's worker is to Python (a QThread is a daemon "dummy" thread), whose
+    # daemon flag a new thread would inherit.
     code = f"""
+import threading
 from desktop_cvae.config import ModelConfig
 from desktop_cvae.engine import Engine
 from desktop_cvae.model import build_model
 engine = Engine(build_model(ModelConfig(**{SMALL!r})))
-engine.warm_up(background=True)
+worker = threading.Thread(target=engine.warm_up, kwargs={{"background": True}}, daemon=True)
+worker.start()
+worker.join()
 print("leaving", engine.xla_ready.is_set())
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
