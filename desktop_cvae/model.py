@@ -590,28 +590,28 @@ class CVAE(keras.Model):
         total = reconstruction + cfg.beta * kl
         classifier = ops.zeros(())
         if cfg.classifier_weight and training:
-            # Make the evidence bound discriminative: cross-entropy of softmax(-(-ELBO)) against the
-            # true label, on a quarter of the batch to bound the 10x cost.
+            # Make the evidence bound discriminative: cross-entropy of softmax(-(-ELBO)) against the true label.
             if not self.decoder_sees_label:
                 # The ten bounds share their reconstruction term, which softmax cancels: the KL terms of the
                 # codes already computed decide, so the whole batch costs nothing more.
                 classifier = ops.mean(keras.losses.sparse_categorical_crossentropy(
                     ops.cast(labels, "int32"), -self.label_kls(z_mean, z_log_var), from_logits=True))
-                return total + cfg.classifier_weight * classifier, reconstruction, kl, classifier
-            part = ops.maximum(ops.shape(images)[0] // 4, 1)
-            x_part, y_part = noisy[:part], ops.cast(labels[:part], "int32")
-            scores = self.label_scores(x_part, training=training)
-            classifier = ops.mean(keras.losses.sparse_categorical_crossentropy(y_part, -scores, from_logits=True))
-            if not cfg.label_in_encoder and cfg.label_in_decoder:
-                # Label swap: the image's style decoded under another label must be recognised as that
-                # label. Without it the discriminative term teaches z to carry the class, and the
-                # decoder stops drawing the digit it is asked for.
-                other = (y_part + keras.random.randint(ops.shape(y_part), 1, NUM_CLASSES, seed=self.noise_seed)) % 10
-                z_style, _ = self.encode(x_part, training=training)
-                swapped = self.draw(z_style, ops.one_hot(other, NUM_CLASSES), training=training)
-                swap_scores = self.label_scores(swapped, training=training)
-                classifier = classifier + ops.mean(
-                    keras.losses.sparse_categorical_crossentropy(other, -swap_scores, from_logits=True))
+            else:  # ten decoder passes per digit: a quarter of the batch bounds the cost
+                part = ops.maximum(ops.shape(images)[0] // 4, 1)
+                x_part, y_part = noisy[:part], ops.cast(labels[:part], "int32")
+                scores = self.label_scores(x_part, training=training)
+                classifier = ops.mean(keras.losses.sparse_categorical_crossentropy(y_part, -scores, from_logits=True))
+                if not cfg.label_in_encoder:
+                    # Label swap: the image's style decoded under another label must be recognised as that
+                    # label. Without it the discriminative term teaches z to carry the class, and the
+                    # decoder stops drawing the digit it is asked for.
+                    other = (y_part + keras.random.randint(ops.shape(y_part), 1, NUM_CLASSES,
+                                                           seed=self.noise_seed)) % 10
+                    z_style, _ = self.encode(x_part, training=training)
+                    swapped = self.draw(z_style, ops.one_hot(other, NUM_CLASSES), training=training)
+                    swap_scores = self.label_scores(swapped, training=training)
+                    classifier = classifier + ops.mean(
+                        keras.losses.sparse_categorical_crossentropy(other, -swap_scores, from_logits=True))
             total = total + cfg.classifier_weight * classifier
         return total, reconstruction, kl, classifier
 
