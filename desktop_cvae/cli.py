@@ -148,7 +148,8 @@ def _train_config(args) -> ModelConfig:
     training = dict(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                     lr_schedule=args.lr_schedule or "", beta=args.beta, fitted_prior=args.fitted_prior,
                     train_noise=args.train_noise, classifier_weight=args.classifier_weight,
-                    train_shift=args.train_shift, frozen=tuple(args.freeze or ()), name=args.name or "")
+                    train_shift=args.train_shift, train_rotate=args.train_rotate, train_scale=args.train_scale,
+                    train_blur=args.train_blur, frozen=tuple(args.freeze or ()), name=args.name or "")
     # None is an option not given, False a switch not given; 0 is a number given
     given = [flag for dest, flag in _ARCHITECTURE_FLAGS.items()
              if getattr(args, dest) is not None and getattr(args, dest) is not False]
@@ -346,6 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--classifier-weight", type=float, default=0.0,
                    help="weight of the cross-entropy on the per-label evidence bounds")
     t.add_argument("--train-shift", type=int, default=0, help="augmentation: random shifts up to this many pixels")
+    t.add_argument("--train-rotate", type=float, default=0.0, metavar="DEGREES",
+                   help="augmentation: random rotations up to this many degrees")
+    t.add_argument("--train-scale", type=float, default=0.0, metavar="FRACTION",
+                   help="augmentation: random scaling by up to this fraction (0.1: 90-110 %%)")
+    t.add_argument("--train-blur", type=float, default=0.0, metavar="SIGMA",
+                   help="corruption: half the inputs blurred by a Gaussian of sigma up to this many pixels")
     t.add_argument("--freeze", nargs="+", choices=FREEZABLE_PARTS, metavar="PART",
                    help="leave these parts as they are (encoder, decoder): e.g. with --init-from and "
                         "--pixel-context, train the new head alone first")

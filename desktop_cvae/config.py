@@ -66,6 +66,13 @@ class ModelConfig:
     train_noise: float = 0.0  # denoising: per-image Gaussian sigma drawn from U(0, train_noise)
     classifier_weight: float = 0.0  # weight of the cross-entropy on the per-label evidence bounds
     train_shift: int = 0  # augmentation: shift each training image by up to this many pixels
+    # augmentation: rotate each training image by up to this many degrees and scale it by up to this fraction
+    # about its centre (input and target alike: a slanted or larger digit is a new digit)
+    train_rotate: float = 0.0
+    train_scale: float = 0.0
+    # corruption like train_noise, of the input only: half the training images blurred by a Gaussian of sigma
+    # drawn from U(0, train_blur) pixels, as a photo out of focus is
+    train_blur: float = 0.0
     fused_upsampling: bool = True  # conv: each upsample + conv pair as one faster layer (same function)
     # parts of the model this training leaves as they are (FREEZABLE_PARTS): e.g. a head grown onto a trained
     # model learns against the model's fixed encoder and decoder first
@@ -91,7 +98,8 @@ class ModelConfig:
         if self.latent_dim < 1 or self.latent_dim > 512:
             raise ValueError("latent_dim must be between 1 and 512")
         numbers = {"beta": self.beta, "learning_rate": self.learning_rate, "train_noise": self.train_noise,
-                   "classifier_weight": self.classifier_weight, "dropout": self.dropout}
+                   "classifier_weight": self.classifier_weight, "dropout": self.dropout,
+                   "train_rotate": self.train_rotate, "train_scale": self.train_scale, "train_blur": self.train_blur}
         for name, value in numbers.items():
             if not math.isfinite(value):  # NaN passes every comparison below
                 raise ValueError(f"{name} must be a finite number, not {value}")
@@ -107,6 +115,10 @@ class ModelConfig:
             raise ValueError("train_noise must be in [0, 1]")
         if not 0 <= self.train_shift <= 4:
             raise ValueError("train_shift must be 0-4 pixels")
+        if not 0 <= self.train_rotate <= 45 or not 0 <= self.train_scale <= 0.3:
+            raise ValueError("train_rotate must be 0-45 degrees and train_scale 0-0.3")
+        if not 0 <= self.train_blur <= 3:
+            raise ValueError("train_blur must be 0-3 pixels")
         if self.classifier_weight and not self.conditional:
             raise ValueError("classifier_weight needs a conditional model")
         if self.label_prior and not self.conditional:

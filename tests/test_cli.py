@@ -79,7 +79,8 @@ def test_train_json_last_line(capsys, tmp_path):
 
     out = tmp_path / "cli.keras"
     assert main(["train", "--arch", "mlp", "--latent-dim", "2", "--epochs", "2", "--batch-size", "100",
-                 "--lr-schedule", "cosine", "--label-prior", "--fitted-prior",
+                 "--lr-schedule", "cosine", "--label-prior", "--fitted-prior", "--train-rotate", "10",
+                 "--train-scale", "0.1", "--train-blur", "1",
                  "--data", str(resource_path("mnist_sample.npz")), "--out", str(out), "--json"]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(last) == {"epochs", "epoch_seconds", "history", "test_neg_elbo", "accuracy"}
@@ -87,6 +88,7 @@ def test_train_json_last_line(capsys, tmp_path):
     assert out.is_file() and (tmp_path / "cli.keras.json").is_file()
     config = json.loads((tmp_path / "cli.keras.json").read_text())["config"]
     assert config["lr_schedule"] == "cosine" and config["label_prior"] and config["fitted_prior"]
+    assert (config["train_rotate"], config["train_scale"], config["train_blur"]) == (10, 0.1, 1)
 
 
 def test_train_refuses_bad_arguments(capsys, tmp_path):
@@ -102,6 +104,8 @@ def test_train_refuses_bad_arguments(capsys, tmp_path):
     (["train", "--arch", "conv", "--seed", "-3", "--out", "{tmp}/m.keras"], "seed"),
     (["train", "--arch", "conv", "--learning-rate", "nan", "--out", "{tmp}/m.keras"], "learning_rate"),
     (["train", "--arch", "deepconv", "--classifier-weight", "-1", "--out", "{tmp}/m.keras"], "classifier_weight"),
+    (["train", "--arch", "conv", "--train-rotate", "90", "--out", "{tmp}/m.keras"], "train_rotate"),
+    (["train", "--arch", "conv", "--train-blur", "inf", "--out", "{tmp}/m.keras"], "train_blur"),
     (["evaluate", "--noise", "0.3", "-0.5"], "--noise"),
     (["evaluate", "--noise", "nan"], "--noise"),
     (["bench", "--n", "0"], "--n"),

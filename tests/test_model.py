@@ -167,14 +167,51 @@ def test_config_rejects_bad_values():
         ModelConfig(latent_dim=0)
     with pytest.raises(ValueError, match="conditional"):
         ModelConfig(conditional=False, classifier_weight=1.0)
+    for bad in (dict(train_rotate=-1), dict(train_rotate=60), dict(train_scale=0.5), dict(train_blur=5),
+                dict(train_blur=float("nan"))):
+        with pytest.raises(ValueError, match="train_"):
+            ModelConfig(**bad)
     assert ModelConfig.from_dict(ModelConfig(arch="conv").to_dict()) == ModelConfig(arch="conv")
 
 
 def test_discriminative_training_with_a_style_only_encoder(sample):
     cfg = ModelConfig(arch="mlp", latent_dim=4, label_in_encoder=False, classifier_weight=5.0, train_noise=0.3,
-                      train_shift=1, epochs=2, batch_size=50, seed=2)
+                      train_shift=1, train_rotate=10, train_scale=0.1, train_blur=1.0, epochs=2, batch_size=50, seed=2)
     result = train(cfg, sample)
     h = result.history
     assert "classifier" in h and all(np.isfinite(v) for v in h["classifier"])
     assert h["classifier"][-1] < h["classifier"][0]
     assert len(result.model.encoder.inputs) == 1  # the encoder never sees the label
+
+
+def _centre_of_mass(image):
+    rows, cols = np.indices(image.shape)
+    return np.array([(rows * image).sum(), (cols * image).sum()]) / image.sum()
+
+
+def test_rotate_and_scale_move_ink_about_the_centre():
+    from desktop_cvae.model import rotate_and_scale
+
+    blob = np.zeros((1, 28, 28, 1), "float32")
+    blob[0, 6:9, 13:16] = 1.0  # centred at (row 7, col 14): 6.5 above the image's centre (13.5, 13.5)
+    turned = np.asarray(rotate_and_scale(np.repeat(blob, 3, 0), np.array([0.0, np.pi / 2, 0.0], "float32"),
+                                         np.array([1.0, 1.0, 1.5], "float32")))[..., 0]
+    assert np.array_equal(turned[0], blob[0, ..., 0])  # no turn, no scale: the image itself
+    np.testing.assert_allclose(_centre_of_mass(turned[1]), [14.0, 20.0], atol=0.05)  # a quarter turn
+    assert turned[1].sum() == pytest.approx(9.0, rel=1e-4)  # turning keeps the ink
+    np.testing.assert_allclose(_centre_of_mass(turned[2]), [13.5 - 1.5 * 6.5, 13.5 + 1.5 * 0.5], atol=0.05)
+    assert turned[2].sum() == pytest.approx(9.0 * 1.5 ** 2, rel=0.05)  # scaled up: more ink
+
+
+def test_blurred_inputs_are_smoother_with_the_same_ink(sample):
+    model = build_model(ModelConfig(arch="mlp", latent_dim=2, train_blur=1.5))
+    images = sample.x_test[:64, ..., None].astype("float32") / 255.0
+    blurred = np.asarray(model.blur_inputs(images))
+
+    def roughness(x):  # total variation per image
+        return np.abs(np.diff(x, axis=1)).sum((1, 2, 3)) + np.abs(np.diff(x, axis=2)).sum((1, 2, 3))
+
+    untouched = np.all(blurred == images, axis=(1, 2, 3))
+    assert 0 < untouched.sum() < 64  # half the images, drawn at random
+    assert np.all(roughness(blurred[~untouched]) < roughness(images[~untouched]))
+    np.testing.assert_allclose(blurred.sum((1, 2, 3)), images.sum((1, 2, 3)), rtol=0.01)  # the ink stays

@@ -266,7 +266,7 @@ def test_the_dialog_fills_in_how_each_shipped_model_was_made(qtbot, tmp_path):
     made = {"architecture": ("arch", "conditional", "label_in_encoder", "label_in_decoder", "label_prior",
                              "fitted_prior", "latent_dim", "refine_layers", "pixel_context"),
             "training": ("epochs", "batch_size", "learning_rate", "lr_schedule", "beta", "train_noise",
-                         "classifier_weight", "train_shift", "seed")}
+                         "classifier_weight", "train_shift", "train_rotate", "train_scale", "train_blur", "seed")}
     shipped = [e for e in list_models() if e.shipped]
     actions = dialog.recipe_menu.actions()
     assert len(actions) == len(shipped) == 4
@@ -339,12 +339,27 @@ def test_the_dialog_offers_the_pixel_context_head_to_new_and_continued_deepconv_
     assert dialog.config() == without.continued(
         pixel_context=PIXEL_CONTEXT_CHANNELS, **{k: getattr(dialog.config(), k) for k in (
             "epochs", "batch_size", "learning_rate", "lr_schedule", "beta", "train_noise", "classifier_weight",
-            "train_shift", "name")})
+            "train_shift", "train_rotate", "train_scale", "train_blur", "name")})
     with_head = ModelConfig(arch="deepconv", latent_dim=4, pixel_context=8, name="with head")
     dialog.set_active_model("head.keras", with_head.to_dict())
     dialog.start_combo.setCurrentIndex(1)
     assert dialog.context_check.isChecked() and not dialog.context_check.isEnabled()
     assert dialog.config().pixel_context == 8  # its own head, not the dialog's channel count
+
+
+def test_the_dialog_carries_the_augmentation_both_ways(qtbot, tmp_path):
+    from desktop_cvae.config import ModelConfig
+
+    dialog = TrainingDialog(tmp_path / "models")
+    qtbot.addWidget(dialog)
+    dialog.rotate_spin.setValue(12)
+    dialog.scale_spin.setValue(0.15)
+    dialog.blur_spin.setValue(0.75)
+    cfg = dialog.config()
+    assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur) == (12, 0.15, 0.75)
+    dialog.use_recipe(ModelConfig(arch="deepconv", train_rotate=8, train_scale=0.05, train_blur=1.25))
+    cfg = dialog.config()
+    assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur) == (8, 0.05, 1.25)
 
 
 def test_loss_curves_count_epochs_in_whole_numbers():

@@ -155,6 +155,13 @@ class TrainingDialog(QDialog):
             "a continued model without it can gain it")
         self.shift_spin = QSpinBox(minimum=0, maximum=4, value=0)
         self.shift_spin.setToolTip("Augmentation: each training image moved by up to this many pixels")
+        self.rotate_spin = QDoubleSpinBox(decimals=1, minimum=0.0, maximum=45.0, value=0.0, singleStep=1.0)
+        self.rotate_spin.setToolTip("Augmentation: each training image turned by up to this many degrees")
+        self.scale_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.3, value=0.0, singleStep=0.05)
+        self.scale_spin.setToolTip("Augmentation: each training image scaled by up to this fraction (0.1: 90-110 %)")
+        self.blur_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=3.0, value=0.0, singleStep=0.25)
+        self.blur_spin.setToolTip("Half the training inputs blurred by a Gaussian of sigma up to this many pixels, "
+                                  "as a photo out of focus is; the model still learns to draw them sharp")
         self.seed_spin = QSpinBox(minimum=0, maximum=MAX_SEED, value=0)
         self.recipe_button = QPushButton("Fill in the settings of a shipped model")
         self.recipe_button.setToolTip("The architecture and training settings a shipped model was made with, "
@@ -187,6 +194,9 @@ class TrainingDialog(QDialog):
         form.addRow("Decoder refinement layers", self.refine_spin)
         form.addRow("", self.context_check)
         form.addRow("Random shifts (pixels)", self.shift_spin)
+        form.addRow("Random rotations (degrees)", self.rotate_spin)
+        form.addRow("Random scaling (fraction)", self.scale_spin)
+        form.addRow("Input blur σ (pixels)", self.blur_spin)
         form.addRow("Seed", self.seed_spin)
         self.kind_combo.currentIndexChanged.connect(self._enable_options)
         self.arch_combo.currentIndexChanged.connect(self._enable_options)
@@ -338,6 +348,9 @@ class TrainingDialog(QDialog):
         self.noise_spin.setValue(cfg.train_noise)
         self.classifier_spin.setValue(cfg.classifier_weight)
         self.shift_spin.setValue(cfg.train_shift)
+        self.rotate_spin.setValue(cfg.train_rotate)
+        self.scale_spin.setValue(cfg.train_scale)
+        self.blur_spin.setValue(cfg.train_blur)
         self.arch_combo.setCurrentIndex(self.arch_combo.findData(cfg.arch))
         kind = ("none" if not cfg.conditional else "both" if cfg.label_in_encoder
                 else "decoder" if cfg.label_in_decoder else "prior")
@@ -376,31 +389,30 @@ class TrainingDialog(QDialog):
         default = DEFAULT_LR_SCHEDULE[self.arch_combo.currentData()]
         self.schedule_combo.setItemText(0, f"Default for the architecture ({default})")
 
+    def _training_settings(self, conditional: bool) -> dict:
+        """The settings of how to train, which a new model and a continued one both take from the form."""
+        return dict(
+            epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(), learning_rate=self.lr_spin.value(),
+            lr_schedule=self.schedule_combo.currentData(), beta=self.beta_spin.value(),
+            train_noise=self.noise_spin.value(), classifier_weight=self.classifier_spin.value() if conditional else 0.0,
+            train_shift=self.shift_spin.value(), train_rotate=self.rotate_spin.value(),
+            train_scale=self.scale_spin.value(), train_blur=self.blur_spin.value(),
+            fitted_prior=conditional and self.prior_check.isChecked() and self.fit_prior_check.isChecked(),
+            name=self.name_edit.text().strip() or "My model")
+
     def config(self) -> ModelConfig:
         kind = self.kind_combo.currentData()
         conditional = kind != "none"
         if self.continuing:
             return self.active_model[1].continued(
-                epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
-                learning_rate=self.lr_spin.value(), lr_schedule=self.schedule_combo.currentData(),
-                beta=self.beta_spin.value(), train_noise=self.noise_spin.value(),
-                classifier_weight=self.classifier_spin.value() if conditional else 0.0,
-                train_shift=self.shift_spin.value(),
-                fitted_prior=conditional and self.prior_check.isChecked() and self.fit_prior_check.isChecked(),
                 pixel_context=self.active_model[1].pixel_context or self._pixel_context(),  # a head stays as it is
-                name=self.name_edit.text().strip() or "My model")
+                **self._training_settings(conditional))
         return ModelConfig(
             arch=self.arch_combo.currentData(), conditional=conditional, label_in_encoder=kind == "both",
             label_in_decoder=kind != "prior", latent_dim=self.latent_spin.value(),
-            epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(), learning_rate=self.lr_spin.value(),
-            lr_schedule=self.schedule_combo.currentData(), beta=self.beta_spin.value(), train_noise=self.noise_spin.value(),
-            classifier_weight=self.classifier_spin.value() if conditional else 0.0, train_shift=self.shift_spin.value(),
             label_prior=conditional and (self.prior_check.isChecked() or kind == "prior"),
-            fitted_prior=conditional and self.prior_check.isChecked() and self.fit_prior_check.isChecked(),
             refine_layers=self.refine_spin.value() if self.arch_combo.currentData() == "deepconv" else 0,
-            pixel_context=self._pixel_context(), seed=self.seed_spin.value(),
-            name=self.name_edit.text().strip() or "My model",
-        )
+            pixel_context=self._pixel_context(), seed=self.seed_spin.value(), **self._training_settings(conditional))
 
     # -- running -------------------------------------------------------------------------------
     @property
