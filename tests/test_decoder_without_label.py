@@ -11,7 +11,7 @@ import tensorflow as tf
 from desktop_cvae.cli import main
 from desktop_cvae.config import ModelConfig
 from desktop_cvae.engine import Engine
-from desktop_cvae.model import bce_sum
+from desktop_cvae.model import bce_sum, build_model
 from desktop_cvae.storage import load_model, save_model
 from desktop_cvae.train import train
 
@@ -132,6 +132,24 @@ def test_the_update_compiles_in_the_background_and_answers_the_same_before_and_a
         np.testing.assert_allclose(other.probabilities, plain.probabilities, atol=1e-5)
         np.testing.assert_allclose(other.reconstruction, plain.reconstruction, atol=1e-5)
         assert other.neg_elbo == pytest.approx(plain.neg_elbo, rel=1e-5)
+
+
+def _takes_the_image_as_a_parameter(engine) -> bool:
+    hlo = engine._xla_analyze.experimental_get_compiler_ir(tf.zeros((1, 28, 28, 1)), tf.constant(-1))(stage="hlo")
+    return "f32[1,28,28,1]{3,2,1,0} parameter(" in hlo[hlo.index("ENTRY"):]
+
+
+def test_the_compiled_update_is_one_program_for_every_input(model, tmp_path):
+    # XLA folds an input it needs at compile time into the program: it then compiles once per image (seconds
+    # each), and a timing with one repeated image measures a precomputed answer. The default's update, which
+    # slices the recognised label's drawing out of ten, is such a program, which is why the engine compiles
+    # only the shared-decoder update (docs/BENCHMARKS.md, benchmarks/xla_compiles.py).
+    assert _takes_the_image_as_a_parameter(Engine(model))
+    seen = ModelConfig(arch="deepconv", widths=(8, 8, 16), latent_dim=2, label_in_encoder=False, label_prior=True)
+    engine = Engine(build_model(seen))
+    assert engine._xla_analyze is None
+    engine._xla_analyze = tf.function(engine._analyze_impl, autograph=False, jit_compile=True)
+    assert not _takes_the_image_as_a_parameter(engine)
 
 
 def test_a_process_that_ends_while_the_update_compiles_exits_cleanly():
