@@ -77,6 +77,7 @@ class Engine:
                                          jit_compile=True) if cond and not model.decoder_sees_label else None)
         self.xla_ready = threading.Event()  # set once the update runs as the XLA build
         self._xla_started = False
+        self._xla_thread: threading.Thread | None = None  # warm_up(background=True)'s compile
         self._encode = tf.function(
             self._encode_impl, autograph=False,
             input_signature=[image_spec, tf.TensorSpec((None, NUM_CLASSES), tf.float32)] if self._label_in_encoder
@@ -133,9 +134,15 @@ class Engine:
             # Not a daemon: a process that ends while XLA compiles must wait for it, or TensorFlow torn down
             # under the compile aborts the exit (tests/test_decoder_without_label.py). Said explicitly: a thread
             # inherits the flag of the one that starts it, and the app's worker is a daemon to Python.
-            threading.Thread(target=self._compile_xla, name="xla-compile", daemon=False).start()
+            self._xla_thread = threading.Thread(target=self._compile_xla, name="xla-compile", daemon=False)
+            self._xla_thread.start()
         else:
             self._compile_xla()
+
+    def finish_compiling(self, timeout: float | None = None) -> None:
+        """Wait for the background XLA build, if one runs: what closes a window leaves no thread compiling."""
+        if self._xla_thread is not None:
+            self._xla_thread.join(timeout)
 
     def _compile_xla(self) -> None:
         try:

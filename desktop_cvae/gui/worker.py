@@ -108,12 +108,16 @@ class InferenceWorker(QThread):
             self.start()
 
     def stop(self, timeout_ms: int = 10_000) -> None:
-        """Abort pending work and wait for the thread to finish (the current call completes first)."""
+        """Abort pending work and wait for the thread to finish (the current call completes first), and for
+        any model's XLA build it started (a window closed seconds after loading a model)."""
         with self._cond:
             self._abort = True
             self._pending.clear()
             self._cond.notify()
         self.wait(timeout_ms)
+        for engine in [self.engine, *(entry[0] for entry in self._engines.values())]:
+            if engine is not None:
+                engine.finish_compiling(timeout_ms / 1000)
 
     @property
     def has_model(self) -> bool:
