@@ -33,6 +33,18 @@ class ModelEntry:
         return f"{cfg.get('arch', '?')} {kind}, z={cfg.get('latent_dim', '?')}{acc_s}"
 
 
+def training_stages(meta: dict) -> list[dict]:
+    """The configs a model was trained with, first stage first: a model trained from another (`train
+    --init-from`) carries how that one was made in its sidecar. Stages whose config was not recorded are left
+    out; a model of one stage has one."""
+    stages, link = [], meta
+    while isinstance(link, dict):
+        if isinstance(link.get("config"), dict):
+            stages.append(link["config"])
+        link = link.get("initialised_from")
+    return stages[::-1]
+
+
 def default_model_path() -> Path:
     return shipped_models_dir() / DEFAULT_MODEL
 

@@ -378,7 +378,7 @@ def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on
                 raise CheckpointExists(ckpt, checkpoint.read_state(ckpt))
             except checkpoint.CheckpointError as e:
                 raise TrainingFailed(f"{e}; delete it to start again.") from None
-        base = load_model(init_from)[0] if init_from is not None else None
+        base, base_meta = load_model(init_from) if init_from is not None else (None, {})
         result = train(cfg, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop,
                        steps_per_execution=steps_per_execution, previews=previews, init_from=base,
                        checkpoint_to=ckpt, resume=resume, notes=notes)
@@ -387,7 +387,10 @@ def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on
         if result.resumed_at:
             meta["resumed_at_epochs"] = result.resumed_at
         if init_from is not None:
-            meta["initialised_from"] = {"file": Path(init_from).name, "sha256": sha256_file(init_from)}
+            # How the base was made, so the recipe of a model trained in stages can be followed from the start.
+            meta["initialised_from"] = {"file": Path(init_from).name, "sha256": sha256_file(init_from),
+                                        **{k: base_meta[k] for k in ("config", "train_seconds", "initialised_from")
+                                           if k in base_meta}}
         saved = evaluate_and_save(result.model, data, out, meta, noise_levels, should_stop)
         try:
             ckpt.unlink()

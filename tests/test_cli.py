@@ -120,6 +120,7 @@ def test_numbers_out_of_range_are_a_message_not_a_traceback(capsys, tmp_path, ar
 
 def test_train_init_from_continues_a_saved_model(capsys, tmp_path, tiny_model_path):
     from desktop_cvae.resources import resource_path
+    from desktop_cvae.catalog import training_stages
     from desktop_cvae.storage import read_sidecar, sha256_file
 
     out = tmp_path / "more.keras"
@@ -127,7 +128,11 @@ def test_train_init_from_continues_a_saved_model(capsys, tmp_path, tiny_model_pa
                  "--data", str(resource_path("mnist_sample.npz")), "--out", str(out), "--json"]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     base, more = read_sidecar(tiny_model_path), read_sidecar(out)
-    assert more["initialised_from"] == {"file": "tiny.keras", "sha256": sha256_file(tiny_model_path)}
+    assert more["initialised_from"]["file"] == "tiny.keras"
+    assert more["initialised_from"]["sha256"] == sha256_file(tiny_model_path)
+    # How the base was made travels with it: the recipe is both stages, first to last.
+    assert training_stages(more) == [base["config"], more["config"]]
+    assert more["initialised_from"]["train_seconds"] == base["train_seconds"]
     # The architecture, seed and name are the saved model's; the training settings are the command's.
     for key in ("arch", "latent_dim", "widths", "seed", "name"):
         assert more["config"][key] == base["config"][key]

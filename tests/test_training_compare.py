@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_cvae.catalog import default_model_path, list_models
+from desktop_cvae.catalog import default_model_path, list_models, training_stages
 from desktop_cvae.cli import main
 from desktop_cvae.gui.compare_dialog import CompareDialog
 from desktop_cvae.gui.main_window import MainWindow
@@ -274,12 +274,16 @@ def test_the_dialog_fills_in_how_each_shipped_model_was_made(qtbot, tmp_path):
         dialog.arch_combo.setCurrentIndex(dialog.arch_combo.findData("mlp"))  # something else first
         dialog.latent_spin.setValue(7)
         action.trigger()
-        want, got = ModelConfig.from_dict(entry.meta["config"]), dialog.config()
+        stages = [ModelConfig.from_dict(c) for c in training_stages(entry.meta)]
+        want, got = stages[0], dialog.config()  # a model trained in stages: its first, from new weights
         for field in made["architecture"] + made["training"]:
             if field in ("label_in_encoder", "label_in_decoder") and not want.conditional:
                 continue  # a plain VAE has no label to give its encoder
             assert getattr(got, field) == getattr(want, field), (entry.name, field)
         assert not dialog.continuing and entry.name in dialog.status.text()
+        for later in stages[1:]:  # and the status says how it went on
+            assert f"then trained {later.epochs} more epochs" in dialog.status.text()
+            assert f", then {later.epochs} epochs" in action.text()
     assert dialog.config().epochs == 10  # the seed models' ten epochs, after the default's 45
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import checkpoint
-from ..catalog import list_models
+from ..catalog import list_models, training_stages
 from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, MAX_SEED, PIXEL_CONTEXT_CHANNELS, ModelConfig
 from ..train_process import TrainingJob
 from .views import FittedPicture, GridView, fit_to_screen
@@ -81,6 +81,12 @@ class TrainingWorker(QThread):
 
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:60] or "model"
+
+
+# Training settings by the words the form uses for them, for saying how a later training stage differed.
+_SETTING_NAMES = {"epochs": "epochs", "learning_rate": "learning rate", "beta": "β", "train_noise": "noise σ",
+                  "classifier_weight": "classifier weight", "train_shift": "shifts", "train_rotate": "rotations",
+                  "train_scale": "scaling", "train_blur": "blur σ", "batch_size": "batch size"}
 
 
 class TrainingDialog(QDialog):
@@ -169,11 +175,15 @@ class TrainingDialog(QDialog):
         self.recipe_menu = QMenu(self.recipe_button)
         for entry in list_models():
             try:
-                recipe = ModelConfig.from_dict(entry.meta.get("config") or {})
+                stages = [ModelConfig.from_dict(c) for c in training_stages(entry.meta)]
             except (TypeError, ValueError):
                 continue  # a damaged sidecar offers no recipe
-            action = self.recipe_menu.addAction(f"{entry.name}: {recipe.epochs} epochs")
-            action.triggered.connect(lambda _=False, r=recipe: self.use_recipe(r))
+            if not stages:
+                continue
+            epochs = ", then ".join(str(c.epochs) for c in stages)
+            action = self.recipe_menu.addAction(f"{entry.name}: {epochs} epochs")
+            action.triggered.connect(lambda _=False, r=stages[0], later=stages[1:], n=entry.name:
+                                     self.use_recipe(r, later, n))
         self.recipe_button.setMenu(self.recipe_menu)
         form = QFormLayout()
         form.addRow("Start from", self.start_combo)
@@ -328,15 +338,24 @@ class TrainingDialog(QDialog):
             self.name_edit.setText(f"{base.display_name} (continued)")
         self._enable_options()
 
-    def use_recipe(self, recipe: ModelConfig) -> None:
+    def use_recipe(self, recipe: ModelConfig, later: list[ModelConfig] = (), name: str = "") -> None:
         """Fill the form with how a shipped model was made, for new weights: its architecture, training
-        settings, epochs and seed."""
+        settings, epochs and seed. A model trained in stages gets its first stage here; the status says how it
+        was trained on from there."""
         self.start_combo.setCurrentIndex(0)  # a recipe is for new weights
         self._fill_form(recipe)
         self.epochs_spin.setValue(min(recipe.epochs, self.epochs_spin.maximum()))
-        self.name_edit.setText(f"{recipe.display_name}, retrained")
-        self.status.setText(f"Settings of “{recipe.display_name}” filled in: {recipe.epochs} epochs. "
-                            "Change any of them, or press Train.")
+        name = name or recipe.display_name
+        self.name_edit.setText(f"{name}, retrained")
+        text = f"Settings of “{name}” filled in: {recipe.epochs} epochs."
+        previous = recipe
+        for stage in later:
+            changed = ", ".join(f"{_SETTING_NAMES[k]} {getattr(stage, k):g}" for k in _SETTING_NAMES
+                                if k != "epochs" and getattr(stage, k) != getattr(previous, k))
+            text += (f" It was then trained {stage.epochs} more epochs from that model"
+                     + (f" ({changed})" if changed else "") + ": once this one is trained, load it and continue it.")
+            previous = stage
+        self.status.setText(text + " Change any of them, or press Train.")
         self._enable_options()
 
     def _fill_form(self, cfg: ModelConfig) -> None:
