@@ -84,7 +84,7 @@ def _slug(name: str) -> str:
 
 
 # Training settings by the words the form uses for them, for saying how a later training stage differed.
-_SETTING_NAMES = {"epochs": "epochs", "learning_rate": "learning rate", "beta": "β", "train_noise": "noise σ",
+_SETTING_NAMES = {"learning_rate": "learning rate", "beta": "β", "train_noise": "noise σ",
                   "classifier_weight": "classifier weight", "train_shift": "shifts", "train_rotate": "rotations",
                   "train_scale": "scaling", "train_blur": "blur σ", "batch_size": "batch size"}
 
@@ -351,7 +351,7 @@ class TrainingDialog(QDialog):
         previous = recipe
         for stage in later:
             changed = ", ".join(f"{_SETTING_NAMES[k]} {getattr(stage, k):g}" for k in _SETTING_NAMES
-                                if k != "epochs" and getattr(stage, k) != getattr(previous, k))
+                                if getattr(stage, k) != getattr(previous, k))
             text += (f" It was then trained {stage.epochs} more epochs from that model"
                      + (f" ({changed})" if changed else "") + ": once this one is trained, load it and continue it.")
             previous = stage
