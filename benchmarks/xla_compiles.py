@@ -14,7 +14,9 @@ import re
 import subprocess
 import sys
 
-COMPILE = re.compile(r"Compilation of XLA executable time: ([0-9.]+) s")
+# TensorFlow writes the time in the unit that suits it: "1.7 s", "981 ms"
+COMPILE = re.compile(r"Compilation of XLA executable time: ([0-9.]+) (s|ms|us)\b")
+SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 
 
 def child(model: str, n: int) -> None:
@@ -44,7 +46,7 @@ def measure(model: str, n: int) -> dict:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="0", TF_CPP_VMODULE="device_compiler=2")
     run = subprocess.run([sys.executable, __file__, "--child", model, str(n)], env=env, capture_output=True,
                          text=True, check=True)
-    seconds = [float(s) for s in COMPILE.findall(run.stderr)]
+    seconds = [round(float(v) * SECONDS[unit], 3) for v, unit in COMPILE.findall(run.stderr)]
     calls = json.loads(run.stdout.strip().splitlines()[-1])["call_ms"]
     return {"model": os.path.basename(model), "inputs": n, "compiles": len(seconds),
             "compile_seconds": seconds, "call_ms": calls}
@@ -54,17 +56,18 @@ def main() -> int:
     if sys.argv[1:2] == ["--child"]:
         child(sys.argv[2], int(sys.argv[3]))
         return 0
+    import argparse
+
     from desktop_cvae.catalog import default_model_path
 
-    args = [a for a in sys.argv[1:] if a != "--json"]
-    n = 12
-    if "--n" in args:
-        i = args.index("--n")
-        n = int(args[i + 1])
-        del args[i:i + 2]
-    for model in args or [str(default_model_path())]:
-        r = measure(model, n)
-        print(json.dumps(r) if "--json" in sys.argv else
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("models", nargs="*", help="model files (default: the shipped default)")
+    p.add_argument("--n", type=int, default=12, help="different inputs")
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args()
+    for model in a.models or [str(default_model_path())]:
+        r = measure(model, a.n)
+        print(json.dumps(r) if a.json else
               f"{r['model']}: {r['compiles']} compiles for {r['inputs']} inputs; calls (ms) {r['call_ms']}")
     return 0
 

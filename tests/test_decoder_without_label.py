@@ -139,7 +139,7 @@ def _takes_the_image_as_a_parameter(engine) -> bool:
     return "f32[1,28,28,1]{3,2,1,0} parameter(" in hlo[hlo.index("ENTRY"):]
 
 
-def test_the_compiled_update_is_one_program_for_every_input(model, tmp_path):
+def test_the_compiled_update_is_one_program_for_every_input(model):
     # XLA folds an input it needs at compile time into the program: it then compiles once per image (seconds
     # each), and a timing with one repeated image measures a precomputed answer. The default's update, which
     # slices the recognised label's drawing out of ten, is such a program, which is why the engine compiles
