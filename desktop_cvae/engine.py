@@ -130,26 +130,37 @@ class Engine:
             if self._xla_analyze is None or self._xla_started:
                 return
             self._xla_started = True
+            # Traced here, under the lock, as every other graph is: Keras models are not safe to trace from two
+            # threads at once, and the thread below only compiles and runs the traced graph.
+            try:
+                fn = self._xla_analyze.get_concrete_function()
+            except Exception as e:  # noqa: BLE001 - a build without XLA keeps the plain graph, which is correct
+                self._stays_uncompiled(e)
+                return
         if background:
             # Not a daemon: a process that ends while XLA compiles must wait for it, or TensorFlow torn down
             # under the compile aborts the exit (tests/test_decoder_without_label.py). Said explicitly: a thread
             # inherits the flag of the one that starts it, and the app's worker is a daemon to Python.
-            self._xla_thread = threading.Thread(target=self._compile_xla, name="xla-compile", daemon=False)
+            self._xla_thread = threading.Thread(target=self._compile_xla, args=(fn,), name="xla-compile",
+                                                daemon=False)
             self._xla_thread.start()
         else:
-            self._compile_xla()
+            self._compile_xla(fn)
 
     def finish_compiling(self, timeout: float | None = None) -> None:
         """Wait for the background XLA build, if one runs: what closes a window leaves no thread compiling."""
         if self._xla_thread is not None:
             self._xla_thread.join(timeout)
 
-    def _compile_xla(self) -> None:
+    @staticmethod
+    def _stays_uncompiled(e: Exception) -> None:
+        print(f"desktop-cvae: the update stays uncompiled ({type(e).__name__}: {e})", file=sys.stderr)
+
+    def _compile_xla(self, fn) -> None:
         try:
-            fn = self._xla_analyze.get_concrete_function()
             fn(tf.zeros((1, 28, 28, 1)), tf.constant(-1))  # XLA compiles on the first call
         except Exception as e:  # noqa: BLE001 - a build without XLA keeps the plain graph, which is correct
-            print(f"desktop-cvae: the update stays uncompiled ({type(e).__name__}: {e})", file=sys.stderr)
+            self._stays_uncompiled(e)
             return
         self._concrete["_xla_analyze"] = fn
         self.xla_ready.set()
