@@ -382,7 +382,9 @@ def test_switching_back_to_a_model_reuses_it(qtbot, window):
     from desktop_cvae.resources import shipped_models_dir
 
     first = window.worker.engine
-    with qtbot.waitSignal(window.worker.model_loaded, timeout=LOAD_TIMEOUT):
+    # Waits for the window's own model signal: the worker's is emitted on its thread, and waitSignal can return
+    # before the window has handled it.
+    with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
         window.load_model(str(shipped_models_dir() / "seed-mlp-vae.keras"))
     assert not window.label_combo.isEnabled()  # a plain VAE has no label to condition on
     window.tabs.setCurrentWidget(window.style_tab)
@@ -390,7 +392,7 @@ def test_switching_back_to_a_model_reuses_it(qtbot, window):
         draw(qtbot, window.canvas, [(90, 60), (90, 200)])
     # Nothing to draw under other labels: the tab says why instead of showing a bare dash.
     assert window.style_view.array() is None and "plain VAE" in window.style_view.placeholder()
-    with qtbot.waitSignal(window.worker.model_loaded, timeout=LOAD_TIMEOUT):
+    with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
         window.load_model(str(default_model_path()))
     assert window.worker.engine is first and window.label_combo.isEnabled()
     assert "plain VAE" not in window.style_view.placeholder()

@@ -73,7 +73,7 @@ def test_cancel_mid_epoch_leaves_nothing_and_keeps_the_active_model(qtbot, tmp_p
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, models_dir=tmp_path / "models")
     qtbot.addWidget(window)
-    with qtbot.waitSignal(window.worker.model_loaded, timeout=60_000):
+    with qtbot.waitSignal(window.state.model_changed, timeout=60_000):  # handled by the window, not only sent
         window.load_model(str(default_model_path()))
     active = window.state.model_info["path"]
     window.open_training_dialog()
@@ -292,7 +292,7 @@ def test_the_dialog_continues_the_active_model(qtbot, tmp_path, monkeypatch, tin
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, models_dir=tmp_path / "models")
     qtbot.addWidget(window)
-    with qtbot.waitSignal(window.worker.model_loaded, timeout=60_000):
+    with qtbot.waitSignal(window.state.model_changed, timeout=60_000):  # handled by the window, not only sent
         window.load_model(str(tiny_model_path))
     window.open_training_dialog()
     dialog = window.training_dialog
