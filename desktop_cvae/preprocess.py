@@ -160,9 +160,10 @@ def _turn_of(mask: np.ndarray) -> tuple[float, float]:
 STRAIGHTEN_FROM_DEGREES = 10.0
 
 
-def _find_sheet(g: np.ndarray) -> tuple[np.ndarray, float] | None:
+def _find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tuple[int, int]] | None:
     """A photo of a sheet of paper lying on something darker (a desk): the sheet alone, its surround filled
-    with the paper's level, cropped to it, and the turn (degrees) by which it was straightened, or 0. None
+    with the paper's level, cropped to it, the turn (degrees) by which it was straightened, or 0, where the
+    crop's top left corner lies (x, y) in the picture as straightened, and that picture's size (w, h). None
     when the picture is not like that (the usual case: paper fills the frame, or light ink on a dark ground).
 
     The sheet is the bright region the frame does not share: large (a quarter of the picture or more),
@@ -211,7 +212,8 @@ def _find_sheet(g: np.ndarray) -> tuple[np.ndarray, float] | None:
         return None  # nothing dark on it: no ink to read (or a light blob, not a sheet)
     rows, cols = np.nonzero(inner)
     out = np.where(inner, g, np.float32(paper))
-    return np.ascontiguousarray(out[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]), turn
+    crop = out[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+    return np.ascontiguousarray(crop), turn, (int(cols.min()), int(rows.min())), (w, h)
 
 
 def _remove_ruled_lines(ink: np.ndarray, faint: float) -> tuple[np.ndarray, bool]:
@@ -352,8 +354,59 @@ def _resize_long_side(a: np.ndarray, side: int) -> np.ndarray:
     return np.asarray(Image.fromarray(a, mode="F").resize(size, resample), dtype=np.float32)
 
 
+def rotated_point_back(x: float, y: float, degrees: float, size_in: tuple[int, int],
+                       size_out: tuple[int, int]) -> tuple[float, float]:
+    """Where a point of `Image.rotate(degrees, expand=True)`'s output lies in its input. Sizes are (w, h).
+    Pillow turns the picture counter-clockwise about its centre, as seen with y pointing down."""
+    t = np.deg2rad(degrees)
+    dx, dy = x - size_out[0] / 2, y - size_out[1] / 2
+    return (size_in[0] / 2 + dx * np.cos(t) - dy * np.sin(t), size_in[1] / 2 + dx * np.sin(t) + dy * np.cos(t))
+
+
+@dataclass
+class InkMap:
+    """Stage 1 of normalisation: a picture as ink on nothing, before any crop. Numbers are read from this."""
+
+    ink: np.ndarray  # (H, W) float32 in [0, 1]: 1 is the strongest ink, 0 paper
+    inverted: bool  # the input was dark ink on a light background
+    notes: list[str]  # what was detected, for the UI to say
+    source_size: tuple[int, int]  # (w, h) of the picture given
+    # How this map was made from the picture, in order: ("scale", s), ("turn", degrees, (w, h) before,
+    # (w, h) after) and ("crop", (x, y)); see to_source.
+    steps: list[tuple] = field(default_factory=list)
+
+    def to_source(self, x: float, y: float) -> tuple[float, float]:
+        """A point of the ink map in the picture's own pixels."""
+        for step in reversed(self.steps):
+            if step[0] == "crop":
+                x, y = x + step[1][0], y + step[1][1]
+            elif step[0] == "scale":
+                x, y = x / step[1], y / step[1]
+            else:
+                x, y = rotated_point_back(x, y, step[1], step[2], step[3])
+        return x, y
+
+    def box_to_source(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """An (x, y, w, h) box of the ink map as the box round it in the picture's own pixels, clipped to it."""
+        x, y, w, h = box
+        corners = [self.to_source(cx, cy) for cx in (x, x + w) for cy in (y, y + h)]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        sw, sh = self.source_size
+        x0, y0 = max(int(np.floor(min(xs))), 0), max(int(np.floor(min(ys))), 0)
+        x1, y1 = min(int(np.ceil(max(xs))), sw), min(int(np.ceil(max(ys))), sh)
+        return x0, y0, max(x1 - x0, 1), max(y1 - y0, 1)
+
+
 def normalize_gray(gray: np.ndarray) -> Normalized:
     """Luminance (H, W) in [0, 1], any polarity -> MNIST-like 28x28. Raises NoInkError."""
+    m = ink_map(gray)
+    return ink_to_mnist(m.ink, m.inverted, m.notes)
+
+
+def ink_map(gray: np.ndarray, max_side: int = MAX_ANALYSIS_SIDE) -> InkMap:
+    """Stage 1: luminance (H, W) in [0, 1], any polarity -> the ink alone (the sheet found on a desk, polarity,
+    uneven light, sensor noise, ruled lines and a hand's shadow dealt with), at most max_side pixels on its long
+    side. Raises NoInkError."""
     g = np.asarray(gray, dtype=np.float32)
     if g.ndim != 2 or min(g.shape) < 1:
         raise ValueError(f"expected a 2-D grayscale array, got shape {g.shape}")
@@ -361,17 +414,22 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
     if not np.isfinite(g).all():  # NaN survives clip; rare, so checked before paying for a copy
         g = np.nan_to_num(g)
     notes: list[str] = []
+    steps: list[tuple] = []
     h, w = g.shape
-    if max(h, w) > MAX_ANALYSIS_SIDE:
-        g = _resize_long_side(g, MAX_ANALYSIS_SIDE)
+    source_size = (w, h)
+    if max(h, w) > max_side:
+        g = _resize_long_side(g, max_side)
+        steps.append(("scale", g.shape[1] / w))
         h, w = g.shape
-
     frame = _frame(g)
     # A flat, noiseless frame is a canvas, a screenshot or MNIST itself: no sheet on a desk, no sensor
     # noise, no printed lines (they would cross the frame). Skipping those checks keeps the canvas fast.
     synthetic = float(np.ptp(frame)) < 0.02
     if not synthetic and (found := _find_sheet(g)) is not None:
-        g, turn = found
+        g, turn, corner, turned_size = found
+        if turn:
+            steps.append(("turn", turn, (w, h), turned_size))
+        steps.append(("crop", corner))
         frame = _frame(g)
         h, w = g.shape
         notes.append("a sheet on a darker surround: only the sheet is read")
@@ -444,6 +502,18 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
     ink = np.clip((ink - lo) / np.float32(max(strong - lo, 1e-3)), 0.0, 1.0)
     ink[ink < 0.05] = 0.0
 
+    return InkMap(ink, inverted, notes, source_size, steps)
+
+
+def ink_to_mnist(ink: np.ndarray, inverted: bool = False, notes: list[str] | None = None) -> Normalized:
+    """Stage 2: an ink map (1 = ink, 0 = nothing) -> MNIST's 28x28: cropped to the ink (specks far from it
+    ignored), strokes to MNIST's width, fitted into 20x20 and the centre of mass at the centre. Raises
+    NoInkError."""
+    notes = list(notes or [])
+    ink = np.asarray(ink, np.float32)
+    if not ink.size or float(ink.max()) <= 0.25:
+        raise NoInkError("No ink found.")
+    h, w = ink.shape
     # Crop to the ink, ignoring specks far from the mass of it.
     r0, r1 = _mass_bounds(ink.sum(axis=1))
     c0, c1 = _mass_bounds(ink.sum(axis=0))
