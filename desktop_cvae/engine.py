@@ -424,19 +424,27 @@ class Engine:
             kl.append(k.numpy())
         return np.concatenate(rec), np.concatenate(kl)
 
-    def best_scores(self, images: np.ndarray, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
-        """Per image: the predicted label and the best -ELBO (for accuracy and the OOD reference)."""
-        preds, best = [], []
+    def bounds(self, images: np.ndarray, batch: int = 500) -> np.ndarray:
+        """-ELBO (nats) of every image under every label, (n, 10): the scores alone, no drawings."""
+        if not self.conditional:
+            raise ValueError("a plain VAE has no labels to score")
+        out = []
         for i in range(0, len(images), batch):
             x = self._batch(images[i:i + batch])
             with self._lock:
-                if self.conditional:
-                    s = self._scores(x).numpy()
-                    preds.append(s.argmin(axis=1))
-                    best.append(s.min(axis=1))
-                else:
-                    best.append(self._single(x)[0].numpy())
-        return (np.concatenate(preds) if preds else None), np.concatenate(best)
+                out.append(self._fn("_scores")(x).numpy())
+        return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
+
+    def best_scores(self, images: np.ndarray, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
+        """Per image: the predicted label and the best -ELBO (for accuracy and the OOD reference)."""
+        if self.conditional:
+            s = self.bounds(images, batch)
+            return s.argmin(axis=1), s.min(axis=1)
+        best = []
+        for i in range(0, len(images), batch):
+            with self._lock:
+                best.append(self._single(self._batch(images[i:i + batch]))[0].numpy())
+        return None, np.concatenate(best)
 
     def typicality(self, pixels: np.ndarray) -> tuple[float, float | None]:
         """One input's best -ELBO over the labels and its ood_percentile: the "does this look like a digit"
