@@ -1,6 +1,6 @@
 """Command line: `desktop-cvae` opens the app; subcommands do the same jobs headless.
 
-    desktop-cvae recognize [--model PATH] [--json] FILE...
+    desktop-cvae recognize [--model PATH] [--number] [--json] FILE...
     desktop-cvae evaluate [--model PATH] [--data NPZ] [--noise SIGMA ...] [--json]
     desktop-cvae train --arch NAME [--unconditional] ... --out PATH [--json]
     desktop-cvae train --init-from MODEL [--pixel-context C] [--epochs N] [--learning-rate LR] ... --out PATH [--json]
@@ -66,6 +66,8 @@ def cmd_recognize(args) -> int:
     engine = _engine(args.model)
     if not engine.conditional:
         raise CliError("this model is a plain VAE; recognition needs a conditional model (CVAE)")
+    if args.number:
+        return _recognize_numbers(args, engine)
     failed = 0
     for name in args.files:
         try:
@@ -84,6 +86,33 @@ def cmd_recognize(args) -> int:
         else:
             warn = "" if a.looks_like_digit else "  (does not look like a digit)"
             print(f"{name}: {a.recognised}  p={a.probabilities[a.recognised]:.3f}  -ELBO={a.neg_elbo:.1f} nats{warn}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _recognize_numbers(args, engine) -> int:
+    """recognize --number: each file read as a whole number, left to right."""
+    from .imageio import ImageError
+    from .numbers import read_number_file
+    from .preprocess import NoInkError
+
+    failed = 0
+    for name in args.files:
+        try:
+            reading = read_number_file(name, engine)
+        except (ImageError, NoInkError) as e:
+            failed += 1
+            if args.json:
+                _emit({"file": name, "error": str(e)})
+            else:
+                print(f"{name}: error: {e}", file=sys.stderr)
+            continue
+        if args.json:
+            _emit(reading.to_json(name))
+            continue
+        unsure = [i + 1 for i, d in enumerate(reading.digits) if d.unsure]
+        per_digit = " ".join(f"{d.label}:{d.confidence:.2f}" for d in reading.digits)
+        flag = f"  (unsure of digit {', '.join(map(str, unsure))}: check the ?)" if unsure else ""
+        print(f"{name}: {reading.marked}  confidence {reading.confidence:.3f}  [{per_digit}]{flag}")
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -303,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("recognize", help="recognise digits in image files")
     r.add_argument("--model", help="a .keras model (default: the shipped default)")
+    r.add_argument("--number", action="store_true",
+                   help="read each picture as a whole handwritten number (its digits, left to right, each with "
+                        "its box); unsure digits are marked with '?'")
     r.add_argument("--json", action="store_true", help="one JSON object per line")
     r.add_argument("files", nargs="+", metavar="FILE")
     r.set_defaults(func=cmd_recognize)

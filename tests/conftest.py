@@ -61,5 +61,24 @@ def default_engine():
     return Engine.load(default_model_path())
 
 
+@pytest.fixture(scope="session")
+def readable(sample, default_engine):
+    """Per label, three test digits of the shipped sample that the default model reads right and surely (99 %)
+    on their own, as MNIST gives them and as these tests draw them with a thin and a thick pen."""
+    import numbergen
+    from desktop_cvae.preprocess import ink_to_mnist, normalize_gray
+
+    x = sample.x_test.astype(np.float32) / 255.0
+    views = [np.stack([normalize_gray(d).pixels for d in x])]
+    for width in (0.6, 1.4):
+        views.append(np.stack([ink_to_mnist(numbergen.digit_ink(d, 100, width)).pixels for d in x]))
+    sure = np.ones(len(x), bool)
+    for v in views:
+        scores = default_engine.bounds(v)
+        margin = np.sort(scores, axis=1)[:, 1] - scores.min(axis=1)  # nats between the best two labels
+        sure &= (scores.argmin(axis=1) == sample.y_test) & (margin > np.log(99))
+    return {label: [x[i] for i in np.flatnonzero(sure & (sample.y_test == label))[:3]] for label in range(10)}
+
+
 def sample_digit(sample, index=0) -> tuple[np.ndarray, int]:
     return sample.x_test[index].astype(np.float32) / 255.0, int(sample.y_test[index])

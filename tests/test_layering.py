@@ -4,7 +4,8 @@ import subprocess
 import sys
 
 CORE = ["config", "data", "preprocess", "imageio", "imaging", "storage", "catalog", "model", "train", "engine",
-        "evaluate", "cli", "bench", "report", "curves", "selftest", "progress", "train_process"]
+        "evaluate", "cli", "bench", "report", "curves", "selftest", "progress", "train_process",
+        "numbers", "numbers.segment", "numbers.reader"]
 
 
 def run(code: str) -> subprocess.CompletedProcess:
@@ -32,6 +33,7 @@ def test_gui_does_not_import_tensorflow():
         "import sys\n"
         "import desktop_cvae.gui.app, desktop_cvae.gui.main_window, desktop_cvae.gui.worker\n"
         "import desktop_cvae.gui.training_dialog, desktop_cvae.train_process, desktop_cvae.progress\n"
+        "import desktop_cvae.gui.number_panel, desktop_cvae.numbers\n"
         "from desktop_cvae.gui.app import make_application\n"
         "app = make_application(['x'])\n"
         "from desktop_cvae.gui.main_window import MainWindow\n"

@@ -1,0 +1,188 @@
+"""Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
+to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
+or under the number, mixed digit sizes, and paper and photo effects like benchmarks/imagegen.py's. Used by the
+tests and by benchmarks/numbers.py.
+
+    picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+import imagegen
+
+# Gaps between neighbouring digits' ink, as a fraction of the digit height; negative gaps overlap.
+SPACINGS = {"wide": (0.35, 0.6), "normal": (0.08, 0.2), "tight": (0.01, 0.05), "touching": (-0.06, -0.02),
+            "overlap": (-0.14, -0.08)}
+
+
+def digit_ink(digit: np.ndarray, height: int, width_factor: float) -> np.ndarray:
+    """One digit as an ink map `height` pixels tall, cropped to its ink's columns (rows keep the digit's box)."""
+    ink = imagegen._ink(digit, height, width_factor)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.2)
+    return ink[:, cols.min(): cols.max() + 1] if len(cols) else ink
+
+
+def break_stroke(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Erase a thin band across the digit so that it falls into pieces, as a pen lifted mid-digit does (a 5's
+    flag apart from its body, a 4 or 7 drawn in two strokes)."""
+    h, w = ink.shape
+    out = ink.copy()
+    y = int(h * rng.uniform(0.3, 0.55))
+    band = max(int(0.05 * h), 2)
+    slope = rng.uniform(-0.3, 0.3)
+    for x in range(w):
+        yy = int(y + slope * (x - w / 2))
+        out[max(yy, 0): max(yy + band, 0), x] = 0
+    return out
+
+
+def compose(digits: np.ndarray, rng: np.random.Generator, height: int = 120, spacing: str = "normal",
+            width_factor: float = 0.6, broken: float = 0.0, sizes: tuple[float, float] = (1.0, 1.0),
+            margin: float = 0.6) -> np.ndarray:
+    """The number's ink map: digits left to right on one baseline, with the given gaps."""
+    lo, hi = SPACINGS[spacing]
+    inks = []
+    for d in digits:
+        h = int(height * rng.uniform(*sizes))
+        ink = digit_ink(d, h, width_factor)
+        if broken and rng.random() < broken:
+            ink = break_stroke(ink, rng)
+        inks.append(ink)
+    gaps = [int(round(height * rng.uniform(lo, hi))) for _ in inks[1:]]
+    pad = int(height * margin)
+    width = sum(i.shape[1] for i in inks) + sum(gaps) + 2 * pad
+    out = np.zeros((height + 2 * pad, max(width, 1)), np.float32)
+    x = pad
+    for k, ink in enumerate(inks):
+        h, w = ink.shape
+        top = pad + (height - h) + int(rng.integers(-height // 20, height // 20 + 1))  # on the baseline, a little off
+        top = min(max(top, 0), out.shape[0] - h)
+        out[top: top + h, x: x + w] = np.maximum(out[top: top + h, x: x + w], ink)
+        x += w + (gaps[k] if k < len(gaps) else 0)
+    return out
+
+
+def _paper(ink: np.ndarray, rng, lamp: float = 0.2, level: float = 0.86, contrast: float = 0.8,
+           noise: float = 0.015) -> np.ndarray:
+    lum = level * imagegen._lamp(ink.shape, lamp) / 0.9 * (1 - contrast * ink)
+    return lum + rng.normal(0, noise, ink.shape)
+
+
+def _with_line(ink: np.ndarray, rng, where: str) -> np.ndarray:
+    """A pen line drawn under the number (touching its feet) or through its middle, a little wavy."""
+    rows = np.flatnonzero(ink.max(axis=1) > 0.2)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.2)
+    top, bottom = rows.min(), rows.max()
+    y = bottom + 1 if where == "under" else int((top + bottom) / 2 + rng.uniform(-0.1, 0.1) * (bottom - top))
+    thick = max(int(0.04 * (bottom - top)), 2)
+    out = ink.copy()
+    x0, x1 = max(cols.min() - int(0.2 * (bottom - top)), 0), min(cols.max() + int(0.2 * (bottom - top)), ink.shape[1])
+    phase = rng.uniform(0, 6.28)
+    for x in range(x0, x1):
+        yy = int(y + 2 * np.sin(phase + x / 60))
+        out[yy: yy + thick, x] = np.maximum(out[yy: yy + thick, x], 0.9)
+    return out
+
+
+def _turn(a: np.ndarray, degrees: float, fill: float) -> np.ndarray:
+    return np.asarray(Image.fromarray(a.astype(np.float32), mode="F").rotate(
+        degrees, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=fill), dtype=np.float32)
+
+
+def _png(lum):
+    return imagegen._png(lum)
+
+
+def _jpeg(lum, **kw):
+    return imagegen._jpeg(np.clip(lum, 0, 1), **kw)
+
+
+def _spacing(name):
+    def make(digits, rng):
+        ink = compose(digits, rng, spacing=name)
+        return _png(0.96 * (1 - 0.9 * ink) + rng.normal(0, 0.01, ink.shape))
+    make.__doc__ = f"A scan of pen on white paper, {name} gaps between the digits."
+    return make
+
+
+def canvas(digits, rng):
+    """Drawn on the app's canvas: dark ink on flat light paper, thick strokes, no noise."""
+    return _png(0.98 - 0.9 * compose(digits, rng, height=100, spacing="normal", width_factor=1.2))
+
+
+def broken(digits, rng):
+    """Every other digit (at random) broken into two pieces by a lifted pen."""
+    return _png(0.96 * (1 - 0.9 * compose(digits, rng, spacing="normal", broken=0.5)))
+
+
+def skewed(digits, rng):
+    """The line of writing 3-8 degrees off horizontal, either way; a phone photo."""
+    ink = compose(digits, rng, spacing="normal", width_factor=0.5)
+    ink = _turn(ink, rng.uniform(3, 8) * rng.choice([-1, 1]), 0.0)
+    return _jpeg(_paper(ink, rng))
+
+
+def line_under(digits, rng):
+    """A line drawn under the number, touching the digits' feet."""
+    return _png(0.96 * (1 - 0.9 * _with_line(compose(digits, rng, spacing="normal"), rng, "under")))
+
+
+def line_through(digits, rng):
+    """A ruled line through the middle of the digits (writing on a line, or crossed out)."""
+    return _png(0.96 * (1 - 0.9 * _with_line(compose(digits, rng, spacing="normal"), rng, "through")))
+
+
+def mixed_sizes(digits, rng):
+    """Digits of uneven size (60-100 % of the tallest), as people write quickly."""
+    return _png(0.96 * (1 - 0.9 * compose(digits, rng, spacing="normal", sizes=(0.6, 1.0))))
+
+
+def phone_photo(digits, rng):
+    """A phone photo of ballpoint on paper under a lamp: thin strokes, gradient light, sensor noise, JPEG."""
+    ink = compose(digits, rng, height=160, spacing="normal", width_factor=0.45)
+    return _jpeg(_paper(ink, rng, lamp=0.35, level=0.82, contrast=0.75, noise=0.02))
+
+
+def pencil(digits, rng):
+    """Soft pencil: faint, grainy strokes."""
+    ink = compose(digits, rng, height=140, spacing="normal", width_factor=0.6)
+    grain = np.clip(rng.normal(0.75, 0.2, ink.shape), 0.2, 1.0)
+    return _jpeg(_paper(ink * grain, rng, lamp=0.15, contrast=0.4), tint=(1.0, 1.0, 1.0))
+
+
+def dim_photo(digits, rng):
+    """A dim room: dark paper, little contrast, heavy noise, strong JPEG."""
+    ink = compose(digits, rng, height=140, spacing="normal", width_factor=0.5)
+    return _jpeg(_paper(ink, rng, lamp=0.3, level=0.4, contrast=0.6, noise=0.04), quality=60)
+
+
+def whiteboard(digits, rng):
+    """Marker on a whiteboard, photographed: thick strokes, glare across the board."""
+    ink = compose(digits, rng, height=120, spacing="normal", width_factor=1.6)
+    h, w = ink.shape
+    glare = 0.08 * np.exp(-((np.arange(w)[None, :] - w * 0.7) ** 2) / (2 * (w * 0.15) ** 2))
+    return _jpeg(np.clip(0.9 + glare - 0.75 * ink, 0, 1) + rng.normal(0, 0.015, ink.shape), tint=(0.98, 1.0, 1.0))
+
+
+CONDITIONS = {
+    **{f"{name} gaps": _spacing(name) for name in SPACINGS},
+    "canvas": canvas,
+    "broken strokes": broken,
+    "skewed": skewed,
+    "line under": line_under,
+    "line through": line_through,
+    "mixed sizes": mixed_sizes,
+    "phone photo": phone_photo,
+    "pencil": pencil,
+    "dim photo": dim_photo,
+    "whiteboard": whiteboard,
+}
+TOUCHING = ("touching gaps", "overlap gaps")
+
+
+def number_picture(condition: str, digits: np.ndarray, labels: np.ndarray, rng) -> tuple[bytes, str]:
+    """The picture's file bytes and the number it shows."""
+    return CONDITIONS[condition](digits, rng), "".join(str(int(v)) for v in labels)

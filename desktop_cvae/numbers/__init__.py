@@ -1,0 +1,12 @@
+"""Reading whole numbers: a picture of a handwritten number -> its digits, left to right, each with its box and
+its ten probabilities, and the number's confidence.
+
+`segment` does the pixel work: it straightens the line of writing, takes out a ruled line, finds the pieces of
+ink and proposes the ways they could make digits. `reader` lets the CVAE choose among those proposals by
+analysis by synthesis (each candidate digit judged by its evidence bound) and reads the digits. No Qt here;
+the GUI and the command line both call `read_number`.
+"""
+
+from .reader import DigitReading, NumberReading, read_number, read_number_file
+
+__all__ = ["DigitReading", "NumberReading", "read_number", "read_number_file"]

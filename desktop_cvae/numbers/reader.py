@@ -1,0 +1,406 @@
+"""Reading a number with the CVAE: the segmentation's open questions answered by analysis by synthesis.
+
+Where the pixels leave a question open (are these two pieces one digit? is this wide piece two digits or
+three?), every answer is normalised like a single digit and scored by the model. A candidate digit costs how
+much worse its best evidence bound is than a typical test digit of that label (nats), plus a fixed cost per
+digit. The reading whose digits cost least in all wins (dynamic programming along the line). A real digit
+is explained about as well as the test digits of its label; two digits squeezed into one box, or half a
+digit, are not.
+
+`split="pixels"` answers the same questions by pixel rules alone (the benchmark's baseline).
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from ..preprocess import InkMap, NoInkError, Normalized, add_noise, ink_map, ink_to_mnist
+from . import segment
+from .segment import Unit
+
+NUMBER_SIDE = 1024  # a number's ink map is kept larger than a digit's: ten digits share its width
+UNSURE_BELOW = 0.9  # a digit whose probability is below this is marked unsure
+DIGIT_COST = 30.0  # nats: what a reading pays for each digit it claims (keeps halves of digits apart)
+MAX_PARTS = 5  # a piece is cut into at most this many digits
+MAX_UNITS_PER_DIGIT = 3  # a digit is made of at most this many units
+# Few handwritten digits are wider than the writing is tall. Squeezed into 28x28, several digits can still look
+# only a little unusual to the model, so a wider candidate pays for every tenth of a height beyond this.
+MAX_ASPECT = 1.2
+SPLIT_FROM = 1.5  # a piece narrower than this many digit widths is one digit (or part of one)
+SHORT_BELOW = 0.5  # a candidate less tall than this many writing heights is a fragment unless the model insists
+NARROW_BELOW = 0.4  # a candidate other than 1 narrower than this many digit widths is a fragment ...
+FRAGMENT_COST = 10.0  # nats per tenth of a height (or of a digit width) beyond those limits
+SPLITS = ("model", "pixels")
+
+
+@dataclass
+class DigitReading:
+    box: tuple[int, int, int, int]  # (x, y, w, h) in the picture's own pixels
+    label: int
+    probabilities: np.ndarray  # (10,)
+    neg_elbo: float  # the best label's -ELBO, nats
+    looks_like_digit: bool
+    normalized: Normalized  # the 28x28 model input, before any noise
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probabilities[self.label])
+
+    @property
+    def unsure(self) -> bool:
+        """Marked for the person to check: the model is not sure which digit, or it is unlike any digit."""
+        return self.confidence < UNSURE_BELOW or not self.looks_like_digit
+
+
+@dataclass
+class NumberReading:
+    digits: list[DigitReading]
+    notes: list[str] = field(default_factory=list)
+    source_size: tuple[int, int] = (0, 0)  # (w, h) of the picture read
+
+    @property
+    def number(self) -> str:
+        return "".join(str(d.label) for d in self.digits)
+
+    @property
+    def confidence(self) -> float:
+        """The probability that every digit is right, if the digits' errors are independent."""
+        return float(np.prod([d.confidence for d in self.digits])) if self.digits else 0.0
+
+    @property
+    def marked(self) -> str:
+        """The number with each unsure digit followed by '?', for people to read."""
+        return "".join(f"{d.label}?" if d.unsure else str(d.label) for d in self.digits)
+
+    def to_json(self, file: str) -> dict:
+        """The command line's contract: exactly these keys."""
+        return {"file": file, "number": self.number,
+                "digits": [{"box": [int(v) for v in d.box], "label": int(d.label),
+                            "probabilities": [round(float(p), 6) for p in d.probabilities]} for d in self.digits],
+                "confidence": round(self.confidence, 6)}
+
+
+# -- what a typical digit of each label costs --------------------------------------------------------------
+_references: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+TYPICAL_PERCENTILE = 90  # a digit whose bound is within this percentile of its label's test digits is typical
+
+
+def label_reference(engine) -> np.ndarray:
+    """Per label: the TYPICAL_PERCENTILE-th percentile of the -ELBO of the shipped sample's test digits of that
+    label under it (nats). Computed once per engine (one batch pass over 1,000 digits)."""
+    ref = _references.get(engine)
+    if ref is None:
+        from ..data import load_sample
+
+        sample = load_sample()
+        x, y = sample.x_test.astype(np.float32) / 255.0, sample.y_test.astype(np.int64)
+        scores = engine.bounds(x)
+        ref = np.array([np.percentile(scores[y == c, c], TYPICAL_PERCENTILE) for c in range(10)], np.float64)
+        _references[engine] = ref
+    return ref
+
+
+# -- candidate digits -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate digit: some units, optionally between two cut paths (indices into the cluster's paths)."""
+
+    units: tuple[int, ...]  # indices into the line's units
+    left: int | None  # cut path index, or None: from the units' left edge
+    right: int | None
+
+
+class _Line:
+    """One line of writing and the crops of its candidate digits."""
+
+    def __init__(self, writing: segment.Writing, units: list[Unit]):
+        self.w = writing
+        self.units = units
+        self.paths: list[tuple[np.ndarray, int]] = []  # (path, y0)
+        self.digit_width = digit_width(units, writing.height)
+        self._masks: dict = {}
+
+    def add_path(self, path: np.ndarray, y0: int) -> int:
+        self.paths.append((path, y0))
+        return len(self.paths) - 1
+
+    def crop(self, c: Candidate) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+        """The candidate's ink alone, cropped, and its box in the straightened map; None if it holds no ink."""
+        units = [self.units[i] for i in c.units]
+        x0, x1 = min(u.x0 for u in units), max(u.x1 for u in units)
+        y0, y1 = min(u.y0 for u in units), max(u.y1 for u in units)
+        pad = 2
+        X0, Y0 = max(x0 - pad, 0), max(y0 - pad, 0)
+        X1, Y1 = min(x1 + pad, self.w.ink.shape[1]), min(y1 + pad, self.w.ink.shape[0])
+        ids = [p.index for u in units for p in u.pieces]
+        mask = np.isin(self.w.labels[Y0:Y1, X0:X1], ids)
+        # The soft rims of the strokes belong to them: one pixel round the pieces.
+        mask = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
+        cols = np.arange(X0, X1)[None, :]
+        for index, keep_right in ((c.left, True), (c.right, False)):
+            if index is None:
+                continue
+            path, py0 = self.paths[index]
+            rows = np.clip(np.arange(Y0, Y1) - py0, 0, len(path) - 1)
+            cut = path[rows][:, None]
+            mask &= (cols >= cut) if keep_right else (cols < cut)
+        ink = self.w.ink[Y0:Y1, X0:X1] * mask
+        rows_on, cols_on = np.nonzero(ink > segment.INK_LEVEL)
+        if len(rows_on) < 3:
+            return None
+        # Contrast per digit: a fainter digit of the number (or one blurred by straightening) reaches full ink,
+        # as a digit read alone does after the picture-wide stretch.
+        strong = float(np.percentile(ink[rows_on, cols_on], 90))
+        ink = np.clip(ink / max(strong, segment.INK_LEVEL), 0.0, 1.0)
+        r0, r1, c0, c1 = rows_on.min(), rows_on.max() + 1, cols_on.min(), cols_on.max() + 1
+        return ink[r0:r1, c0:c1], (int(X0 + c0), int(Y0 + r0), int(c1 - c0), int(r1 - r0))
+
+
+def _clusters(unsure: list[bool]) -> list[list[int]]:
+    """Runs of unit indices joined by unsure links: each run is decided on its own."""
+    runs, current = [], [0]
+    for i, link in enumerate(unsure, start=1):
+        if link:
+            current.append(i)
+        else:
+            runs.append(current)
+            current = [i]
+    runs.append(current)
+    return runs
+
+
+def digit_width(units: list[Unit], height: float) -> float:
+    """A digit's width in this number: the median width of its units that are plainly one digit (not a narrow 1,
+    not wide enough to be two), or 0.65 heights, MNIST's, where fewer than two are."""
+    single = [u.width for u in units if 0.3 * height <= u.width <= 1.1 * height]
+    return float(np.median(single)) if len(single) >= 2 else 0.65 * height
+
+
+def _unit_cuts(line: _Line, index: int, height: float) -> list[int]:
+    """Where a unit wide enough to hold several digits might be cut: the cheapest top-to-bottom paths near the
+    columns where least ink stands and near even spacings for 2..MAX_PARTS digits, left to right (path indices).
+    None for a unit that is plainly one digit (or part of one)."""
+    u = line.units[index]
+    if u.width < SPLIT_FROM * line.digit_width:
+        return []
+    most = int(min(MAX_PARTS, max(2, round(u.width / (0.6 * line.digit_width)))))
+    guesses = []
+    for parts in range(2, most + 1):
+        guesses += segment.valley_guesses(line.w.ink, u.x0, u.x1, u.y0, u.y1, height, parts)
+    paths = segment.cut_paths(line.w.ink, u.x0, u.x1, u.y0, u.y1, sorted(set(guesses)), 0.15 * height)
+    kept: list[tuple[float, np.ndarray]] = []
+    for path in sorted(paths, key=lambda p: float(np.mean(p))):
+        spot = float(np.mean(path))
+        if spot - u.x0 < 0.15 * height or u.x1 - spot < 0.15 * height:
+            continue  # a sliver at the unit's end is no digit
+        if kept and spot - kept[-1][0] < 0.08 * height:
+            continue  # the same cut found twice
+        kept.append((spot, path))
+    return [line.add_path(path, u.y0) for _, path in kept]
+
+
+def _pieces_of(unit: int, cuts: list[int]) -> dict[tuple[int, int], Candidate]:
+    """Every piece of a unit between two of its cut positions (0 its left edge, len(cuts) + 1 its right)."""
+    edge = [None, *cuts, None]
+    return {(a, b): Candidate((unit,), edge[a], edge[b])
+            for a in range(len(edge) - 1) for b in range(a + 1, len(edge))}
+
+
+def _pixel_choice(line: _Line, cluster: list[int], height: float, cuts: dict[int, list[int]]) -> list[Candidate]:
+    """The pixel-only reading: unsure pieces joined when they share a third of their columns, and a wide unit
+    cut into as many digits as its width holds at one digit width each, at the cuts nearest even spacing."""
+    groups = [[cluster[0]]]
+    for i in cluster[1:]:
+        a, b = line.units[groups[-1][-1]], line.units[i]
+        overlap = max(segment.horizontal_overlap(p, q) for p in a.pieces for q in b.pieces)
+        if overlap >= 0.33:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    out = []
+    for g in groups:
+        if len(g) > 1 or not cuts.get(g[0]):
+            out.append(Candidate(tuple(g), None, None))
+            continue
+        u = line.units[g[0]]
+        parts = max(1, int(round(u.width / line.digit_width)))
+        spots = [float(np.mean(line.paths[k][0])) for k in cuts[g[0]]]
+        chosen = []
+        for j in range(1, parts):
+            want = u.x0 + u.width * j / parts
+            k = int(np.argmin([abs(x - want) for x in spots]))
+            if cuts[g[0]][k] not in chosen:
+                chosen.append(cuts[g[0]][k])
+        chosen.sort(key=lambda k: float(np.mean(line.paths[k][0])))
+        edge = [None, *chosen, None]
+        out.extend(Candidate((g[0],), edge[i], edge[i + 1]) for i in range(len(edge) - 1))
+    return out
+
+
+def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0.0, salt_pepper: float = 0.0,
+                noise_seed: int = 0) -> NumberReading:
+    """A picture of a handwritten number (luminance (H, W) in [0, 1], any polarity) -> its digits, left to right.
+    Noise (seed 001's robustness test) is added to each digit's model input after the reading is decided.
+    Raises NoInkError if the picture holds no ink, ValueError for a model that cannot recognise."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}")
+    if not engine.conditional:
+        raise ValueError("this model is a plain VAE; reading digits needs a conditional model (CVAE)")
+    m = ink_map(gray, max_side=NUMBER_SIDE)
+    writing = segment.find_writing(m.ink)
+    if not writing.pieces:
+        raise NoInkError("No digits found: no pen strokes stand out from the paper.")
+    units, unsure = segment.group_pieces(writing.pieces, writing.height)
+    line = _Line(writing, units)
+    height = writing.height
+    notes = [n for n in m.notes]
+    if writing.angle:
+        notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
+    if writing.line_removed:
+        notes.append("a line through or under the number taken out")
+
+    chosen: list[Candidate] = []
+    crops: dict[Candidate, tuple] = {}
+
+    def crop_of(c: Candidate):
+        if c not in crops:
+            crops[c] = line.crop(c)
+        return crops[c]
+
+    cuts = {i: _unit_cuts(line, i, height) for i in range(len(units))}
+    clusters = _clusters(unsure)
+    # Every candidate digit, normalised and scored in one batch.
+    if split == "pixels":
+        plans = [_pixel_choice(line, cluster, height, cuts) for cluster in clusters]
+        wanted = [c for plan in plans for c in plan]
+    else:
+        pieces = {i: _pieces_of(i, cuts[i]) for i in range(len(units))}
+        merged = {(cl[i], cl[j - 1]): Candidate(tuple(cl[i:j]), None, None) for cl in clusters
+                  for i in range(len(cl)) for j in range(i + 2, min(i + MAX_UNITS_PER_DIGIT, len(cl)) + 1)}
+        wanted = [c for p in pieces.values() for c in p.values()] + list(merged.values())
+    normalized: dict[Candidate, Normalized | None] = {}
+    for c in dict.fromkeys(wanted):
+        got = crop_of(c)
+        try:
+            normalized[c] = None if got is None else ink_to_mnist(got[0])
+        except NoInkError:
+            normalized[c] = None
+    scored = [c for c, n in normalized.items() if n is not None]
+    if not scored:
+        raise NoInkError("No digits found: no pen strokes stand out from the paper.")
+    scores = engine.bounds(np.stack([normalized[c].pixels for c in scored]))
+    score_of = dict(zip(scored, scores))
+    ref = label_reference(engine)
+
+    def cost(c: Candidate) -> float:
+        s = score_of.get(c)
+        if s is None:
+            return np.inf
+        _, _, w, h = crops[c][1]
+        best = int(np.argmin(s))
+        fragment = max(SHORT_BELOW - h / height, 0.0) * 10 + max(w / max(h, height) - MAX_ASPECT, 0.0) * 10
+        if best != 1:
+            fragment += max(NARROW_BELOW - w / line.digit_width, 0.0) * 10
+        return max(float(s[best] - ref[best]), 0.0) + DIGIT_COST + FRAGMENT_COST * fragment
+
+    def best_path(n: int, step_cost) -> tuple[float, list[Candidate]]:
+        """The cheapest way from position 0 to n, where step_cost(a, b) gives (cost, digits) of a step."""
+        best = [0.0] + [np.inf] * n
+        back: list = [None] * (n + 1)
+        for b in range(1, n + 1):
+            for a in range(b):
+                c, digits = step_cost(a, b)
+                if best[a] + c < best[b]:
+                    best[b], back[b] = best[a] + c, (a, digits)
+        picked, b = [], n
+        while b > 0 and back[b] is not None:
+            a, digits = back[b]
+            picked = digits + picked
+            b = a
+        return best[n], picked
+
+    if split == "pixels":
+        chosen = [c for plan in plans for c in plan if c in score_of]
+    else:
+        # Within each unit: the cheapest cutting (one digit, or pieces between its cuts).
+        unit_best = {}
+        for i, options in pieces.items():
+            n = len(cuts[i]) + 1
+            unit_best[i] = best_path(n, lambda a, b, o=options: (cost(o[(a, b)]), [o[(a, b)]]))
+        # Along each cluster: which units make one digit together.
+        for cl in clusters:
+            def step(a, b, cl=cl):
+                if b - a == 1:
+                    return unit_best[cl[a]]
+                m = merged.get((cl[a], cl[b - 1]))
+                return (cost(m), [m]) if m is not None else (np.inf, [])
+
+            total, picked = best_path(len(cl), step)
+            chosen.extend(c for c in picked if c in score_of)
+
+    if not chosen:
+        raise NoInkError("No digits found: no pen strokes stand out from the paper.")
+    steps = list(m.steps)
+    if writing.angle:
+        h, w = m.ink.shape
+        steps.append(("turn", writing.angle, (w, h), (writing.ink.shape[1], writing.ink.shape[0])))
+    frame = InkMap(writing.ink, m.inverted, notes, m.source_size, steps)
+    final = np.stack([normalized[c].pixels for c in chosen])
+    noisy = sigma > 0 or salt_pepper > 0
+    if noisy:
+        final = np.stack([add_noise(p, sigma, salt_pepper, noise_seed + k) for k, p in enumerate(final)])
+        final_scores = engine.bounds(final)
+    else:
+        final_scores = np.stack([score_of[c] for c in chosen])
+    digits = []
+    for c, s, pixels in zip(chosen, final_scores, final):
+        probs = _softmax_neg(s)
+        label = int(np.argmax(probs))
+        clean_best = float(np.min(score_of[c]))  # "a digit?" is judged before noise, as for one digit
+        percentile = engine.ood_percentile(clean_best)
+        box = frame.box_to_source(crop_of(c)[1])
+        looks = percentile is None or percentile <= _ood_limit()
+        digits.append(DigitReading(box, label, probs, float(s[label]), looks, normalized[c]))
+    return NumberReading(digits, notes, m.source_size)
+
+
+def _softmax_neg(scores: np.ndarray) -> np.ndarray:
+    from ..engine import softmax_neg
+
+    return softmax_neg(np.asarray(scores, np.float64))
+
+
+def _ood_limit() -> float:
+    from ..engine import OOD_PERCENTILE
+
+    return OOD_PERCENTILE
+
+
+def read_number_file(path, engine, **kwargs) -> NumberReading:
+    """Open (safely) and read a picture file; boxes are in the file's own pixels (upright, as EXIF says).
+    Raises imageio.ImageError or NoInkError."""
+    from ..imageio import open_image
+    from ..preprocess import image_to_gray
+
+    img = open_image(path)
+    full = img.size
+    if max(full) > NUMBER_SIDE:  # a 12-megapixel photo is read at NUMBER_SIDE anyway: shrink it before converting
+        img = img.copy()
+        img.thumbnail((NUMBER_SIDE, NUMBER_SIDE), Image.Resampling.BOX)
+    reading = read_number(image_to_gray(img), engine, **kwargs)
+    if img.size != full:
+        sx, sy = full[0] / img.size[0], full[1] / img.size[1]
+        for d in reading.digits:
+            x, y, w, h = d.box
+            x0, y0 = int(np.floor(x * sx)), int(np.floor(y * sy))
+            x1, y1 = min(int(np.ceil((x + w) * sx)), full[0]), min(int(np.ceil((y + h) * sy)), full[1])
+            d.box = (x0, y0, max(x1 - x0, 1), max(y1 - y0, 1))
+        reading.source_size = full
+    return reading

@@ -1,0 +1,408 @@
+"""The pixel work of reading a number: the line of writing straightened, a ruled or drawn line taken out, the
+pieces of ink found and grouped, and the ways a piece could be cut into several digits proposed.
+
+Everything works on an ink map (preprocess.ink_map: 1 = ink, 0 = paper). Nothing here decides an ambiguous
+case: where pieces could be one digit or two, or a wide piece two digits or three, every reading is proposed
+(`Unit`, `cut_paths`) and the reader lets the model judge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+INK_LEVEL = 0.3  # an ink map's pixels above this are pen, below it the soft rims of strokes and paper
+# Faint ink joins a piece when it touches strong ink (hysteresis): a pencil stroke that fades mid-way stays one.
+FAINT_LEVEL = 0.15
+MAX_SKEW_DEGREES = 12.0
+STRAIGHTEN_FROM_DEGREES = 1.0  # below this a line of writing is read as it lies
+LINE_LENGTH_PER_HEIGHT = 1.5  # a horizontal run this many times the writing's height is a line, not a stroke
+
+
+@dataclass
+class Piece:
+    """One connected piece of ink (8-connected), in the ink map's pixels."""
+
+    index: int  # its number in the label image
+    x0: int
+    y0: int
+    x1: int  # exclusive
+    y1: int  # exclusive
+    area: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+def label_pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
+    """8-connected components of a boolean mask: a label image (0 = background, 1..n) and each piece's box.
+
+    Run-length labelling: the runs of each row are found with numpy, runs of neighbouring rows that touch
+    (diagonally too) are joined by label propagation, and the labels are painted back run by run with one
+    cumulative sum. Digits have a few thousand runs at most, so this stays in milliseconds."""
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), np.int8)
+    padded[:, 1:-1] = mask
+    d = np.diff(padded, axis=1)
+    sr, sc = np.nonzero(d == 1)  # run starts (row, first column)
+    er, ec = np.nonzero(d == -1)  # run ends (row, column after the last); same order as the starts
+    n = len(sr)
+    labels = np.zeros((h, w), np.int32)
+    if n == 0:
+        return labels, []
+    # Runs of row r and row r + 1 touch (8-connected) when start_a <= end_b and start_b <= end_a (ends exclusive).
+    row_first = np.searchsorted(sr, np.arange(h + 1))
+    pairs_a, pairs_b = [], []
+    for r in range(h - 1):
+        a0, a1, b0, b1 = row_first[r], row_first[r + 1], row_first[r + 1], row_first[r + 2]
+        if a0 == a1 or b0 == b1:
+            continue
+        # For each run a of row r: the runs b of row r + 1 with start_b <= end_a and end_b >= start_a.
+        lo = np.searchsorted(ec[b0:b1], sc[a0:a1], side="left")  # first b whose end >= start_a
+        hi = np.searchsorted(sc[b0:b1], ec[a0:a1], side="right")  # b's whose start <= end_a
+        for i in np.flatnonzero(hi > lo):
+            for j in range(lo[i], hi[i]):
+                pairs_a.append(a0 + i)
+                pairs_b.append(b0 + j)
+    root = np.arange(n)
+    if pairs_a:
+        a, b = np.array(pairs_a), np.array(pairs_b)
+        while True:  # propagate the smallest index through every touching pair until nothing changes
+            m = np.minimum(root[a], root[b])
+            before = root.copy()
+            np.minimum.at(root, a, m)
+            np.minimum.at(root, b, m)
+            root = root[root]
+            if np.array_equal(root, before):
+                break
+    uniq, comp = np.unique(root, return_inverse=True)
+    comp = comp + 1  # labels 1..n
+    flat = np.zeros(h * w + 1, np.int64)
+    np.add.at(flat, sr * w + sc, comp)
+    np.add.at(flat, er * w + ec, -comp)
+    labels = np.cumsum(flat[:-1]).reshape(h, w).astype(np.int32)
+    k = len(uniq)
+    x0 = np.full(k + 1, w)
+    y0 = np.full(k + 1, h)
+    x1 = np.zeros(k + 1, np.int64)
+    y1 = np.zeros(k + 1, np.int64)
+    area = np.zeros(k + 1, np.int64)
+    np.minimum.at(x0, comp, sc)
+    np.maximum.at(x1, comp, ec)
+    np.minimum.at(y0, comp, sr)
+    np.maximum.at(y1, comp, sr + 1)
+    np.add.at(area, comp, ec - sc)
+    pieces = [Piece(i, int(x0[i]), int(y0[i]), int(x1[i]), int(y1[i]), int(area[i])) for i in range(1, k + 1)]
+    return labels, pieces
+
+
+def strong_pieces(ink: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
+    """The pieces of ink by hysteresis: connected at FAINT_LEVEL, kept where they hold ink above INK_LEVEL.
+    Returns the label image (faint pixels of a kept piece included) and the pieces, renumbered 1..n."""
+    labels, pieces = label_pieces(ink > FAINT_LEVEL)
+    if not pieces:
+        return labels, pieces
+    strongest = np.zeros(len(pieces) + 1, np.float32)
+    np.maximum.at(strongest, labels.ravel(), ink.ravel())
+    keep = strongest > INK_LEVEL
+    keep[0] = False
+    renumber = np.zeros(len(pieces) + 1, np.int32)
+    renumber[keep] = np.arange(1, int(keep.sum()) + 1)
+    kept = [Piece(int(renumber[p.index]), p.x0, p.y0, p.x1, p.y1, p.area) for p in pieces if keep[p.index]]
+    return renumber[labels], kept
+
+
+def estimate_skew(ink: np.ndarray, pieces: list[Piece]) -> float:
+    """The angle (degrees, Image.rotate's sense) that makes the line of writing horizontal.
+
+    The digits' middles lie along the line: a straight line is fitted through the middles of the substantial
+    pieces (weighted by their ink). Fewer than four pieces say too little of the slope (three digits of
+    uneven height tilt it by degrees); then the ink's own principal direction decides, if the ink is a long
+    band (a line drawn under the number, which joins its digits). A slanted digit does not tilt the fit, as
+    it would a fit through every pixel."""
+    if not pieces:
+        return 0.0
+    biggest = max(p.area for p in pieces)
+    big = [p for p in pieces if p.area >= 0.15 * biggest]
+    if len(big) >= 4:
+        xs = np.array([p.cx for p in big])
+        ys = np.array([p.cy for p in big])
+        weights = np.array([p.area for p in big], np.float64)
+    else:
+        small = _shrink(ink, 256)
+        ys, xs = np.nonzero(small > INK_LEVEL)
+        weights = np.ones(len(xs))
+        if len(xs) < 20 or np.ptp(xs) < 3 * max(np.ptp(ys), 1):
+            return 0.0  # not a long band of ink: nothing to straighten by
+    xs = xs - np.average(xs, weights=weights)
+    if np.ptp(xs) <= 0:
+        return 0.0
+    slope = float(np.sum(weights * xs * (ys - np.average(ys, weights=weights))) / np.sum(weights * xs * xs))
+    angle = float(np.degrees(np.arctan(slope)))  # rows fall by `slope` per column: Image.rotate(angle) levels them
+    return angle if abs(angle) <= MAX_SKEW_DEGREES else 0.0
+
+
+def _shrink(a: np.ndarray, side: int) -> np.ndarray:
+    h, w = a.shape
+    if max(h, w) <= side:
+        return a
+    scale = side / max(h, w)
+    return np.asarray(Image.fromarray(a.astype(np.float32), mode="F").resize(
+        (max(int(w * scale), 1), max(int(h * scale), 1)), Image.Resampling.BOX))
+
+
+def straighten(ink: np.ndarray, angle: float) -> np.ndarray:
+    """The ink map turned by `angle` degrees (Image.rotate's sense, expand=True)."""
+    return np.asarray(Image.fromarray(ink.astype(np.float32), mode="F").rotate(
+        angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=0.0), dtype=np.float32)
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's runs of True: (row, first column, column after the last)."""
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), np.int8)
+    padded[:, 1:-1] = mask
+    d = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(d == 1)
+    _, ends = np.nonzero(d == -1)
+    return rows, starts, ends
+
+
+def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
+    """A ruled or drawn line through or under the number taken out of a straightened ink map.
+
+    A line is ink that runs horizontally for more than LINE_LENGTH_PER_HEIGHT times the writing's height: no
+    digit has a stroke that long (two digits whose top bars touch, 77, reach about 1.2 heights). A drawn line
+    wobbles and is never quite level, so the runs are measured with the ink smeared a few rows up and down. In
+    each column the line's pixels are replaced by the lesser of the ink just above and just below them, so a
+    stroke that crosses the line goes on and the paper beside it stays paper."""
+    mask = ink > INK_LEVEL
+    h, w = mask.shape
+    rows, starts, ends = _runs(mask)
+    if len(rows) == 0:
+        return ink, False
+    reach = max(int(round(0.012 * max(h, w))), 2)  # how far a line may wobble, in rows
+    smeared = mask.copy()
+    for k in range(1, reach + 1):
+        smeared[k:] |= mask[:-k]
+        smeared[:-k] |= mask[k:]
+    srows, sstarts, sends = _runs(smeared)
+    longest = int((sends - sstarts).max())
+    # The writing's height: the rows holding ink outside the longest runs (a line would stretch the estimate).
+    lengths = ends - starts
+    short_rows = np.unique(rows[lengths < 0.5 * longest])
+    if len(short_rows) == 0:
+        return ink, False
+    height = short_rows.max() - short_rows.min() + 1
+    long_runs = np.flatnonzero(sends - sstarts >= max(LINE_LENGTH_PER_HEIGHT * height, 8 * reach))
+    if len(long_runs) == 0:
+        return ink, False
+    out = ink.copy()
+    # Each band of rows whose smeared runs are long is one line: trace its middle and its thickness.
+    band_rows = np.unique(srows[long_runs])
+    bands = np.split(band_rows, np.flatnonzero(np.diff(band_rows) > 1) + 1)
+    for band in bands:
+        in_band = np.isin(srows[long_runs], band)
+        c0, c1 = int(sstarts[long_runs][in_band].min()), int(sends[long_runs][in_band].max())
+        r0, r1 = max(int(band.min()) - reach, 0), min(int(band.max()) + reach + 1, h)
+        region = mask[r0:r1, c0:c1]
+        count = region.sum(axis=0)
+        if not count.any():
+            continue
+        centre = (region * np.arange(r0, r1)[:, None]).sum(axis=0) / np.maximum(count, 1)
+        thickness = float(np.median(count[count > 0]))  # most columns hold the line alone
+        # A running median of the middle over a line's stretch ignores the strokes that cross it.
+        window = max(int(height), 3)
+        has = count > 0
+        idx = np.flatnonzero(has)
+        smooth = np.array([np.median(centre[idx[max(k - window // 2, 0): k + window // 2 + 1]])
+                           for k in range(len(idx))])
+        middle = np.interp(np.arange(c1 - c0), idx, smooth)
+        half = thickness / 2 + 1
+        for j, c in enumerate(range(c0, c1)):
+            a, b = max(int(np.floor(middle[j] - half)), 0), min(int(np.ceil(middle[j] + half)) + 1, h)
+            # A stroke crossing the line at a slant is above it a little to one side and below it a little to
+            # the other: bridge from as many columns either way as the line is thick.
+            lo, hi = max(c - int(half), 0), min(c + int(half) + 1, w)
+            above = float(out[a - 1, lo:hi].max()) if a > 0 else 0.0
+            below = float(out[b, lo:hi].max()) if b < h else 0.0
+            out[a:b, c] = np.minimum(out[a:b, c], min(above, below))
+    return out, True
+
+
+@dataclass
+class Writing:
+    """The line of writing found in an ink map: the map straightened and cleaned, its pieces in order."""
+
+    ink: np.ndarray  # (H, W) the ink map, straightened, with any line through the number taken out
+    angle: float  # degrees it was turned by (Image.rotate's sense, expand=True), 0 if it was not
+    labels: np.ndarray  # (H, W) piece numbers, 0 for paper
+    pieces: list[Piece]  # the pieces of the number, left to right (specks and other lines of writing left out)
+    height: float  # the writing's height: the median height of its substantial pieces
+    line_removed: bool
+
+
+def find_writing(ink: np.ndarray) -> Writing:
+    """Straighten the line of writing, take out a line through it, and find its pieces."""
+    labels, pieces = strong_pieces(ink)
+    angle = estimate_skew(ink, pieces)
+    if abs(angle) >= STRAIGHTEN_FROM_DEGREES:
+        ink = straighten(ink, angle)
+    else:
+        angle = 0.0
+    ink, line_removed = remove_lines(ink)
+    if angle or line_removed:
+        labels, pieces = strong_pieces(ink)
+    if not pieces:
+        return Writing(ink, angle, labels, [], 0.0, line_removed)
+    biggest = max(p.area for p in pieces)
+    substantial = [p for p in pieces if p.area >= 0.15 * biggest]
+    height = float(np.median([p.height for p in substantial]))
+    # The number's line: where the substantial pieces' middles lie (weighted by ink), a height either way.
+    middle = float(np.average([p.cy for p in substantial], weights=[p.area for p in substantial]))
+    kept = []
+    for p in pieces:
+        if p.y1 < middle - height or p.y0 > middle + height:
+            continue  # another line of writing, or a mark far from the number
+        if max(p.width, p.height) < 0.12 * height and p.area < 0.02 * height * height:
+            continue  # a speck
+        if p.width >= 3 * p.height and p.height <= 0.15 * height:
+            continue  # what is left of a line, or a dash
+        kept.append(p)
+    kept.sort(key=lambda p: (p.x0 + p.x1) / 2)
+    if kept:  # a digit broken into pieces is as tall as its pieces together: measure the grouped units
+        units, _ = group_pieces(kept, height)
+        tallest = max(u.height for u in units)
+        height = float(np.median([u.height for u in units if u.height >= 0.5 * tallest]))
+    return Writing(ink, angle, labels, kept, height, line_removed)
+
+
+def horizontal_overlap(a: Piece, b: Piece) -> float:
+    """How much two pieces share of their columns, as a fraction of the narrower one's width."""
+    shared = min(a.x1, b.x1) - max(a.x0, b.x0)
+    return max(shared, 0) / max(min(a.width, b.width), 1)
+
+
+@dataclass
+class Unit:
+    """Pieces that certainly belong to one digit (a 5's flag over its body, a 4 drawn in two strokes)."""
+
+    pieces: list[Piece]
+
+    @property
+    def x0(self) -> int:
+        return min(p.x0 for p in self.pieces)
+
+    @property
+    def x1(self) -> int:
+        return max(p.x1 for p in self.pieces)
+
+    @property
+    def y0(self) -> int:
+        return min(p.y0 for p in self.pieces)
+
+    @property
+    def y1(self) -> int:
+        return max(p.y1 for p in self.pieces)
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+
+CERTAIN_OVERLAP = 0.6  # pieces sharing this much of their columns are one digit
+UNSURE_OVERLAP = 0.1  # pieces sharing less than this are two digits, unless one is small and close
+
+
+def group_pieces(pieces: list[Piece], height: float) -> tuple[list[Unit], list[bool]]:
+    """Pieces in left-to-right order -> units, and for each pair of neighbouring units whether they might be one
+    digit after all (for the model to judge). A piece sharing most of its columns with its neighbour is part of
+    it; one sharing few, or a small piece close by (a 5's flag drawn apart, the foot of a 1), may or may not be."""
+    units: list[Unit] = []
+    for p in pieces:
+        if units and any(horizontal_overlap(p, q) >= CERTAIN_OVERLAP for q in units[-1].pieces):
+            units[-1].pieces.append(p)
+        else:
+            units.append(Unit([p]))
+    unsure = []
+    for a, b in zip(units, units[1:]):
+        overlap = max(horizontal_overlap(p, q) for p in a.pieces for q in b.pieces)
+        gap = b.x0 - a.x1
+        small = min(a.height, b.height) < 0.6 * height
+        unsure.append(overlap >= UNSURE_OVERLAP or (small and gap < 0.15 * height))
+    return units, unsure
+
+
+def cut_paths(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int, centres: list[float],
+              reach: float) -> list[np.ndarray]:
+    """For each guessed cut column, the top-to-bottom path through the box that crosses the least ink, within
+    `reach` columns of the guess (dynamic programming; each row's step moves at most one column). A path is
+    the column of the cut in each row y0..y1-1, in the ink map's columns."""
+    box = ink[y0:y1, x0:x1]
+    h, w = box.shape
+    paths = []
+    for centre in centres:
+        lo = int(max(round(centre - reach - x0), 1))
+        hi = int(min(round(centre + reach - x0) + 1, w - 1))
+        if hi - lo < 1:
+            paths.append(np.full(h, int(round(centre))))
+            continue
+        # Crossing a pixel of ink costs its value; straying from the guess costs a little, so that among cuts
+        # through equally little ink the straight one wins.
+        cost = box[:, lo:hi].astype(np.float64) + 0.02 * np.abs(np.arange(lo, hi) - (centre - x0))[None, :]
+        acc = cost[0].copy()
+        back = np.zeros((h, hi - lo), np.int8)
+        for r in range(1, h):
+            left = np.concatenate([[np.inf], acc[:-1]])
+            right = np.concatenate([acc[1:], [np.inf]])
+            stacked = np.stack([left, acc, right])
+            step = np.argmin(stacked, axis=0)
+            back[r] = step - 1
+            acc = stacked[step, np.arange(hi - lo)] + cost[r]
+        col = int(np.argmin(acc))
+        path = np.empty(h, np.int64)
+        for r in range(h - 1, -1, -1):
+            path[r] = col
+            col = col + back[r, col] if r > 0 else col
+        paths.append(path + lo + x0)
+    return paths
+
+
+def path_cost(ink: np.ndarray, path: np.ndarray, y0: int) -> float:
+    """The ink a cut path crosses."""
+    return float(ink[np.arange(y0, y0 + len(path)), path].sum())
+
+
+def valley_guesses(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int, height: float, parts: int) -> list[float]:
+    """Where to try cutting a piece into `parts` digits: even spacing, and the columns where least ink stands
+    (digits touch where they thin out), keeping clear of the piece's ends."""
+    width = x1 - x0
+    guesses = [x0 + width * j / parts for j in range(1, parts)]
+    profile = ink[y0:y1, x0:x1].sum(axis=0)
+    margin = int(max(0.2 * height, 2))
+    if width > 2 * margin + 2:
+        inner = profile[margin: width - margin]
+        smooth = np.convolve(inner, np.ones(3) / 3, mode="same")
+        minima = [i for i in range(1, len(smooth) - 1) if smooth[i] <= smooth[i - 1] and smooth[i] < smooth[i + 1]]
+        minima.sort(key=lambda i: smooth[i])
+        guesses += [x0 + margin + i for i in minima[:4]]
+    return sorted(set(round(g, 1) for g in guesses))

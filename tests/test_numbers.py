@@ -1,0 +1,232 @@
+"""Reading whole numbers: each case people photograph, the model's part in the split, and the CLI contract.
+
+Numbers are built from the shipped sample's test digits that the model reads surely on their own (conftest's
+`readable`), so that a failure here is the segmentation's, not the classifier's."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import imagegen
+import numbergen
+from desktop_cvae.cli import main
+from desktop_cvae.numbers import read_number, read_number_file
+from desktop_cvae.numbers.segment import label_pieces
+from desktop_cvae.preprocess import NoInkError, image_to_gray, ink_to_mnist
+
+
+def row(readable, number: str, gaps, height=100, width_factor=0.8, sizes=None, broken=()):
+    """The number's ink map, digits on one baseline with the given gaps (fractions of the height; negative
+    overlaps), and each digit's column span. sizes: each digit's height as a fraction; broken: indices of
+    digits to break into pieces."""
+    inks = []
+    for k, ch in enumerate(number):
+        h = int(height * (sizes[k] if sizes else 1.0))
+        ink = numbergen.digit_ink(readable[int(ch)][k % 3 if k < 3 else 0], h, width_factor)
+        if k in broken:
+            ink = numbergen.break_stroke(ink, np.random.default_rng(k))
+        inks.append(ink)
+    gaps = list(np.broadcast_to(gaps, len(inks) - 1))
+    pad = int(0.6 * height)
+    width = sum(i.shape[1] for i in inks) + int(sum(g * height for g in gaps)) + 2 * pad
+    out = np.zeros((height + 2 * pad, width), np.float32)
+    spans, x = [], pad
+    for k, ink in enumerate(inks):
+        h, w = ink.shape
+        top = pad + height - h
+        out[top: top + h, x: x + w] = np.maximum(out[top: top + h, x: x + w], ink)
+        spans.append((x, x + w))
+        x += w + (int(gaps[k] * height) if k < len(gaps) else 0)
+    return out, spans
+
+
+def paper(ink, lamp=0.2, contrast=0.85, noise=0.01, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.clip(0.9 * imagegen._lamp(ink.shape, lamp) / 0.9 * (1 - contrast * ink)
+                   + rng.normal(0, noise, ink.shape), 0, 1).astype(np.float32)
+
+
+def jpeg_gray(lum) -> np.ndarray:
+    return image_to_gray(Image.open(io.BytesIO(imagegen._jpeg(lum))))
+
+
+def pieces(ink) -> int:
+    return len(label_pieces(ink > 0.3)[1])
+
+
+# -- what people photograph -------------------------------------------------------------------------
+def test_a_phone_photo_of_a_number_gives_its_digits_left_to_right_with_their_boxes(readable, default_engine):
+    ink, spans = row(readable, "4071", 0.2, height=160, width_factor=0.45)
+    reading = read_number(jpeg_gray(paper(ink, lamp=0.35, noise=0.02)), default_engine)
+    assert reading.number == "4071"
+    for d, (x0, x1) in zip(reading.digits, spans):
+        x, y, w, h = d.box
+        rows = np.flatnonzero(ink[:, x0:x1].max(axis=1) > 0.3)
+        assert x0 - 4 <= x + w / 2 <= x1 + 4  # the box sits on its digit
+        assert abs(y - rows.min()) <= 6 and abs(y + h - rows.max() - 1) <= 6
+        assert len(d.probabilities) == 10 and abs(sum(d.probabilities) - 1) < 1e-6
+    assert 0 < reading.confidence <= min(d.confidence for d in reading.digits)
+
+
+def test_faint_pencil_on_shaded_paper(readable, default_engine):
+    ink, _ = row(readable, "3852", 0.15, height=140, width_factor=0.6)
+    grain = np.clip(np.random.default_rng(1).normal(0.75, 0.2, ink.shape), 0.2, 1.0)
+    reading = read_number(jpeg_gray(paper(ink * grain, lamp=0.4, contrast=0.4, noise=0.015)), default_engine)
+    assert reading.number == "3852"
+
+
+def test_a_whiteboard_in_marker_and_a_scanned_form(readable, default_engine):
+    ink, _ = row(readable, "9617", 0.15, height=120, width_factor=1.6)
+    glare = 0.08 * np.exp(-((np.arange(ink.shape[1])[None, :] - ink.shape[1] * 0.7) ** 2) / (2 * 60.0 ** 2))
+    assert read_number(jpeg_gray(np.clip(0.9 + glare - 0.75 * ink, 0, 1)), default_engine).number == "9617"
+    ink, _ = row(readable, "20583", 0.12, height=90, width_factor=0.7)
+    assert read_number(paper(ink, lamp=0.0, noise=0.004), default_engine).number == "20583"
+
+
+def test_light_writing_on_a_dark_board(readable, default_engine):
+    ink, _ = row(readable, "746", 0.2, height=100, width_factor=1.1)
+    board = np.clip(0.18 + 0.7 * ink + np.random.default_rng(2).normal(0, 0.03, ink.shape), 0, 1)
+    assert read_number(board.astype(np.float32), default_engine).number == "746"
+
+
+# -- digits that touch, overlap or fall apart --------------------------------------------------------
+def test_touching_digits_are_split(readable, default_engine):
+    ink, _ = row(readable, "4830", [0.15, -0.08, 0.15])
+    assert pieces(ink) == 3  # the 8 and the 3 are one piece of ink
+    assert read_number(paper(ink), default_engine).number == "4830"
+
+
+def test_digits_that_overlap_a_little_are_split(readable, default_engine):
+    ink, _ = row(readable, "2604", [0.15, -0.1, 0.15])
+    assert pieces(ink) == 3
+    assert read_number(paper(ink), default_engine).number == "2604"
+
+
+def test_a_digit_in_pieces_is_one_digit(readable, default_engine):
+    ink, _ = row(readable, "6574", 0.25, broken=(1, 2, 3))
+    assert pieces(ink) >= 6  # the 5's flag, the 7's bar and the 4's arm come apart
+    reading = read_number(paper(ink), default_engine)
+    assert reading.number == "6574"
+
+
+def test_a_small_zero_and_a_short_one_are_digits_of_their_own(readable, default_engine):
+    ink, _ = row(readable, "20316", 0.2, sizes=[1.0, 0.5, 1.0, 0.45, 1.0])
+    reading = read_number(paper(ink), default_engine)
+    assert reading.number == "20316"
+
+
+def test_a_wide_digit_is_not_cut_in_two(readable, default_engine):
+    ink, _ = row(readable, "505", 0.3)
+    wide = np.asarray(Image.fromarray(ink).resize((int(ink.shape[1] * 1.5), ink.shape[0]), Image.Resampling.BILINEAR))
+    assert read_number(paper(wide), default_engine).number == "505"
+
+
+# -- lines and tilt ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("where", ["under", "through"])
+def test_a_line_under_or_through_the_number_is_taken_out(readable, default_engine, where):
+    ink, _ = row(readable, "52809", 0.2)
+    lined = numbergen._with_line(ink, np.random.default_rng(3), where)
+    assert pieces(lined) != pieces(ink)  # a line under is a piece of its own; one through joins the digits
+    reading = read_number(paper(lined), default_engine)
+    assert reading.number == "52809"
+    assert "a line through or under the number taken out" in reading.notes
+
+
+def test_a_number_a_few_degrees_off_horizontal_is_straightened(readable, default_engine):
+    ink, _ = row(readable, "739164", 0.2, width_factor=0.8)
+    for degrees in (-6, 5):
+        tilted = numbergen._turn(ink, degrees, 0.0)
+        reading = read_number(jpeg_gray(paper(tilted, noise=0.015)), default_engine)
+        assert reading.number == "739164", degrees
+        assert any("straightened" in n for n in reading.notes)
+
+
+def test_a_sheet_on_a_desk_is_found_and_boxes_land_on_the_digits(readable, default_engine, tmp_path):
+    ink, spans = row(readable, "384", 0.25, height=120, width_factor=0.8)
+    h, w = ink.shape
+    desk = (0.25 + np.random.default_rng(5).normal(0, 0.02, (h + 150, w + 200))).astype(np.float32)  # a photo
+    desk[75: 75 + h, 100: 100 + w] = paper(ink, lamp=0.1)
+    path = tmp_path / "desk.png"
+    Image.fromarray((desk * 255).astype(np.uint8)).save(path)
+    reading = read_number_file(path, default_engine)
+    assert reading.number == "384"
+    assert any("sheet" in n for n in reading.notes)
+    for d, (x0, x1) in zip(reading.digits, spans):
+        assert 100 + x0 - 6 <= d.box[0] + d.box[2] / 2 <= 100 + x1 + 6
+
+
+# -- the model's part --------------------------------------------------------------------------------
+def test_each_digit_is_normalised_as_a_single_digit_is(readable, default_engine):
+    ink, spans = row(readable, "582", 0.4)
+    reading = read_number(paper(ink, lamp=0.0, noise=0.0), default_engine)
+    for d, (x0, x1) in zip(reading.digits, spans):
+        alone = ink_to_mnist(ink[:, x0:x1]).pixels
+        assert np.corrcoef(d.normalized.pixels.ravel(), alone.ravel())[0, 1] > 0.9
+
+
+def test_a_digit_the_model_is_unsure_of_is_marked_not_guessed(readable, default_engine):
+    ink, spans = row(readable, "3007", 0.3)
+    x0, x1 = spans[1]
+    box = np.zeros_like(ink[:, x0:x1])
+    box[70:150, 5:-5] = 1.0  # a filled block where a 0 was: no digit at all
+    ink[:, x0:x1] = box
+    reading = read_number(paper(ink), default_engine)
+    assert len(reading.digits) == 4
+    assert reading.digits[1].unsure
+    assert reading.marked[1] != "0" and reading.marked.count("?") == 1 and not reading.digits[0].unsure
+
+
+def test_noise_goes_into_each_digit_after_the_split(readable, default_engine):
+    ink, _ = row(readable, "71", 0.3)
+    clean = read_number(paper(ink), default_engine)
+    noisy = read_number(paper(ink), default_engine, sigma=0.5, noise_seed=4)
+    assert [d.box for d in noisy.digits] == [d.box for d in clean.digits]  # the same split
+    assert not np.allclose(noisy.digits[0].probabilities, clean.digits[0].probabilities)
+
+
+def test_blank_paper_and_a_plain_vae_are_refused_clearly(default_engine):
+    with pytest.raises(NoInkError):
+        read_number(np.full((200, 600), 0.9, np.float32), default_engine)
+
+    class PlainVAE:
+        conditional = False
+
+    with pytest.raises(ValueError, match="plain VAE"):
+        read_number(np.full((200, 600), 0.9, np.float32), PlainVAE())
+
+
+# -- command line --------------------------------------------------------------------------------------
+def test_recognize_number_json_contract_and_exit_status(readable, tmp_path, capsys):
+    ink, spans = row(readable, "4071", 0.25)
+    good = tmp_path / "number.png"
+    Image.fromarray((paper(ink) * 255).astype(np.uint8)).save(good)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff not a jpeg")
+    blank = tmp_path / "blank.png"
+    Image.new("L", (300, 100), 240).save(blank)
+    assert main(["recognize", "--number", "--json", str(good)]) == 0
+    row_out = json.loads(capsys.readouterr().out)
+    assert set(row_out) == {"file", "number", "digits", "confidence"}
+    assert row_out["number"] == "4071" and row_out["file"] == str(good)
+    assert [set(d) for d in row_out["digits"]] == [{"box", "label", "probabilities"}] * 4
+    assert [d["label"] for d in row_out["digits"]] == [4, 0, 7, 1]
+    xs = [d["box"][0] for d in row_out["digits"]]
+    assert xs == sorted(xs) and all(len(d["box"]) == 4 and len(d["probabilities"]) == 10 for d in row_out["digits"])
+    assert 0 < row_out["confidence"] <= 1
+
+    assert main(["recognize", "--number", "--json", str(broken), str(good), str(blank)]) == 2
+    rows = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert [set(r) for r in rows] == [{"file", "error"}, {"file", "number", "digits", "confidence"}, {"file", "error"}]
+    assert "No digits" in rows[2]["error"] or "No ink" in rows[2]["error"]
+
+
+def test_recognize_number_text_marks_unsure_digits(readable, tmp_path, capsys):
+    ink, _ = row(readable, "58", 0.3)
+    path = tmp_path / "58.png"
+    Image.fromarray((paper(ink) * 255).astype(np.uint8)).save(path)
+    assert main(["recognize", "--number", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: 58  confidence ")
