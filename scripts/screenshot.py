@@ -1,6 +1,7 @@
 """Screenshot of the real main window with a digit drawn, for the README.
 
     xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/screenshot.png [--tab N] [--picture FILE]
+    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/number.png --number --picture FILE
 
 Draws a shipped sample digit as strokes would (dark ink on paper), or opens a picture file as a person
 would, waits for the model's answer, then grabs the window.
@@ -21,6 +22,8 @@ def main():
     p.add_argument("--index", type=int, default=7, help="which shipped test digit to draw")
     p.add_argument("--sigma", type=float, default=0.0)
     p.add_argument("--picture", help="open this image file instead of drawing")
+    p.add_argument("--number", action="store_true", help="Number mode: read the picture as a whole number")
+    p.add_argument("--digit", type=int, help="in Number mode, show this digit (from 0) in the panels")
     a = p.parse_args()
 
     from PySide6.QtCore import QSettings
@@ -41,6 +44,8 @@ def main():
     while not w.worker.has_model and time.time() < deadline:
         app.processEvents()
         time.sleep(0.02)
+    if a.number:
+        w.state.set_mode("number")
     if a.picture:
         w.open_image_file(a.picture)
     else:
@@ -49,6 +54,12 @@ def main():
         w.canvas.set_image(1.0 - np.clip(big, 0, 1) * 0.92)
     w.sigma_slider.setValue(int(a.sigma * 100))
     w.tabs.setCurrentIndex(a.tab)
+    if a.digit is not None:
+        end = time.time() + 3
+        while time.time() < end:
+            app.processEvents()
+            time.sleep(0.02)
+        w.show_digit(a.digit)
     end = time.time() + 4
     while time.time() < end:
         app.processEvents()

@@ -1,28 +1,36 @@
 """The drawing canvas: dark ink on light paper, smooth strokes, pen pressure, eraser, undo/redo.
 
 The content lives in a QImage (grayscale, at the screen's device pixel ratio). `gray_array()` hands the
-model side a small float copy; opened pictures become the content and can be drawn over.
+model side a small float copy; opened pictures become the content and can be drawn over. For a whole number
+the canvas widens (`set_wide`), and the digits read from it are drawn over it as labelled boxes (`set_boxes`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from dataclasses import dataclass
+
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QTabletEvent
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QTabletEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 PAPER = QColor(250, 250, 247)
 INK = QColor(20, 20, 28)
 LOGICAL_SIDE = 280  # the canvas's content, in device-independent pixels
+WIDE_SIZE = (620, 248)  # the canvas for a whole number: room for a dozen digits
 MODEL_SIDE = 140  # what gray_array() returns: plenty for a digit that ends up 20 pixels tall
 UNDO_LIMIT = 50
 RESTORE_MAX_SIDE = 4096  # a kept drawing larger than this is not one the canvas wrote
 
 
-def qimage_to_gray(img: QImage, side: int | None = None) -> np.ndarray:
-    """A QImage -> float32 luminance (H, W) in [0, 1], optionally scaled (smoothly) to side x side."""
+def qimage_to_gray(img: QImage, side: int | None = None, size: tuple[int, int] | None = None) -> np.ndarray:
+    """A QImage -> float32 luminance (H, W) in [0, 1], optionally scaled (smoothly) to side x side, or to
+    size (w, h)."""
     if side is not None:
-        img = img.scaled(side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        size = (side, side)
+    if size is not None:
+        img = img.scaled(size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
     g = img.convertToFormat(QImage.Format.Format_Grayscale8)
     w, h, bpl = g.width(), g.height(), g.bytesPerLine()
     buf = np.frombuffer(g.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)[:, :w]
@@ -35,6 +43,19 @@ def gray_to_qimage(gray: np.ndarray) -> QImage:
     return QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
 
 
+@dataclass
+class Box:
+    """A digit found on the canvas, to draw over it: its box in the coordinates of the array it was read from."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    text: str
+    unsure: bool = False
+    selected: bool = False
+
+
 class DrawingCanvas(QWidget):
     changed = Signal()  # the content changed (a stroke segment, undo, clear, a new image)
     history_changed = Signal(bool, bool)  # can undo, can redo
@@ -43,9 +64,14 @@ class DrawingCanvas(QWidget):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setFixedSize(LOGICAL_SIDE, LOGICAL_SIDE)
+        self._logical = QSize(LOGICAL_SIDE, LOGICAL_SIDE)
+        self.setFixedSize(self._logical)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit. Right-drag erases.")
+        self._picture_rect = QRectF()  # where an opened picture lies on the canvas, in logical pixels
+        self._boxes: list[Box] = []
+        self._boxes_frame = QRectF()  # the rectangle of the canvas the boxes' array covers
+        self._boxes_scale = 1.0  # logical pixels per pixel of that array
         self.brush_size = 18.0
         self.eraser = False
         self._scale = 1.0
@@ -61,16 +87,51 @@ class DrawingCanvas(QWidget):
     # -- content -------------------------------------------------------------------------------
     def _blank(self) -> QImage:
         self._scale = max(self.devicePixelRatioF(), 1.0)
-        side = int(round(LOGICAL_SIDE * self._scale))
-        img = QImage(side, side, QImage.Format.Format_RGB32)
+        w, h = int(round(self._logical.width() * self._scale)), int(round(self._logical.height() * self._scale))
+        img = QImage(w, h, QImage.Format.Format_RGB32)
         img.fill(PAPER)
         return img
+
+    @property
+    def wide(self) -> bool:
+        return self._logical.width() != self._logical.height()
+
+    def set_wide(self, wide: bool) -> None:
+        """Widen the canvas for a whole number, or make it square again for one digit. What is on it stays,
+        fitted into the new shape; the undo history, of the other shape, does not."""
+        if wide == self.wide:
+            return
+        old = self._image
+        self._logical = QSize(*WIDE_SIZE) if wide else QSize(LOGICAL_SIDE, LOGICAL_SIDE)
+        self.setFixedSize(self._logical)
+        self.setToolTip("Write a number. Right-drag erases." if wide else "Draw a digit. Right-drag erases.")
+        img = self._blank()
+        p = QPainter(img)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        p.drawImage(self._fitted(old.width(), old.height(), img.width(), img.height()), old)
+        p.end()
+        self._image = img
+        self._source = None
+        self._picture_rect = QRectF()
+        self._undo.clear()
+        self._redo.clear()
+        self.history_changed.emit(False, False)
+        self.set_boxes([])
+        self.update()
+        self.changed.emit()
+
+    @staticmethod
+    def _fitted(w: float, h: float, room_w: float, room_h: float) -> QRectF:
+        scale = min(room_w / w, room_h / h)
+        return QRectF((room_w - w * scale) / 2, (room_h - h * scale) / 2, w * scale, h * scale)
 
     def image(self) -> QImage:
         return self._image.copy()
 
     def gray_array(self, side: int = MODEL_SIDE) -> np.ndarray:
-        return qimage_to_gray(self._image, side)
+        """The content as luminance, `side` pixels tall (and as wide as its shape makes it)."""
+        width = int(round(side * self._logical.width() / self._logical.height()))
+        return qimage_to_gray(self._image, size=(width, side))
 
     def source_picture(self) -> np.ndarray | None:
         """The picture set_image() was given, while the canvas still shows it unedited; else None.
@@ -94,6 +155,7 @@ class DrawingCanvas(QWidget):
     def clear(self) -> None:
         self._push_undo()
         self._image = self._blank()
+        self.set_boxes([])
         self.update()
         self.changed.emit()
 
@@ -106,15 +168,14 @@ class DrawingCanvas(QWidget):
         img = self._blank()
         img.fill(QColor(fill, fill, fill))
         src = gray_to_qimage(g)
-        target = QRectF(0, 0, img.width(), img.height())
-        scale = min(target.width() / src.width(), target.height() / src.height())
-        w, h = src.width() * scale, src.height() * scale
         p = QPainter(img)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        p.drawImage(QRectF((target.width() - w) / 2, (target.height() - h) / 2, w, h), src)
+        p.drawImage(self._fitted(src.width(), src.height(), img.width(), img.height()), src)
         p.end()
         self._image = img
         self._source = (img.cacheKey(), g)
+        self._picture_rect = self._fitted(src.width(), src.height(), self._logical.width(), self._logical.height())
+        self.set_boxes([])
         self.update()
         self.changed.emit()
 
@@ -129,9 +190,12 @@ class DrawingCanvas(QWidget):
 
     def restore_png(self, data: bytes) -> bool:
         """Make a PNG from to_png() the content again (scaled to this screen's pixels), as the session's
-        starting point: no undo step. False, and nothing changed, if it is not a readable square picture."""
+        starting point: no undo step. False, and nothing changed, if it is not a readable picture of the canvas's
+        shape."""
         img = QImage.fromData(data, "PNG")
-        if img.isNull() or img.width() != img.height() or img.width() > RESTORE_MAX_SIDE:
+        shape = self._logical.width() / self._logical.height()
+        if (img.isNull() or abs(img.width() / max(img.height(), 1) - shape) > 0.02 * shape
+                or max(img.width(), img.height()) > RESTORE_MAX_SIDE):
             return False
         blank = self._blank()
         self._image = img.convertToFormat(QImage.Format.Format_RGB32).scaled(
@@ -232,12 +296,49 @@ class DrawingCanvas(QWidget):
             self._end()
         e.accept()
 
+    # -- digits read from the content --------------------------------------------------------------
+    def set_boxes(self, boxes: list[Box], frame_size: tuple[int, int] | None = None, on_picture: bool = False) -> None:
+        """Draw these boxes over the content. Their coordinates are in an array of frame_size (w, h): the opened
+        picture itself (on_picture) or gray_array()'s copy of the whole canvas. Empty: no boxes."""
+        self._boxes = list(boxes)
+        if boxes and frame_size:
+            room = self._picture_rect if on_picture and not self._picture_rect.isEmpty() else \
+                QRectF(0, 0, self._logical.width(), self._logical.height())
+            self._boxes_frame = room
+            self._boxes_scale = room.width() / max(frame_size[0], 1)
+        self.update()
+
+    def boxes(self) -> list[Box]:
+        return list(self._boxes)
+
+    def box_rect(self, box: Box) -> QRectF:
+        """Where a box lies on the widget, in logical pixels."""
+        s, f = self._boxes_scale, self._boxes_frame
+        return QRectF(f.x() + box.x * s, f.y() + box.y * s, box.w * s, box.h * s)
+
     def paintEvent(self, e) -> None:
         p = QPainter(self)
-        p.drawImage(QRectF(0, 0, LOGICAL_SIDE, LOGICAL_SIDE), self._image)
+        w, h = self._logical.width(), self._logical.height()
+        p.drawImage(QRectF(0, 0, w, h), self._image)
         p.setPen(QPen(QColor(160, 160, 160), 1))
-        p.drawRect(QRectF(0.5, 0.5, LOGICAL_SIDE - 1, LOGICAL_SIDE - 1))
+        p.drawRect(QRectF(0.5, 0.5, w - 1, h - 1))
+        if self._boxes:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            font = QFont(self.font())
+            font.setBold(True)
+            p.setFont(font)
+            for box in self._boxes:
+                colour = QColor(211, 84, 0) if box.unsure else QColor(39, 174, 96)
+                r = self.box_rect(box)
+                p.setPen(QPen(colour, 3 if box.selected else 1.5))
+                p.drawRect(r)
+                tag = QRectF(r.x(), r.y() - 17, max(r.width(), 22), 16)
+                if tag.y() < 0:  # no room above: inside the box's top
+                    tag.moveTop(r.y() + 1)
+                p.fillRect(tag, colour)
+                p.setPen(QColor(255, 255, 255))
+                p.drawText(tag, Qt.AlignmentFlag.AlignCenter, box.text)
         p.end()
 
     def sizeHint(self) -> QSize:
-        return QSize(LOGICAL_SIDE, LOGICAL_SIDE)
+        return QSize(self._logical)

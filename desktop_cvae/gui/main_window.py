@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+    QApplication, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
     QMainWindow, QMessageBox, QPushButton, QSlider, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -18,19 +18,23 @@ from ..catalog import default_model_path, list_models
 from ..imageio import ImageError, file_dialog_filter, open_image
 from ..imaging import grid_image, save_png_atomic
 from ..preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
-from .canvas import DrawingCanvas, qimage_to_gray
+from .canvas import Box, DrawingCanvas, qimage_to_gray
+from .number_panel import NumberPanel
 from .plots import LatentPlot, LossPlot
 from .state import AppState
 from .views import GridView, ImageView, ProbabilityBars, fit_to_screen
 from .worker import DigitCheck, InferenceWorker, UpdateResult
 
 MAX_PASTE_SIDE = 512
+MAX_NUMBER_PICTURE_SIDE = 1024  # a photo of a whole number keeps more pixels: a dozen digits share its width
+NUMBER_CANVAS_HEIGHT = 160  # the wide canvas is read at this height (a digit ends up 20 pixels tall anyway)
 # Dropped, these go to the model loader, which loads .keras and refuses HDF5 with its reason.
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 DRAWING_KEY = "canvas/drawing"  # the canvas as PNG, so a drawing outlives a restart or a crash
 DRAWING_SAVE_DELAY_MS = 1000
 
 SHORTCUTS = [
+    ("Ctrl+1", "One digit"), ("Ctrl+2", "A whole number"), ("Ctrl+C", "Copy the number read"),
     ("Ctrl+O", "Open an image"), ("Ctrl+V", "Paste an image"), ("Ctrl+Z", "Undo"), ("Ctrl+Shift+Z", "Redo"),
     ("Delete", "Clear the canvas"), ("E", "Eraser on/off (or draw with the right mouse button)"),
     ("[ and ]", "Smaller / larger brush"), ("R", "Re-roll noise"), ("G", "Re-roll samples"),
@@ -64,6 +68,11 @@ class MainWindow(QMainWindow):
         self._shown_input: bytes | None = None  # the input (before noise) the shown update is about
         self._shown_noisy = False  # and whether the model was given it with noise
         self._opened: tuple[np.ndarray, Normalized] | None = None  # the last opened picture, normalised
+        self._number_frame: tuple[tuple[int, int], bool] | None = None  # the array a number request sent, and
+        # whether it was the opened picture itself (its boxes are drawn over the picture) or the canvas
+        self._digit_index = 0  # which digit of the number the single-digit panels show
+        self._number_on_picture: dict[int, bool] = {}  # request id -> it sent the opened picture itself
+        self._boxes_on_picture = False  # the shown reading's boxes lie on the opened picture
         self.training_dialog = None
         self.compare_dialog = None
         self._build_ui()
@@ -98,10 +107,25 @@ class MainWindow(QMainWindow):
         self.message_label.setWordWrap(True)
         self.message_label.setStyleSheet("color: #c0392b; font-weight: bold;")
         self.message_label.hide()
+        self.digit_mode_button = QToolButton(text="One digit", checkable=True, checked=True,
+                                             toolTip="Draw or open one digit (Ctrl+1)")
+        self.number_mode_button = QToolButton(text="Whole number", checkable=True,
+                                              toolTip="Write or open a whole number: postcode, phone, card (Ctrl+2)")
+        self.mode_buttons = QButtonGroup(self)
+        for b in (self.digit_mode_button, self.number_mode_button):
+            self.mode_buttons.addButton(b)
+        self.input_title = QLabel("<b>Your digit</b>")
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(self.input_title, 1)
+        mode_row.addWidget(self.digit_mode_button)
+        mode_row.addWidget(self.number_mode_button)
+        self.number_panel = NumberPanel()
+        self.number_panel.hide()
         left = QWidget()
         lv = QVBoxLayout(left)
-        lv.addWidget(QLabel("<b>Your digit</b>"))
+        lv.addLayout(mode_row)
         lv.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
+        lv.addWidget(self.number_panel)
         lv.addLayout(brush_row)
         lv.addLayout(tools)
         lv.addWidget(self.open_button)
@@ -263,6 +287,8 @@ class MainWindow(QMainWindow):
         self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, f)
 
         e = mb.addMenu("&Edit")
+        self.copy_number_action = self._action("&Copy number", self.copy_number, QKeySequence.StandardKey.Copy, e)
+        self.copy_number_action.setEnabled(False)
         self.undo_action = self._action("&Undo", self.canvas.undo, QKeySequence.StandardKey.Undo, e)
         self.redo_action = self._action("&Redo", self.canvas.redo, QKeySequence("Ctrl+Shift+Z"), e)
         self._action("&Clear canvas", self.canvas.clear, QKeySequence.StandardKey.Delete, e)
@@ -274,6 +300,15 @@ class MainWindow(QMainWindow):
         self._action("Label: Auto", lambda: self.label_combo.setCurrentIndex(0), "A", None)
         for d in range(10):
             self._action(f"Label {d}", lambda d=d: self.label_combo.setCurrentIndex(d + 1), f"Alt+{d}", None)
+
+        m = mb.addMenu("&Input")
+        self.mode_group = QActionGroup(self)
+        self.digit_mode_action = self._action("One &digit", lambda: self.state.set_mode("digit"), "Ctrl+1", m)
+        self.number_mode_action = self._action("Whole &number", lambda: self.state.set_mode("number"), "Ctrl+2", m)
+        for a in (self.digit_mode_action, self.number_mode_action):
+            a.setCheckable(True)
+            self.mode_group.addAction(a)
+        self.digit_mode_action.setChecked(True)
 
         self.train_action = self._action("&Train new model…", self.open_training_dialog, "Ctrl+T", None)
         self.compare_action = self._action("&Compare models…", self.open_compare_dialog, "Ctrl+M", None)
@@ -334,6 +369,11 @@ class MainWindow(QMainWindow):
         s.label_changed.connect(self._on_label)
         s.sample_seed_changed.connect(self.request_samples)
         s.model_changed.connect(self._on_model)
+        s.mode_changed.connect(self._on_mode)
+        self.digit_mode_button.clicked.connect(lambda: self.state.set_mode("digit"))
+        self.number_mode_button.clicked.connect(lambda: self.state.set_mode("number"))
+        self.number_panel.digit_clicked.connect(self.show_digit)
+        self.number_panel.copy_requested.connect(self.copy_number)
 
         w = self.worker
         w.model_loaded.connect(self._on_model_loaded)
@@ -341,6 +381,7 @@ class MainWindow(QMainWindow):
         w.analyzed.connect(self._on_analyzed)
         w.digit_checked.connect(self._on_digit_checked)
         w.input_failed.connect(self._on_input_failed)
+        w.number_read.connect(self._on_number_read)
         w.samples_ready.connect(self._on_samples)
         w.latent_ready.connect(self._on_latent_map)
         w.decoded.connect(lambda xy, img: self.decoded_view.set_array(img))
@@ -370,6 +411,10 @@ class MainWindow(QMainWindow):
         only the newest request."""
         picture = self.canvas.source_picture()
         self._request_id += 1
+        s = self.state
+        if s.mode == "number":
+            self._request_number(picture)
+            return
         if picture is not None and self._opened is not None and self._opened[0] is picture:
             image = self._opened[1]  # normalised when it was opened: not again per noise or label change
         else:
@@ -378,10 +423,49 @@ class MainWindow(QMainWindow):
                 self._shown_id = self._request_id
                 self._show_empty("Draw a digit")
                 return
-        s = self.state
+        self.worker.submit("analyze", self._request_id, image, s.sigma, s.salt_pepper, s.noise_seed, s.label,
+                           self._style_shown())
+
+    def _style_shown(self) -> bool:
         # The style view's ten drawings only while it is shown (a pixel-context model draws each in three passes).
-        style = self.tabs.currentWidget() is self.style_tab
-        self.worker.submit("analyze", self._request_id, image, s.sigma, s.salt_pepper, s.noise_seed, s.label, style)
+        return self.tabs.currentWidget() is self.style_tab
+
+    def _request_number(self, picture: np.ndarray | None) -> None:
+        """Number mode: send the opened picture itself (its boxes are drawn over it), or the whole canvas."""
+        gray = picture if picture is not None else self.canvas.gray_array(NUMBER_CANVAS_HEIGHT)
+        if picture is None and gray.min() > 0.9:  # blank paper
+            self._shown_id = self._request_id
+            self._show_empty("Write a number")
+            return
+        self._number_on_picture = {k: v for k, v in self._number_on_picture.items() if k > self._shown_id}
+        self._number_on_picture[self._request_id] = picture is not None
+        s = self.state
+        self.worker.submit("number", self._request_id, gray, s.sigma, s.salt_pepper, s.noise_seed)
+
+    def show_digit(self, index: int) -> None:
+        """Show one digit of the number read in the single-digit panels (input, reconstruction, bars, latent)."""
+        reading = self.number_panel.reading
+        if reading is None or not 0 <= index < len(reading.digits):
+            return
+        self._digit_index = index
+        self.number_panel.select(index)
+        boxes = [Box(*d.box, text=f"{d.label}?" if d.unsure else str(d.label), unsure=d.unsure, selected=i == index)
+                 for i, d in enumerate(reading.digits)]
+        self.canvas.set_boxes(boxes, reading.source_size, self._boxes_on_picture)
+        d = reading.digits[index]
+        notes = reading.notes + [f"digit {index + 1} of the {len(reading.digits)} read"]
+        self._request_id += 1
+        s = self.state
+        # The digit's own noise seed, as the reading used it: the panels show the very input that was scored.
+        self.worker.submit("analyze", self._request_id, Normalized(d.normalized.pixels, d.normalized.inverted, notes),
+                           s.sigma, s.salt_pepper, s.noise_seed + index, s.label, self._style_shown())
+
+    def copy_number(self) -> None:
+        reading = self.number_panel.reading
+        if self.state.mode != "number" or reading is None or not reading.digits:
+            return
+        QApplication.clipboard().setText(reading.number)
+        self.statusBar().showMessage(f"Copied {reading.number} to the clipboard", 4000)
 
     def request_samples(self) -> None:
         if self.worker.has_model:
@@ -408,6 +492,10 @@ class MainWindow(QMainWindow):
         self._shown_input = None
         self.style_view.set_images(None, placeholder=self._style_placeholder())
         self.latent_plot.set_marker(None)
+        if self.state.mode == "number":
+            self.number_panel.set_message(message)
+            self.canvas.set_boxes([])
+            self.copy_number_action.setEnabled(False)
 
     def _style_placeholder(self) -> str:
         if self._conditional():
@@ -451,6 +539,38 @@ class MainWindow(QMainWindow):
         if self.state.label is None and a.recognised != previous:
             self.request_samples()
             self.request_traversal()
+
+    def _on_number_read(self, request_id: int, reading) -> None:
+        if request_id < self._shown_id or self.state.mode != "number":
+            return  # overtaken by a newer request, or the person has gone back to one digit
+        self._shown_id = request_id
+        self._boxes_on_picture = self._number_on_picture.pop(request_id, False)
+        self.message_label.hide()
+        if self._digit_index >= len(reading.digits):  # the same digit as before while the number grows
+            unsure = [i for i, d in enumerate(reading.digits) if d.unsure]
+            self._digit_index = unsure[0] if unsure else 0
+        self.number_panel.set_reading(reading, self._digit_index)
+        self.copy_number_action.setEnabled(True)
+        self.show_digit(self._digit_index)
+
+    def _on_mode(self, mode: str) -> None:
+        number = mode == "number"
+        for button, action, on in ((self.digit_mode_button, self.digit_mode_action, not number),
+                                   (self.number_mode_button, self.number_mode_action, number)):
+            button.setChecked(on)
+            action.setChecked(on)
+        self.input_title.setText("<b>Your number</b>" if number else "<b>Your digit</b>")
+        self.number_panel.setVisible(number)
+        self.number_panel.set_message("Write a number, or open, drop or paste a photo of one.")
+        self.copy_number_action.setEnabled(False)
+        self._digit_index = 0
+        self.notes_label.setText("Write a number with the mouse or a pen, or open, drop or paste a photo of one."
+                                 if number else
+                                 "Draw a digit with the mouse or a pen, or open, drop or paste a picture.")
+        picture = self.canvas.source_picture()
+        self.canvas.set_wide(number)  # what is drawn stays, fitted to the new shape; its change asks for an update
+        if picture is not None:
+            self.canvas.set_image(picture)  # an opened picture is read from itself again, not from a canvas copy
 
     def _on_input_failed(self, request_id: int, message: str) -> None:
         if request_id < self._shown_id:
@@ -558,7 +678,7 @@ class MainWindow(QMainWindow):
         except ImageError as e:
             self.show_error(str(e))
             return False
-        img.thumbnail((MAX_PASTE_SIDE, MAX_PASTE_SIDE))
+        img.thumbnail((self._picture_side(), self._picture_side()))
         return self._set_canvas_from_gray(image_to_gray(img))
 
     def paste_image(self) -> None:
@@ -568,14 +688,18 @@ class MainWindow(QMainWindow):
             if img.isNull():
                 self.show_error("The clipboard's image could not be read.")
                 return
-            if max(img.width(), img.height()) > MAX_PASTE_SIDE:
-                img = img.scaled(MAX_PASTE_SIDE, MAX_PASTE_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
-                                 Qt.TransformationMode.SmoothTransformation)
+            side = self._picture_side()
+            if max(img.width(), img.height()) > side:
+                img = img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
             self._set_canvas_from_gray(qimage_to_gray(img))
         elif mime is not None and mime.hasUrls() and mime.urls()[0].isLocalFile():
             self.open_image_file(mime.urls()[0].toLocalFile())
         else:
             self.show_error("The clipboard holds no image.")
+
+    def _picture_side(self) -> int:
+        """How large an opened or pasted picture is kept: a number's dozen digits share its width."""
+        return MAX_NUMBER_PICTURE_SIDE if self.state.mode == "number" else MAX_PASTE_SIDE
 
     def _set_canvas_from_gray(self, gray: np.ndarray) -> bool:
         """Make a picture the canvas content, unless it has no ink (then say so and change nothing)."""
@@ -705,6 +829,8 @@ class MainWindow(QMainWindow):
             middle = max(self.splitter.widget(1).minimumSizeHint().width(), self.width() // 3)
             self.splitter.setSizes([left, middle, max(self.width() - left - middle, 1)])
         self.tabs.setCurrentIndex(int(s.value("window/tab", 0)))
+        mode = str(s.value("input/mode", "digit"))
+        self.state.set_mode(mode if mode in AppState.MODES else "digit")
         self.brush.setValue(int(s.value("canvas/brush", 18)))
 
     def start(self) -> None:
@@ -737,6 +863,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("window/tab", self.tabs.currentIndex())
         s.setValue("canvas/brush", self.brush.value())
+        s.setValue("input/mode", self.state.mode)
         self._save_drawing()
         self.worker.stop()
         super().closeEvent(e)

@@ -11,6 +11,7 @@ class AppState(QObject):
     label_changed = Signal()  # None = Auto (the recognised label)
     sample_seed_changed = Signal()
     model_changed = Signal(object)  # the active model's info (dict), once loaded
+    mode_changed = Signal(str)  # "digit" (one digit) or "number" (a whole number)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -21,6 +22,7 @@ class AppState(QObject):
         self._sample_seed = 0
         self.model_info: dict | None = None  # path, config, meta of the active model
         self.recognised: int | None = None  # from the newest result
+        self._mode = "digit"
 
     # noise -------------------------------------------------------------------------------------
     @property
@@ -74,6 +76,20 @@ class AppState(QObject):
     def reroll_samples(self) -> None:
         self._sample_seed += 1
         self.sample_seed_changed.emit()
+
+    # mode --------------------------------------------------------------------------------------
+    MODES = ("digit", "number")
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {self.MODES}")
+        if mode != self._mode:
+            self._mode = mode
+            self.mode_changed.emit(mode)
 
     def set_model(self, info: dict) -> None:
         self.model_info = info

@@ -24,10 +24,11 @@ from PySide6.QtCore import QThread, Signal
 from ..data import load_sample
 from ..preprocess import NoInkError, Normalized, add_noise, normalize_gray
 
-# Order in which pending kinds are served: a new model first, then what follows the pen.
+# Order in which pending kinds are served: a new model first, then what follows the pen (in Number mode the
+# number, then the digit chosen from it).
 # "check" (is the input a digit, before noise) follows the update it belongs to; "views" (latent map,
 # gallery) comes last: the person's own digit is answered before them.
-PRIORITY = ("load", "analyze", "check", "decode", "samples", "traversal", "views")
+PRIORITY = ("load", "number", "analyze", "check", "decode", "samples", "traversal", "views")
 SAMPLE_COUNT = 16
 ENGINE_CACHE = 4  # models kept loaded for instant switching
 
@@ -82,6 +83,7 @@ class InferenceWorker(QThread):
     traversal_ready = Signal(int, object, object)  # label, dims, (steps, steps, 28, 28)
     gallery_ready = Signal(object, object)  # originals (10, 28, 28), reconstructions (10, 28, 28)
     digit_checked = Signal(object)  # DigitCheck of a noisy update's input, after that update
+    number_read = Signal(int, object)  # request id, numbers.NumberReading
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -141,7 +143,7 @@ class InferenceWorker(QThread):
                 traceback.print_exc(file=sys.stderr)
                 if kind == "load":
                     self.model_failed.emit(f"Could not load the model: {e}")
-                elif kind == "analyze":
+                elif kind in ("analyze", "number"):
                     self.input_failed.emit(args[0], f"Could not analyse the input: {e}")
 
     def _do_load(self, path: str) -> None:
@@ -259,6 +261,22 @@ class InferenceWorker(QThread):
                     self._pending["check"] = (engine, key, norm.pixels)
         self.analyzed.emit(UpdateResult(request_id, pixels, analysis, grid, self._project(analysis.z), norm.notes,
                                         (time.perf_counter() - start) * 1000, noisy, key, check))
+
+    def _do_number(self, request_id: int, gray: np.ndarray, sigma: float, salt_pepper: float,
+                   noise_seed: int) -> None:
+        """Read the picture as a whole number (Number mode)."""
+        from ..numbers import read_number
+
+        if not self.engine.conditional:
+            self.input_failed.emit(request_id, "This model is a plain VAE: it knows no labels, so it cannot read "
+                                               "numbers. Choose a CVAE in the Model menu.")
+            return
+        try:
+            reading = read_number(gray, self.engine, sigma=sigma, salt_pepper=salt_pepper, noise_seed=noise_seed)
+        except NoInkError as e:
+            self.input_failed.emit(request_id, str(e))
+            return
+        self.number_read.emit(request_id, reading)
 
     def _cached_check(self, engine, key: bytes) -> DigitCheck | None:
         last = self._last_check

@@ -1,0 +1,100 @@
+"""The number read from the canvas: each digit large, with its confidence, unsure digits marked; a click on a
+digit shows it in the single-digit panels. It shows a reading (numbers.NumberReading) and knows no model."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+
+UNSURE_STYLE = "QToolButton { color: #d35400; border: 2px solid #d35400; border-radius: 4px; }"
+SURE_STYLE = "QToolButton { border: 1px solid palette(mid); border-radius: 4px; }"
+CHECKED = "QToolButton:checked { background: palette(highlight); color: palette(highlighted-text); }"
+
+
+class NumberPanel(QWidget):
+    digit_clicked = Signal(int)  # the index of the digit the person chose
+    copy_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.title = QLabel("<b>Number read</b>")
+        self.message = QLabel("Write a number, or open, drop or paste a photo of one.")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: palette(placeholder-text);")
+        self.digit_row = QHBoxLayout()
+        self.digit_row.setSpacing(4)
+        self.digit_row.addStretch(1)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.group.idClicked.connect(self.digit_clicked)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.copy_button = QPushButton("Copy number")
+        self.copy_button.setToolTip("Copy the number to the clipboard (Ctrl+C)")
+        self.copy_button.clicked.connect(self.copy_requested)
+        self.copy_button.setEnabled(False)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.copy_button)
+        v = QVBoxLayout(self)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.addWidget(self.title)
+        v.addLayout(self.digit_row)
+        v.addWidget(self.message)
+        v.addLayout(bottom)
+        self.reading = None
+
+    def buttons(self) -> list[QToolButton]:
+        return [self.group.button(i) for i in range(len(self.group.buttons()))]
+
+    def set_reading(self, reading, selected: int | None = None) -> None:
+        """Show a reading (or None with set_message for none). selected: the digit shown in the digit panels."""
+        self._clear()
+        self.reading = reading
+        for i, d in enumerate(reading.digits):
+            b = QToolButton()
+            b.setCheckable(True)
+            b.setText(f"{d.label}{'?' if d.unsure else ''}\n{100 * d.confidence:.0f}%")
+            b.setToolTip(f"Digit {i + 1}: {d.label}, {100 * d.confidence:.1f}% sure"
+                         + (" — unsure: check it" if d.unsure else "")
+                         + ("; does not look like a digit to the model" if not d.looks_like_digit else "")
+                         + ". Click to see it in the panels beside.")
+            b.setStyleSheet((UNSURE_STYLE if d.unsure else SURE_STYLE) + CHECKED)
+            font = b.font()
+            font.setPointSizeF(font.pointSizeF() * 1.6)
+            font.setBold(True)
+            b.setFont(font)
+            b.setMinimumWidth(40)
+            self.group.addButton(b, i)
+            self.digit_row.insertWidget(self.digit_row.count() - 1, b)
+        if selected is not None and 0 <= selected < len(reading.digits):
+            self.group.button(selected).setChecked(True)
+        unsure = [str(i + 1) for i, d in enumerate(reading.digits) if d.unsure]
+        text = (f"<span style='font-size: 20px; font-weight: bold;'>{reading.marked}</span><br>"
+                f"{len(reading.digits)} digits · {100 * reading.confidence:.1f}% sure of every one")
+        if unsure:
+            text += f"<br><span style='color: #d35400;'>Unsure of digit {', '.join(unsure)}: check the ?</span>"
+        self.summary.setText(text)
+        self.message.hide()
+        self.copy_button.setEnabled(bool(reading.digits))
+
+    def set_message(self, message: str) -> None:
+        """No reading: say why (nothing written yet, no ink, a model that cannot read)."""
+        self._clear()
+        self.message.setText(message)
+        self.message.show()
+
+    def select(self, index: int) -> None:
+        b = self.group.button(index)
+        if b is not None:
+            b.setChecked(True)
+
+    def _clear(self) -> None:
+        self.reading = None
+        for b in list(self.group.buttons()):
+            self.group.removeButton(b)
+            self.digit_row.removeWidget(b)
+            b.deleteLater()
+        self.summary.setText("")
+        self.copy_button.setEnabled(False)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft)

@@ -1,0 +1,160 @@
+"""Number mode in the main window, driven as a person would (pytest-qt, offscreen): open or write a number, see a
+box per digit and the number large, click a digit to see it in the single-digit panels, copy it, clear it."""
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication
+
+from desktop_cvae.catalog import default_model_path
+from desktop_cvae.gui.main_window import MainWindow
+from test_gui import LOAD_TIMEOUT, draw, no_threads_left_behind  # noqa: F401 (an autouse fixture)
+from test_numbers import paper, row
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, models_dir=tmp_path / "models")
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.state.model_changed, timeout=LOAD_TIMEOUT):
+        w.load_model(str(default_model_path()))
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def number_file(tmp_path, readable):
+    ink, _ = row(readable, "4071", 0.25, height=120)
+    path = tmp_path / "number.png"
+    Image.fromarray((paper(ink) * 255).astype(np.uint8)).save(path)
+    return str(path)
+
+
+def read(qtbot, window, action):
+    """Do something and wait for the newest request's number."""
+    with qtbot.waitSignal(window.worker.number_read, timeout=20_000):
+        action()
+    qtbot.waitUntil(lambda: window._shown_id >= window._request_id - 1, timeout=10_000)
+
+
+def test_number_mode_is_in_the_input_menu_with_its_shortcuts(window):
+    assert window.digit_mode_action.shortcut().toString() == "Ctrl+1"
+    assert window.number_mode_action.shortcut().toString() == "Ctrl+2"
+    assert window.copy_number_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Copy)
+    square = window.canvas.width()
+    window.number_mode_action.trigger()
+    assert window.state.mode == "number" and window.number_mode_button.isChecked()
+    assert window.canvas.width() > 2 * square and window.number_panel.isVisible()
+    window.digit_mode_action.trigger()
+    assert window.canvas.width() == square and not window.number_panel.isVisible()
+
+
+def test_an_opened_photo_of_a_number_gets_a_box_per_digit_and_the_number_large(qtbot, window, number_file):
+    window.number_mode_action.trigger()
+    read(qtbot, window, lambda: window.open_image_file(number_file))
+    reading = window.number_panel.reading
+    assert reading.number == "4071"
+    assert [b.text.rstrip("?") for b in window.canvas.boxes()] == list("4071")
+    assert [b.text().split("\n")[0].rstrip("?") for b in window.number_panel.buttons()] == list("4071")
+    assert "4071" in window.number_panel.summary.text()
+    # Boxes lie on the picture as the canvas shows it, left to right, inside the canvas.
+    rects = [window.canvas.box_rect(b) for b in window.canvas.boxes()]
+    assert all(0 <= r.left() and r.right() <= window.canvas.width() for r in rects)
+    assert [r.left() for r in rects] == sorted(r.left() for r in rects)
+
+
+def test_a_click_on_a_digit_shows_it_in_the_single_digit_panels(qtbot, window, number_file):
+    window.number_mode_action.trigger()
+    read(qtbot, window, lambda: window.open_image_file(number_file))
+    qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000) as shown:
+        qtbot.mouseClick(window.number_panel.buttons()[2], Qt.MouseButton.LeftButton)
+    digit = window.number_panel.reading.digits[2]
+    np.testing.assert_allclose(shown.args[0].model_input, digit.normalized.pixels)
+    assert window.recognised_label.text().startswith("7")
+    assert [b.selected for b in window.canvas.boxes()] == [False, False, True, False]
+    assert "digit 3 of the 4 read" in window.notes_label.text()
+
+
+def test_ctrl_c_copies_the_number(qtbot, window, number_file):
+    window.number_mode_action.trigger()
+    read(qtbot, window, lambda: window.open_image_file(number_file))
+    QApplication.clipboard().clear()
+    assert window.copy_number_action.isEnabled()
+    window.copy_number_action.trigger()
+    assert QApplication.clipboard().text() == "4071"
+
+
+def test_writing_on_the_wide_canvas_then_clearing_leaves_nothing_stale(qtbot, window):
+    window.number_mode_action.trigger()
+    h = window.canvas.height()
+
+    def two_ones():
+        for x in (150, 420):
+            draw(qtbot, window.canvas, [(x, int(h * 0.2) + 8 * i) for i in range(20)])
+
+    read(qtbot, window, two_ones)
+    qtbot.waitUntil(lambda: window.number_panel.reading is not None
+                    and window.number_panel.reading.number == "11", timeout=10_000)
+    assert len(window.canvas.boxes()) == 2
+    window.clear_button.click()
+    qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
+    assert window.canvas.boxes() == [] and window.number_panel.reading is None
+    assert window.number_panel.message.text() == "Write a number"
+    assert not window.copy_number_action.isEnabled() and window.input_view.array() is None
+
+
+def test_a_picture_with_no_number_says_so_and_drops_the_last_reading(qtbot, window, number_file, tmp_path):
+    window.number_mode_action.trigger()
+    read(qtbot, window, lambda: window.open_image_file(number_file))
+    faint = tmp_path / "faint.png"
+    Image.fromarray(np.full((200, 600), 235, np.uint8)).save(faint)
+    assert not window.open_image_file(str(faint))  # refused at once: nothing on it
+    assert "No ink" in window.message_label.text()
+    # The number read before stays: it is still what the canvas shows.
+    assert window.number_panel.reading.number == "4071" and len(window.canvas.boxes()) == 4
+
+
+def test_the_newest_request_wins(qtbot, window, readable):
+    window.number_mode_action.trigger()
+    pictures = []
+    for number in ("12", "345", "6789"):
+        ink, _ = row(readable, number, 0.3)
+        pictures.append(paper(ink))
+    with qtbot.waitSignal(window.worker.number_read, timeout=20_000):
+        for p in pictures:  # faster than the worker reads: only the last must be shown
+            window._set_canvas_from_gray(p)
+    qtbot.waitUntil(lambda: window.number_panel.reading is not None
+                    and window.number_panel.reading.number == "6789", timeout=20_000)
+    qtbot.wait(300)
+    assert window.number_panel.reading.number == "6789"
+
+
+def test_the_mode_is_remembered(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, models_dir=tmp_path / "models")
+    qtbot.addWidget(w)
+    w.number_mode_action.trigger()
+    w.close()
+    again = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                       models_dir=tmp_path / "models")
+    qtbot.addWidget(again)
+    assert again.state.mode == "number" and again.canvas.width() > again.canvas.height() * 2
+    again.close()
+
+
+def test_a_plain_vae_says_it_cannot_read_numbers(qtbot, window, number_file):
+    from desktop_cvae.catalog import list_models
+
+    plain = next(e.path for e in list_models() if e.shipped and not e.meta["config"].get("conditional", True))
+    with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
+        window.load_model(str(plain))
+    window.number_mode_action.trigger()
+    with qtbot.waitSignal(window.worker.input_failed, timeout=20_000):
+        window.open_image_file(number_file)
+    qtbot.waitUntil(lambda: "plain VAE" in window.number_panel.message.text(), timeout=10_000)
+    assert window.canvas.boxes() == []
