@@ -18,7 +18,9 @@ import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FULL_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
-sys.path.insert(0, str(REPO / "benchmarks"))  # tests reuse the fault and fuzz harnesses
+# Tests reuse the fault and fuzz harnesses and the picture generators. Appended, not put first: the child
+# processes tests start inherit the path, and benchmarks/numbers.py must not stand in for the standard `numbers`.
+sys.path.append(str(REPO / "benchmarks"))
 
 
 @pytest.fixture(autouse=True)

@@ -230,3 +230,22 @@ def test_recognize_number_text_marks_unsure_digits(readable, tmp_path, capsys):
     assert main(["recognize", "--number", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{path}: 58  confidence ")
+
+
+def test_the_numbers_benchmark_runs_and_reports_each_split():
+    """benchmarks/numbers.py as a reader runs it (its name is the standard library's `numbers` too)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, str(repo / "benchmarks" / "numbers.py"), "--n", "3", "--conditions",
+                          "canvas", "touching gaps", "--timing", "2", "--data", str(repo / "resources" / "mnist_sample.npz"),
+                          "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(result["conditions"]) == {"canvas", "touching gaps"}
+    for split in ("model", "pixels"):
+        row_ = result["conditions"]["canvas"][split]
+        assert 0 <= row_["exact"] <= row_["digits"] <= 1 and 0 <= row_["silent"] <= 1 - row_["exact"]
+    assert result["overall"]["model"]["touching_exact"] is not None and result["read_10_digit_photo_ms_p50"] > 0

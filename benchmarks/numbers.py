@@ -1,0 +1,147 @@
+"""Reading whole handwritten numbers: accuracy under each condition, and speed.
+
+    python benchmarks/numbers.py [--n 100] [--data NPZ] [--conditions NAME ...] [--split model pixels] [--json]
+
+Numbers of 2-12 digits are built from MNIST *test* digits (benchmarks/numbergen.py): gaps from wide to touching
+and overlapping, broken strokes, a tilted line, a line under or through the number, mixed sizes, phone photos,
+pencil, a dim room, a whiteboard. Each goes through exactly what `desktop-cvae recognize --number` does from
+the file's bytes. For each condition it prints:
+
+- exact: the share of numbers read exactly right;
+- digits: per-digit accuracy, 1 - edit distance / length (a missed or extra digit counts as one error);
+- silent: the share of numbers read wrong with no digit marked unsure (the errors a person is not warned of);
+
+for the split judged by the model (analysis by synthesis) and by pixel rules alone. Last, the time to read a
+10-digit phone photo: p50 of --timing reads, from the decoded picture, after a warm-up.
+
+MNIST comes from keras.datasets.mnist (downloaded once, cached) or --data; --digits train builds the numbers
+from training digits instead (what the reader's constants were tuned on).
+"""
+
+import sys
+
+if __name__ == "numbers":
+    # Any script in this folder puts the folder first on the path, and numpy imports the standard library's
+    # `numbers`, which this file's name shadows. Imported under that name, it loads the real module and leaves
+    # it in its own place in sys.modules, where the import system takes it from.
+    import importlib.util
+    import sysconfig
+    from pathlib import Path as _Path
+
+    _spec = importlib.util.spec_from_file_location("numbers", _Path(sysconfig.get_paths()["stdlib"]) / "numbers.py")
+    _real = importlib.util.module_from_spec(_spec)
+    sys.modules["numbers"] = _real
+    _spec.loader.exec_module(_real)
+else:
+    import argparse
+    import io
+    import json
+    import time
+    from pathlib import Path
+
+    import numpy as np
+
+    import numbergen
+
+
+def edit_distance(a: str, b: str) -> int:
+    d = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, d[0] = d[0], i
+        for j, cb in enumerate(b, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (ca != cb))
+    return d[len(b)]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--n", type=int, default=100, help="numbers per condition")
+    p.add_argument("--data", help="MNIST-format .npz (default: keras.datasets.mnist, cached)")
+    p.add_argument("--digits", choices=("test", "train"), default="test")
+    p.add_argument("--conditions", nargs="*", help=f"default all: {', '.join(numbergen.CONDITIONS)}")
+    p.add_argument("--split", nargs="*", choices=("model", "pixels"), default=["model", "pixels"])
+    p.add_argument("--model", help="model file (default: the shipped default)")
+    p.add_argument("--timing", type=int, default=30, help="reads of one 10-digit phone photo to time")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args()
+    from desktop_cvae.catalog import default_model_path
+    from desktop_cvae.data import load_mnist
+    from desktop_cvae.engine import Engine
+    from desktop_cvae.imageio import decode_image
+    from desktop_cvae.numbers import read_number
+    from desktop_cvae.preprocess import NoInkError, image_to_gray
+
+    data = load_mnist(a.data)
+    x, y = (data.x_test, data.y_test) if a.digits == "test" else (data.x_train, data.y_train)
+    x = x.astype(np.float32) / 255.0
+    model = Path(a.model) if a.model else default_model_path()
+    engine = Engine.load(model)
+    engine.warm_up()
+    result = {"model": model.name, "digits": a.digits, "n": a.n, "conditions": {}}
+    totals = {s: {"exact": 0, "n": 0, "touching_exact": 0, "touching_n": 0} for s in a.split}
+    for condition in a.conditions or list(numbergen.CONDITIONS):
+        rng = np.random.default_rng(a.seed)
+        pictures = []
+        for _ in range(a.n):
+            length = int(rng.integers(2, 13))
+            idx = rng.integers(0, len(x), length)
+            data_bytes, truth = numbergen.number_picture(condition, x[idx], y[idx], rng)
+            pictures.append((image_to_gray(decode_image(io.BytesIO(data_bytes))), truth))
+        row = {}
+        for split in a.split:
+            exact = silent = 0
+            digit_errors = digit_total = 0
+            for gray, truth in pictures:
+                try:
+                    reading = read_number(gray, engine, split=split)
+                    got, marked = reading.number, any(d.unsure for d in reading.digits)
+                except NoInkError:
+                    got, marked = "", True
+                exact += got == truth
+                silent += got != truth and not marked
+                digit_errors += min(edit_distance(got, truth), len(truth))
+                digit_total += len(truth)
+            row[split] = {"exact": round(exact / a.n, 4), "digits": round(1 - digit_errors / digit_total, 4),
+                          "silent": round(silent / a.n, 4)}
+            t = totals[split]
+            t["exact"] += exact
+            t["n"] += a.n
+            if condition in numbergen.TOUCHING:
+                t["touching_exact"] += exact
+                t["touching_n"] += a.n
+        result["conditions"][condition] = row
+        if not a.json:
+            print(f"{condition:15s} " + "   ".join(
+                f"{s}: exact {r['exact']:6.1%} digits {r['digits']:6.1%} silent {r['silent']:5.1%}"
+                for s, r in row.items()), flush=True)
+    result["overall"] = {s: {"exact": round(t["exact"] / max(t["n"], 1), 4),
+                             "touching_exact": (round(t["touching_exact"] / t["touching_n"], 4) if t["touching_n"]
+                                                else None)}
+                         for s, t in totals.items()}
+
+    # Speed: one 10-digit phone photo, read again and again after a warm-up.
+    rng = np.random.default_rng(a.seed + 1)
+    idx = rng.integers(0, len(x), 10)
+    photo, _ = numbergen.number_picture("phone photo", x[idx], y[idx], rng)
+    gray = image_to_gray(decode_image(io.BytesIO(photo)))
+    read_number(gray, engine)
+    ms = []
+    for _ in range(a.timing):
+        start = time.perf_counter()
+        read_number(gray, engine)
+        ms.append((time.perf_counter() - start) * 1000)
+    result["read_10_digit_photo_ms_p50"] = round(float(np.median(ms)), 1)
+    result["photo_size"] = list(gray.shape[::-1])
+    if a.json:
+        print(json.dumps(result))
+    else:
+        for s, o in result["overall"].items():
+            touching = "n/a" if o["touching_exact"] is None else f"{o['touching_exact']:.1%}"
+            print(f"overall ({s}): exact {o['exact']:.1%}; touching and overlapping {touching}")
+        print(f"10-digit phone photo ({gray.shape[1]}x{gray.shape[0]}): read in {result['read_10_digit_photo_ms_p50']} ms "
+              f"(p50 of {a.timing})")
+
+
+if __name__ == "__main__":
+    main()
