@@ -18,7 +18,7 @@ INK_LEVEL = 0.3  # an ink map's pixels above this are pen, below it the soft rim
 FAINT_LEVEL = 0.15
 MAX_SKEW_DEGREES = 12.0
 STRAIGHTEN_FROM_DEGREES = 1.0  # below this a line of writing is read as it lies
-LINE_LENGTH_PER_HEIGHT = 1.5  # a horizontal run this many times the writing's height is a line, not a stroke
+LINE_LENGTH_PER_HEIGHT = 2.0  # a horizontal run this many times the writing's height is a line, not strokes
 
 
 @dataclass
@@ -187,7 +187,8 @@ def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
     """A ruled or drawn line through or under the number taken out of a straightened ink map.
 
     A line is ink that runs horizontally for more than LINE_LENGTH_PER_HEIGHT times the writing's height: no
-    digit has a stroke that long (two digits whose top bars touch, 77, reach about 1.2 heights). A drawn line
+    digit has a stroke that long, and where digits touch, their bars and tops joined (a 4's arm to the next 4,
+    on to a 5's top) were seen to reach 1.5 heights, but not two. A drawn line
     wobbles and is never quite level, so the runs are measured with the ink smeared a few rows up and down. In
     each column the line's pixels are replaced by the lesser of the ink just above and just below them, so a
     stroke that crosses the line goes on and the paper beside it stays paper."""
