@@ -12,7 +12,6 @@ digit, are not.
 
 from __future__ import annotations
 
-import itertools
 import weakref
 from dataclasses import dataclass, field
 
@@ -186,7 +185,7 @@ def digit_width(units: list[Unit], height: float) -> float:
 def _unit_cuts(line: _Line, index: int, height: float) -> list[int]:
     """Where a unit wide enough to hold several digits might be cut: the cheapest top-to-bottom paths near the
     columns where least ink stands and near even spacings for 2..MAX_PARTS digits, left to right (path indices).
-    None for a unit that is plainly one digit (or part of one)."""
+    None (an empty list) for a unit that is plainly one digit, or part of one."""
     u = line.units[index]
     if u.width < SPLIT_FROM * line.digit_width:
         return []
@@ -213,7 +212,7 @@ def _pieces_of(unit: int, cuts: list[int]) -> dict[tuple[int, int], Candidate]:
             for a in range(len(edge) - 1) for b in range(a + 1, len(edge))}
 
 
-def _pixel_choice(line: _Line, cluster: list[int], height: float, cuts: dict[int, list[int]]) -> list[Candidate]:
+def _pixel_choice(line: _Line, cluster: list[int], cuts: dict[int, list[int]]) -> list[Candidate]:
     """The pixel-only reading: unsure pieces joined when they share a third of their columns, and a wide unit
     cut into as many digits as its width holds at one digit width each, at the cuts nearest even spacing."""
     groups = [[cluster[0]]]
@@ -244,6 +243,80 @@ def _pixel_choice(line: _Line, cluster: list[int], height: float, cuts: dict[int
     return out
 
 
+class _Judge:
+    """The model's view of a line's candidate digits: each normalised as a single digit, all scored in one batch,
+    and each given its cost (the module docstring says why these terms)."""
+
+    def __init__(self, line: _Line, engine, candidates: list[Candidate]):
+        self.line = line
+        self.engine = engine
+        self.crops: dict[Candidate, tuple | None] = {}
+        self.normalized: dict[Candidate, Normalized] = {}
+        for c in dict.fromkeys(candidates):
+            got = self.crops[c] = line.crop(c)
+            if got is not None:
+                try:
+                    self.normalized[c] = ink_to_mnist(got[0])
+                except NoInkError:
+                    pass
+        if not self.normalized:
+            raise NoInkError("No digits found: no pen strokes stand out from the paper.")
+        scored = list(self.normalized)
+        self.scores = dict(zip(scored, engine.bounds(np.stack([self.normalized[c].pixels for c in scored]))))
+        self.reference = label_reference(engine)
+
+    def cost(self, c: Candidate | None) -> float:
+        s = self.scores.get(c)
+        if s is None:
+            return np.inf
+        height, digit_width = self.line.w.height, self.line.digit_width
+        _, _, w, h = self.crops[c][1]
+        best = int(np.argmin(s))
+        fragment = max(SHORT_BELOW - h / height, 0.0) * 10 + max(w / max(h, height) - MAX_ASPECT, 0.0) * 10
+        if best != 1:
+            fragment += max(NARROW_BELOW - w / digit_width, 0.0) * 10
+        return max(float(s[best] - self.reference[best]), 0.0) + DIGIT_COST + FRAGMENT_COST * fragment
+
+
+def _cheapest(n: int, step) -> tuple[float, list[Candidate]]:
+    """The cheapest way from position 0 to n (dynamic programming), where step(a, b) gives a step's cost and the
+    digits it reads: the total cost and the digits."""
+    best = [0.0] + [np.inf] * n
+    back: list = [None] * (n + 1)
+    for b in range(1, n + 1):
+        for a in range(b):
+            cost, digits = step(a, b)
+            if best[a] + cost < best[b]:
+                best[b], back[b] = best[a] + cost, (a, digits)
+    picked, b = [], n
+    while b > 0 and back[b] is not None:
+        a, digits = back[b]
+        picked = digits + picked
+        b = a
+    return best[n], picked
+
+
+def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int, list[int]]) -> tuple[_Judge, list]:
+    """Every reading the pixels leave open, judged by the model: within each unit, how to cut it (pieces between
+    any two of its cuts); along each cluster, which units make one digit together."""
+    pieces = {i: _pieces_of(i, unit_cuts) for i, unit_cuts in cuts.items()}
+    merged = {(cl[i], cl[j - 1]): Candidate(tuple(cl[i:j]), None, None) for cl in clusters
+              for i in range(len(cl)) for j in range(i + 2, min(i + MAX_UNITS_PER_DIGIT, len(cl)) + 1)}
+    judge = _Judge(line, engine, [c for p in pieces.values() for c in p.values()] + list(merged.values()))
+    cut_up = {i: _cheapest(len(cuts[i]) + 1, lambda a, b, o=options: (judge.cost(o[(a, b)]), [o[(a, b)]]))
+              for i, options in pieces.items()}
+    chosen = []
+    for cl in clusters:
+        def step(a, b, cl=cl):
+            if b - a == 1:
+                return cut_up[cl[a]]
+            joined = merged.get((cl[a], cl[b - 1]))
+            return (judge.cost(joined), [joined]) if joined is not None else (np.inf, [])
+
+        chosen.extend(_cheapest(len(cl), step)[1])
+    return judge, chosen
+
+
 def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0.0, salt_pepper: float = 0.0,
                 noise_seed: int = 0) -> NumberReading:
     """A picture of a handwritten number (luminance (H, W) in [0, 1], any polarity) -> its digits, left to right.
@@ -259,128 +332,47 @@ def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
     units, unsure = segment.group_pieces(writing.pieces, writing.height)
     line = _Line(writing, units)
-    height = writing.height
-    notes = [n for n in m.notes]
-    if writing.angle:
-        notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
-    if writing.line_removed:
-        notes.append("a line through or under the number taken out")
-
-    chosen: list[Candidate] = []
-    crops: dict[Candidate, tuple] = {}
-
-    def crop_of(c: Candidate):
-        if c not in crops:
-            crops[c] = line.crop(c)
-        return crops[c]
-
-    cuts = {i: _unit_cuts(line, i, height) for i in range(len(units))}
+    cuts = {i: _unit_cuts(line, i, writing.height) for i in range(len(units))}
     clusters = _clusters(unsure)
-    # Every candidate digit, normalised and scored in one batch.
     if split == "pixels":
-        plans = [_pixel_choice(line, cluster, height, cuts) for cluster in clusters]
-        wanted = [c for plan in plans for c in plan]
+        chosen = [c for cluster in clusters for c in _pixel_choice(line, cluster, cuts)]
+        judge = _Judge(line, engine, chosen)
     else:
-        pieces = {i: _pieces_of(i, cuts[i]) for i in range(len(units))}
-        merged = {(cl[i], cl[j - 1]): Candidate(tuple(cl[i:j]), None, None) for cl in clusters
-                  for i in range(len(cl)) for j in range(i + 2, min(i + MAX_UNITS_PER_DIGIT, len(cl)) + 1)}
-        wanted = [c for p in pieces.values() for c in p.values()] + list(merged.values())
-    normalized: dict[Candidate, Normalized | None] = {}
-    for c in dict.fromkeys(wanted):
-        got = crop_of(c)
-        try:
-            normalized[c] = None if got is None else ink_to_mnist(got[0])
-        except NoInkError:
-            normalized[c] = None
-    scored = [c for c, n in normalized.items() if n is not None]
-    if not scored:
-        raise NoInkError("No digits found: no pen strokes stand out from the paper.")
-    scores = engine.bounds(np.stack([normalized[c].pixels for c in scored]))
-    score_of = dict(zip(scored, scores))
-    ref = label_reference(engine)
-
-    def cost(c: Candidate) -> float:
-        s = score_of.get(c)
-        if s is None:
-            return np.inf
-        _, _, w, h = crops[c][1]
-        best = int(np.argmin(s))
-        fragment = max(SHORT_BELOW - h / height, 0.0) * 10 + max(w / max(h, height) - MAX_ASPECT, 0.0) * 10
-        if best != 1:
-            fragment += max(NARROW_BELOW - w / line.digit_width, 0.0) * 10
-        return max(float(s[best] - ref[best]), 0.0) + DIGIT_COST + FRAGMENT_COST * fragment
-
-    def best_path(n: int, step_cost) -> tuple[float, list[Candidate]]:
-        """The cheapest way from position 0 to n, where step_cost(a, b) gives (cost, digits) of a step."""
-        best = [0.0] + [np.inf] * n
-        back: list = [None] * (n + 1)
-        for b in range(1, n + 1):
-            for a in range(b):
-                c, digits = step_cost(a, b)
-                if best[a] + c < best[b]:
-                    best[b], back[b] = best[a] + c, (a, digits)
-        picked, b = [], n
-        while b > 0 and back[b] is not None:
-            a, digits = back[b]
-            picked = digits + picked
-            b = a
-        return best[n], picked
-
-    if split == "pixels":
-        chosen = [c for plan in plans for c in plan if c in score_of]
-    else:
-        # Within each unit: the cheapest cutting (one digit, or pieces between its cuts).
-        unit_best = {}
-        for i, options in pieces.items():
-            n = len(cuts[i]) + 1
-            unit_best[i] = best_path(n, lambda a, b, o=options: (cost(o[(a, b)]), [o[(a, b)]]))
-        # Along each cluster: which units make one digit together.
-        for cl in clusters:
-            def step(a, b, cl=cl):
-                if b - a == 1:
-                    return unit_best[cl[a]]
-                m = merged.get((cl[a], cl[b - 1]))
-                return (cost(m), [m]) if m is not None else (np.inf, [])
-
-            total, picked = best_path(len(cl), step)
-            chosen.extend(c for c in picked if c in score_of)
-
+        judge, chosen = _model_choice(line, engine, clusters, cuts)
+    chosen = [c for c in chosen if c in judge.scores]
     if not chosen:
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
+
+    notes = list(m.notes)
     steps = list(m.steps)
     if writing.angle:
+        notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
         h, w = m.ink.shape
         steps.append(("turn", writing.angle, (w, h), (writing.ink.shape[1], writing.ink.shape[0])))
+    if writing.line_removed:
+        notes.append("a line through or under the number taken out")
     frame = InkMap(writing.ink, m.inverted, notes, m.source_size, steps)
-    final = np.stack([normalized[c].pixels for c in chosen])
-    noisy = sigma > 0 or salt_pepper > 0
-    if noisy:
-        final = np.stack([add_noise(p, sigma, salt_pepper, noise_seed + k) for k, p in enumerate(final)])
-        final_scores = engine.bounds(final)
-    else:
-        final_scores = np.stack([score_of[c] for c in chosen])
-    digits = []
-    for c, s, pixels in zip(chosen, final_scores, final):
-        probs = _softmax_neg(s)
-        label = int(np.argmax(probs))
-        clean_best = float(np.min(score_of[c]))  # "a digit?" is judged before noise, as for one digit
-        percentile = engine.ood_percentile(clean_best)
-        box = frame.box_to_source(crop_of(c)[1])
-        looks = percentile is None or percentile <= _ood_limit()
-        digits.append(DigitReading(box, label, probs, float(s[label]), looks, normalized[c]))
+    digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed) for k, c in enumerate(chosen)]
     return NumberReading(digits, notes, m.source_size)
 
 
-def _softmax_neg(scores: np.ndarray) -> np.ndarray:
-    from ..engine import softmax_neg
+def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, salt_pepper: float,
+           noise_seed: int) -> DigitReading:
+    """The k-th digit read: probabilities from its bounds (rescored with noise, if any), its box in the picture."""
+    from ..engine import looks_like_digit, softmax_neg
 
-    return softmax_neg(np.asarray(scores, np.float64))
-
-
-def _ood_limit() -> float:
-    from ..engine import OOD_PERCENTILE
-
-    return OOD_PERCENTILE
+    clean = judge.scores[c]
+    if sigma > 0 or salt_pepper > 0:
+        noisy = add_noise(judge.normalized[c].pixels, sigma, salt_pepper, noise_seed + k)
+        scores = judge.engine.bounds(noisy[None])[0]
+    else:
+        scores = clean
+    probs = softmax_neg(np.asarray(scores, np.float64))
+    label = int(np.argmax(probs))
+    # "Is this a digit?" is judged before the noise, as for a single digit.
+    looks = looks_like_digit(judge.engine.ood_percentile(float(np.min(clean))))
+    return DigitReading(frame.box_to_source(judge.crops[c][1]), label, probs, float(scores[label]), looks,
+                        judge.normalized[c])
 
 
 def read_number_file(path, engine, **kwargs) -> NumberReading:
