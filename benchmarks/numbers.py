@@ -79,6 +79,19 @@ def main():
     engine = Engine.load(model)
     engine.warm_up()
     result = {"model": model.name, "digits": a.digits, "n": a.n, "conditions": {}}
+    # The classifier's own ceiling: the same digits drawn alone with the scans' pen, read one by one; a number of
+    # L digits is then exact with at most accuracy ** L.
+    from desktop_cvae.preprocess import ink_to_mnist
+
+    alone = np.random.default_rng(a.seed + 2).choice(len(x), min(2000, len(x)), replace=False)
+    predicted, _ = engine.best_scores(np.stack([ink_to_mnist(numbergen.digit_ink(x[i], 120, 0.6)).pixels
+                                                for i in alone]))
+    single = float(np.mean(predicted == y[alone]))
+    result["single_digit_accuracy"] = round(single, 4)
+    result["exact_ceiling"] = round(float(np.mean([single ** length for length in range(2, 13)])), 4)
+    if not a.json:
+        print(f"ceiling: single digits drawn alone {single:.1%}, so numbers of 2-12 digits at most "
+              f"{result['exact_ceiling']:.1%} exact", flush=True)
     totals = {s: {"exact": 0, "n": 0, "touching_exact": 0, "touching_n": 0} for s in a.split}
     for condition in a.conditions or list(numbergen.CONDITIONS):
         rng = np.random.default_rng(a.seed)
