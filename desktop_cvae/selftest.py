@@ -1,7 +1,8 @@
 """`desktop-cvae --self-test`: proves a build works without a person. Loads the default model,
 recognises a bundled sample digit, starts a child process as training does, opens and closes the main
 window offscreen, prints one JSON line. Also opens a PNG and a JPEG of a digit the way a person's file
-is opened, so a build whose image decoders are broken fails too."""
+is opened, so a build whose image decoders are broken fails too, and reads the ten digits side by side as
+one number."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def run() -> int:
         correct = sum(int(p == sample.y_test[i]) for p, i in zip(labels, picks))
         result.update(model=str(default_model_path().name), recognised=labels, correct=correct)
         result["files"] = _recognise_files(engine, sample.x_test[picks[7]])
+        result["number"] = _read_number(engine, sample.x_test[picks])
 
         from .train_process import check_child_process
 
@@ -50,7 +52,9 @@ def run() -> int:
         window.close()
         app.processEvents()
         result["ok"] = (correct >= 9 and "Desktop CVAE" in result["window_title"]
-                        and result["files"] == {"png": 7, "jpeg": 7})
+                        and result["files"] == {"png": 7, "jpeg": 7}
+                        and len(result["number"]) == 10
+                        and sum(a == b for a, b in zip(result["number"], "0123456789")) >= 9)
     except Exception as e:  # a self-test reports, it does not crash
         result["error"] = f"{type(e).__name__}: {e}"
     result["seconds"] = round(time.perf_counter() - start, 2)
@@ -72,3 +76,19 @@ def _recognise_files(engine, digit) -> dict:
             paper.save(path)
             found[fmt] = engine.analyze(normalize_file(path).pixels).recognised
     return found
+
+
+def _read_number(engine, digits) -> str:
+    """The ten shipped digits 0-9 side by side, dark ink on paper, saved as a PNG and read as one number."""
+    import numpy as np
+    from PIL import Image
+
+    from .numbers import read_number_file
+
+    gap = np.zeros((28, 8), np.uint8)
+    row = np.concatenate([np.concatenate([d, gap], axis=1) for d in digits], axis=1)
+    paper = Image.fromarray(255 - np.pad(row, 20)).resize((row.shape[1] * 4 + 160, 272))
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "number.png")
+        paper.save(path)
+        return read_number_file(path, engine).number

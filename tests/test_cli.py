@@ -189,13 +189,14 @@ def test_module_entry_point():
     assert out.returncode == 0 and out.stdout.startswith("desktop-cvae ")
 
 
-def test_self_test_passes_from_source_and_opens_image_files(tmp_path):
+def test_self_test_passes_from_source_opens_image_files_and_reads_a_number(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "desktop_cvae", "--self-test"], capture_output=True, text=True,
                          env=env, timeout=300)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert out.returncode == 0 and result["ok"], result
     assert result["files"] == {"png": 7, "jpeg": 7} and result["correct"] >= 9
+    assert len(result["number"]) == 10  # the ten shipped digits side by side, read as one number
 
 
 @pytest.mark.filterwarnings("error:Your input ran out of data")  # a graph call ran past an epoch's end
