@@ -60,45 +60,28 @@ def _emit(obj) -> None:
 
 # -- recognize --------------------------------------------------------------------------------------
 def cmd_recognize(args) -> int:
-    from .imageio import ImageError
-    from .preprocess import NoInkError, normalize_file
+    from .preprocess import normalize_file
 
     engine = _engine(args.model)
     if not engine.conditional:
         raise CliError("this model is a plain VAE; recognition needs a conditional model (CVAE)")
     if args.number:
-        return _recognize_numbers(args, engine)
-    failed = 0
-    for name in args.files:
-        try:
-            norm = normalize_file(name)
-            a = engine.analyze(norm.pixels)
-        except (ImageError, NoInkError) as e:
-            failed += 1
-            if args.json:
-                _emit({"file": name, "error": str(e)})
-            else:
-                print(f"{name}: error: {e}", file=sys.stderr)
-            continue
-        if args.json:
-            _emit({"file": name, "label": a.recognised, "probabilities": [float(p) for p in a.probabilities],
-                   "neg_elbo": a.neg_elbo})
-        else:
-            warn = "" if a.looks_like_digit else "  (does not look like a digit)"
-            print(f"{name}: {a.recognised}  p={a.probabilities[a.recognised]:.3f}  -ELBO={a.neg_elbo:.1f} nats{warn}")
-    return EXIT_FAILED if failed else EXIT_OK
+        from .numbers import read_number_file
+
+        return _each_file(args, lambda name: read_number_file(name, engine), _show_number)
+    return _each_file(args, lambda name: engine.analyze(normalize_file(name).pixels), _show_digit)
 
 
-def _recognize_numbers(args, engine) -> int:
-    """recognize --number: each file read as a whole number, left to right."""
+def _each_file(args, read, show) -> int:
+    """recognize's loop: read each file; one that fails is reported (a JSON row, or a line on stderr) and the
+    rest go on; exit 2 if any failed."""
     from .imageio import ImageError
-    from .numbers import read_number_file
     from .preprocess import NoInkError
 
     failed = 0
     for name in args.files:
         try:
-            reading = read_number_file(name, engine)
+            result = read(name)
         except (ImageError, NoInkError) as e:
             failed += 1
             if args.json:
@@ -106,14 +89,28 @@ def _recognize_numbers(args, engine) -> int:
             else:
                 print(f"{name}: error: {e}", file=sys.stderr)
             continue
-        if args.json:
-            _emit(reading.to_json(name))
-            continue
-        unsure = [i + 1 for i, d in enumerate(reading.digits) if d.unsure]
-        per_digit = " ".join(f"{d.label}:{d.confidence:.2f}" for d in reading.digits)
-        flag = f"  (unsure of digit {', '.join(map(str, unsure))}: check the ?)" if unsure else ""
-        print(f"{name}: {reading.marked}  confidence {reading.confidence:.3f}  [{per_digit}]{flag}")
+        show(args, name, result)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _show_digit(args, name: str, a) -> None:
+    if args.json:
+        _emit({"file": name, "label": a.recognised, "probabilities": [float(p) for p in a.probabilities],
+               "neg_elbo": a.neg_elbo})
+    else:
+        warn = "" if a.looks_like_digit else "  (does not look like a digit)"
+        print(f"{name}: {a.recognised}  p={a.probabilities[a.recognised]:.3f}  -ELBO={a.neg_elbo:.1f} nats{warn}")
+
+
+def _show_number(args, name: str, reading) -> None:
+    """recognize --number: the digits left to right; unsure ones marked '?'."""
+    if args.json:
+        _emit(reading.to_json(name))
+        return
+    unsure = [i + 1 for i, d in enumerate(reading.digits) if d.unsure]
+    per_digit = " ".join(f"{d.label}:{d.confidence:.2f}" for d in reading.digits)
+    flag = f"  (unsure of digit {', '.join(map(str, unsure))}: check the ?)" if unsure else ""
+    print(f"{name}: {reading.marked}  confidence {reading.confidence:.3f}  [{per_digit}]{flag}")
 
 
 # -- evaluate ---------------------------------------------------------------------------------------

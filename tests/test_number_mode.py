@@ -8,22 +8,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from desktop_cvae.catalog import default_model_path
 from desktop_cvae.gui.main_window import MainWindow
-from test_gui import LOAD_TIMEOUT, draw, no_threads_left_behind  # noqa: F401 (an autouse fixture)
+from test_gui import LOAD_TIMEOUT, draw, no_threads_left_behind, window  # noqa: F401 (fixtures)
 from test_numbers import paper, row
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, models_dir=tmp_path / "models")
-    qtbot.addWidget(w)
-    w.show()
-    with qtbot.waitSignal(w.state.model_changed, timeout=LOAD_TIMEOUT):
-        w.load_model(str(default_model_path()))
-    yield w
-    w.close()
 
 
 @pytest.fixture
