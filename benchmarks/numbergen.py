@@ -1,7 +1,7 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
-or under the number, mixed digit sizes, and paper and photo effects like benchmarks/imagegen.py's. Used by the
-tests and by benchmarks/numbers.py.
+or under the number, mixed digit sizes, a form's printed boxes, and paper and photo effects like
+benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
     picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
 """
@@ -167,6 +167,32 @@ def whiteboard(digits, rng):
     return _jpeg(np.clip(0.9 + glare - 0.75 * ink, 0, 1) + rng.normal(0, 0.015, ink.shape), tint=(0.98, 1.0, 1.0))
 
 
+def form_boxes(digits, rng):
+    """A scanned form: each digit written in its own printed box (a comb field), the print paler than the pen."""
+    height, width_factor = 100, 0.7
+    inks = [digit_ink(d, height, width_factor) for d in digits]
+    cell_w, cell_h = int(height * 1.0), int(height * 1.35)
+    pad = int(0.6 * height)
+    out_h, out_w = cell_h + 2 * pad, cell_w * len(inks) + 2 * pad
+    ink = np.zeros((out_h, out_w), np.float32)
+    lines = np.zeros_like(ink)
+    thick = 3
+    top, bottom = pad, pad + cell_h
+    lines[top: top + thick, pad: pad + cell_w * len(inks) + thick] = 1
+    lines[bottom: bottom + thick, pad: pad + cell_w * len(inks) + thick] = 1
+    for k, d in enumerate(inks):
+        x = pad + k * cell_w
+        lines[top: bottom + thick, x: x + thick] = 1
+        h, w = d.shape
+        dx = x + (cell_w - w) // 2 + int(rng.integers(-height // 12, height // 12 + 1))
+        dy = top + (cell_h - h) // 2 + int(rng.integers(-height // 12, height // 12 + 1))
+        ink[dy: dy + h, dx: dx + w] = np.maximum(ink[dy: dy + h, dx: dx + w], d)
+    x = pad + len(inks) * cell_w
+    lines[top: bottom + thick, x: x + thick] = 1
+    lum = 0.97 * (1 - 0.45 * lines) * (1 - 0.9 * ink) + rng.normal(0, 0.008, ink.shape)
+    return _png(lum)
+
+
 CONDITIONS = {
     **{f"{name} gaps": _spacing(name) for name in SPACINGS},
     "canvas": canvas,
@@ -179,6 +205,7 @@ CONDITIONS = {
     "pencil": pencil,
     "dim photo": dim_photo,
     "whiteboard": whiteboard,
+    "form boxes": form_boxes,
 }
 TOUCHING = ("touching gaps", "overlap gaps")
 

@@ -403,10 +403,11 @@ def normalize_gray(gray: np.ndarray) -> Normalized:
     return ink_to_mnist(m.ink, m.inverted, m.notes)
 
 
-def ink_map(gray: np.ndarray, max_side: int = MAX_ANALYSIS_SIDE) -> InkMap:
+def ink_map(gray: np.ndarray, max_side: int = MAX_ANALYSIS_SIDE, ruled_lines: bool = True) -> InkMap:
     """Stage 1: luminance (H, W) in [0, 1], any polarity -> the ink alone (the sheet found on a desk, polarity,
     uneven light, sensor noise, ruled lines and a hand's shadow dealt with), at most max_side pixels on its long
-    side. Raises NoInkError."""
+    side. ruled_lines=False leaves ruled and squared paper's lines in, for a caller that traces lines itself.
+    Raises NoInkError."""
     g = np.asarray(gray, dtype=np.float32)
     if g.ndim != 2 or min(g.shape) < 1:
         raise ValueError(f"expected a 2-D grayscale array, got shape {g.shape}")
@@ -470,7 +471,7 @@ def ink_map(gray: np.ndarray, max_side: int = MAX_ANALYSIS_SIDE) -> InkMap:
         sub = ink[::step, ::step]
         noise = 1.4826 * _percentiles(np.abs(sub - _percentiles(sub, (50,))[0]), (50,))[0]
     ink = np.clip(ink, 0.0, None)
-    if not synthetic and min(h, w) >= 64:
+    if ruled_lines and not synthetic and min(h, w) >= 64:
         ink, ruled = _remove_ruled_lines(ink, max(4.0 * noise, 0.03))
         if ruled:
             notes.append("ruled lines removed")

@@ -86,6 +86,15 @@ def test_a_whiteboard_in_marker_and_a_scanned_form(readable, default_engine):
     assert read_number(paper(ink, lamp=0.0, noise=0.004), default_engine).number == "20583"
 
 
+@pytest.mark.parametrize("number", ["40", "31725"])
+def test_a_scanned_form_with_a_printed_box_per_digit(readable, default_engine, number):
+    """The boxes' rules go as lines, and the dividers between the boxes are not read as 1s (a two-digit form's
+    rules are barely longer than the boxes are tall: they go because they are as straight as print)."""
+    data = numbergen.form_boxes([readable[int(c)][0] for c in number], np.random.default_rng(1))
+    reading = read_number(image_to_gray(Image.open(io.BytesIO(data))), default_engine)
+    assert reading.number == number
+
+
 def test_light_writing_on_a_dark_board(readable, default_engine):
     ink, _ = row(readable, "746", 0.2, height=100, width_factor=1.1)
     board = np.clip(0.18 + 0.7 * ink + np.random.default_rng(2).normal(0, 0.03, ink.shape), 0, 1)

@@ -326,7 +326,8 @@ def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0
         raise ValueError(f"split must be one of {SPLITS}")
     if not engine.conditional:
         raise ValueError("this model is a plain VAE; reading digits needs a conditional model (CVAE)")
-    m = ink_map(gray, max_side=NUMBER_SIDE)
+    # Ruled lines are left for segment.remove_lines, which traces every line, and a form's dividers between them.
+    m = ink_map(gray, max_side=NUMBER_SIDE, ruled_lines=False)
     writing = segment.find_writing(m.ink)
     if not writing.pieces:
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")

@@ -19,6 +19,7 @@ FAINT_LEVEL = 0.15
 MAX_SKEW_DEGREES = 12.0
 STRAIGHTEN_FROM_DEGREES = 1.0  # below this a line of writing is read as it lies
 LINE_LENGTH_PER_HEIGHT = 2.0  # a horizontal run this many times the writing's height is a line, not strokes
+PRINTED_LINE_LENGTH = 1.2  # ... or this many, if it is as straight as print (a form's box round two digits)
 
 
 @dataclass
@@ -188,7 +189,9 @@ def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
 
     A line is ink that runs horizontally for more than LINE_LENGTH_PER_HEIGHT times the writing's height: no
     digit has a stroke that long, and where digits touch, their bars and tops joined (a 4's arm to the next 4,
-    on to a 5's top) were seen to reach 1.5 heights, but not two. A drawn line
+    on to a 5's top) were seen to reach 1.5 heights, but not two. A printed line as straight as print counts from
+    PRINTED_LINE_LENGTH heights (a form's box round two digits); between two lines, a form's dividers go too
+    (_remove_dividers). A drawn line
     wobbles and is never quite level, so the runs are measured with the ink smeared a few rows up and down. In
     each column the line's pixels are replaced by the lesser of the ink just above and just below them, so a
     stroke that crosses the line goes on and the paper beside it stays paper."""
@@ -210,10 +213,15 @@ def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
     if len(short_rows) == 0:
         return ink, False
     height = short_rows.max() - short_rows.min() + 1
-    long_runs = np.flatnonzero(sends - sstarts >= max(LINE_LENGTH_PER_HEIGHT * height, 8 * reach))
-    if len(long_runs) == 0:
+    # Drawn lines first; only where there are none, the shorter printed ones (which must then be straight).
+    for per_height, printed_only in ((LINE_LENGTH_PER_HEIGHT, False), (PRINTED_LINE_LENGTH, True)):
+        long_runs = np.flatnonzero(sends - sstarts >= max(per_height * height, 8 * reach))
+        if len(long_runs):
+            break
+    else:
         return ink, False
     out = ink.copy()
+    traced = []  # (first column, middle row per column, half thickness) of each line
     # Each band of rows whose smeared runs are long is one line: trace its middle and its thickness.
     band_rows = np.unique(srows[long_runs])
     bands = np.split(band_rows, np.flatnonzero(np.diff(band_rows) > 1) + 1)
@@ -234,6 +242,8 @@ def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
         smooth = np.array([np.median(centre[idx[max(k - window // 2, 0): k + window // 2 + 1]])
                            for k in range(len(idx))])
         middle = np.interp(np.arange(c1 - c0), idx, smooth)
+        if printed_only and not _printed(centre, has):
+            continue  # shorter than a drawn line, and not straight enough to be a printed one
         half = thickness / 2 + 1
         for j, c in enumerate(range(c0, c1)):
             a, b = max(int(np.floor(middle[j] - half)), 0), min(int(np.ceil(middle[j] + half)) + 1, h)
@@ -243,7 +253,49 @@ def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
             above = float(out[a - 1, lo:hi].max()) if a > 0 else 0.0
             below = float(out[b, lo:hi].max()) if b < h else 0.0
             out[a:b, c] = np.minimum(out[a:b, c], min(above, below))
+        traced.append((c0, middle, half))
+    if not traced:
+        return ink, False
+    _remove_dividers(mask, out, traced)
     return out, True
+
+
+def _printed(centre: np.ndarray, has: np.ndarray) -> bool:
+    """Whether a traced line is as straight as print: ink in nearly every column, and its middle within a pixel
+    of a straight line (a pen wanders more over a digit's width, and strokes joined across digits far more)."""
+    if has.mean() < 0.95:
+        return False
+    cols = np.flatnonzero(has)
+    fit = np.polyval(np.polyfit(cols, centre[cols], 1), cols)
+    return float(np.percentile(np.abs(centre[cols] - fit), 90)) <= 1.0
+
+
+def _remove_dividers(mask: np.ndarray, out: np.ndarray, traced: list) -> None:
+    """A form's boxes: between two traced lines, one above the other, a column whose ink fills nearly all the
+    rows between them is a printed divider, not a 1 (a hand writes inside the box, clear of its edges). Taken
+    out of `out` in place."""
+    traced = sorted(traced, key=lambda t: float(np.median(t[1])))
+    for (c0a, mid_a, half_a), (c0b, mid_b, half_b) in zip(traced, traced[1:]):
+        lo, hi = max(c0a, c0b), min(c0a + len(mid_a), c0b + len(mid_b))
+        if hi - lo < 2:
+            continue
+        top = int(np.ceil(np.max(mid_a[lo - c0a: hi - c0a]) + half_a)) + 1
+        bottom = int(np.floor(np.min(mid_b[lo - c0b: hi - c0b]) - half_b))
+        if bottom - top < 8:
+            continue
+        filled = mask[top:bottom, lo:hi].mean(axis=0) >= 0.9
+        # Taken out from the upper line's top to the lower line's bottom: what is left of a divider where it
+        # meets a line would read as a short 1.
+        top = max(int(np.floor(np.min(mid_a[lo - c0a: hi - c0a]) - half_a)) - 1, 0)
+        bottom = int(np.ceil(np.max(mid_b[lo - c0b: hi - c0b]) + half_b)) + 2
+        if filled.any():
+            # The divider's soft rims go with it: a column beside a filled one, as far as the line is thick.
+            reach = max(int(round(half_a)), 1)
+            wide = filled.copy()
+            for k in range(1, reach + 1):
+                wide[k:] |= filled[:-k]
+                wide[:-k] |= filled[k:]
+            out[top:bottom, lo:hi][:, wide] = 0.0
 
 
 @dataclass
