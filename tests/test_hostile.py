@@ -82,3 +82,21 @@ def test_recognize_command_reports_every_hostile_file(hostile_files, tiny_model_
         assert ("error" in r) == (expect == "error") or expect == "either" or ("No ink" in r.get("error", "")), r
     assert "Traceback" not in captured.err
     assert any("label" in r for r in rows) and any("error" in r for r in rows)
+
+
+def test_recognize_number_reports_every_hostile_file(hostile_files, tiny_model_path, capsys):
+    """The same files read as whole numbers: each a number or an error row, refused ones refused, within time."""
+    paths = [str(p) for p, _ in hostile_files.values()]
+    start = time.perf_counter()
+    assert main(["recognize", "--number", "--model", str(tiny_model_path), "--json", *paths]) == 2
+    assert time.perf_counter() - start < 10 * len(paths)
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.out.strip().splitlines()]
+    assert [r["file"] for r in rows] == paths
+    for r, (path, expect) in zip(rows, hostile_files.values()):
+        if expect == "error":
+            assert set(r) == {"file", "error"}, r
+        else:
+            assert set(r) in ({"file", "error"}, {"file", "number", "digits", "confidence"}), r
+    assert "Traceback" not in captured.err
+    assert any("number" in r for r in rows)
