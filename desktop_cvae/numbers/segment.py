@@ -128,28 +128,32 @@ def strong_pieces(ink: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
     return renumber[labels], kept
 
 
-def estimate_skew(ink: np.ndarray, pieces: list[Piece]) -> float:
+def estimate_skew(ink: np.ndarray, labels: np.ndarray, pieces: list[Piece]) -> float:
     """The angle (degrees, Image.rotate's sense) that makes the line of writing horizontal.
 
     The digits' middles lie along the line: a straight line is fitted through the middles of the substantial
-    pieces (weighted by their ink). Fewer than four pieces say too little of the slope (three digits of
-    uneven height tilt it by degrees); then the ink's own principal direction decides, if the ink is a long
-    band (a line drawn under the number, which joins its digits). A slanted digit does not tilt the fit, as
-    it would a fit through every pixel."""
+    digit-like pieces (weighted by their ink). Fewer than four say too little of the slope (three digits of
+    uneven height tilt it by degrees). Then a line-like piece (a rule, a form's boxes, a line drawn under the
+    number, which may join the digits) gives it by its pixels' principal direction; failing that, all the ink
+    does if it is a long band. A slanted digit does not tilt the fit, as it would a fit through every pixel."""
     if not pieces:
         return 0.0
-    biggest = max(p.area for p in pieces)
-    big = [p for p in pieces if p.area >= 0.15 * biggest]
+    digit_like = [p for p in pieces if p.width < 3 * p.height]
+    line_like = [p for p in pieces if p.width >= 3 * p.height and p.width >= 20]
+    big = [p for p in digit_like if p.area >= 0.15 * max(q.area for q in digit_like)] if digit_like else []
     if len(big) >= 4:
         xs = np.array([p.cx for p in big])
         ys = np.array([p.cy for p in big])
         weights = np.array([p.area for p in big], np.float64)
     else:
-        small = _shrink(ink, 256)
-        ys, xs = np.nonzero(small > INK_LEVEL)
+        if line_like:
+            ys, xs = np.nonzero(np.isin(labels, [p.index for p in line_like]))
+        else:
+            small = _shrink(ink, 256)
+            ys, xs = np.nonzero(small > INK_LEVEL)
+            if len(xs) < 20 or np.ptp(xs) < 3 * max(np.ptp(ys), 1):
+                return 0.0  # not a long band of ink: nothing to straighten by
         weights = np.ones(len(xs))
-        if len(xs) < 20 or np.ptp(xs) < 3 * max(np.ptp(ys), 1):
-            return 0.0  # not a long band of ink: nothing to straighten by
     xs = xs - np.average(xs, weights=weights)
     if np.ptp(xs) <= 0:
         return 0.0
@@ -313,7 +317,7 @@ class Writing:
 def find_writing(ink: np.ndarray) -> Writing:
     """Straighten the line of writing, take out a line through it, and find its pieces."""
     labels, pieces = strong_pieces(ink)
-    angle = estimate_skew(ink, pieces)
+    angle = estimate_skew(ink, labels, pieces)
     if abs(angle) >= STRAIGHTEN_FROM_DEGREES:
         ink = straighten(ink, angle)
     else:
