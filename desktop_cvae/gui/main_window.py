@@ -68,8 +68,6 @@ class MainWindow(QMainWindow):
         self._shown_input: bytes | None = None  # the input (before noise) the shown update is about
         self._shown_noisy = False  # and whether the model was given it with noise
         self._opened: tuple[np.ndarray, Normalized] | None = None  # the last opened picture, normalised
-        self._number_frame: tuple[tuple[int, int], bool] | None = None  # the array a number request sent, and
-        # whether it was the opened picture itself (its boxes are drawn over the picture) or the canvas
         self._digit_index = 0  # which digit of the number the single-digit panels show
         self._number_on_picture: dict[int, bool] = {}  # request id -> it sent the opened picture itself
         self._boxes_on_picture = False  # the shown reading's boxes lie on the opened picture
@@ -546,10 +544,10 @@ class MainWindow(QMainWindow):
         self._shown_id = request_id
         self._boxes_on_picture = self._number_on_picture.pop(request_id, False)
         self.message_label.hide()
-        if self._digit_index >= len(reading.digits):  # the same digit as before while the number grows
+        if self._digit_index >= len(reading.digits):  # the digit shown is gone: the first unsure one, else the first
             unsure = [i for i, d in enumerate(reading.digits) if d.unsure]
             self._digit_index = unsure[0] if unsure else 0
-        self.number_panel.set_reading(reading, self._digit_index)
+        self.number_panel.set_reading(reading)
         self.copy_number_action.setEnabled(True)
         self.show_digit(self._digit_index)
 

@@ -3,7 +3,7 @@ digit shows it in the single-digit panels. It shows a reading (numbers.NumberRea
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 UNSURE_STYLE = "QToolButton { color: #d35400; border: 2px solid #d35400; border-radius: 4px; }"
@@ -47,8 +47,8 @@ class NumberPanel(QWidget):
     def buttons(self) -> list[QToolButton]:
         return [self.group.button(i) for i in range(len(self.group.buttons()))]
 
-    def set_reading(self, reading, selected: int | None = None) -> None:
-        """Show a reading (or None with set_message for none). selected: the digit shown in the digit panels."""
+    def set_reading(self, reading) -> None:
+        """Show a reading; set_message says why there is none. select() marks the digit the panels show."""
         self._clear()
         self.reading = reading
         for i, d in enumerate(reading.digits):
@@ -67,8 +67,6 @@ class NumberPanel(QWidget):
             b.setMinimumWidth(40)
             self.group.addButton(b, i)
             self.digit_row.insertWidget(self.digit_row.count() - 1, b)
-        if selected is not None and 0 <= selected < len(reading.digits):
-            self.group.button(selected).setChecked(True)
         unsure = [str(i + 1) for i, d in enumerate(reading.digits) if d.unsure]
         text = (f"<span style='font-size: 20px; font-weight: bold;'>{reading.marked}</span><br>"
                 f"{len(reading.digits)} digits · {100 * reading.confidence:.1f}% sure of every one")
@@ -97,4 +95,3 @@ class NumberPanel(QWidget):
             b.deleteLater()
         self.summary.setText("")
         self.copy_button.setEnabled(False)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft)
