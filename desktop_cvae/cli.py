@@ -8,6 +8,7 @@
     desktop-cvae generate --label L [--n N] [--seed S] [--model PATH] [--prior fitted|standard] --out FILE.png
     desktop-cvae bench [--model PATH] [--json]
     desktop-cvae report [--models PATH ...] [--data NPZ] --out DIR
+    desktop-cvae serve [--host 127.0.0.1] [--port 8000] [--model PATH] [--db URL] [--token T | --no-auth]
 """
 
 from __future__ import annotations
@@ -319,6 +320,40 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+# -- serve ------------------------------------------------------------------------------------------
+def cmd_serve(args) -> int:
+    try:
+        from .serve import Settings, SettingsError, create_app
+        import uvicorn
+    except ImportError as e:
+        raise CliError(f"the web service needs its extra: pip install 'desktop-cvae[serve]' ({e.name} is missing)") \
+            from None
+    from .serve.archive import Archive, ArchiveError
+
+    token = args.token or os.environ.get("DESKTOP_CVAE_TOKEN") or None
+    settings = Settings(host=args.host, port=args.port, model_path=Path(args.model) if args.model else None,
+                        db_url=args.db, token=token, no_auth=args.no_auth,
+                        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
+    try:
+        settings.check()
+        archive = Archive(settings.db_url)  # opened here, so a wrong --db is a message, not a traceback later
+    except (SettingsError, ArchiveError) as e:
+        raise CliError(str(e)) from None
+    engine = _engine(args.model)
+    app = create_app(settings, engine=engine, archive=archive)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"desktop-cvae: serving on http://{shown}:{args.port}/ (archive: {archive.url.split('://')[0]}, "
+          f"{'token required' if token else 'no token'}); Ctrl+C stops", file=sys.stderr, flush=True)
+    try:
+        # One process: the model and its batcher live in it (several processes would each hold a model and
+        # batch apart; run several behind a proxy with one shared --db for more machines).
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                    proxy_headers=False, server_header=False)
+    finally:
+        archive.close()
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="desktop-cvae", description="Handwritten digits through a Keras conditional VAE. "
                                 "With no command, opens the app.")
@@ -416,6 +451,20 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--data", help="MNIST-format .npz (default: keras.datasets.mnist, cached)")
     rp.add_argument("--out", required=True, help="folder for report.md and the figures")
     rp.set_defaults(func=cmd_report)
+
+    sv = sub.add_parser("serve", help="a web page and JSON API for the model (needs the [serve] extra)",
+                        description="Serve the upload page, the archive and the JSON API (/openapi.json).")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
+                    "only); any other needs --token or --no-auth")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--model", help="a .keras model (default: the shipped default)")
+    sv.add_argument("--db", metavar="URL", help="the archive: an SQLAlchemy URL such as "
+                    "postgresql+psycopg://user:pass@host/db (default: SQLite in the user's data folder)")
+    sv.add_argument("--token", help="every request must carry 'Authorization: Bearer TOKEN' (or the cookie set by "
+                    "opening a page with ?token=TOKEN); also read from $DESKTOP_CVAE_TOKEN")
+    sv.add_argument("--no-auth", action="store_true", help="serve a non-loopback --host without a token, knowingly")
+    sv.add_argument("--max-upload-mb", type=float, default=10.0, help="largest upload accepted (default 10)")
+    sv.set_defaults(func=cmd_serve)
     return p
 
 
@@ -427,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         return self_test()
     parser = build_parser()
     args_in = sys.argv[1:] if argv is None else argv
-    commands = {"recognize", "evaluate", "train", "generate", "bench", "report"}
+    commands = {"recognize", "evaluate", "train", "generate", "bench", "report", "serve"}
     if len(args_in) == 1 and args_in[0] not in commands and not args_in[0].startswith("-"):
         from .gui.app import run  # `desktop-cvae FILE`: open the app with that picture (desktop entry's %f)
 

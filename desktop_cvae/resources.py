@@ -23,3 +23,19 @@ def resource_path(*parts: str) -> Path:
 
 def shipped_models_dir() -> Path:
     return resource_path("models")
+
+
+def user_data_dir() -> Path:
+    """The user's data folder for this app, where Qt's AppDataLocation puts it (organisation, then application
+    name): ~/.local/share/desktop-cvae/Desktop CVAE on Linux (or under $XDG_DATA_HOME), %APPDATA%\\... on
+    Windows, ~/Library/Application Support/... on macOS. For code without Qt (the web service's archive)."""
+    override = os.environ.get("DESKTOP_CVAE_DATA")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "desktop-cvae" / "Desktop CVAE"

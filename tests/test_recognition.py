@@ -128,3 +128,26 @@ def test_eager_answers_before_warm_up_equal_the_traced_ones(sample):
 def test_the_style_of_an_analysis_is_its_code_under_every_label(default_engine, sample):
     a = default_engine.analyze(sample.x_test[0].astype(np.float32) / 255.0)
     np.testing.assert_allclose(default_engine.style_of(a), default_engine.style_grid(a.z, a.recognised), atol=1e-5)
+
+
+@pytest.mark.parametrize("which", ["default", "seed-conv-cvae", "seed-mlp-vae"])
+def test_a_batch_answers_as_one_input_at_a_time(sample, which):
+    """analyze_batch (the web service's one call for requests that arrive together) gives each input what the
+    interactive update gives it alone: label, probabilities, bound, code and drawing."""
+    from desktop_cvae.engine import Engine
+    from desktop_cvae.resources import shipped_models_dir
+
+    engine = Engine.load(shipped_models_dir() / f"{which}.keras")
+    x = sample.x_test[:12].astype(np.float32) / 255.0
+    x[3] = add_noise(x[3], 0.6)  # one the model may read otherwise: still the same answer either way
+    batch = engine.analyze_batch(x)
+    assert len(batch) == len(x)
+    for pixels, b in zip(x, batch):
+        a = engine.analyze(pixels)
+        assert b.recognised == a.recognised and b.label == a.label
+        np.testing.assert_allclose(b.neg_elbo, a.neg_elbo, rtol=1e-4)
+        np.testing.assert_allclose(b.z, a.z, atol=1e-4)
+        np.testing.assert_allclose(b.reconstruction, a.reconstruction, atol=1e-4)
+        if a.probabilities is not None:
+            np.testing.assert_allclose(b.probabilities, a.probabilities, atol=1e-5)
+        assert b.looks_like_digit == a.looks_like_digit

@@ -380,9 +380,14 @@ def read_number_file(path, engine, **kwargs) -> NumberReading:
     """Open (safely) and read a picture file; boxes are in the file's own pixels (upright, as EXIF says).
     Raises imageio.ImageError or NoInkError."""
     from ..imageio import open_image
+
+    return read_number_image(open_image(path), engine, **kwargs)
+
+
+def read_number_image(img: Image.Image, engine, **kwargs) -> NumberReading:
+    """Read a decoded picture; boxes are in its own pixels. Raises NoInkError."""
     from ..preprocess import image_to_gray
 
-    img = open_image(path)
     full = img.size
     if max(full) > NUMBER_SIDE:  # a 12-megapixel photo is read at NUMBER_SIDE anyway: shrink it before converting
         img = img.copy()

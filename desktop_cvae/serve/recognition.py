@@ -1,0 +1,124 @@
+"""What the service does with a picture: decode it safely, normalise it as the app does, put it through the
+model in a batch with whatever else arrived, and say what came out. No web framework here."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from ..imageio import ImageError, decode_image
+from ..preprocess import NoInkError, Normalized, add_noise, normalize_image
+from .batcher import Batcher
+
+PICTURE_SIDE = 640  # the archive keeps the picture at most this large
+THUMBNAIL_SIDE = 96
+MAX_NOISE = 1.0
+
+
+class InputError(ValueError):
+    """The upload cannot be recognised; the message is fit to show the person who sent it."""
+
+
+@dataclass
+class Recognition:
+    normalized: Normalized
+    noisy: np.ndarray  # (28, 28) what went into the model
+    analysis: object  # engine.Analysis of the noisy input
+    not_a_digit: bool  # judged on the clean input, as the app judges it
+    noise: float
+
+    def to_json(self) -> dict:
+        a = self.analysis
+        return {"label": a.recognised,
+                "probabilities": None if a.probabilities is None else [round(float(p), 6) for p in a.probabilities],
+                "neg_elbo": round(float(a.neg_elbo), 4), "not_a_digit": self.not_a_digit, "noise": self.noise,
+                "notes": list(self.normalized.notes)}
+
+
+def png_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+def pixels_png(pixels: np.ndarray) -> bytes:
+    """A 28x28 array in [0, 1] as an 8-bit grey PNG."""
+    return png_bytes(Image.fromarray((np.clip(pixels, 0, 1) * 255).round().astype(np.uint8), mode="L"))
+
+
+def png_pixels(data: bytes) -> np.ndarray:
+    """Back from pixels_png (our own stored PNG) to [0, 1] floats."""
+    with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
+        return np.asarray(im.convert("L"), np.float32) / 255.0
+
+
+def data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def reencoded(img: Image.Image, side: int) -> bytes:
+    """The picture as the archive keeps it: shrunk, flattened onto white, re-encoded as PNG (no metadata)."""
+    im = img.copy()
+    if im.mode not in ("RGB", "L"):
+        if im.mode in ("I", "I;16", "F"):
+            from ..preprocess import image_to_gray
+
+            im = Image.fromarray((image_to_gray(im) * 255).astype(np.uint8), mode="L")
+        else:
+            rgba = im.convert("RGBA")
+            im = Image.new("RGB", rgba.size, "white")
+            im.paste(rgba, mask=rgba.getchannel("A"))
+    im.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return png_bytes(im)
+
+
+def decode_upload(data: bytes) -> Image.Image:
+    """The app's safe decoder on the bytes themselves: neither the client's filename nor its extension counts."""
+    if not data:
+        raise InputError("the upload is empty")
+    try:
+        return decode_image(io.BytesIO(data), "the upload")
+    except ImageError as e:
+        raise InputError(str(e)) from None
+
+
+def normalise(img: Image.Image) -> Normalized:
+    try:
+        return normalize_image(img)
+    except NoInkError as e:
+        raise InputError(str(e)) from None
+
+
+def check_noise(noise: float) -> float:
+    if not (0.0 <= noise <= MAX_NOISE):  # NaN fails this too
+        raise InputError(f"noise must be a number from 0 to {MAX_NOISE:g} (Gaussian sigma)")
+    return float(noise)
+
+
+class Recognizer:
+    """The engine behind a batcher. The model is called only from the batcher's thread, a batch at a time."""
+
+    def __init__(self, engine, max_batch: int = 64, wait_ms: float = 2.0, queue_size: int = 256):
+        self.engine = engine
+        engine.analyze_batch(np.zeros((1, 28, 28), np.float32))  # trace the batch graph before the first request
+        self.batcher = Batcher(engine.analyze_batch, max_batch, wait_ms, queue_size)
+
+    def close(self) -> None:
+        self.batcher.close()
+
+    async def analyse(self, pixels: np.ndarray):
+        """One 28x28 input through the next batch. Raises batcher.QueueFull."""
+        return await asyncio.wrap_future(self.batcher.submit(np.asarray(pixels, np.float32)))
+
+    async def recognise(self, normalized: Normalized, noise: float = 0.0, seed: int = 0) -> Recognition:
+        noisy = add_noise(normalized.pixels, noise, 0.0, seed)
+        if noise > 0:  # "is it a digit?" is judged before the noise, which alone takes digits far from the test set
+            clean, analysis = await asyncio.gather(self.analyse(normalized.pixels), self.analyse(noisy))
+        else:
+            clean = analysis = await self.analyse(noisy)
+        return Recognition(normalized, noisy, analysis, not clean.looks_like_digit, noise)
