@@ -79,10 +79,10 @@ class Archive:
             raise ArchiveError(f"--db {self.url!r} is not an SQLAlchemy URL ({e})") from None
         kwargs: dict = {"pool_pre_ping": True}
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         try:
+            if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.db = sa.create_engine(parsed, **kwargs)
             if parsed.get_backend_name() == "sqlite":
                 sa.event.listen(self.db, "connect", _sqlite_pragmas)
