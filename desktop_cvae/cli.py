@@ -339,6 +339,10 @@ def cmd_serve(args) -> int:
         archive = Archive(settings.db_url)  # opened here, so a wrong --db is a message, not a traceback later
     except (SettingsError, ArchiveError) as e:
         raise CliError(str(e)) from None
+    # One TensorFlow thread: the processes that prepare uploads take the other cores, and TensorFlow's spinning
+    # pool competing with them for the cores measured 19 % fewer requests a second (docs/SERVE.md).
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
     engine = _engine(args.model)
     app = create_app(settings, engine=engine, archive=archive)
     shown = f"[{args.host}]" if ":" in args.host else args.host

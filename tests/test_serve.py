@@ -303,3 +303,20 @@ def test_batcher_refuses_when_full_and_passes_errors_on():
         with pytest.raises(RuntimeError, match="model failed"):
             f.result(5)
     b.close()
+
+
+def test_a_preparing_process_that_dies_costs_one_upload_not_the_server(client, readable):
+    """A decoder crash (a hostile file that kills its process) refuses that upload; the worker is started anew."""
+    import os
+    import signal
+
+    preparers = client.app.state.preparers
+    victim = preparers._all[0][0]
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.join(10)
+    answers = [recognize(client, photo_of(readable[d][0])) for d in range(preparers.workers + 1)]
+    refused = [r for r in answers if r.status_code != 200]
+    assert len(refused) == 1 and refused[0].status_code == 400 and "decoder" in refused[0].json()["error"]
+    assert all(r.json()["label"] == d for d, r in enumerate(answers) if r.status_code == 200)
+    assert victim not in [p for p, _ in preparers._all] and all(p.is_alive() for p, _ in preparers._all)
+    assert recognize(client, photo_of(readable[9][0])).json()["label"] == 9

@@ -6,6 +6,7 @@ reach them through small dependencies, so tests can hand in their own engine and
 
 from __future__ import annotations
 
+import gc
 import math
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,8 +26,8 @@ from ..imaging import grid_image
 from .archive import IMAGE_KINDS, Archive
 from .batcher import QueueFull
 from .guard import Guard
-from .recognition import (PICTURE_SIDE, THUMBNAIL_SIDE, InputError, Recognizer, check_noise, data_url,
-                          decode_upload, normalise, pixels_png, png_bytes, png_pixels, reencoded)
+from .recognition import (PICTURE_SIDE, THUMBNAIL_SIDE, InputError, Preparers, Recognizer, check_noise, data_url,
+                          decode_upload, pixels_png, png_bytes, png_pixels, reencoded)
 from .settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -77,9 +78,15 @@ def create_app(settings: Settings | None = None, engine=None, archive: Archive |
         app.state.recognizer = await run_in_threadpool(Recognizer, eng, settings.max_batch, settings.batch_wait_ms,
                                                        settings.queue_size)
         app.state.archive = store
+        app.state.preparers = await run_in_threadpool(Preparers, settings.workers)
+        # TensorFlow and Keras leave hundreds of thousands of long-lived objects; a full collection walking them
+        # all stalled every request in flight for tens of milliseconds. Frozen, collections see only new ones.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            app.state.preparers.close()
             app.state.recognizer.close()
             if archive is None:
                 store.close()
@@ -147,11 +154,12 @@ async def _read_upload(file: UploadFile, request: Request) -> bytes:
     return data
 
 
-async def _recognise_upload(request: Request, data: bytes, noise: float, seed: int = 0):
-    """Decode and normalise off the event loop, then through the model with whatever else arrived."""
+async def _recognise_upload(request: Request, data: bytes, noise: float, seed: int = 0, picture: bool = False):
+    """Decode and normalise in a preparing process, then through the model with whatever else arrived. With
+    `picture`, the decoded picture too (for the archive and the number reader), decoded here as well."""
     noise = check_noise(noise)
-    img = await run_in_threadpool(decode_upload, data)
-    normalized = await run_in_threadpool(normalise, img)
+    normalized = await request.app.state.preparers.normalise(data)
+    img = await run_in_threadpool(decode_upload, data) if picture else None
     return img, await recognizer(request).recognise(normalized, noise, seed)
 
 
@@ -219,8 +227,9 @@ def _api_routes(app: FastAPI) -> None:
                             images: bool = Form(False, description="answer with the model input and "
                                                                    "reconstruction as PNG data URLs")):
         """Recognise the digit in a picture. Requests arriving together go through the model as one batch."""
-        img, result = await _recognise_upload(request, await _read_upload(file, request), noise, seed)
-        out = result.to_json()
+        img, result = await _recognise_upload(request, await _read_upload(file, request), noise, seed,
+                                              picture=number or archive)
+        out = {**result.to_json(), "id": None, "number": None, "images": None}
         if number or archive:
             out["number"] = await _read_number(request, img)
         if archive:
@@ -228,7 +237,7 @@ def _api_routes(app: FastAPI) -> None:
         if images:
             out["images"] = {"input": data_url(pixels_png(result.noisy)),
                              "reconstruction": data_url(pixels_png(result.analysis.reconstruction))}
-        return out
+        return JSONResponse(out)  # built to the model above; returned as is, not validated again per request
 
     @app.get("/api/archive", tags=["archive"])
     async def api_archive(request: Request, page: int = Query(1, ge=1, le=10**6),
@@ -296,7 +305,7 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.post("/recognize", include_in_schema=False)
     async def recognize_page(request: Request, file: UploadFile = File(...), noise: float = Form(0.0)):
         try:
-            img, result = await _recognise_upload(request, await _read_upload(file, request), noise)
+            img, result = await _recognise_upload(request, await _read_upload(file, request), noise, picture=True)
         except InputError as e:
             recent = await run_in_threadpool(store(request).page, 0, 6)
             return page(request, "index.html", 415 if "supported format" in str(e) else 400, error=str(e),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import multiprocessing
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +94,113 @@ def normalise(img: Image.Image) -> Normalized:
         return normalize_image(img)
     except NoInkError as e:
         raise InputError(str(e)) from None
+
+
+def normalise_bytes(data: bytes) -> Normalized:
+    """Upload bytes to the 28x28 model input: what a preparing process runs."""
+    return normalise(decode_upload(data))
+
+
+class Preparers:
+    """Decoding and normalising uploads in worker processes. That is most of a request's CPU time (2-10 ms for
+    a drawing or a screenshot, 30-50 ms for a phone photo) and mostly Python holding the GIL: in threads it
+    would queue behind the event loop and itself; in processes it uses every core. Each worker is a process
+    with a pipe that the event loop watches itself (no executor threads between them). A decoder that dies on
+    a hostile file takes its worker with it, not the server: the worker is started anew and the upload refused."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or max(1, min(os.cpu_count() or 1, 4))
+        # spawn: the server holds TensorFlow's threads, which a forked child must not inherit.
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: asyncio.Queue | None = None
+        self._all: list = [self._start() for _ in range(self.workers)]
+        for proc, conn in self._all:  # started and importable before the first request
+            if not conn.poll(120):
+                raise RuntimeError("an upload-preparing process did not start")
+            conn.recv_bytes()
+
+    def _start(self):
+        ours, theirs = self._context.Pipe(duplex=True)
+        proc = self._context.Process(target=_prepare_loop, args=(theirs,), name="desktop-cvae-prepare", daemon=True)
+        proc.start()
+        theirs.close()
+        return proc, ours
+
+    async def normalise(self, data: bytes) -> Normalized:
+        if self._idle is None:  # made on the event loop that uses it
+            self._idle = asyncio.Queue()
+            for w in self._all:
+                self._idle.put_nowait(w)
+        worker = await self._idle.get()
+        proc, conn = worker
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future = loop.create_future()
+        loop.add_reader(conn.fileno(), lambda: answered.done() or answered.set_result(None))
+        try:
+            conn.send_bytes(data)
+            await answered
+            kind, payload = _unpack(conn.recv_bytes())
+        except (EOFError, OSError):
+            kind = None
+        finally:
+            loop.remove_reader(conn.fileno())
+        if kind is None:  # the worker died under this upload
+            proc.join(1)
+            conn.close()
+            worker = await asyncio.to_thread(self._fresh)
+            self._all = [w if w[0] is not proc else worker for w in self._all]
+            self._idle.put_nowait(worker)
+            raise InputError("the upload stopped the image decoder; it cannot be read")
+        self._idle.put_nowait(worker)
+        if kind == "error":
+            raise InputError(payload)
+        return payload
+
+    def _fresh(self):
+        proc, conn = self._start()
+        conn.poll(120)
+        conn.recv_bytes()
+        return proc, conn
+
+    def close(self) -> None:
+        for proc, conn in self._all:
+            try:
+                conn.close()  # the worker's recv ends with EOFError and it exits
+            except OSError:
+                pass
+        for proc, _ in self._all:
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+
+
+def _pack(kind: str, payload) -> bytes:
+    import pickle
+
+    return pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(data: bytes):
+    import pickle
+
+    return pickle.loads(data)  # from our own worker process only, never from a client
+
+
+def _prepare_loop(conn) -> None:
+    """A preparing process: bytes in, a Normalized (or the message why not) out, until the pipe closes."""
+    conn.send_bytes(b"ready")
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            answer = _pack("ok", normalise_bytes(data))
+        except InputError as e:
+            answer = _pack("error", str(e))
+        except Exception as e:  # noqa: BLE001 - any decoder failure is this upload's, never the worker's end
+            answer = _pack("error", f"the upload cannot be decoded ({type(e).__name__})")
+        conn.send_bytes(answer)
 
 
 def check_noise(noise: float) -> float:

@@ -35,6 +35,7 @@ class Settings:
     batch_wait_ms: float = 2.0  # how long the first request of a batch waits for others
     queue_size: int = 256  # requests waiting for the model; beyond this, 503 with Retry-After
     page_size: int = 20  # archive entries per page
+    workers: int | None = None  # processes that decode and normalise uploads; None: one per core (up to 4)
 
     def check(self) -> "Settings":
         if not 0 < self.port < 65536:
