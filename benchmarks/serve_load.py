@@ -1,13 +1,13 @@
 """The web service under load, against seed 001's way of serving (Flask, one Keras predict() per request).
 
     python benchmarks/serve_load.py [--clients 1 8 32] [--requests 2000] [--soak 10000] [--seed-requests 400]
-                                    [--pictures KIND ...] [--json]
+                                    [--pictures KIND ...] [--distinct N] [--json]
 
 Starts `desktop-cvae serve` and a seed-style Flask app (this file with --seed-app: Flask's own threaded server,
 the upload saved to a folder as the seed did, the same normalisation, then one `model.predict()` on the same
 model) on 127.0.0.1, and sends each of them N concurrent clients that post real digit pictures to it back to
 back, on keep-alive connections where the server keeps them. Prints throughput, p50 and p99 latency, errors, and
-the server's resident memory; --soak sends that many more requests to desktop-cvae serve at the most clients
+the server's resident memory (with its worker processes); --soak sends that many more requests to desktop-cvae serve at the most clients
 and reports its memory every 1,000. Every request goes to 127.0.0.1 and the run stops by itself.
 
 Pictures: MNIST test digits (the full set with --data, else the shipped sample's), as people send them to the
@@ -193,10 +193,19 @@ async def _load(port: int, requests: list[tuple[bytes, int]], clients: int, tota
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of the server and its child processes (the upload-preparing workers), MB."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
 
 
 def _free_port() -> int:
@@ -211,7 +220,8 @@ def _wait_up(port: int, proc: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the server exited: {proc.stdout.read()[-2000:] if proc.stdout else ''}")
+            proc.log.seek(0)
+            raise SystemExit(f"the server exited: {proc.log.read()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
                 return
@@ -229,7 +239,11 @@ def start(kind: str, folder: str) -> tuple[subprocess.Popen, int]:
                "--db", f"sqlite:///{folder}/archive.sqlite3"]
     else:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--seed-app", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # The server's output goes to a file: Flask's server logs every request, and a pipe nobody reads fills up
+    # and stops it.
+    log = open(Path(folder) / "server.log", "w+")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc.log = log
     _wait_up(port, proc)
     return proc, port
 
@@ -275,6 +289,8 @@ def main() -> None:
     p.add_argument("--soak", type=int, default=10000, help="then this many to desktop-cvae serve, memory traced")
     p.add_argument("--pictures", nargs="+", choices=KINDS, default=["mnist", "pad"],
                    help="the kinds of picture posted, in turn (default: mnist pad)")
+    p.add_argument("--distinct", type=int, default=300, help="different pictures, sent in turn (photos take about "
+                   "a second each to make: 30 is plenty)")
     p.add_argument("--data", help="MNIST-format .npz for the test digits (default: the shipped sample)")
     p.add_argument("--skip-seed", action="store_true", help="measure desktop-cvae serve alone")
     p.add_argument("--json", action="store_true")
@@ -283,7 +299,7 @@ def main() -> None:
     if a.seed_app:
         return seed_app(a.seed_app)
     log = (lambda s: print(s, file=sys.stderr, flush=True)) if a.json else (lambda s: print(s, flush=True))
-    pics = pictures(a.pictures, 300, a.data)
+    pics = pictures(a.pictures, a.distinct, a.data)
     result = {"pictures": a.pictures, "cores": os.cpu_count(),
               "serve": measure("serve", pics, a.clients, a.requests, a.soak, log)}
     if not a.skip_seed:

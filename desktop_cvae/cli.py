@@ -325,9 +325,9 @@ def cmd_serve(args) -> int:
     try:
         from .serve import Settings, SettingsError, create_app
         import uvicorn
-    except ImportError as e:
-        raise CliError(f"the web service needs its extra: pip install 'desktop-cvae[serve]' ({e.name} is missing)") \
-            from None
+    except ImportError as e:  # a plain install, or the desktop bundle, which leaves the service out
+        raise CliError(f"the web service is an extra this installation lacks ({e.name} is missing): "
+                       "pip install 'desktop-cvae[serve]'") from None
     from .serve.archive import Archive, ArchiveError
 
     token = args.token or os.environ.get("DESKTOP_CVAE_TOKEN") or None

@@ -5,7 +5,8 @@ import sys
 
 CORE = ["config", "data", "preprocess", "imageio", "imaging", "storage", "catalog", "model", "train", "engine",
         "evaluate", "cli", "bench", "report", "curves", "selftest", "progress", "train_process",
-        "numbers", "numbers.segment", "numbers.reader"]
+        "numbers", "numbers.segment", "numbers.reader",
+        "serve", "serve.settings", "serve.batcher", "serve.archive", "serve.recognition", "serve.guard", "serve.app"]
 
 
 def run(code: str) -> subprocess.CompletedProcess:

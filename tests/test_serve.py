@@ -320,3 +320,38 @@ def test_a_preparing_process_that_dies_costs_one_upload_not_the_server(client, r
     assert all(r.json()["label"] == d for d, r in enumerate(answers) if r.status_code == 200)
     assert victim not in [p for p, _ in preparers._all] and all(p.is_alive() for p, _ in preparers._all)
     assert recognize(client, photo_of(readable[9][0])).json()["label"] == 9
+
+
+def test_another_site_s_page_cannot_post_here(client, readable):
+    """A page elsewhere that makes a visitor's browser post to this server (to delete their archive, say) is
+    refused; the pages' own forms, scripts and API clients without an Origin pass."""
+    entry_id = recognize(client, photo_of(readable[0][0]), archive=True).json()["id"]
+    r = client.post(f"/archive/{entry_id}/delete", headers={"Origin": "https://evil.example"}, follow_redirects=False)
+    assert r.status_code == 403 and "another site" in r.json()["error"]
+    assert client.delete(f"/api/archive/{entry_id}", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert client.get(f"/api/archive/{entry_id}").status_code == 200  # still there
+    same = client.post(f"/archive/{entry_id}/delete", headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert same.status_code == 303 and client.get(f"/api/archive/{entry_id}").status_code == 404
+
+
+def test_large_uploads_pass_the_preparing_processes_under_uvloop(readable):
+    """The served app runs on uvloop, which makes the descriptors it watches non-blocking: a phone photo (larger
+    than a socket's buffer) must still reach a worker whole, request after request."""
+    uvloop = pytest.importorskip("uvloop")
+    import imagegen
+    from desktop_cvae.serve.recognition import Preparers
+
+    photos = [imagegen.phone_photo(readable[d][0], np.random.default_rng(d)) for d in (2, 5)]
+    assert min(len(p) for p in photos) > 200_000
+    preparers = Preparers(1)
+    loop = uvloop.new_event_loop()
+    try:
+        async def prepare_all():
+            return [await preparers.normalise(p) for p in photos + photos]
+
+        results = loop.run_until_complete(prepare_all())
+    finally:
+        loop.close()
+        preparers.close()
+    assert len(results) == 4 and all(r.pixels.shape == (28, 28) and r.pixels.max() > 0.5 for r in results)
+    np.testing.assert_array_equal(results[0].pixels, results[2].pixels)

@@ -96,6 +96,11 @@ def test_the_served_api_answers_over_http(server, readable):
     Image.fromarray(255 - (readable[6][0] * 255).astype(np.uint8)).resize((100, 100)).save(buf, "PNG")
     status, body = _post_file(base, buf.getvalue())
     assert status == 200 and body["label"] == 6 and body["not_a_digit"] is False
+    import imagegen
+
+    photo = imagegen.phone_photo(readable[4][0], np.random.default_rng(4))  # larger than a socket's buffer
+    status, body = _post_file(base, photo)
+    assert status == 200 and body["label"] == 4, body
     status, body = _post_file(base, b"GIF89a" + bytes(40))
     assert status in (400, 415) and body["error"]
     assert _post_file(base, buf.getvalue())[0] == 200  # and it is still alive

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 TOKEN_COOKIE = "desktop_cvae_token"
 OPEN_PATHS = ("/healthz",)  # a load balancer's health check carries no token
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: "
                                  b"blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -50,6 +51,10 @@ class Guard:
             await send(message)
 
         headers = dict(scope["headers"])
+        if scope["method"] not in SAFE_METHODS and not _same_origin(headers):
+            # Another site's page posting here from a visitor's browser (deleting their archive, say): browsers
+            # name the page's origin on such requests, and it is not ours.
+            return await _reply(send_with_headers, 403, {"error": "a request from another site's page is refused"})
         if self.token and not scope["path"].startswith(OPEN_PATHS):
             if not self._authorised(headers):
                 return await self._unauthorised(scope, send_with_headers)
@@ -99,6 +104,15 @@ class Guard:
         return await _reply(send, 401, {"error": "a token is needed: send 'Authorization: Bearer <token>', or "
                                                  "open the page once with ?token=<token>"},
                             [(b"www-authenticate", b'Bearer realm="desktop-cvae"')])
+
+
+def _same_origin(headers: dict) -> bool:
+    """No Origin header (curl, scripts, same-origin GETs), or one naming the host the request was sent to."""
+    origin = headers.get(b"origin")
+    if origin is None:
+        return True
+    host = headers.get(b"host", b"")
+    return origin.split(b"://", 1)[-1].rstrip(b"/") == host
 
 
 async def _reply(send, status: int, body: dict | None, headers: list | None = None) -> None:

@@ -135,15 +135,23 @@ class Preparers:
         proc, conn = worker
         loop = asyncio.get_running_loop()
         answered: asyncio.Future = loop.create_future()
-        loop.add_reader(conn.fileno(), lambda: answered.done() or answered.set_result(None))
+        fd = conn.fileno()
+        kind = None
         try:
+            # The pipe is used blocking: the idle worker drains an upload as fast as it is written, and its answer
+            # is read once the loop says it is there. uvloop makes a watched descriptor non-blocking, so the mode
+            # is set back before each send and read (a 300 KB photo did not fit the socket's buffer).
+            os.set_blocking(fd, True)
             conn.send_bytes(data)
-            await answered
+            loop.add_reader(fd, lambda: answered.done() or answered.set_result(None))
+            try:
+                await answered
+            finally:
+                loop.remove_reader(fd)
+            os.set_blocking(fd, True)
             kind, payload = _unpack(conn.recv_bytes())
         except (EOFError, OSError):
-            kind = None
-        finally:
-            loop.remove_reader(conn.fileno())
+            pass
         if kind is None:  # the worker died under this upload
             proc.join(1)
             conn.close()
