@@ -329,8 +329,12 @@ def test_another_site_s_page_cannot_post_here(client, readable):
     r = client.post(f"/archive/{entry_id}/delete", headers={"Origin": "https://evil.example"}, follow_redirects=False)
     assert r.status_code == 403 and "another site" in r.json()["error"]
     assert client.delete(f"/api/archive/{entry_id}", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert client.post(f"/archive/{entry_id}/delete", headers={"Origin": "null"}).status_code == 403
+    assert client.post(f"/archive/{entry_id}/delete", headers={"Sec-Fetch-Site": "cross-site",
+                                                                "Origin": "http://testserver"}).status_code == 403
     assert client.get(f"/api/archive/{entry_id}").status_code == 200  # still there
-    same = client.post(f"/archive/{entry_id}/delete", headers={"Origin": "http://testserver"}, follow_redirects=False)
+    same = client.post(f"/archive/{entry_id}/delete", headers={"Origin": "http://testserver",
+                                                                "Sec-Fetch-Site": "same-origin"}, follow_redirects=False)
     assert same.status_code == 303 and client.get(f"/api/archive/{entry_id}").status_code == 404
 
 

@@ -150,7 +150,7 @@ async def _read_upload(file: UploadFile, request: Request) -> bytes:
     limit = request.app.state.settings.max_upload_bytes
     data = await file.read(limit + 1)  # the guard counted the body already; this is the file part alone
     if len(data) > limit:
-        raise InputError(f"the upload is larger than {limit / 1e6:g} MB")
+        raise InputError(f"the upload is larger than {limit / 2**20:.3g} MB")
     return data
 
 
@@ -300,7 +300,7 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(request: Request):
         recent = await run_in_threadpool(store(request).page, 0, 6)
-        return page(request, "index.html", recent=recent, max_mb=request.app.state.settings.max_upload_bytes / 1e6)
+        return page(request, "index.html", recent=recent, max_mb=request.app.state.settings.max_upload_bytes / 2**20)
 
     @app.post("/recognize", include_in_schema=False)
     async def recognize_page(request: Request, file: UploadFile = File(...), noise: float = Form(0.0)):
@@ -309,7 +309,7 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
         except InputError as e:
             recent = await run_in_threadpool(store(request).page, 0, 6)
             return page(request, "index.html", 415 if "supported format" in str(e) else 400, error=str(e),
-                        recent=recent, max_mb=request.app.state.settings.max_upload_bytes / 1e6)
+                        recent=recent, max_mb=request.app.state.settings.max_upload_bytes / 2**20)
         number = await _read_number(request, img)
         entry_id = await _keep(request, img, result, number)
         return RedirectResponse(f"/results/{entry_id}", status_code=303)

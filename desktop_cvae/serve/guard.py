@@ -19,7 +19,7 @@ SECURITY_HEADERS = [
                                  b"frame-ancestors 'none'"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # no address leaves the site; the pages' own posts carry their Origin
     (b"cross-origin-resource-policy", b"same-origin"),
 ]
 
@@ -28,7 +28,7 @@ class BodyTooLarge(HTTPException):
     """Raised while the body arrives; an HTTPException so the framework's form parsing passes it on as it is."""
 
     def __init__(self, limit: int):
-        super().__init__(413, f"the upload is larger than {limit / 1e6:g} MB")
+        super().__init__(413, f"the upload is larger than {limit / 2**20:.3g} MB")
 
 
 class Guard:
@@ -107,12 +107,16 @@ class Guard:
 
 
 def _same_origin(headers: dict) -> bool:
-    """No Origin header (curl, scripts, same-origin GETs), or one naming the host the request was sent to."""
+    """Whether a state-changing request may come from where it comes from. Browsers say so in Sec-Fetch-Site;
+    older ones name the page's origin (the pages send their origin to themselves: Referrer-Policy same-origin).
+    A request with neither is no browser's (curl, scripts, API clients) and passes."""
+    site = headers.get(b"sec-fetch-site")
+    if site is not None:
+        return site in (b"same-origin", b"none")  # "none": typed or bookmarked by the person
     origin = headers.get(b"origin")
     if origin is None:
         return True
-    host = headers.get(b"host", b"")
-    return origin.split(b"://", 1)[-1].rstrip(b"/") == host
+    return origin != b"null" and origin.split(b"://", 1)[-1].rstrip(b"/") == headers.get(b"host", b"")
 
 
 async def _reply(send, status: int, body: dict | None, headers: list | None = None) -> None:
