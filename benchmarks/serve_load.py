@@ -1,14 +1,15 @@
 """The web service under load, against seed 001's way of serving (Flask, one Keras predict() per request).
 
     python benchmarks/serve_load.py [--clients 1 8 32] [--requests 2000] [--soak 10000] [--seed-requests 400]
-                                    [--pictures KIND ...] [--distinct N] [--json]
+                                    [--pictures KIND ...] [--distinct N] [--pace MS] [--json]
 
 Starts `desktop-cvae serve` and a seed-style Flask app (this file with --seed-app: Flask's own threaded server,
 the upload saved to a folder as the seed did, the same normalisation, then one `model.predict()` on the same
 model) on 127.0.0.1, and sends each of them N concurrent clients that post real digit pictures to it back to
-back, on keep-alive connections where the server keeps them. Prints throughput, p50 and p99 latency, errors, and
-the server's resident memory (with its worker processes); --soak sends that many more requests to desktop-cvae serve at the most clients
-and reports its memory every 1,000. Every request goes to 127.0.0.1 and the run stops by itself.
+back (or one each --pace milliseconds), on keep-alive connections where the server keeps them. Prints throughput,
+p50, p90 and p99 latency, errors, and the server's resident memory (with its worker processes); --soak sends that
+many more requests to desktop-cvae serve at the most clients and reports its memory every 1,000. Every request
+goes to 127.0.0.1, and the run stops by itself.
 
 Pictures: MNIST test digits (the full set with --data, else the shipped sample's), as people send them to the
 page, in turn: by default MNIST's own 28x28 PNG and the digit drawn dark on white on the page's 280x280 pad;
@@ -142,14 +143,20 @@ async def _response(reader) -> tuple[int, bytes, bool]:
 
 
 async def _load(port: int, requests: list[tuple[bytes, int]], clients: int, total: int, check: bool,
-                on_progress=None) -> dict:
+                on_progress=None, pace_ms: float = 0.0) -> dict:
+    """Each client sends its next request as soon as it has the answer, or with `pace_ms`, no sooner than that
+    long after its previous one was sent (clients start staggered over one pace)."""
     latencies, errors, wrong, sent, done = [], 0, 0, 0, 0
     first_error = None
 
     async def client(k: int):
         nonlocal errors, wrong, sent, done, first_error
         reader = writer = None
+        next_at = time.perf_counter() + pace_ms / 1000 * k / clients
         while sent < total:
+            if pace_ms:
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                next_at += pace_ms / 1000
             i = sent
             sent += 1
             req, label = requests[i % len(requests)]
@@ -185,7 +192,7 @@ async def _load(port: int, requests: list[tuple[bytes, int]], clients: int, tota
     await asyncio.gather(*(client(k) for k in range(clients)))
     wall = time.perf_counter() - t0
     ms = np.array(latencies) * 1000
-    return {"clients": clients, "requests": total, "seconds": round(wall, 2),
+    return {"clients": clients, "pace_ms": pace_ms, "requests": total, "seconds": round(wall, 2),
             "throughput_rps": round(total / wall, 1), "p50_ms": round(float(np.percentile(ms, 50)), 1),
             "p90_ms": round(float(np.percentile(ms, 90)), 1), "p99_ms": round(float(np.percentile(ms, 99)), 1),
             "max_ms": round(float(ms.max()), 1), "errors": errors, "misread": wrong,
@@ -248,7 +255,7 @@ def start(kind: str, folder: str) -> tuple[subprocess.Popen, int]:
     return proc, port
 
 
-def measure(kind: str, pics, clients_list, requests: int, soak: int, log) -> dict:
+def measure(kind: str, pics, clients_list, requests: int, soak: int, log, pace_ms: float = 0.0) -> dict:
     path = "/api/recognize" if kind == "serve" else "/"
     with tempfile.TemporaryDirectory() as folder:
         proc, port = start(kind, folder)
@@ -257,12 +264,14 @@ def measure(kind: str, pics, clients_list, requests: int, soak: int, log) -> dic
             asyncio.run(_load(port, bodies, 4, 100, False))  # warm-up: graphs traced, pools filled
             runs, rss0 = [], rss_mb(proc.pid)
             for clients in clients_list:
-                r = asyncio.run(_load(port, bodies, clients, requests, True))
+                r = asyncio.run(_load(port, bodies, clients, requests, True, pace_ms=pace_ms))
                 r["rss_mb"] = round(rss_mb(proc.pid), 1)
                 runs.append(r)
-                log(f"{kind:6s} {clients:3d} clients: {r['throughput_rps']:7.1f} req/s  p50 {r['p50_ms']:6.1f} ms  "
-                    f"p90 {r['p90_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  max {r['max_ms']:6.0f} ms  errors {r['errors']}  misread {r['misread']}  "
-                    f"memory {r['rss_mb']:.0f} MB")
+                paced = f", one each {pace_ms:g} ms" if pace_ms else ""
+                log(f"{kind:6s} {clients:3d} clients{paced}: {r['throughput_rps']:7.1f} req/s  "
+                    f"p50 {r['p50_ms']:6.1f} ms  p90 {r['p90_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
+                    f"max {r['max_ms']:6.0f} ms  "
+                    f"errors {r['errors']}  misread {r['misread']}  memory {r['rss_mb']:.0f} MB")
             out = {"server": kind, "runs": runs, "rss_after_warmup_mb": round(rss0, 1)}
             if soak:
                 trace = [(0, round(rss_mb(proc.pid), 1))]
@@ -293,6 +302,8 @@ def main() -> None:
                    "a second each to make: 30 is plenty)")
     p.add_argument("--data", help="MNIST-format .npz for the test digits (default: the shipped sample)")
     p.add_argument("--skip-seed", action="store_true", help="measure desktop-cvae serve alone")
+    p.add_argument("--pace", type=float, default=0.0, metavar="MS",
+                   help="each client sends at most one request every MS milliseconds (default: back to back)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--seed-app", type=int, metavar="PORT", help=argparse.SUPPRESS)
     a = p.parse_args()
@@ -301,9 +312,9 @@ def main() -> None:
     log = (lambda s: print(s, file=sys.stderr, flush=True)) if a.json else (lambda s: print(s, flush=True))
     pics = pictures(a.pictures, a.distinct, a.data)
     result = {"pictures": a.pictures, "cores": os.cpu_count(),
-              "serve": measure("serve", pics, a.clients, a.requests, a.soak, log)}
+              "serve": measure("serve", pics, a.clients, a.requests, a.soak, log, a.pace)}
     if not a.skip_seed:
-        result["seed"] = measure("seed", pics, a.clients, a.seed_requests, 0, log)
+        result["seed"] = measure("seed", pics, a.clients, a.seed_requests, 0, log, a.pace)
         ratios = [s["throughput_rps"] / f["throughput_rps"]
                   for s, f in zip(result["serve"]["runs"], result["seed"]["runs"])]
         result["throughput_ratio"] = [round(r, 1) for r in ratios]
