@@ -170,3 +170,28 @@ def test_a_person_uploads_draws_and_opens_the_archive(server, browser, readable,
     assert len(rows) >= 2 and rows[0].text.startswith("7") and any(r.text.startswith("3") for r in rows)
     # Nothing the pages do is blocked by their own Content-Security-Policy.
     assert not [e for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
+def test_a_picture_dropped_or_pasted_on_the_page_is_read(server, browser, readable):
+    """Drag-and-drop and Ctrl+V, as the page's script receives them: a drop event on the drop zone, a paste event
+    on the page, each carrying a PNG file."""
+    import base64
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, _ = server
+    wait = WebDriverWait(browser, 30)
+    make_file = ("const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));"
+                 "const box = new DataTransfer(); box.items.add(new File([bytes], 'x.png', {type: 'image/png'}));")
+    for label, event in ((2, "document.getElementById('drop').dispatchEvent(new DragEvent('drop', "
+                             "{dataTransfer: box, bubbles: true, cancelable: true}));"),
+                         (5, "document.dispatchEvent(new ClipboardEvent('paste', "
+                             "{clipboardData: box, bubbles: true, cancelable: true}));")):
+        buf = io.BytesIO()
+        Image.fromarray(255 - (readable[label][1] * 255).astype(np.uint8)).resize((150, 150)).save(buf, "PNG")
+        browser.get(base + "/")
+        browser.execute_script(make_file + event, base64.b64encode(buf.getvalue()).decode())
+        wait.until(ec.url_contains("/results/"))
+        assert browser.find_element(By.ID, "label").text == str(label)
