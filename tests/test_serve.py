@@ -359,3 +359,29 @@ def test_large_uploads_pass_the_preparing_processes_under_uvloop(readable):
         preparers.close()
     assert len(results) == 4 and all(r.pixels.shape == (28, 28) and r.pixels.max() > 0.5 for r in results)
     np.testing.assert_array_equal(results[0].pixels, results[2].pixels)
+
+
+def test_a_request_abandoned_midway_leaves_no_stale_answer(readable):
+    """A client that goes away while its picture is being prepared: the worker still finishes, comes back to the
+    pool, and the next upload gets its own answer, not the abandoned one."""
+    import asyncio
+
+    from desktop_cvae.serve.recognition import Preparers, normalise_bytes
+
+    import imagegen
+
+    first = imagegen.phone_photo(readable[1][0], np.random.default_rng(1))  # 30-50 ms to prepare: still going
+    second = photo_of(readable[8][0])
+    preparers = Preparers(1)
+
+    async def abandon_then_ask():
+        abandoned = asyncio.ensure_future(preparers.normalise(first))
+        await asyncio.sleep(0.01)
+        abandoned.cancel()
+        return await asyncio.wait_for(preparers.normalise(second), 30)
+
+    try:
+        answer = asyncio.run(abandon_then_ask())
+    finally:
+        preparers.close()
+    np.testing.assert_array_equal(answer.pixels, normalise_bytes(second).pixels)

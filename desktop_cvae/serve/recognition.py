@@ -132,6 +132,13 @@ class Preparers:
             for w in self._all:
                 self._idle.put_nowait(w)
         worker = await self._idle.get()
+        # The round trip runs to its end even if the request waiting for it is cancelled (its client went away),
+        # so every worker comes back to the pool with nothing left unread in its pipe.
+        trip = asyncio.ensure_future(self._round_trip(worker, data))
+        trip.add_done_callback(lambda t: t.cancelled() or t.exception())  # an abandoned trip's error is no news
+        return await asyncio.shield(trip)
+
+    async def _round_trip(self, worker, data: bytes) -> Normalized:
         proc, conn = worker
         loop = asyncio.get_running_loop()
         answered: asyncio.Future = loop.create_future()
