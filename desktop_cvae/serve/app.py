@@ -1,7 +1,7 @@
 """The FastAPI application: pages, the JSON API and the archive's images, built by `create_app(settings)`.
 
 The model, the batcher and the archive live on `app.state` from start-up to shut-down (the lifespan); routes
-reach them through small dependencies, so tests can hand in their own engine and archive.
+reach them through two small accessors, and tests hand in their own engine and archive.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import jinja2
-from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -79,8 +79,8 @@ def create_app(settings: Settings | None = None, engine=None, archive: Archive |
                                                        settings.queue_size)
         app.state.archive = store
         app.state.preparers = await run_in_threadpool(Preparers, settings.workers)
-        # TensorFlow and Keras leave hundreds of thousands of long-lived objects; a full collection walking them
-        # all stalled every request in flight for tens of milliseconds. Frozen, collections see only new ones.
+        # TensorFlow and Keras leave hundreds of thousands of long-lived objects, which every full collection
+        # would walk again while requests wait; frozen, collections look only at what requests make.
         gc.collect()
         gc.freeze()
         try:
