@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -62,10 +63,9 @@ def test_recognize_with_a_bad_model_is_a_message_not_a_traceback(capsys, tmp_pat
     assert "error:" in err and "Traceback" not in err
 
 
-def test_evaluate_json(capsys, tiny_model_path):
-    from desktop_cvae.resources import resource_path
-
-    assert main(["evaluate", "--model", str(tiny_model_path), "--data", str(resource_path("mnist_sample.npz")),
+def test_evaluate_json_on_the_shipped_sample(capsys, tiny_model_path):
+    # `--data sample` names the sample shipped with the app (1000 test digits): evaluation that works offline.
+    assert main(["evaluate", "--model", str(tiny_model_path), "--data", "sample",
                  "--noise", "0.3", "0.5", "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
     assert set(r) == {"n", "accuracy", "neg_elbo", "reconstruction", "kl", "noise"}
@@ -184,9 +184,28 @@ def test_bench_json(capsys, tiny_model_path):
     assert {"update_ms_p50", "update_ms_p99"} <= set(r) and 0 < r["update_ms_p50"] <= r["update_ms_p99"]
 
 
-def test_module_entry_point():
+def _pyproject_version() -> str:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    with open(Path(__file__).resolve().parent.parent / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["project"]["version"]
+
+
+def test_module_entry_point_prints_pyproject_s_version():
     out = subprocess.run([sys.executable, "-m", "desktop_cvae", "--version"], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0 and out.stdout.startswith("desktop-cvae ")
+    assert out.returncode == 0 and out.stdout.strip() == f"desktop-cvae {_pyproject_version()}"
+
+
+def test_version_without_installed_metadata_is_read_from_pyproject(monkeypatch):
+    # A checkout on sys.path that was never pip-installed has no metadata: the version still has one source.
+    import importlib.metadata
+
+    import desktop_cvae
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    assert desktop_cvae._version() == _pyproject_version()
 
 
 def test_self_test_passes_from_source_opens_image_files_and_reads_a_number(tmp_path):
