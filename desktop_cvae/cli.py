@@ -23,6 +23,9 @@ from pathlib import Path
 from .config import ARCHITECTURES, FREEZABLE_PARTS, LR_SCHEDULES, MAX_SEED, ModelConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 2, 2
+MODEL_HELP = "a .keras model file (default: the shipped default model)"
+DATA_HELP = ("an MNIST-format .npz, or 'sample' for the small sample shipped with the app (default: "
+             "keras.datasets.mnist, downloaded once and cached)")
 
 
 class CliError(Exception):
@@ -47,10 +50,10 @@ def _engine(path: str | None):
 
 
 def _dataset(path: str | None):
-    from .data import DataError, load_mnist
+    from .data import SAMPLE_ARGUMENT, DataError, load_mnist, load_sample
 
     try:
-        return load_mnist(path)
+        return load_sample() if path == SAMPLE_ARGUMENT else load_mnist(path)
     except DataError as e:
         raise CliError(str(e)) from None
 
@@ -367,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
 
     r = sub.add_parser("recognize", help="recognise digits in image files")
-    r.add_argument("--model", help="a .keras model (default: the shipped default)")
+    r.add_argument("--model", help=MODEL_HELP)
     r.add_argument("--number", action="store_true",
                    help="read each picture as a whole handwritten number (its digits, left to right, each with "
                         "its box); unsure digits are marked with '?'")
@@ -376,10 +379,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_recognize)
 
     e = sub.add_parser("evaluate", help="test-set metrics of a model")
-    e.add_argument("--model")
-    e.add_argument("--data", help="MNIST-format .npz (default: keras.datasets.mnist, cached)")
+    e.add_argument("--model", help=MODEL_HELP)
+    e.add_argument("--data", help=DATA_HELP)
     e.add_argument("--noise", type=float, nargs="*", metavar="SIGMA", help="also measure accuracy at these noise levels")
-    e.add_argument("--json", action="store_true")
+    e.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     e.set_defaults(func=cmd_evaluate)
 
     t = sub.add_parser("train", help="train a new model")
@@ -426,19 +429,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "--pixel-context, train the new head alone first")
     t.add_argument("--seed", type=int, help="default 0")
     t.add_argument("--name", help="display name")
-    t.add_argument("--data")
+    t.add_argument("--data", help=DATA_HELP)
     t.add_argument("--out", required=True, help="where to save (.keras)")
     t.add_argument("--resume", action="store_true",
                    help="continue the interrupted training of --out (the same command, plus --resume) from "
                         "its last finished epoch; training keeps OUT.checkpoint after every epoch")
-    t.add_argument("--json", action="store_true")
+    t.add_argument("--json", action="store_true", help="print the result (epochs, losses, test metrics) as one "
+                   "JSON object")
     t.set_defaults(func=cmd_train)
 
     g = sub.add_parser("generate", help="generate digits for a label into a PNG grid")
     g.add_argument("--label", type=int, required=True)
     g.add_argument("--n", type=int, default=16)
     g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--model")
+    g.add_argument("--model", help=MODEL_HELP)
     g.add_argument("--prior", choices=("fitted", "standard"), default="fitted",
                    help="z from a Gaussian fitted to real digits of the label (default), or from the model's "
                         "prior (N(0, I), or its learnt p(z|label))")
@@ -446,13 +450,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_generate)
 
     b = sub.add_parser("bench", help="time the interactive update")
-    b.add_argument("--model")
+    b.add_argument("--model", help=MODEL_HELP)
     b.add_argument("--n", type=int, default=1000, help="updates to time")
-    b.add_argument("--json", action="store_true")
+    b.add_argument("--json", action="store_true", help="print the timings as one JSON object")
     b.set_defaults(func=cmd_bench)
     rp = sub.add_parser("report", help="compare models: PNG figures and a Markdown page")
     rp.add_argument("--models", nargs="+", metavar="PATH", help="models to compare (default: all shipped)")
-    rp.add_argument("--data", help="MNIST-format .npz (default: keras.datasets.mnist, cached)")
+    rp.add_argument("--data", help=DATA_HELP)
     rp.add_argument("--out", required=True, help="folder for report.md and the figures")
     rp.set_defaults(func=cmd_report)
 
@@ -461,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
                     "only); any other needs --token or --no-auth")
     sv.add_argument("--port", type=int, default=8000)
-    sv.add_argument("--model", help="a .keras model (default: the shipped default)")
+    sv.add_argument("--model", help=MODEL_HELP)
     sv.add_argument("--db", metavar="URL", help="the archive: an SQLAlchemy URL such as "
                     "postgresql+psycopg://user:pass@host/db (default: SQLite in the user's data folder)")
     sv.add_argument("--token", help="every request must carry 'Authorization: Bearer TOKEN' (or the cookie set by "

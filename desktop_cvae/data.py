@@ -15,6 +15,7 @@ from .resources import resource_path
 from .storage import sha256_file
 
 SAMPLE_FILE = "mnist_sample.npz"
+SAMPLE_ARGUMENT = "sample"  # `--data sample` on the command line: the shipped sample, which works offline
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 MAX_NPZ_BYTES = 200 * 1024 * 1024  # uncompressed; the full MNIST is ~55 MB
 # The hash keras.datasets.mnist.load_data() checks its cached file against.
@@ -109,7 +110,8 @@ def load_mnist(path: str | os.PathLike | None = None) -> Dataset:
         reason = str(e).splitlines()[0] if str(e) else "no network?"
         raise DataError(
             f"MNIST is not in the Keras cache and could not be downloaded ({type(e).__name__}: {reason}).\n"
-            f"Copy mnist.npz to {cache}, or pass an MNIST-format file with --data FILE.npz "
+            f"Copy mnist.npz to {cache}, pass an MNIST-format file with --data FILE.npz, or use the small "
+            f"sample shipped with the app with --data {SAMPLE_ARGUMENT} "
             "(in the app's training dialog: Data > .npz file in MNIST format)."
         ) from None
     return _validate(

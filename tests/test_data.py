@@ -43,6 +43,7 @@ def test_offline_without_cache_says_how_to_supply_the_file(tmp_path):
     out = _run_loader(tmp_path)
     assert out.startswith("ERR MNIST is not in the Keras cache"), out
     assert "--data FILE.npz" in out and str(tmp_path / "datasets" / "mnist.npz") in out
+    assert "--data sample" in out  # the one way that works offline with nothing to fetch
 
 
 def test_sample_is_balanced_real_mnist():
