@@ -166,6 +166,9 @@ def _shuffled_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, 
 
     n = len(x)
 
+    # Plain tensor code with no Python control flow: nothing for AutoGraph to convert. Left to it, it reads the
+    # source, which a frozen build does not have, and warns on every training.
+    @tf.autograph.experimental.do_not_convert
     def epoch_order(epoch):
         order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64),
                                                          seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
@@ -181,7 +184,12 @@ def _gathered(index_batches, x: np.ndarray, y: np.ndarray):
     import tensorflow as tf
 
     images, labels = tf.constant(x), tf.constant(y)
-    batches = index_batches.map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
+
+    @tf.autograph.experimental.do_not_convert  # as epoch_order in _shuffled_batches
+    def gather(i):
+        return tf.gather(images, i), tf.gather(labels, i)
+
+    batches = index_batches.map(gather)
     options = tf.data.Options()
     options.autotune.enabled = False
     options.threading.private_threadpool_size = 1
