@@ -23,6 +23,8 @@ from pathlib import Path
 from .config import ARCHITECTURES, FREEZABLE_PARTS, LR_SCHEDULES, MAX_SEED, ModelConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 2, 2
+VERBOSE = "--verbose"
+VERBOSE_HELP = "show TensorFlow's own log lines, which are hidden otherwise"
 MODEL_HELP = "a .keras model file (default: the shipped default model)"
 DATA_HELP = ("an MNIST-format .npz, or 'sample' for the small sample shipped with the app (default: "
              "keras.datasets.mnist, downloaded once and cached)")
@@ -30,11 +32,6 @@ DATA_HELP = ("an MNIST-format .npz, or 'sample' for the small sample shipped wit
 
 class CliError(Exception):
     """A clear message for the user; printed without a traceback, exit status 2."""
-
-
-def _quiet_tensorflow() -> None:
-    # TensorFlow's C++ start-up chatter is noise to a command-line user.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _engine(path: str | None):
@@ -100,7 +97,7 @@ def _each_file(args, read, show) -> int:
 def _show_digit(args, name: str, a) -> None:
     if args.json:
         _emit({"file": name, "label": a.recognised, "probabilities": [float(p) for p in a.probabilities],
-               "neg_elbo": a.neg_elbo})
+               "neg_elbo": a.neg_elbo, "not_a_digit": not a.looks_like_digit})
     else:
         warn = "" if a.looks_like_digit else "  (does not look like a digit)"
         print(f"{name}: {a.recognised}  p={a.probabilities[a.recognised]:.3f}  -ELBO={a.neg_elbo:.1f} nats{warn}")
@@ -346,6 +343,9 @@ def cmd_serve(args) -> int:
     # pool competing with them for the cores measured 19 % fewer requests a second (docs/SERVE.md).
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
     os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+    from .tensorflow_loader import load_tensorflow
+
+    load_tensorflow()
     engine = _engine(args.model)
     app = create_app(settings, engine=engine, archive=archive)
     shown = f"[{args.host}]" if ":" in args.host else args.host
@@ -365,11 +365,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="desktop-cvae", description="Handwritten digits through a Keras conditional VAE. "
                                 "With no command, opens the app.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__import__('desktop_cvae').__version__}")
+    p.add_argument(VERBOSE, action="store_true", help=VERBOSE_HELP)
     p.add_argument("--self-test", action="store_true", help="check this installation without a person; "
                    "prints one JSON line, exit status 0 if all is well")
     sub = p.add_subparsers(dest="command")
+    # Every command takes --verbose too (main() reads it before parsing); SUPPRESS keeps the top level's value.
+    verbose_too = argparse.ArgumentParser(add_help=False)
+    verbose_too.add_argument(VERBOSE, action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
 
-    r = sub.add_parser("recognize", help="recognise digits in image files")
+    r = sub.add_parser("recognize", help="recognise digits in image files", parents=[verbose_too])
     r.add_argument("--model", help=MODEL_HELP)
     r.add_argument("--number", action="store_true",
                    help="read each picture as a whole handwritten number (its digits, left to right, each with "
@@ -378,14 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("files", nargs="+", metavar="FILE")
     r.set_defaults(func=cmd_recognize)
 
-    e = sub.add_parser("evaluate", help="test-set metrics of a model")
+    e = sub.add_parser("evaluate", help="test-set metrics of a model", parents=[verbose_too])
     e.add_argument("--model", help=MODEL_HELP)
     e.add_argument("--data", help=DATA_HELP)
     e.add_argument("--noise", type=float, nargs="*", metavar="SIGMA", help="also measure accuracy at these noise levels")
     e.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     e.set_defaults(func=cmd_evaluate)
 
-    t = sub.add_parser("train", help="train a new model")
+    t = sub.add_parser("train", help="train a new model", parents=[verbose_too])
     t.add_argument("--arch", choices=sorted(ARCHITECTURES), help="required unless --init-from")
     t.add_argument("--init-from", metavar="MODEL",
                    help="start from this saved model's weights and architecture instead of new ones "
@@ -438,7 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "JSON object")
     t.set_defaults(func=cmd_train)
 
-    g = sub.add_parser("generate", help="generate digits for a label into a PNG grid")
+    g = sub.add_parser("generate", help="generate digits for a label into a PNG grid", parents=[verbose_too])
     g.add_argument("--label", type=int, required=True)
     g.add_argument("--n", type=int, default=16)
     g.add_argument("--seed", type=int, default=0)
@@ -449,19 +453,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True)
     g.set_defaults(func=cmd_generate)
 
-    b = sub.add_parser("bench", help="time the interactive update")
+    b = sub.add_parser("bench", help="time the interactive update", parents=[verbose_too])
     b.add_argument("--model", help=MODEL_HELP)
     b.add_argument("--n", type=int, default=1000, help="updates to time")
     b.add_argument("--json", action="store_true", help="print the timings as one JSON object")
     b.set_defaults(func=cmd_bench)
-    rp = sub.add_parser("report", help="compare models: PNG figures and a Markdown page")
+    rp = sub.add_parser("report", help="compare models: PNG figures and a Markdown page", parents=[verbose_too])
     rp.add_argument("--models", nargs="+", metavar="PATH", help="models to compare (default: all shipped)")
     rp.add_argument("--data", help=DATA_HELP)
     rp.add_argument("--out", required=True, help="folder for report.md and the figures")
     rp.set_defaults(func=cmd_report)
 
     sv = sub.add_parser("serve", help="a web page and JSON API for the model (needs the [serve] extra)",
-                        description="Serve the upload page, the archive and the JSON API (/openapi.json).")
+                        parents=[verbose_too], description="Serve the upload page, the archive and the JSON API (/openapi.json).")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
                     "only); any other needs --token or --no-auth")
     sv.add_argument("--port", type=int, default=8000)
@@ -477,25 +481,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if "--self-test" in (sys.argv[1:] if argv is None else argv):
+    from .tensorflow_loader import load_tensorflow, set_verbose
+
+    args_in = sys.argv[1:] if argv is None else argv
+    set_verbose(VERBOSE in args_in)  # before anything starts: the app, the self-test, child processes
+    if "--self-test" in args_in:
         from .selftest import run as self_test
 
-        _quiet_tensorflow()
         return self_test()
     parser = build_parser()
-    args_in = sys.argv[1:] if argv is None else argv
     commands = {"recognize", "evaluate", "train", "generate", "bench", "report", "serve"}
-    if len(args_in) == 1 and args_in[0] not in commands and not args_in[0].startswith("-"):
+    positional = [a for a in args_in if a != VERBOSE]
+    if len(positional) == 1 and positional[0] not in commands and not positional[0].startswith("-"):
         from .gui.app import run  # `desktop-cvae FILE`: open the app with that picture (desktop entry's %f)
 
-        return run(open_file=args_in[0])
+        return run(open_file=positional[0])
     args = parser.parse_args(argv)
     if args.command is None:
         from .gui.app import run
 
         return run()
-    _quiet_tensorflow()
     try:
+        # Every command needs TensorFlow: loaded before Keras, to keep its start-up lines quiet. serve sets its
+        # thread counts first and loads it then.
+        if args.command != "serve":
+            load_tensorflow()
         return args.func(args)
     except CliError as e:
         print(f"desktop-cvae: error: {e}", file=sys.stderr)

@@ -16,9 +16,11 @@ import time
 def run() -> int:
     start = time.perf_counter()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     result: dict = {"ok": False}
     try:
+        from .tensorflow_loader import load_tensorflow
+
+        load_tensorflow()
         import numpy as np
 
         from .catalog import default_model_path

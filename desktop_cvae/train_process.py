@@ -24,8 +24,6 @@ CANCEL_GRACE_SECONDS = 10.0  # after this, a cancelled child that has not stoppe
 
 def _train_in_child(conn, cancel, parent_pid: int, cfg_dict: dict, data_path: str | None, out: str,
                     plot_size: tuple[float, float], init_from: str | None = None, resume: bool = False) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
     def send(*msg) -> None:
         try:
             conn.send(msg)
@@ -38,6 +36,9 @@ def _train_in_child(conn, cancel, parent_pid: int, cfg_dict: dict, data_path: st
 
     try:
         send("phase", "Loading data…")
+        from .tensorflow_loader import load_tensorflow
+
+        load_tensorflow()  # before Keras: quietly, unless the app was started with --verbose
         import numpy as np
 
         from .config import ModelConfig

@@ -37,10 +37,37 @@ def test_recognize_json_all_good_exits_0(capsys, tiny_model_path, digit_files):
     rows = json_lines(capsys.readouterr().out)
     assert [r["file"] for r in rows] == good
     for r in rows:
-        assert set(r) == {"file", "label", "probabilities", "neg_elbo"}
+        assert set(r) == {"file", "label", "probabilities", "neg_elbo", "not_a_digit"}
+        assert r["not_a_digit"] is False  # real test digits
         assert isinstance(r["label"], int) and 0 <= r["label"] <= 9
         assert len(r["probabilities"]) == 10 and abs(sum(r["probabilities"]) - 1) < 1e-6
         assert r["label"] == int(np.argmax(r["probabilities"])) and r["neg_elbo"] > 0
+
+
+def test_recognize_json_says_a_drawing_of_a_house_is_not_a_digit(capsys, tmp_path, digit_files):
+    from PIL import ImageDraw
+
+    house = Image.new("L", (280, 280), 255)
+    pen = ImageDraw.Draw(house)
+    pen.rectangle([60, 130, 220, 250], outline=0, width=8)  # walls
+    pen.line([(50, 135), (140, 40), (230, 135)], fill=0, width=8)  # roof
+    pen.rectangle([120, 180, 160, 250], outline=0, width=6)  # door
+    house.save(tmp_path / "house.png")
+    good, *_ = digit_files
+    # The shipped default model, as a person's command line uses it.
+    assert main(["recognize", "--json", str(tmp_path / "house.png"), good[0]]) == 0
+    house_row, digit_row = json_lines(capsys.readouterr().out)
+    assert house_row["not_a_digit"] is True and digit_row["not_a_digit"] is False
+
+
+def test_commands_keep_tensorflow_s_log_lines_off_the_terminal(tiny_model_path, digit_files):
+    # As a person's terminal runs it: no TF_CPP_MIN_LOG_LEVEL, which TensorFlow's start-up lines ignore anyway.
+    good, *_ = digit_files
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_CPP", "DESKTOP_CVAE_VERBOSE"))}
+    out = subprocess.run([sys.executable, "-m", "desktop_cvae", "recognize", "--model", str(tiny_model_path), "--json",
+                          good[0]], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0 and json.loads(out.stdout)["file"] == good[0]
+    assert out.stderr == ""  # not "oneDNN custom operations are on", nor Abseil's "All log messages before..."
 
 
 def test_recognize_processes_every_file_and_exits_2_on_any_failure(capsys, tiny_model_path, digit_files):

@@ -57,7 +57,6 @@ def process_start_time() -> float:
 
 
 def run(argv: list[str] | None = None, open_file: str | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Keras imports IPython, when it is installed, only to detect notebooks (~0.35 s at start); the app is
     # never one. A None entry makes that optional import fail fast, as if IPython were absent.
     sys.modules.setdefault("IPython", None)

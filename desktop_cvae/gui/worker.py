@@ -147,7 +147,10 @@ class InferenceWorker(QThread):
                     self.input_failed.emit(args[0], f"Could not analyse the input: {e}")
 
     def _do_load(self, path: str) -> None:
-        from ..engine import Engine  # TensorFlow loads here, off the UI thread
+        from ..tensorflow_loader import load_tensorflow
+
+        load_tensorflow()  # TensorFlow loads here, off the UI thread, without its start-up lines on the terminal
+        from ..engine import Engine
         from ..storage import ModelFileError
 
         try:
