@@ -273,6 +273,8 @@ def test_an_unreadable_file_shows_a_message_and_keeps_state(qtbot, window, tmp_p
     Image.new("L", (50, 50), 250).save(blank)
     assert window.open_image_file(str(blank)) is False
     assert "No ink" in window.message_label.text() and window.canvas.image() == before
+    # The answer on screen is the kept drawing's, and the message says so: never taken for the new picture's.
+    assert "still show the earlier input" in window.message_label.text()
 
 
 def test_a_bad_model_file_keeps_the_previous_model(qtbot, window, tmp_path):
@@ -283,6 +285,40 @@ def test_a_bad_model_file_keeps_the_previous_model(qtbot, window, tmp_path):
         window.load_model(str(bad))
     assert window.state.model_info["path"] == active
     assert "previous model stays active" in window.message_label.text()
+
+
+def test_clear_leaves_nothing_of_the_cleared_digit_on_screen(qtbot, window):
+    with qtbot.waitSignal(window.worker.samples_ready, timeout=10_000):  # auto label: samples of the recognised 1
+        draw(qtbot, window.canvas, one_stroke())
+    settle(qtbot, window)
+    assert window.notes_label.text().startswith("Detected") and window.samples_view.array() is not None
+    window.clear_button.click()
+    assert window.bars.probabilities() is None and window.recognised_label.text() == "–"
+    assert window.input_view.array() is None and window.recon_view.array() is None
+    assert window.recon_view.title == "Reconstruction"  # not "... as 1"
+    assert not window.notes_label.text().startswith("Detected")
+    assert window.samples_view.array() is None and window.traversal_view.array() is None
+    assert "recognised digit" in window.samples_caption.text()
+    # The next digit brings its own samples back.
+    with qtbot.waitSignal(window.worker.samples_ready, timeout=10_000):
+        draw(qtbot, window.canvas, one_stroke())
+    assert window.samples_view.array() is not None
+
+
+def test_the_reconstruction_names_a_label_only_where_the_decoder_takes_one(qtbot, window):
+    from desktop_cvae.resources import shipped_models_dir
+
+    # The default model's decoder sees no label (the label is only in its prior): a plain "Reconstruction".
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        draw(qtbot, window.canvas, one_stroke())
+    settle(qtbot, window)
+    assert window.recon_view.title == "Reconstruction"
+    # Seed 001's CVAE decodes with the label: its reconstruction is "as" the label it was given.
+    with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
+        window.load_model(str(shipped_models_dir() / "seed-conv-cvae.keras"))
+    window.request_update()
+    settle(qtbot, window)
+    assert window.recon_view.title == f"Reconstruction as {window.state.recognised}"
 
 
 def test_undo_redo_and_clear(qtbot, window):

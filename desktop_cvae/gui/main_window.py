@@ -482,14 +482,25 @@ class MainWindow(QMainWindow):
 
     # -- results -------------------------------------------------------------------------------
     def _show_empty(self, message: str) -> None:
+        """No input to show (a blank canvas, or one the model could not read): every panel that speaks of the
+        input says so, and nothing of an earlier input stays."""
         self.input_view.set_array(None, message)
+        self.recon_view.title = "Reconstruction"
         self.recon_view.set_array(None, "")
         self.bars.set_probabilities(None, message=message)
         self.recognised_label.setText("–")
         self.ood_label.hide()
         self._shown_input = None
+        self.notes_label.setText(self._input_hint())
         self.style_view.set_images(None, placeholder=self._style_placeholder())
         self.latent_plot.set_marker(None)
+        self.state.recognised = None  # the next digit's answer asks for its samples and traversal again
+        if self.state.label is None and self._conditional():  # they were for the recognised label: gone with it
+            waiting = "Samples of the recognised digit appear when there is one (or choose a label below the bars)."
+            self.samples_view.set_images(None, placeholder="—")
+            self.samples_caption.setText(waiting)
+            self.traversal_view.set_images(None, placeholder="—")
+            self.traversal_caption.setText(waiting.replace("Samples", "A traversal"))
         if self.state.mode == "number":
             self.number_panel.set_message(message)
             self.canvas.set_boxes([])
@@ -517,7 +528,10 @@ class MainWindow(QMainWindow):
         a = r.analysis
         self.message_label.hide()
         self.input_view.set_array(r.model_input)
-        self.recon_view.title = "Reconstruction" + (f" as {a.label}" if a.label is not None else "")
+        # "as 7" only where the decoder takes the label; a decoder without one (the label only in the prior)
+        # draws the same reconstruction whatever label is recognised.
+        decoder_label = a.label is not None and self._model_config().get("label_in_decoder", True)
+        self.recon_view.title = "Reconstruction" + (f" as {a.label}" if decoder_label else "")
         self.recon_view.set_array(a.reconstruction)
         if a.probabilities is not None:
             self.bars.set_probabilities(a.probabilities, a.recognised)
@@ -562,13 +576,16 @@ class MainWindow(QMainWindow):
         self.number_panel.set_message("Write a number, or open, drop or paste a photo of one.")
         self.copy_number_action.setEnabled(False)
         self._digit_index = 0
-        self.notes_label.setText("Write a number with the mouse or a pen, or open, drop or paste a photo of one."
-                                 if number else
-                                 "Draw a digit with the mouse or a pen, or open, drop or paste a picture.")
+        self.notes_label.setText(self._input_hint())
         picture = self.canvas.source_picture()
         self.canvas.set_wide(number)  # what is drawn stays, fitted to the new shape; its change asks for an update
         if picture is not None:
             self.canvas.set_image(picture)  # an opened picture is read from itself again, not from a canvas copy
+
+    def _input_hint(self) -> str:
+        if self.state.mode == "number":
+            return "Write a number with the mouse or a pen, or open, drop or paste a photo of one."
+        return "Draw a digit with the mouse or a pen, or open, drop or paste a picture."
 
     def _on_input_failed(self, request_id: int, message: str) -> None:
         if request_id < self._shown_id:
@@ -661,6 +678,12 @@ class MainWindow(QMainWindow):
         self.message_label.setText(message)
         self.message_label.show()
 
+    def show_input_error(self, message: str) -> None:
+        """A picture that could not be used: nothing changes, and the message says which input the panels show,
+        so that an earlier answer is never taken for this picture's."""
+        kept = "" if self.canvas.is_blank() else " The panels still show the earlier input, which is kept."
+        self.show_error(message + kept)
+
     def open_image_dialog(self) -> None:
         folder = str(self.settings.value("paths/last_folder", str(Path.home())))
         path, _ = QFileDialog.getOpenFileName(self, "Open an image of a digit", folder,
@@ -674,7 +697,7 @@ class MainWindow(QMainWindow):
         try:
             img = open_image(path)
         except ImageError as e:
-            self.show_error(str(e))
+            self.show_input_error(str(e))
             return False
         img.thumbnail((self._picture_side(), self._picture_side()))
         return self._set_canvas_from_gray(image_to_gray(img))
@@ -684,7 +707,7 @@ class MainWindow(QMainWindow):
         if mime is not None and mime.hasImage():
             img = QImage(QApplication.clipboard().image())
             if img.isNull():
-                self.show_error("The clipboard's image could not be read.")
+                self.show_input_error("The clipboard's image could not be read.")
                 return
             side = self._picture_side()
             if max(img.width(), img.height()) > side:
@@ -705,7 +728,7 @@ class MainWindow(QMainWindow):
         try:
             norm = normalize_gray(gray)
         except NoInkError as e:
-            self.show_error(str(e))
+            self.show_input_error(str(e))
             return False
         self.message_label.hide()
         self._opened = (gray, norm)  # before set_image(), whose change signal sends the first request
