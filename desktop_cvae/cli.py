@@ -99,8 +99,13 @@ def _show_digit(args, name: str, a) -> None:
         _emit({"file": name, "label": a.recognised, "probabilities": [float(p) for p in a.probabilities],
                "neg_elbo": a.neg_elbo, "not_a_digit": not a.looks_like_digit})
     else:
+        from .calibration import runner_up_if_unsure
+
         warn = "" if a.looks_like_digit else "  (does not look like a digit)"
-        print(f"{name}: {a.recognised}  p={a.probabilities[a.recognised]:.3f}  -ELBO={a.neg_elbo:.1f} nats{warn}")
+        runner_up = runner_up_if_unsure(a.probabilities)
+        unsure = "" if runner_up is None else f"  (unsure: or {runner_up}, p={a.probabilities[runner_up]:.3f})"
+        print(f"{name}: {a.recognised}  p={a.probabilities[a.recognised]:.3f}  -ELBO={a.neg_elbo:.1f} nats"
+              f"{unsure}{warn}")
 
 
 def _show_number(args, name: str, reading) -> None:
@@ -132,6 +137,10 @@ def cmd_evaluate(args) -> int:
               f"(reconstruction {result['reconstruction']:.2f} + KL {result['kl']:.2f})")
         for sigma, a in result["noise"].items():
             print(f"accuracy at noise sigma={sigma}: {a:.2%}")
+        c = result.get("calibration")
+        if c:
+            noisy = "".join(f", at sigma={sigma} {e:.2%}" for sigma, e in c["noise_ece"].items())
+            print(f"expected calibration error (15 bins): {c['ece']:.2%}{noisy} (temperature {c['temperature']:.3g})")
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from . import calibration
 from .config import ModelConfig
 from .model import NUM_CLASSES, bce_sum, codes_gaussian, encoder_takes_label
 from .storage import load_model
@@ -48,11 +49,14 @@ def looks_like_digit(ood_percentile: float | None) -> bool:
     return ood_percentile is None or ood_percentile <= OOD_PERCENTILE
 
 
-def softmax_neg(scores: np.ndarray) -> np.ndarray:
-    """p(y | x) from -ELBO(x, y) with a uniform prior over labels: softmax(-scores)."""
-    s = -(scores - scores.min(axis=-1, keepdims=True))
-    e = np.exp(s)
-    return e / e.sum(axis=-1, keepdims=True)
+def stored_temperature(meta: dict) -> float:
+    """The calibration temperature a model's sidecar holds; 1 (the bound's own probabilities) where it holds
+    none, or none that makes sense."""
+    try:
+        t = float((meta.get("calibration") or {}).get("temperature", 1.0))
+    except (TypeError, ValueError, AttributeError):
+        return 1.0
+    return t if np.isfinite(t) and 0 < t < 1e6 else 1.0
 
 
 class Engine:
@@ -63,6 +67,7 @@ class Engine:
         self.config: ModelConfig = model.config
         self._lock = threading.RLock()
         self._ood_reference = np.asarray(self.meta.get("ood_reference") or [], dtype=np.float64)
+        self.temperature = stored_temperature(self.meta)
         image_spec = tf.TensorSpec((None, 28, 28, 1), tf.float32)
         cond = self.config.conditional
         self._label_in_encoder = encoder_takes_label(self.config)
@@ -280,6 +285,10 @@ class Engine:
         labels = np.broadcast_to(np.asarray(labels, dtype=np.int64), (n,))
         return tf.constant(np.eye(NUM_CLASSES, dtype=np.float32)[labels])
 
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """Calibrated p(label | input) from the per-label -ELBO scores (..., 10), at this model's temperature."""
+        return calibration.probabilities(scores, self.temperature)
+
     def label_scores(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """-ELBO (batch, 10), posterior means (batch, 10, z), reconstructions (batch, 10, 28, 28)."""
         if not self.conditional:
@@ -305,7 +314,7 @@ class Engine:
             with self._lock:
                 s, z, r = self._fn("_analyze")(self._batch(pixels, first_only=True), wanted)
             scores, zs, recs, drawn = s.numpy()[0], z.numpy()[0], None, r.numpy()
-        probs = softmax_neg(scores)
+        probs = self.probabilities(scores)
         recognised = int(np.argmax(probs))
         use = recognised if label is None else int(label)
         reconstruction = drawn if recs is None else recs[use]
@@ -328,7 +337,7 @@ class Engine:
                 score = float(s[i])
                 out.append(Analysis(r[i], None, None, None, score, z[i], self.ood_percentile(score), best_neg_elbo=score))
                 continue
-            probs = softmax_neg(s[i])
+            probs = self.probabilities(s[i])
             label = int(np.argmax(probs))
             best = float(s[i].min())
             out.append(Analysis(r[i], label, label, probs, float(s[i][label]), z[i], self.ood_percentile(best),

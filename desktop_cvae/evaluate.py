@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import calibration
+from .calibration import Reliability
 from .data import Dataset
 from .engine import Engine
 from .preprocess import add_noise
@@ -16,6 +18,12 @@ NOISE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)
 def noisy_accuracy(engine: Engine, x: np.ndarray, y: np.ndarray, sigma: float, seed: int = 0) -> float:
     preds, _ = engine.best_scores(add_noise(x, sigma=sigma, seed=seed))
     return float(np.mean(preds == y))
+
+
+def reliability(engine: Engine, x: np.ndarray, y: np.ndarray, sigma: float = 0.0, seed: int = 0) -> Reliability:
+    """How well the model's calibrated probabilities match its accuracy on x (with Gaussian noise `sigma`)."""
+    scores = engine.bounds(add_noise(x, sigma=sigma, seed=seed) if sigma > 0 else x)
+    return calibration.reliability(engine.probabilities(scores), y)
 
 
 def evaluate(engine: Engine, data: Dataset, noise_sigmas=(), seed: int = 0) -> dict:
@@ -34,6 +42,12 @@ def evaluate(engine: Engine, data: Dataset, noise_sigmas=(), seed: int = 0) -> d
     }
     if engine.conditional:
         result["noise"] = {f"{s:g}": noisy_accuracy(engine, x, y, s, seed) for s in noise_sigmas}
+        # Expected calibration error (15 bins) of the probabilities the app shows, clean and at each noise level.
+        result["calibration"] = {
+            "temperature": engine.temperature,
+            "ece": reliability(engine, x, y).ece,
+            "noise_ece": {f"{s:g}": reliability(engine, x, y, s, seed).ece for s in noise_sigmas},
+        }
     return result
 
 

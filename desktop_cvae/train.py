@@ -13,7 +13,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from . import checkpoint
+from . import calibration, checkpoint
 from .config import ARCHITECTURE_FIELDS, GROWABLE_FIELDS, ModelConfig
 from .data import Dataset
 from .model import CVAE, build_model, codes_gaussian
@@ -421,6 +421,11 @@ def evaluate_and_save(model: CVAE, data: Dataset, out: Path, meta: dict, noise_l
 
     check_cancel()
     engine = Engine(model)
+    if model.config.conditional:
+        # Refitted after every training, on the digits this training held out, before the test metrics use it.
+        _, _, x_val, y_val = split_validation(data, model.config.seed)
+        meta = {**meta, "calibration": calibration.fit(engine, x_val[..., 0], y_val)}
+        engine.temperature = meta["calibration"]["temperature"]
     meta = {
         **meta,
         "metrics": evaluate(engine, data, noise_sigmas=noise_levels if model.config.conditional else ()),

@@ -321,6 +321,27 @@ def test_the_reconstruction_names_a_label_only_where_the_decoder_takes_one(qtbot
     assert window.recon_view.title == f"Reconstruction as {window.state.recognised}"
 
 
+def test_an_unsure_answer_says_so_and_names_the_runner_up(qtbot, window):
+    engine = window.worker.engine
+    calibrated = engine.temperature
+    engine.temperature = 1e3  # nearly uniform probabilities: the model can be sure of nothing
+    try:
+        with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+            draw(qtbot, window.canvas, one_stroke())
+        settle(qtbot, window)
+        p = window.bars.probabilities()
+        first, second = np.argsort(p)[-1], np.argsort(p)[-2]
+        assert f"Unsure: {first}" in window.recognised_label.text()
+        assert f"or {second}" in window.recognised_label.text()
+    finally:
+        engine.temperature = calibrated
+    window.clear_button.click()
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        draw(qtbot, window.canvas, one_stroke())
+    settle(qtbot, window)
+    assert "Unsure" not in window.recognised_label.text()  # a clear 1 at the model's own temperature
+
+
 def test_undo_redo_and_clear(qtbot, window):
     draw(qtbot, window.canvas, one_stroke())
     drawn = window.canvas.image()

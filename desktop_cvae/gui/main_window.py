@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
+from ..calibration import runner_up_if_unsure
 from ..catalog import default_model_path, list_models
 from ..imageio import ImageError, file_dialog_filter, open_image
 from ..imaging import grid_image, save_png_atomic
@@ -535,7 +536,14 @@ class MainWindow(QMainWindow):
         self.recon_view.set_array(a.reconstruction)
         if a.probabilities is not None:
             self.bars.set_probabilities(a.probabilities, a.recognised)
-            self.recognised_label.setText(f"{a.recognised}   ({100 * a.probabilities[a.recognised]:.1f}%)")
+            p = a.probabilities
+            runner_up = runner_up_if_unsure(p)
+            if runner_up is None:
+                self.recognised_label.setText(f"{a.recognised}   ({100 * p[a.recognised]:.1f}%)")
+            else:  # never a bare guess: the model says it is unsure, and what else it could be
+                self.recognised_label.setText(  # smaller: the longer line must fit the column
+                    f"<span style='font-size: 18px'>Unsure: {a.recognised} ({100 * p[a.recognised]:.0f}%) "
+                    f"or {runner_up} ({100 * p[runner_up]:.0f}%)</span>")
         else:
             self.bars.set_probabilities(None, message="A plain VAE does not know labels: no recognition.")
             self.recognised_label.setText("")  # the bars say why; a lone dash read as a glitch

@@ -360,7 +360,7 @@ def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0
 def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, salt_pepper: float,
            noise_seed: int) -> DigitReading:
     """The k-th digit read: probabilities from its bounds (rescored with noise, if any), its box in the picture."""
-    from ..engine import looks_like_digit, softmax_neg
+    from ..engine import looks_like_digit
 
     clean = judge.scores[c]
     if sigma > 0 or salt_pepper > 0:
@@ -368,7 +368,7 @@ def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, sal
         scores = judge.engine.bounds(noisy[None])[0]
     else:
         scores = clean
-    probs = softmax_neg(np.asarray(scores, np.float64))
+    probs = judge.engine.probabilities(np.asarray(scores, np.float64))
     label = int(np.argmax(probs))
     # "Is this a digit?" is judged before the noise, as for a single digit.
     looks = looks_like_digit(judge.engine.ood_percentile(float(np.min(clean))))
