@@ -397,10 +397,28 @@ class InkMap:
         return x0, y0, max(x1 - x0, 1), max(y1 - y0, 1)
 
 
-def normalize_gray(gray: np.ndarray) -> Normalized:
-    """Luminance (H, W) in [0, 1], any polarity -> MNIST-like 28x28. Raises NoInkError."""
+def normalize_gray(gray: np.ndarray, drawn: bool = False) -> Normalized:
+    """Luminance (H, W) in [0, 1], any polarity -> MNIST-like 28x28. Raises NoInkError.
+
+    `drawn`: the picture is a drawing made on the app's canvas, dark strokes on its light paper and nothing
+    else. Its ink is then read directly, without the guesses a photo needs (polarity from the border, uneven
+    light, a sheet, ruled lines), which a drawing that covers most of the canvas would mislead."""
+    if drawn:
+        return ink_to_mnist(drawing_ink(gray), inverted=True, notes=["a drawing: dark strokes on light paper"])
     m = ink_map(gray)
     return ink_to_mnist(m.ink, m.inverted, m.notes)
+
+
+def drawing_ink(gray: np.ndarray) -> np.ndarray:
+    """A canvas drawing's ink: how far each pixel is from the paper (the lightest tone) towards the pen (the
+    darkest), 0 to 1. Raises NoInkError for a blank canvas."""
+    g = np.nan_to_num(np.clip(np.asarray(gray, np.float32), 0.0, 1.0))
+    if g.ndim != 2 or min(g.shape) < 1:
+        raise ValueError(f"expected a 2-D grayscale array, got shape {g.shape}")
+    paper, pen = float(g.max()), float(g.min())
+    if paper - pen < 0.12:
+        raise NoInkError("No ink found: the canvas is blank. Draw a digit.")
+    return np.clip((paper - g) / (paper - pen), 0.0, 1.0)
 
 
 def ink_map(gray: np.ndarray, max_side: int = MAX_ANALYSIS_SIDE, ruled_lines: bool = True) -> InkMap:

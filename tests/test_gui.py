@@ -2,6 +2,7 @@
 clicks, errors, and closing while inference runs."""
 
 import gc
+import io
 import threading
 
 import numpy as np
@@ -220,6 +221,48 @@ def test_a_non_digit_is_called_out_with_or_without_noise(qtbot, window):
     window.clear_button.click()
     settle(qtbot, window)
     assert not window.ood_label.isVisible()
+
+
+def test_a_scribble_over_the_whole_canvas_is_read_as_a_drawing(qtbot, window):
+    # A dense zig-zag over most of the canvas once gave "No ink found" and "uneven lighting corrected": taken
+    # for a photo, its strokes for the paper. A drawing is read as strokes on paper, and judged by the model.
+    window.brush.setValue(40)
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        draw(qtbot, window.canvas, [(10 + (i % 2) * 260, 10 + i * 6) for i in range(45)])
+    settle(qtbot, window)
+    assert not window.message_label.isVisible() and window.bars.probabilities() is not None
+    assert "lighting" not in window.notes_label.text() and "a drawing" in window.notes_label.text()
+
+
+def test_a_drawn_house_is_not_a_digit_and_a_drawn_digit_is(qtbot, window):
+    house = [(60, 250), (60, 130), (220, 130), (220, 250), (60, 250)]
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        draw(qtbot, window.canvas, house)
+        draw(qtbot, window.canvas, [(50, 135), (140, 40), (230, 135)])  # roof
+        draw(qtbot, window.canvas, [(120, 250), (120, 185), (160, 185), (160, 250)])  # door
+    settle(qtbot, window)
+    assert window.ood_label.isVisible() and "Not a digit" in window.recognised_label.text()
+    window.clear_button.click()
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        draw(qtbot, window.canvas, one_stroke())
+    settle(qtbot, window)
+    assert not window.ood_label.isVisible() and window.recognised_label.text().startswith("1")
+
+
+def test_a_photo_on_the_canvas_is_not_taken_for_a_drawing(qtbot, window, sample):
+    import imagegen
+
+    from desktop_cvae.imageio import decode_image
+    from desktop_cvae.preprocess import image_to_gray
+
+    data = imagegen.KINDS["phone photo"](sample.x_test[0] / 255.0, np.random.default_rng(0))
+    window.canvas.set_image(image_to_gray(decode_image(io.BytesIO(data))))
+    draw(qtbot, window.canvas, [(20, 20), (30, 30)])  # drawn on: the canvas's copy goes to the worker
+    assert not window.canvas.holds_only_drawing(window.canvas.gray_array())
+    draw_only = type(window.canvas)()
+    qtbot.addWidget(draw_only)
+    draw(qtbot, draw_only, one_stroke())
+    assert draw_only.holds_only_drawing(draw_only.gray_array())
 
 
 def test_the_prior_checkbox_switches_how_samples_are_drawn(qtbot, window):

@@ -247,3 +247,19 @@ def test_fast_percentiles_equal_numpy_s():
             a = rng.random(size).astype(dtype)
             qs = (0, 5, 50, 60, 90, 100)
             np.testing.assert_allclose(_percentiles(a, qs), np.percentile(a, qs), rtol=0, atol=1e-7)
+
+
+def test_a_canvas_drawing_is_read_as_strokes_on_paper_however_much_of_it_they_cover():
+    from PIL import Image, ImageDraw
+
+    from desktop_cvae.preprocess import normalize_gray
+
+    canvas = Image.new("L", (280, 280), 250)
+    ImageDraw.Draw(canvas).line([(10 + (i % 2) * 260, 10 + i * 6) for i in range(45)], fill=20, width=40)
+    gray = np.asarray(canvas, np.float32) / 255.0
+    assert gray.mean() < 0.3  # the strokes cover most of the canvas
+    n = normalize_gray(gray, drawn=True)
+    assert n.pixels.max() > 0.9 and n.inverted
+    assert not any("lighting" in note or "light ink" in note or "ruled" in note for note in n.notes)
+    with pytest.raises(NoInkError):
+        normalize_gray(np.full((280, 280), 250 / 255, np.float32), drawn=True)

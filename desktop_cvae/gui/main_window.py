@@ -414,6 +414,7 @@ class MainWindow(QMainWindow):
         if s.mode == "number":
             self._request_number(picture)
             return
+        drawn = False
         if picture is not None and self._opened is not None and self._opened[0] is picture:
             image = self._opened[1]  # normalised when it was opened: not again per noise or label change
         else:
@@ -422,8 +423,9 @@ class MainWindow(QMainWindow):
                 self._shown_id = self._request_id
                 self._show_empty("Draw a digit")
                 return
+            drawn = self.canvas.holds_only_drawing(image)
         self.worker.submit("analyze", self._request_id, image, s.sigma, s.salt_pepper, s.noise_seed, s.label,
-                           self._style_shown())
+                           self._style_shown(), drawn)
 
     def _style_shown(self) -> bool:
         # The style view's ten drawings only while it is shown (a pixel-context model draws each in three passes).
@@ -518,6 +520,10 @@ class MainWindow(QMainWindow):
             return  # about an input that has been drawn over since
         self.ood_label.setVisible(not c.looks_like_digit)
         if not c.looks_like_digit:
+            # Never "0 (99.9%)" for a house: the bars still show which label the model leans to, for the curious.
+            probs = self.bars.probabilities()
+            nearest = "" if probs is None else f" (nearest: {int(np.argmax(probs))})"
+            self.recognised_label.setText(f"<span style='font-size: 18px'>Not a digit{nearest}</span>")
             what = "Before the noise, this" if self._shown_noisy else "This"
             self.ood_label.setText(f"⚠ {what} does not look like a digit to the model (−ELBO {c.neg_elbo:.0f} "
                                    f"nats, worse than {c.percentile:.1f}% of test digits).")

@@ -237,12 +237,13 @@ class InferenceWorker(QThread):
         return float(p[0]), float(p[1])
 
     def _do_analyze(self, request_id: int, image: np.ndarray | Normalized, sigma: float, salt_pepper: float,
-                    noise_seed: int, label: int | None, style: bool = False) -> None:
+                    noise_seed: int, label: int | None, style: bool = False, drawn: bool = False) -> None:
         """image: the canvas's grayscale, or an opened picture the window has normalised already. style: also
-        the input's code drawn under every label (UpdateResult.style), for the style view."""
+        the input's code drawn under every label (UpdateResult.style), for the style view. drawn: the canvas
+        holds strokes alone (normalize_gray's drawing path)."""
         start = time.perf_counter()
         try:
-            norm = image if isinstance(image, Normalized) else normalize_gray(image)
+            norm = image if isinstance(image, Normalized) else normalize_gray(image, drawn=drawn)
         except NoInkError as e:
             self.input_failed.emit(request_id, str(e))
             return
