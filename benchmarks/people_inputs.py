@@ -8,7 +8,9 @@ Each test digit of the shipped sample (the first n of an even spread over its 1,
 rendered as every kind of input in benchmarks/imagegen.py (phone photos, scans, screenshots, the sheet on a
 desk, ruled paper, pencil, a hand's shadow, ...), seeded, and goes through exactly what opening the file in
 the app does. "clean" is the same digits as MNIST gives them: the model's own ceiling. A picture in which
-normalisation finds no ink counts as wrong and is counted apart ("no ink").
+normalisation finds no ink counts as wrong and is counted apart ("no ink"). "ece" is the expected calibration
+error (15 bins) of the probabilities the app shows for the pictures it read, per kind and over all kinds together
+("ece_all": 200 pictures make a noisy ECE on their own).
 
 With --blank N, each kind is rendered N times (seeds 0..N-1) with no digit at all, and the pictures are
 counted as refused ("no ink"), flagged by the model ("does not look like a digit") or passed as a digit.
@@ -33,6 +35,7 @@ def main():
     p.add_argument("--blank", type=int, default=0, help="instead: this many pictures of each kind with no digit")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
+    from desktop_cvae.calibration import reliability
     from desktop_cvae.catalog import default_model_path
     from desktop_cvae.data import load_sample
     from desktop_cvae.engine import Engine
@@ -66,6 +69,7 @@ def main():
     clean, _ = engine.best_scores(digits)
     result = {"n": int(a.n), "model": (Path(a.model) if a.model else default_model_path()).name,
               "clean": round(float(np.mean(clean == labels)), 4), "kinds": {}}
+    all_probs, all_labels = [], []
     for kind in a.kinds or list(imagegen.KINDS):
         rng = np.random.default_rng(0)
         pixels, ms, no_ink = np.zeros((a.n, 28, 28), np.float32), [], 0
@@ -78,16 +82,23 @@ def main():
                 no_ink += 1
                 pixels[j] = -1  # marked: never counted right
             ms.append((time.perf_counter() - t) * 1000)
-        predicted, _ = engine.best_scores(np.clip(pixels, 0, 1))
-        right = (predicted == labels) & (pixels[:, 0, 0] >= 0)
+        read = pixels[:, 0, 0] >= 0
+        scores = engine.bounds(np.clip(pixels, 0, 1))
+        right = (scores.argmin(axis=1) == labels) & read
+        probs = engine.probabilities(scores[read])
+        all_probs.append(probs)
+        all_labels.append(labels[read])
+        ece = reliability(probs, labels[read]).ece
         result["kinds"][kind] = {"accuracy": round(float(right.mean()), 4), "no_ink": no_ink,
-                                 "normalise_ms_p50": round(float(np.median(ms)), 1)}
+                                 "ece": round(ece, 4), "normalise_ms_p50": round(float(np.median(ms)), 1)}
         if not a.json:
-            print(f"{kind:15s} {right.mean():7.1%}   no ink {no_ink:3d}   normalise {np.median(ms):5.1f} ms", flush=True)
+            print(f"{kind:15s} {right.mean():7.1%}   no ink {no_ink:3d}   ECE {ece:6.2%}   "
+                  f"normalise {np.median(ms):5.1f} ms", flush=True)
+    result["ece_all"] = round(reliability(np.concatenate(all_probs), np.concatenate(all_labels)).ece, 4)
     if a.json:
         print(json.dumps(result))
     else:
-        print(f"{'clean':15s} {result['clean']:7.1%}")
+        print(f"{'clean':15s} {result['clean']:7.1%}\nECE over all kinds: {result['ece_all']:.2%}")
 
 
 if __name__ == "__main__":

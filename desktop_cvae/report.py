@@ -15,9 +15,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from .calibration import Reliability, draw_reliability
 from .data import Dataset
 from .engine import Engine
-from .evaluate import evaluate
+from .evaluate import evaluate, reliability
 from .imaging import grid_array
 from .storage import write_json_atomic
 
@@ -40,6 +41,8 @@ class ModelResult:
     reconstructions: np.ndarray  # (10, 28, 28) of Comparison.digits
     generated: np.ndarray  # (10, 28, 28): one per label (CVAE) or ten random (VAE)
     traversal: np.ndarray  # (steps, steps, 28, 28)
+    # Reliability diagrams of the calibrated probabilities, clean and at σ = 0.3 (CVAEs; empty for a plain VAE).
+    reliability: dict[str, Reliability] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,6 +93,7 @@ def compare(paths, data: Dataset, sigmas=NOISE_CURVE, progress=None, should_stop
             float(np.mean(epochs[1:] or epochs)) if epochs else None, metrics, meta.get("history"),
             pts.astype(np.float32), y[latent_idx], axes, recon, generated,
             engine.traversal(5 if cond else None, steps=9),
+            {"clean": reliability(engine, x, y), "σ = 0.3": reliability(engine, x, y, sigma=0.3)} if cond else {},
         ))
     return comp
 
@@ -195,11 +199,24 @@ def figure_noise(comp: Comparison) -> Figure:
     return fig
 
 
+def figure_calibration(comp: Comparison) -> Figure:
+    """Reliability diagrams: does a digit shown at 90 % come out right 90 % of the time?"""
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    conditions = ("clean", "σ = 0.3")
+    for ax, condition in zip(fig.subplots(1, len(conditions)), conditions):
+        draw_reliability(ax, {m.name: m.reliability[condition] for m in comp.models if condition in m.reliability})
+        ax.set_title(f"{condition} test digits ({comp.n_test:,})")
+        ax.grid(alpha=0.3)
+    fig.suptitle("Calibration of the probabilities shown (15 bins of the top probability)")
+    return fig
+
+
 FIGURES = {
     "reconstructions": figure_reconstructions,
     "latent": figure_latent,
     "loss_curves": figure_loss_curves,
     "noise_accuracy": figure_noise,
+    "calibration": figure_calibration,
     "generated": figure_generated,
     "traversal": figure_traversal,
 }
@@ -215,6 +232,8 @@ def metrics_rows(comp: Comparison) -> list[dict]:
             "latent_dim": m.config.get("latent_dim"), "params": m.params,
             "epoch_seconds": m.epoch_seconds, "neg_elbo": m.metrics["neg_elbo"],
             "accuracy": m.metrics["accuracy"], "accuracy_noise_0.3": noise.get("0.3"),
+            "ece": m.reliability["clean"].ece if m.reliability else None,
+            "ece_noise_0.3": m.reliability["σ = 0.3"].ece if m.reliability else None,
         })
     return rows
 
@@ -229,15 +248,19 @@ def markdown(comp: Comparison, images: dict[str, str]) -> str:
         f"({comp.n_test} test digits). Test −ELBO: BCE summed over 784 pixels + KL, one posterior sample, β = 1. "
         "Accuracy: the label whose evidence bound is best (z at the posterior mean). "
         "Epoch time: mean training seconds per epoch (after the first), from each model's own training run.", "",
-        "| model | arch | type | z | parameters | s/epoch | test −ELBO (nats) | accuracy | accuracy at σ = 0.3 |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "ECE: expected calibration error of the probabilities shown (15 bins of the top probability).", "",
+        "| model | arch | type | z | parameters | s/epoch | test −ELBO (nats) | accuracy | accuracy at σ = 0.3 "
+        "| ECE | ECE at σ = 0.3 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in metrics_rows(comp):
         ep = "—" if r["epoch_seconds"] is None else f"{r['epoch_seconds']:.1f}"
         lines.append(f"| {r['model']} | {r['arch']} | {r['type']} | {r['latent_dim']} | {r['params']:,} | {ep} | "
-                     f"{r['neg_elbo']:.2f} | {pct(r['accuracy'])} | {pct(r['accuracy_noise_0.3'])} |")
+                     f"{r['neg_elbo']:.2f} | {pct(r['accuracy'])} | {pct(r['accuracy_noise_0.3'])} | "
+                     f"{pct(r['ece'])} | {pct(r['ece_noise_0.3'])} |")
     titles = {"reconstructions": "Original vs reconstruction", "latent": "Latent distribution",
               "loss_curves": "Loss graphs", "noise_accuracy": "Accuracy against noise",
+              "calibration": "Calibration: reliability diagrams",
               "generated": "Generated digits", "traversal": "Latent traversal"}
     for key, file in images.items():
         lines += ["", f"## {titles.get(key, key)}", "", f"![{titles.get(key, key)}]({file})"]

@@ -212,7 +212,11 @@ def test_compare_view_shows_the_seed_conv_and_mlp_models(qtbot, tmp_path):
     assert dialog.comparison is not None and len(dialog.comparison.models) == 2
     names = {dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())}
     assert names == {"Seed 001 convolutional CVAE", "Seed 001 multilayer CVAE"}
-    assert dialog.tabs.count() == 7
+    assert dialog.tabs.count() == 8
+    assert "Calibration" in [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    headers = [dialog.table.horizontalHeaderItem(c).text() for c in range(dialog.table.columnCount())]
+    ece = dialog.table.item(0, headers.index("ECE")).text()
+    assert ece.endswith(" %") and 0 <= float(ece[:-2]) <= 100
     md = dialog.export(str(tmp_path / "report"))
     assert md is not None and md.is_file()
     dialog.close()
@@ -222,10 +226,13 @@ def test_report_command_writes_its_files(tmp_path, capsys):
     models = [str(shipped_models_dir() / n) for n in ("seed-conv-cvae.keras", "seed-mlp-vae.keras")]
     assert main(["report", "--models", *models, "--data", SAMPLE, "--out", str(tmp_path)]) == 0
     for name in ("report.md", "metrics.json", "reconstructions.png", "latent.png", "loss_curves.png",
-                 "noise_accuracy.png", "generated.png", "traversal.png"):
+                 "noise_accuracy.png", "calibration.png", "generated.png", "traversal.png"):
         assert (tmp_path / name).stat().st_size > 500, name
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert [m["type"] for m in metrics["models"]] == ["CVAE", "VAE"] and metrics["n"] == 1000
+    cvae, vae = metrics["models"]
+    assert 0 <= cvae["ece"] <= 1 and 0 <= cvae["ece_noise_0.3"] <= 1 and vae["ece"] is None  # a VAE has no labels
+    assert "## Calibration: reliability diagrams" in (tmp_path / "report.md").read_text()
     assert "| Seed 001 convolutional CVAE |" in (tmp_path / "report.md").read_text()
 
 

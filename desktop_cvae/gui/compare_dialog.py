@@ -134,21 +134,23 @@ class CompareDialog(QDialog):
         self.comparison = comp
         self.tabs.clear()
         rows = metrics_rows(comp)
-        headers = ["model", "arch", "type", "z", "parameters", "s/epoch", "test −ELBO", "accuracy", "accuracy σ=0.3"]
+        headers = ["model", "arch", "type", "z", "parameters", "s/epoch", "test −ELBO", "accuracy", "accuracy σ=0.3",
+                   "ECE", "ECE σ=0.3"]
         keys = ["model", "arch", "type", "latent_dim", "params", "epoch_seconds", "neg_elbo", "accuracy",
-                "accuracy_noise_0.3"]
+                "accuracy_noise_0.3", "ece", "ece_noise_0.3"]
         self.table = QTableWidget(len(rows), len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         for r, row in enumerate(rows):
             for c, k in enumerate(keys):
                 v = row[k]
-                text = ("—" if v is None else f"{100 * v:.2f} %" if k.startswith("accuracy") else
+                text = ("—" if v is None else f"{100 * v:.2f} %" if k.startswith(("accuracy", "ece")) else
                         f"{v:.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v))
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.tabs.addTab(self.table, "Metrics")
         names = {"loss_curves": "Loss curves", "latent": "Latent spaces", "reconstructions": "Reconstructions",
-                 "noise_accuracy": "Accuracy vs noise", "generated": "Generated", "traversal": "Traversal"}
+                 "noise_accuracy": "Accuracy vs noise", "calibration": "Calibration", "generated": "Generated",
+                 "traversal": "Traversal"}
         for key, make in FIGURES.items():
             canvas = FigureCanvasQTAgg(make(comp))
             tab = QWidget()
