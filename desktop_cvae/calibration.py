@@ -113,7 +113,7 @@ def reliability(probs: np.ndarray, labels: np.ndarray, bins: int = N_BINS) -> Re
     return Reliability(ece, counts, confidence, accuracy)
 
 
-def draw_reliability(ax, curves: dict[str, Reliability]) -> None:
+def draw_reliability(ax, curves: dict[str, Reliability], legend: bool = True) -> None:
     """A reliability diagram on a matplotlib Axes: each curve's accuracy against its confidence, per bin, with
     the diagonal a perfectly calibrated model would follow. Used by the report and the compare dialog."""
     ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label="perfectly calibrated")
@@ -125,4 +125,5 @@ def draw_reliability(ax, curves: dict[str, Reliability]) -> None:
     ax.set_ylim(0, 1)
     ax.set_xlabel("confidence (top probability)")
     ax.set_ylabel("accuracy")
-    ax.legend(fontsize=7, loc="upper left")
+    if legend:
+        ax.legend(fontsize=7, loc="upper left")

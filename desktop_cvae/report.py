@@ -201,12 +201,14 @@ def figure_noise(comp: Comparison) -> Figure:
 
 def figure_calibration(comp: Comparison) -> Figure:
     """Reliability diagrams: does a digit shown at 90 % come out right 90 % of the time?"""
-    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    fig = Figure(figsize=(10, 5), layout="constrained")
     conditions = ("clean", "σ = 0.3")
     for ax, condition in zip(fig.subplots(1, len(conditions)), conditions):
-        draw_reliability(ax, {m.name: m.reliability[condition] for m in comp.models if condition in m.reliability})
+        curves = {m.name: m.reliability[condition] for m in comp.models if condition in m.reliability}
+        draw_reliability(ax, curves, legend=False)  # one legend per panel, below it, clear of the curves
         ax.set_title(f"{condition} test digits ({comp.n_test:,})")
         ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     fig.suptitle("Calibration of the probabilities shown (15 bins of the top probability)")
     return fig
 
