@@ -73,8 +73,9 @@ def main():
     result["file_cache"] = "cold" if a.cold else "warm"
     result["all"] = runs
     print(json.dumps(result) if a.json else
-          f"median of {a.runs} runs ({result['file_cache']} file cache): window visible {result['window_visible']} s, model loaded "
-          f"{result['model_loaded']} s, first result {result['first_result']} s")
+          f"median of {a.runs} runs ({result['file_cache']} file cache): window visible "
+          f"{result['window_visible']} s, model loaded {result['model_loaded']} s, first result "
+          f"{result['first_result']} s")
 
 
 if __name__ == "__main__":

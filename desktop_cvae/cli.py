@@ -474,7 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.set_defaults(func=cmd_report)
 
     sv = sub.add_parser("serve", help="a web page and JSON API for the model (needs the [serve] extra)",
-                        parents=[verbose_too], description="Serve the upload page, the archive and the JSON API (/openapi.json).")
+                        parents=[verbose_too],
+                        description="Serve the upload page, the archive and the JSON API (/openapi.json).")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
                     "only); any other needs --token or --no-auth")
     sv.add_argument("--port", type=int, default=8000)

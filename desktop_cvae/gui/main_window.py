@@ -499,7 +499,8 @@ class MainWindow(QMainWindow):
         self.latent_plot.set_marker(None)
         self.state.recognised = None  # the next digit's answer asks for its samples and traversal again
         if self.state.label is None and self._conditional():  # they were for the recognised label: gone with it
-            waiting = "Samples of the recognised digit appear when there is one (or choose a label below the bars)."
+            waiting = ("Samples of the recognised digit appear when there is one (or pick a digit in "
+                       "Condition on label).")
             self.samples_view.set_images(None, placeholder="—")
             self.samples_caption.setText(waiting)
             self.traversal_view.set_images(None, placeholder="—")
