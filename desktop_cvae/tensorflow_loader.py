@@ -3,18 +3,26 @@
 TensorFlow 2.20 and later log through Abseil, which writes whatever is logged before absl::InitializeLog() to
 stderr, whatever TF_CPP_MIN_LOG_LEVEL says. TensorFlow logs that way while it loads ("All log messages before
 absl::InitializeLog()...", "oneDNN custom operations are on", twice in every process), and nothing turns those
-lines off. So while TensorFlow loads, file descriptor 2 points at /dev/null; a Python error still raises as usual.
-`--verbose` (or DESKTOP_CVAE_VERBOSE=1, which child processes inherit) keeps every line.
+lines off. So while TensorFlow loads, file descriptor 2 points at a pipe, and a thread passes on every line but
+those informational ones. Other threads go on writing to stderr meanwhile (the app's window, a traceback): their
+lines pass through. `--verbose` (or DESKTOP_CVAE_VERBOSE=1, which child processes inherit) keeps every line.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 
 VERBOSE_ENV = "DESKTOP_CVAE_VERBOSE"
 _loading = threading.Lock()
+# Abseil's notice, its INFO lines ("I0000 00:00:1795578902.964153   8735 port.cc:153] ...": before Abseil is set up
+# the seconds count from the epoch), and the second line of cpu_feature_guard's INFO message. Warnings (W...) and
+# errors (E...) are passed on.
+_STARTUP_CHATTER = re.compile(rb"^(WARNING: All log messages before absl::InitializeLog\(\)"
+                              rb"|I\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] "
+                              rb"|To enable the following instructions: )")
 
 
 def set_verbose(verbose: bool) -> None:
@@ -27,6 +35,14 @@ def is_verbose() -> bool:
     return os.environ.get(VERBOSE_ENV, "") not in ("", "0")
 
 
+def _pass_on(pipe: int, stderr: int) -> None:
+    """Copy the pipe's lines to the real stderr, less TensorFlow's start-up chatter, until the pipe closes."""
+    with os.fdopen(pipe, "rb", buffering=0) as lines:
+        for line in iter(lines.readline, b""):
+            if not _STARTUP_CHATTER.match(line):
+                os.write(stderr, line)
+
+
 def load_tensorflow():
     """Import TensorFlow once, quietly unless verbose, and return it. Call it before anything imports Keras."""
     with _loading:
@@ -36,15 +52,17 @@ def load_tensorflow():
             return tensorflow
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's later C++ lines: warnings and up only
         sys.stderr.flush()
-        saved_stderr = os.dup(2)
+        stderr = os.dup(2)
+        read_end, write_end = os.pipe()
+        os.dup2(write_end, 2)
+        os.close(write_end)
+        passer = threading.Thread(target=_pass_on, args=(read_end, stderr), name="stderr-filter", daemon=True)
+        passer.start()
         try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            try:
-                os.dup2(devnull, 2)
-            finally:
-                os.close(devnull)
             import tensorflow
         finally:
-            os.dup2(saved_stderr, 2)
-            os.close(saved_stderr)
+            sys.stderr.flush()
+            os.dup2(stderr, 2)  # the pipe's last writer gone: the thread reads to its end and stops
+            passer.join(timeout=5)
+            os.close(stderr)
         return tensorflow

@@ -3,8 +3,8 @@
 #   dist/desktop-cvae_<version>_<arch>.deb              sudo apt install ./desktop-cvae_<version>_<arch>.deb
 #   dist/desktop-cvae-<version>-linux-<machine>.tar.zst  unpack anywhere; run desktop-cvae-<version>/desktop-cvae
 # Both hold the PyInstaller folder (packaging/desktop_cvae.spec), which it builds first; the version is
-# pyproject.toml's. Needs Python with pip, and binutils, dpkg-dev, xz-utils and zstd (installed here with
-# apt-get when missing).
+# pyproject.toml's. Needs Python with pip on Debian or Ubuntu: binutils, dpkg-dev, xz-utils, zstd and the
+# libraries Qt's plugins link are installed here with apt-get when missing.
 #   bash packaging/build.sh [--reuse-bundle]    (--reuse-bundle: package dist/desktop-cvae as it is)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,10 +13,18 @@ REUSE_BUNDLE=0
 
 say() { echo "build.sh: $*" >&2; }
 
-# --- tools -------------------------------------------------------------------------------------------
+# --- tools, and the system libraries the bundle links -------------------------------------------------
 missing=()
 for tool_package in strip:binutils readelf:binutils dpkg-deb:dpkg dpkg-shlibdeps:dpkg-dev zstd:zstd xz:xz-utils; do
   command -v "${tool_package%%:*}" >/dev/null 2>&1 || missing+=("${tool_package#*:}")
+done
+# Qt's X11 and Wayland plugins link these (Qt's own list for X11, plus GL, EGL and Wayland). The build must find
+# them: PyInstaller resolves the plugins' libraries, and dpkg-shlibdeps turns them into the .deb's Depends.
+QT_RUNTIME="libgl1 libegl1 libdbus-1-3 libfontconfig1 libglib2.0-0 libwayland-client0 libwayland-cursor0 libx11-xcb1
+  libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-glx0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+  libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 fonts-dejavu-core"
+for package in $QT_RUNTIME; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || { say "missing tools: install ${missing[*]}"; exit 1; }

@@ -42,6 +42,11 @@ say "portable archive, unpacked and run from /: $(cat "$WORK/portable.json")"
 rm -rf "$WORK/unpacked here"
 
 # --- the .deb ------------------------------------------------------------------------------------------
+# Its dependencies first, so that the before-and-after comparison is about the package alone: files a newly
+# installed library brings may be known to dpkg only by their /lib alias on a merged-/usr system.
+DEPS=$(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g' | grep -v '^$')
+# shellcheck disable=SC2086  # one package name a word
+$SUDO apt-get install -y -qq --no-install-recommends $DEPS >/dev/null
 snapshot > "$WORK/before"
 $SUDO apt-get install -y -qq "./$DEB" >/dev/null
 [ "$(readlink -f "$APP")" = /opt/desktop-cvae/desktop-cvae ] || fail "$APP does not lead to /opt/desktop-cvae"

@@ -282,3 +282,22 @@ def test_a_killed_training_resumes_with_the_same_command(capsys, tmp_path):
     assert sidecar["resumed_at_epochs"] == [done] and not ckpt.exists()
     assert main([*command, "--resume"]) == 2  # nothing left to resume: a message
     assert "no checkpoint m.keras.checkpoint to resume from" in capsys.readouterr().err
+
+
+def test_only_tensorflow_s_startup_chatter_is_held_back(tmp_path):
+    # While TensorFlow loads, every stderr line passes through the filter: other threads' lines (the app's timing,
+    # a traceback, TensorFlow's own warnings and errors) must come out; its informational start-up lines must not.
+    from desktop_cvae.tensorflow_loader import _pass_on
+
+    chatter = [b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n",
+               b"I0000 00:00:1795578902.964153    8735 port.cc:153] oneDNN custom operations are on.\n",
+               b"To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow.\n"]
+    kept = [b"TIMING window_visible 1.234\n", b"Traceback (most recent call last):\n",
+            b"E0000 00:00:1795578902.964153    8735 cuda.cc:1] a real error\n",
+            b"W0000 00:00:1795578902.964153    8735 x.cc:1] a warning\n"]
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"".join(line for pair in zip(chatter + [b""], kept) for line in pair))
+    os.close(write_end)
+    with open(tmp_path / "stderr", "wb") as out:
+        _pass_on(read_end, out.fileno())
+    assert (tmp_path / "stderr").read_bytes() == b"".join(kept)
