@@ -36,6 +36,32 @@ def modal_message_boxes_answer_themselves(monkeypatch):
         monkeypatch.setattr(QMessageBox, name, lambda *a, **k: ok)
 
 
+@pytest.fixture(autouse=True)
+def signal_blockers_outlive_the_test(monkeypatch):
+    """Every qtbot.waitSignal blocker is kept until the test and its fixtures are done. The worker thread emits
+    its signals many times; one already queued for the main thread when a `with qtbot.waitSignal(...)` block
+    ended was delivered to the freed blocker's slot. PySide6 then found, at the same address, whatever object
+    lived there next: once pytest-qt's MultiSignalBlocker ("'MultiSignalBlocker' object has no attribute
+    'check_params_callback'", in SignalBlocker._quit_loop_by_signal), and in the earlier crashes a segmentation
+    fault in that same function (docs/RELIABILITY.md)."""
+    from pytestqt.qtbot import QtBot
+    from PySide6.QtWidgets import QApplication
+
+    kept = []
+    wait_signal = QtBot.waitSignal
+
+    def waiting_and_keeping(self, *args, **kwargs):
+        blocker = wait_signal(self, *args, **kwargs)
+        kept.append(blocker)
+        return blocker
+
+    monkeypatch.setattr(QtBot, "waitSignal", waiting_and_keeping)
+    yield
+    if QApplication.instance() is not None:
+        QApplication.processEvents()  # what is still queued reaches blockers that are still alive
+    kept.clear()
+
+
 @pytest.fixture(scope="session")
 def sample():
     from desktop_cvae.data import load_sample
