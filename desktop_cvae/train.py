@@ -407,6 +407,15 @@ def train_and_save(cfg: ModelConfig, data: Dataset, out: Path, on_batch=None, on
         return saved
 
 
+def calibrate(engine, data: Dataset) -> dict:
+    """Fit the engine's calibration temperature on the digits its model's training held out (the model's seed
+    picks them from data's training split), set it, and return the sidecar's "calibration" entry."""
+    _, _, x_val, y_val = split_validation(data, engine.config.seed)
+    entry = calibration.fit(engine, x_val[..., 0], y_val)
+    engine.temperature = entry["temperature"]
+    return entry
+
+
 def evaluate_and_save(model: CVAE, data: Dataset, out: Path, meta: dict, noise_levels=(0.3,),
                       should_stop: Callable[[], bool] | None = None) -> dict:
     """Evaluate a trained model on the test split and save it atomically with `meta` plus the metrics, its
@@ -422,10 +431,8 @@ def evaluate_and_save(model: CVAE, data: Dataset, out: Path, meta: dict, noise_l
     check_cancel()
     engine = Engine(model)
     if model.config.conditional:
-        # Refitted after every training, on the digits this training held out, before the test metrics use it.
-        _, _, x_val, y_val = split_validation(data, model.config.seed)
-        meta = {**meta, "calibration": calibration.fit(engine, x_val[..., 0], y_val)}
-        engine.temperature = meta["calibration"]["temperature"]
+        # Refitted after every training, before the test metrics use it.
+        meta = {**meta, "calibration": calibrate(engine, data)}
     meta = {
         **meta,
         "metrics": evaluate(engine, data, noise_sigmas=noise_levels if model.config.conditional else ()),

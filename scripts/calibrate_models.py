@@ -24,13 +24,12 @@ def main():
     p.add_argument("models", nargs="*")
     a = p.parse_args()
     load_tensorflow()
-    from desktop_cvae import calibration
     from desktop_cvae.resources import shipped_models_dir
     from desktop_cvae.data import load_mnist
     from desktop_cvae.engine import Engine
     from desktop_cvae.evaluate import evaluate
     from desktop_cvae.storage import read_sidecar, sidecar_path, write_json_atomic
-    from desktop_cvae.train import split_validation
+    from desktop_cvae.train import calibrate
 
     data = load_mnist(a.data)
     paths = [Path(m) for m in a.models] or sorted(shipped_models_dir().glob("*.keras"))
@@ -39,10 +38,8 @@ def main():
         if not engine.conditional:
             print(f"{path.name}: a plain VAE, no labels to calibrate")
             continue
-        _, _, x_val, y_val = split_validation(data, engine.config.seed)
         meta = read_sidecar(path)
-        meta["calibration"] = calibration.fit(engine, x_val[..., 0], y_val)
-        engine.temperature = meta["calibration"]["temperature"]
+        meta["calibration"] = calibrate(engine, data)
         sigmas = [float(s) for s in (meta.get("metrics") or {}).get("noise", {})] or [0.3]
         meta.setdefault("metrics", {})["calibration"] = evaluate(engine, data, noise_sigmas=sigmas)["calibration"]
         write_json_atomic(sidecar_path(path), meta)

@@ -7,6 +7,8 @@ the canvas widens (`set_wide`), and the digits read from it are drawn over it as
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from dataclasses import dataclass
 
@@ -42,9 +44,10 @@ def qimage_to_gray(img: QImage, side: int | None = None, size: tuple[int, int] |
     return buf.astype(np.float32) / 255.0
 
 
-def _luminance(c: QColor) -> float:
-    """A colour's gray level as qimage_to_gray() reads it."""
-    return float(qimage_to_gray(_swatch(c))[0, 0])
+@functools.lru_cache(maxsize=None)
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    """A colour's gray level as qimage_to_gray() reads it (computed once per colour: a check on every stroke)."""
+    return float(qimage_to_gray(_swatch(QColor(*rgb)))[0, 0])
 
 
 def _swatch(c: QColor) -> QImage:
@@ -163,7 +166,7 @@ class DrawingCanvas(QWidget):
         """Whether `gray` (this canvas's gray_array()) is strokes on the canvas's paper and nothing else: nearly
         every pixel is the paper's or the pen's tone, grey only along the strokes' smoothed edges. An opened
         photo, drawn on or not, has greys everywhere; it needs the photo path (polarity, light, sheet)."""
-        paper, pen = _luminance(PAPER), _luminance(INK)
+        paper, pen = _luminance(PAPER.getRgb()[:3]), _luminance(INK.getRgb()[:3])
         pure = (np.abs(gray - paper) < 0.03) | (np.abs(gray - pen) < 0.03)
         return float(np.mean(pure)) >= DRAWING_PURE_FRACTION
 
