@@ -166,8 +166,8 @@ class Engine:
         try:
             # Under the lock, like every other graph call: a compile beside the worker's own calls (decode for a
             # traversal, encode for samples) was running in every segmentation fault the test suite saw, though
-            # the likelier cause was in the tests' harness (docs/RELIABILITY.md). The worker waits about 1.2 s,
-            # once per model, after its first answer.
+            # the likelier cause was in the tests' harness (docs/RELIABILITY.md). The worker waits for the
+            # compile (benchmarks/xla_compiles.py times it) once per model, after its first answer.
             with self._lock:
                 fn(tf.zeros((1, 28, 28, 1)), tf.constant(-1))  # XLA compiles on the first call
         except Exception as e:  # noqa: BLE001 - a build without XLA keeps the plain graph, which is correct

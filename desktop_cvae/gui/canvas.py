@@ -22,10 +22,9 @@ LOGICAL_SIDE = 280  # the canvas's content, in device-independent pixels
 WIDE_SIZE = (620, 248)  # the canvas for a whole number: room for a dozen digits
 MODEL_SIDE = 140  # what gray_array() returns: plenty for a digit that ends up 20 pixels tall
 UNDO_LIMIT = 50
-# A drawing's pixels are the paper's or the pen's tone but for its strokes' smoothed edges. Measured on
-# gray_array()'s copy: digits drawn with brushes of 4 to 40 pixels are 98.5-99.5 % pure, scribbles over the
-# whole canvas 97-98.5 %; benchmarks/imagegen.py's phone, desk and shadow photos 2 %. Clean scans and
-# screenshots reach 80-98 %, but they are dark ink on light paper too, which the drawing path reads right.
+# A drawing's pixels are the paper's or the pen's tone but for its strokes' smoothed edges; a photo's are grey
+# throughout (tests/test_gui.py checks a drawn digit and a phone photo on the canvas). A clean scan or screenshot
+# can pass too, but it is dark ink on light paper, which the drawing path reads right.
 DRAWING_PURE_FRACTION = 0.8
 RESTORE_MAX_SIDE = 4096  # a kept drawing larger than this is not one the canvas wrote
 
