@@ -14,7 +14,7 @@ import imagegen
 import numbergen
 from desktop_cvae.cli import main
 from desktop_cvae.numbers import read_number, read_number_file
-from desktop_cvae.numbers.segment import label_pieces
+from desktop_cvae.components import label_pieces
 from desktop_cvae.preprocess import NoInkError, image_to_gray, ink_to_mnist
 
 
