@@ -97,6 +97,71 @@ def turned_sheet(digit, rng) -> bytes:
     return desk_photo(digit, rng, turn=(15, 40), turn_digit=True)
 
 
+def _perspective(a: np.ndarray, rng, strength: float) -> np.ndarray:
+    """The picture as a phone held not quite square to the desk sees it: each corner moved inwards by up to
+    `strength` of the side, so rectangles become slight trapezoids."""
+    h, w = a.shape[:2]
+    dx, dy = strength * w, strength * h
+    # Image.transform's PERSPECTIVE maps output to input: find the coefficients from four corner pairs.
+    out = [(0, 0), (w, 0), (w, h), (0, h)]
+    src = [(x + (1 if x == 0 else -1) * rng.uniform(0, dx), y + (1 if y == 0 else -1) * rng.uniform(0, dy))
+           for x, y in out]  # inwards only: every output pixel then comes from inside the picture
+    rows = []
+    for (x, y), (u, v) in zip(out, src):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+    coeffs = np.linalg.solve(np.array(rows, np.float64), np.array(src, np.float64).ravel())
+    img = Image.fromarray(np.asarray(a, np.float32), mode="F")
+    return np.asarray(img.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coeffs),
+                                    Image.Resampling.BILINEAR), np.float32)
+
+
+def card_on_desk(digit, rng, height: float = 0.45) -> bytes:
+    """A small card or note with the digit on it, lying anywhere on a darker desk and turned a few degrees:
+    the card is `height` of the frame's height (0.35-0.6 is what people photograph), of a card's, an index
+    card's or a sticky note's shape. The desk's tone, grain and colour, the lamp, the card's shadow, the pen,
+    the perspective and the framing (landscape or portrait) vary."""
+    size = (1200, 1600) if rng.random() < 0.6 else (1600, 1200)
+    h, w = size
+    aspect = float(rng.choice([1.0, 1.45, 1.6, 1.75, 0.7]))  # width / height
+    ch = height * h * rng.uniform(0.94, 1.06)
+    turn = float(rng.uniform(2, 8) * rng.choice([-1, 1]))
+    angle = np.deg2rad(turn)
+    cw = min(ch * aspect, (0.92 * w - ch * abs(np.sin(angle))) / np.cos(angle))  # turned, it still fits
+    reach_x = (abs(cw * np.cos(angle)) + abs(ch * np.sin(angle))) / 2 + 0.03 * w
+    reach_y = (abs(cw * np.sin(angle)) + abs(ch * np.cos(angle))) / 2 + 0.03 * h
+    cx, cy = rng.uniform(reach_x, max(w - reach_x, reach_x)), rng.uniform(reach_y, max(h - reach_y, reach_y))  # anywhere it fits
+
+    def card_polygon(ox=0.0, oy=0.0):
+        return [(cx + ox + dx * np.cos(angle) - dy * np.sin(angle), cy + oy + dx * np.sin(angle) + dy * np.cos(angle))
+                for dx, dy in ((-cw / 2, -ch / 2), (cw / 2, -ch / 2), (cw / 2, ch / 2), (-cw / 2, ch / 2))]
+
+    def mask(polygon, blur):
+        m = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(m).polygon(polygon, fill=255)
+        return np.asarray(m.filter(ImageFilter.GaussianBlur(blur)), np.float32) / 255
+
+    card = mask(card_polygon(), 1.5)
+    drop = mask(card_polygon(0.012 * w, 0.015 * h), 12)  # the card's soft shadow on the desk
+    # The desk: dark to mid wood or a grey or black top, with grain along a random direction.
+    tone = rng.uniform(0.12, 0.45)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    along = np.deg2rad(rng.uniform(0, 180))
+    grain = np.sin((xx * np.cos(along) + yy * np.sin(along)) / rng.uniform(6, 30)) * rng.uniform(0, 0.04)
+    desk = (tone + grain) * (1 - 0.35 * drop) * (1 - 0.25 * ((xx / w - 0.5) ** 2 + (yy / h - 0.5) ** 2))
+    # The digit, written on the card and turned with it, 45-70 % of the card's height.
+    ink = _ink(digit, int(ch * rng.uniform(0.45, 0.7)), width_factor=rng.uniform(0.35, 0.8))
+    ink = place(ink, size, ((cy + rng.uniform(-0.06, 0.06) * ch) / h, (cx + rng.uniform(-0.1, 0.1) * cw) / w))
+    ink = np.asarray(Image.fromarray(ink, mode="F").rotate(-turn, resample=Image.Resampling.BILINEAR,
+                                                             center=(cx, cy)))
+    paper = rng.uniform(0.78, 0.95) * _lamp(size, rng.uniform(0.05, 0.25)) / 0.9
+    lum = desk * (1 - card) + paper * (1 - rng.uniform(0.6, 0.85) * ink) * card
+    lum = _perspective(lum, rng, 0.04) + rng.normal(0, rng.uniform(0.01, 0.03), size)
+    warm = rng.uniform(0.85, 1.0)  # wood is warm, a grey desk is not; the card takes the lamp's cast
+    rgb = np.stack([lum * (2 - warm), lum, lum * warm], axis=-1)
+    return _jpeg(rgb, quality=int(rng.integers(75, 93)))
+
+
 def _ruled(size, spacing, vertical=False, margin=None) -> np.ndarray:
     """Printed lines of ruled (or, with vertical=True, squared) paper: 1 on a line, 0 between."""
     h, w = size
@@ -232,6 +297,9 @@ KINDS = {
     "transparent": transparent,
     "desk photo": desk_photo,
     "turned sheet": turned_sheet,
+    "card 35%": lambda digit, rng: card_on_desk(digit, rng, 0.35),
+    "card 45%": lambda digit, rng: card_on_desk(digit, rng, 0.45),
+    "card 60%": lambda digit, rng: card_on_desk(digit, rng, 0.6),
     "ruled paper": ruled_paper,
     "squared paper": squared_paper,
     "pencil": pencil,

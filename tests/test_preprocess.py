@@ -110,11 +110,13 @@ def test_every_kind_of_input_resembles_the_digit(sample, kind):
         scores.append(corr(result.pixels, digit))
     # A thin pen is re-thickened, which moves pixels; the shape is what matters (and recognition, in
     # test_recognition.py).
-    assert np.median(scores) > (0.7 if kind in THIN_PEN else 0.85), scores
+    # A card's digit also turns with it by up to 8 degrees, which is read as it lies (a slant), and the card is
+    # seen in perspective: a few pixels move further.
+    assert np.median(scores) > (0.65 if kind.startswith("card") else 0.7 if kind in THIN_PEN else 0.85), scores
 
 
-THIN_PEN = {"phone photo", "scan", "desk photo", "turned sheet", "ruled paper", "squared paper", "pencil", "shadow", "dim photo",
-            "out of focus"}
+THIN_PEN = {"phone photo", "scan", "desk photo", "turned sheet", "ruled paper", "squared paper", "pencil", "shadow",
+            "dim photo", "out of focus"}
 
 
 @pytest.mark.parametrize("kind, note", [("desk photo", "a sheet on a darker surround: only the sheet is read"),
@@ -145,6 +147,28 @@ def test_a_turned_sheet_is_straightened_with_its_digit(sample, turn):
     slight = normalize_image(decode(imagegen.desk_photo(digit, np.random.default_rng(0), turn=(5, 5))))
     assert "a sheet on a darker surround: only the sheet is read" in slight.notes
     assert not any("straightened" in n for n in slight.notes)
+
+
+@pytest.mark.parametrize("height", [0.35, 0.45, 0.6])
+def test_a_card_on_a_desk_is_found_wherever_it_lies(sample, height):
+    # A card 35-60 % of the frame's height on a darker desk covers 9-35 % of the picture: too little for the
+    # old sheet test (a quarter of the picture), so the desk was taken for paper and the card for light ink.
+    rng = np.random.default_rng(11)
+    scores = []
+    for i in (5, 250, 500, 750, 990):
+        digit, _ = sample_digit(sample, i)
+        result = normalize_image(decode(imagegen.card_on_desk(digit, rng, height)))
+        assert "a sheet on a darker surround: only the sheet is read" in result.notes, result.notes
+        assert result.inverted  # dark pen on the light card, not "light ink on a dark background"
+        scores.append(corr(result.pixels, digit))
+    assert np.median(scores) > 0.7, scores
+
+
+def test_a_blank_card_on_a_desk_has_no_ink(sample):
+    # Without this the blank card was the brightest thing on a dark desk: "light ink", read as a 0 or a 1.
+    blank = imagegen.card_on_desk(np.zeros((28, 28), np.float32), np.random.default_rng(2), 0.45)
+    with pytest.raises(NoInkError, match="blank"):
+        normalize_image(decode(blank))
 
 
 def test_dark_ink_on_dark_paper_is_still_dark_ink(sample):
