@@ -185,7 +185,7 @@ def _train_config(args) -> ModelConfig:
                     lr_schedule=args.lr_schedule or "", beta=args.beta, fitted_prior=args.fitted_prior,
                     train_noise=args.train_noise, classifier_weight=args.classifier_weight,
                     train_shift=args.train_shift, train_rotate=args.train_rotate, train_scale=args.train_scale,
-                    train_blur=args.train_blur, frozen=tuple(args.freeze or ()), name=args.name or "")
+                    train_blur=args.train_blur, train_styles=args.train_styles, frozen=tuple(args.freeze or ()), name=args.name or "")
     # None is an option not given, False a switch not given; 0 is a number given
     given = [flag for dest, flag in _ARCHITECTURE_FLAGS.items()
              if getattr(args, dest) is not None and getattr(args, dest) is not False]
@@ -437,6 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="augmentation: random scaling by up to this fraction (0.1: 90-110 %%)")
     t.add_argument("--train-blur", type=float, default=0.0, metavar="SIGMA",
                    help="corruption: half the inputs blurred by a Gaussian of sigma up to this many pixels")
+    t.add_argument("--train-styles", type=float, default=0.0, metavar="SHARE",
+                   help="augmentation: add this share of the 1s, 7s, 9s and 4s again as Europe writes them (a "
+                        "flagged 1, a crossed 7, a long-tailed 9, an open 4)")
     t.add_argument("--freeze", nargs="+", choices=FREEZABLE_PARTS, metavar="PART",
                    help="leave these parts as they are (encoder, decoder): e.g. with --init-from and "
                         "--pixel-context, train the new head alone first")

@@ -13,7 +13,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from . import calibration, checkpoint
+from . import calibration, checkpoint, styles
 from .config import ARCHITECTURE_FIELDS, GROWABLE_FIELDS, ModelConfig
 from .data import Dataset
 from .model import CVAE, build_model, codes_gaussian
@@ -151,6 +151,15 @@ def split_validation(data: Dataset, seed: int) -> tuple[np.ndarray, np.ndarray, 
     return x[train], y[train], x[val], y[val]
 
 
+def with_styles(x: np.ndarray, y: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training digits and labels with `share` of each national style's label added again in that style
+    (module styles), drawn with `seed`: the same set for the same training, so that a resumed run matches."""
+    made = styles.variants_of(x[..., 0], y, share=share, seed=seed)
+    extra_x = [images[..., None] for images, _ in made.values()]
+    extra_y = [np.full(len(images), styles.VARIANTS[name][0], np.int32) for name, (images, _) in made.items()]
+    return np.concatenate([x, *extra_x]), np.concatenate([y, *extra_y])
+
+
 def _batches(x: np.ndarray, y: np.ndarray, batch_size: int):
     """Validation batches for fit(), in order."""
     import tensorflow as tf
@@ -284,6 +293,8 @@ def train(
             raise ValueError(f"cannot continue training a model with another {', '.join(differ)}")
     keras.utils.set_random_seed(cfg.seed)
     x_train, y_train, x_val, y_val = split_validation(data, cfg.seed)
+    if cfg.train_styles:
+        x_train, y_train = with_styles(x_train, y_train, cfg.train_styles, cfg.seed)
     steps = math.ceil(len(x_train) / cfg.batch_size)
     fingerprint = checkpoint.data_fingerprint(x_train, y_train) if checkpoint_to is not None else ""
     resumed, saved_model, saved_optimizer = None, None, None

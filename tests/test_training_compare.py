@@ -273,7 +273,8 @@ def test_the_dialog_fills_in_how_each_shipped_model_was_made(qtbot, tmp_path):
     made = {"architecture": ("arch", "conditional", "label_in_encoder", "label_in_decoder", "label_prior",
                              "fitted_prior", "latent_dim", "refine_layers", "pixel_context"),
             "training": ("epochs", "batch_size", "learning_rate", "lr_schedule", "beta", "train_noise",
-                         "classifier_weight", "train_shift", "train_rotate", "train_scale", "train_blur", "seed")}
+                         "classifier_weight", "train_shift", "train_rotate", "train_scale", "train_blur",
+                         "train_styles", "seed")}
     shipped = [e for e in list_models() if e.shipped]
     actions = dialog.recipe_menu.actions()
     assert len(actions) == len(shipped) == 4
@@ -366,11 +367,12 @@ def test_the_dialog_carries_the_augmentation_both_ways(qtbot, tmp_path):
     dialog.rotate_spin.setValue(12)
     dialog.scale_spin.setValue(0.15)
     dialog.blur_spin.setValue(0.75)
+    dialog.styles_spin.setValue(0.3)
     cfg = dialog.config()
-    assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur) == (12, 0.15, 0.75)
-    dialog.use_recipe(ModelConfig(arch="deepconv", train_rotate=8, train_scale=0.05, train_blur=1.25))
+    assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur, cfg.train_styles) == (12, 0.15, 0.75, 0.3)
+    dialog.use_recipe(ModelConfig(arch="deepconv", train_rotate=8, train_scale=0.05, train_blur=1.25, train_styles=0.5))
     cfg = dialog.config()
-    assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur) == (8, 0.05, 1.25)
+    assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur, cfg.train_styles) == (8, 0.05, 1.25, 0.5)
 
 
 def test_loss_curves_count_epochs_in_whole_numbers():

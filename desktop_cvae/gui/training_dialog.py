@@ -86,7 +86,8 @@ def _slug(name: str) -> str:
 # Training settings by the words the form uses for them, for saying how a later training stage differed.
 _SETTING_NAMES = {"learning_rate": "learning rate", "beta": "β", "train_noise": "noise σ",
                   "classifier_weight": "classifier weight", "train_shift": "shifts", "train_rotate": "rotations",
-                  "train_scale": "scaling", "train_blur": "blur σ", "batch_size": "batch size"}
+                  "train_scale": "scaling", "train_blur": "blur σ", "train_styles": "national styles",
+                  "batch_size": "batch size"}
 
 
 class TrainingDialog(QDialog):
@@ -168,6 +169,10 @@ class TrainingDialog(QDialog):
         self.blur_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=3.0, value=0.0, singleStep=0.25)
         self.blur_spin.setToolTip("Half the training inputs blurred by a Gaussian of sigma up to this many pixels, "
                                   "as a photo out of focus is; the model still learns to draw them sharp")
+        self.styles_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, value=0.0, singleStep=0.1)
+        self.styles_spin.setToolTip("Augmentation: this share of the 1s, 7s, 9s and 4s added again as much of the "
+                                    "world writes them:\na 1 with a long flag, a 7 with a crossbar, a 9 with a long "
+                                    "tail, an open 4 (docs/MODELS.md)")
         self.seed_spin = QSpinBox(minimum=0, maximum=MAX_SEED, value=0)
         self.recipe_button = QPushButton("Fill in the settings of a shipped model")
         self.recipe_button.setToolTip("The architecture and training settings a shipped model was made with, "
@@ -207,6 +212,7 @@ class TrainingDialog(QDialog):
         form.addRow("Random rotations (degrees)", self.rotate_spin)
         form.addRow("Random scaling (fraction)", self.scale_spin)
         form.addRow("Input blur σ (pixels)", self.blur_spin)
+        form.addRow("National styles (share)", self.styles_spin)
         form.addRow("Seed", self.seed_spin)
         self.kind_combo.currentIndexChanged.connect(self._enable_options)
         self.arch_combo.currentIndexChanged.connect(self._enable_options)
@@ -370,6 +376,7 @@ class TrainingDialog(QDialog):
         self.rotate_spin.setValue(cfg.train_rotate)
         self.scale_spin.setValue(cfg.train_scale)
         self.blur_spin.setValue(cfg.train_blur)
+        self.styles_spin.setValue(cfg.train_styles)
         self.arch_combo.setCurrentIndex(self.arch_combo.findData(cfg.arch))
         kind = ("none" if not cfg.conditional else "both" if cfg.label_in_encoder
                 else "decoder" if cfg.label_in_decoder else "prior")
@@ -416,6 +423,7 @@ class TrainingDialog(QDialog):
             train_noise=self.noise_spin.value(), classifier_weight=self.classifier_spin.value() if conditional else 0.0,
             train_shift=self.shift_spin.value(), train_rotate=self.rotate_spin.value(),
             train_scale=self.scale_spin.value(), train_blur=self.blur_spin.value(),
+            train_styles=self.styles_spin.value(),
             fitted_prior=conditional and self.prior_check.isChecked() and self.fit_prior_check.isChecked(),
             name=self.name_edit.text().strip() or "My model")
 
