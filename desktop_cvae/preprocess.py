@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 # Measured on MNIST with the estimator below (benchmarks/mnist_stats.py): stroke width relative to the
 # long side of the ink's bounding box, and where the centre of mass sits (row, col) in the 28x28 field.
@@ -140,6 +140,33 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
         outside = grown
 
 
+def _convex_fill(mask: np.ndarray) -> np.ndarray:
+    """The convex hull of a mask's pixels, filled (Andrew's monotone chain, drawn back with Pillow)."""
+    # Only the outermost pixels of each row can be corners of the hull.
+    rows = np.flatnonzero(mask.any(axis=1))
+    if len(rows) == 0:
+        return mask.copy()
+    first = np.argmax(mask[rows], axis=1)
+    last = mask.shape[1] - 1 - np.argmax(mask[rows, ::-1], axis=1)
+    points = sorted(set(zip(first.tolist(), rows.tolist())) | set(zip(last.tolist(), rows.tolist())))
+    if len(points) < 3:
+        return mask.copy()
+
+    def half(pts):
+        chain: list[tuple[int, int]] = []
+        for p in pts:
+            while len(chain) >= 2 and ((chain[-1][0] - chain[-2][0]) * (p[1] - chain[-2][1])
+                                       - (chain[-1][1] - chain[-2][1]) * (p[0] - chain[-2][0])) <= 0:
+                chain.pop()
+            chain.append(p)
+        return chain
+
+    hull = half(points)[:-1] + half(points[::-1])[:-1]
+    img = Image.new("1", (mask.shape[1], mask.shape[0]), 0)
+    ImageDraw.Draw(img).polygon(hull, fill=1, outline=1)
+    return np.asarray(img, dtype=bool) | mask
+
+
 def _turn_of(mask: np.ndarray) -> tuple[float, float]:
     """The turn (degrees, within +-45) at which a region best fills its bounding rectangle, and how full that
     rectangle is then: about 1 for a rectangle at any turn, pi/4 for a disc. Rotating the picture by minus
@@ -197,7 +224,9 @@ def _find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tupl
     if share < SHEET_MIN_SHARE:
         return None
     region = labels == piece.index
-    filled = _fill_holes(region)
+    # The sheet is convex: its hull takes in the ink on it, also where a stroke reaches its edge and makes a
+    # notch rather than a hole.
+    filled = _convex_fill(region)
     if float(small[filled].mean() - small[~filled].mean()) < 0.25:
         return None  # no clear step from surround to sheet
     turn, extent = _turn_of(filled)

@@ -164,6 +164,22 @@ def test_a_card_on_a_desk_is_found_wherever_it_lies(sample, height):
     assert np.median(scores) > 0.7, scores
 
 
+def test_writing_that_runs_to_the_card_s_edge_is_still_on_the_card(sample):
+    # A stroke that reaches the edge cuts a notch into the bright card, not a hole: filling holes left the ink
+    # outside the card, which then looked blank.
+    digit, _ = sample_digit(sample, 3)
+    h, w = 900, 1200
+    lum = np.full((h, w), 0.3, np.float32)
+    top, left, ch, cw = 300, 400, 500, 340  # the card, 56 % of the frame's height
+    lum[top: top + ch, left: left + cw] = 0.85
+    ink = imagegen.place(imagegen._ink(digit, 300, 1.6), (h, w), ((top + ch / 2) / h, (left + 60) / w))
+    lum = np.where(ink > 0, np.minimum(lum, 0.85 * (1 - 0.7 * ink)), lum)  # the ink crosses the card's left edge
+    assert (ink[top: top + ch, left - 3: left + 3] > 0.5).any()
+    result = normalize_gray(lum + np.random.default_rng(0).normal(0, 0.01, lum.shape).astype(np.float32))
+    assert "a sheet on a darker surround: only the sheet is read" in result.notes
+    assert result.inverted
+
+
 def test_a_blank_card_on_a_desk_has_no_ink(sample):
     # Without this the blank card was the brightest thing on a dark desk: "light ink", read as a 0 or a 1.
     blank = imagegen.card_on_desk(np.zeros((28, 28), np.float32), np.random.default_rng(2), 0.45)
