@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from .config import ARCHITECTURES, FREEZABLE_PARTS, LR_SCHEDULES, MAX_SEED, ModelConfig
+from .progress import TimeLeft, duration
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 2, 2
 VERBOSE = "--verbose"
@@ -47,10 +48,10 @@ def _engine(path: str | None):
 
 
 def _dataset(path: str | None):
-    from .data import SAMPLE_ARGUMENT, DataError, load_mnist, load_sample
+    from .data import DataError, load_data
 
     try:
-        return load_sample() if path == SAMPLE_ARGUMENT else load_mnist(path)
+        return load_data(path)
     except DataError as e:
         raise CliError(str(e)) from None
 
@@ -151,13 +152,15 @@ class ProgressBar:
     def __init__(self, stream=sys.stderr):
         self.stream = stream
         self.live = stream.isatty()
+        self.time_left = TimeLeft()
 
     def batch(self, p) -> None:
         if not self.live:
             return
         width = 30
         filled = int(width * p.step / p.steps)
-        eta = "" if math.isinf(p.remaining) else f" eta {int(p.remaining // 60)}m{int(p.remaining % 60):02d}s"
+        left = self.time_left.update(p)
+        eta = "" if math.isinf(left) else f" eta {duration(left)}"
         self.stream.write(f"\repoch {p.epoch + 1}/{p.epochs} [{'#' * filled}{'.' * (width - filled)}] "
                           f"{p.step}/{p.steps} loss {p.loss:.2f}{eta}   ")
         self.stream.flush()

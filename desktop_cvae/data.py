@@ -124,6 +124,12 @@ def load_sample() -> Dataset:
     return load_npz(resource_path(SAMPLE_FILE))
 
 
+def load_data(source: str | os.PathLike | None) -> Dataset:
+    """What `--data` and the training dialog name: SAMPLE_ARGUMENT for the shipped sample, a path for an
+    MNIST-format .npz, None for MNIST through Keras's cache (load_mnist)."""
+    return load_sample() if source == SAMPLE_ARGUMENT else load_mnist(source)
+
+
 def balanced_subset(x: np.ndarray, y: np.ndarray, per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     idx = np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in range(10)])

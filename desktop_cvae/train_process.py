@@ -42,10 +42,10 @@ def _train_in_child(conn, cancel, parent_pid: int, cfg_dict: dict, data_path: st
         import numpy as np
 
         from .config import ModelConfig
-        from .data import DataError, load_mnist, load_sample
+        from .data import DataError, load_data, load_sample
 
         try:
-            data = load_mnist(data_path)
+            data = load_data(data_path)
         except DataError as e:
             send("failed", str(e))
             return

@@ -7,6 +7,7 @@ import pytest
 
 from desktop_cvae import checkpoint
 from desktop_cvae.config import ModelConfig
+from desktop_cvae.progress import TimeLeft
 from desktop_cvae.storage import load_model, read_sidecar
 from desktop_cvae.train import CheckpointExists, TrainingCancelled, TrainingFailed, train, train_and_save
 
@@ -36,7 +37,9 @@ def test_a_resumed_training_ends_where_an_uninterrupted_one_does(sample, tmp_pat
     progress = []
     resumed = train(CFG, sample, on_batch=progress.append, checkpoint_to=ckpt, resume=True, **ONE_STEP)
     assert {p.epoch for p in progress} == {2}  # only the missing epoch ran
-    assert progress[-1].start_fraction == pytest.approx(2 / 3) and np.isfinite(progress[-1].remaining)
+    time_left = TimeLeft()
+    left = [time_left.update(p) for p in progress]
+    assert progress[-1].start_fraction == pytest.approx(2 / 3) and np.isfinite(left[-1])
     for a, b in zip(whole.model.get_weights(), resumed.model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     for key in ("loss", "val_loss", "kl"):

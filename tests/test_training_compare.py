@@ -54,6 +54,7 @@ def test_one_epoch_training_through_the_dialog(qtbot, tmp_path, monkeypatch):
     qtbot.addWidget(dialog)
     dialog.show()
     configure(dialog)
+    dialog.sample_radio.setChecked(True)  # the shipped sample, by name rather than by file
     with qtbot.waitSignal(dialog.model_trained, timeout=120_000) as trained:
         dialog.train_button.click()
     path, activate = trained.args
@@ -83,11 +84,19 @@ def test_cancel_mid_epoch_leaves_nothing_and_keeps_the_active_model(qtbot, tmp_p
     qtbot.waitUntil(lambda: dialog.last_progress is not None, timeout=60_000)
     with qtbot.waitSignal(dialog.worker.cancelled, timeout=30_000):
         dialog.cancel_button.click()
+        # Until the training has stopped, the dialog says so, and Cancel cannot be pressed again.
+        assert "Stopping" in dialog.status.text() and not dialog.cancel_button.isEnabled()
     dialog.worker.wait()
     assert "cancelled" in dialog.status.text()
     assert not list((tmp_path / "models").glob("*")), "a cancelled training must leave no file"
     assert window.state.model_info["path"] == active
     window.close()
+    # The next session's dialog starts from the settings and data of the last training started.
+    again = TrainingDialog(tmp_path / "models", settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    cfg = again.config()
+    assert (cfg.arch, cfg.latent_dim, cfg.epochs, cfg.batch_size, cfg.name) == ("mlp", 2, 50, 20, "dialog test")
+    assert again.file_radio.isChecked() and again.file_edit.text() == SAMPLE
 
 
 def test_a_training_process_that_dies_ends_with_a_message_and_no_file(qtbot, tmp_path):
@@ -121,7 +130,8 @@ def test_a_cancelled_training_is_resumed_from_the_dialog_and_an_unwanted_one_dis
     qtbot.waitUntil(dialog.train_button.isEnabled, timeout=5_000)
     (ckpt, state), = checkpoint.find_interrupted(tmp_path / "models")
     done = state.epochs_done
-    assert 1 <= done < 4 and f"Its {done} finished epochs are kept" in dialog.status.text()
+    kept = "1 finished epoch kept" if done == 1 else f"{done} finished epochs kept"
+    assert 1 <= done < 4 and kept in dialog.status.text()
     assert dialog.interrupted_bar.isVisible() and f"{done} of 4 epochs done" in dialog.interrupted_label.text()
     assert f"validation −ELBO {state.history['val_loss'][-1]:.1f} nats" in dialog.interrupted_label.text()
     # The bar took room from the loss curves, which shrink to fit rather than be cut off.
@@ -291,7 +301,7 @@ def test_the_dialog_fills_in_how_each_shipped_model_was_made(qtbot, tmp_path):
         assert not dialog.continuing and entry.name in dialog.status.text()
         for later in stages[1:]:  # and the status says how it went on
             assert f"then trained {later.epochs} more epochs" in dialog.status.text()
-            assert f", then {later.epochs} epochs" in action.text()
+        assert ", then ".join(str(c.epochs) for c in stages) + " epochs" in action.text()
     assert dialog.config().epochs == 10  # the seed models' ten epochs, after the default's 45
 
 
@@ -373,6 +383,18 @@ def test_the_dialog_carries_the_augmentation_both_ways(qtbot, tmp_path):
     dialog.use_recipe(ModelConfig(arch="deepconv", train_rotate=8, train_scale=0.05, train_blur=1.25, train_styles=0.5))
     cfg = dialog.config()
     assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur, cfg.train_styles) == (8, 0.05, 1.25, 0.5)
+
+
+def test_the_time_left_goes_by_the_pace_of_the_batches():
+    from desktop_cvae.progress import BatchProgress, TimeLeft
+
+    # 8 s of building and tracing before the first batch, then 0.1 s a batch: 100 batches an epoch, 2 epochs.
+    time_left = TimeLeft()
+    left = [time_left.update(BatchProgress(e, 2, s, 100, 1.0, 8.0 + 0.1 * (e * 100 + s - 1)))
+            for e in range(2) for s in range(1, 101)]
+    assert left[0] == float("inf")
+    assert left[99] == pytest.approx(10.0, rel=0.02)  # after epoch 1: 100 batches of 0.1 s, not "about 18 s"
+    assert left[-1] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_loss_curves_count_epochs_in_whole_numbers():

@@ -778,7 +778,7 @@ class MainWindow(QMainWindow):
         from .training_dialog import TrainingDialog
 
         if self.training_dialog is None:
-            self.training_dialog = TrainingDialog(self.models_dir, self)
+            self.training_dialog = TrainingDialog(self.models_dir, self, settings=self.settings)
             self.training_dialog.model_trained.connect(self._on_model_trained)
             self.state.model_changed.connect(self._offer_model_for_training)
             self._offer_model_for_training(self.state.model_info)

@@ -10,13 +10,15 @@ resumed from the dialog: the "Interrupted" bar offers the newest one in the mode
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import QSettings, Qt, QThread, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGroupBox,
@@ -27,6 +29,8 @@ from PySide6.QtWidgets import (
 from .. import checkpoint
 from ..catalog import list_models, training_stages
 from ..config import ARCHITECTURES, DEFAULT_LR_SCHEDULE, MAX_SEED, PIXEL_CONTEXT_CHANNELS, ModelConfig
+from ..data import SAMPLE_ARGUMENT, keras_cache_file
+from ..progress import TimeLeft, duration, plural
 from ..train_process import TrainingJob
 from .views import FittedPicture, GridView, fit_to_screen
 
@@ -58,6 +62,10 @@ class TrainingWorker(QThread):
             self._job.cancel()
 
     @property
+    def cancelling(self) -> bool:
+        return self._cancel_requested.is_set()
+
+    @property
     def job_pid(self) -> int | None:
         return self._job.process.pid if self._job is not None else None
 
@@ -79,6 +87,11 @@ class TrainingWorker(QThread):
                 signals[kind].emit(*args)
 
 
+# The form and the data of the last training started, remembered across sessions.
+SETTINGS_FORM = "training/form"
+SETTINGS_DATA = "training/data"
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:60] or "model"
 
@@ -93,8 +106,10 @@ _SETTING_NAMES = {"learning_rate": "learning rate", "beta": "β", "train_noise":
 class TrainingDialog(QDialog):
     model_trained = Signal(str, bool)  # path, make it active
 
-    def __init__(self, models_dir: Path, parent=None):
+    def __init__(self, models_dir: Path, parent=None, settings: QSettings | None = None):
+        """settings: where the form's last settings and data are remembered (the main window's); None: nowhere."""
         super().__init__(parent)
+        self.settings = settings
         self.setWindowTitle("Train new model")
         self.models_dir = Path(models_dir)
         self.worker: TrainingWorker | None = None
@@ -102,7 +117,9 @@ class TrainingDialog(QDialog):
         self.last_progress = None  # newest BatchProgress shown
         self.epoch_reports: list = []  # EpochReports of the current run
         self.active_model: tuple[str, ModelConfig] | None = None  # what "Continue the active model" starts from
+        self.time_left = TimeLeft()
         self._build()
+        self._restore_settings()
 
     # -- form ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -219,12 +236,14 @@ class TrainingDialog(QDialog):
         self.start_combo.currentIndexChanged.connect(self._on_start_changed)
         self._enable_options()
 
+        self.sample_radio = QRadioButton("The sample shipped with the app (1,000 digits: a quick try, offline)")
         self.mnist_radio = QRadioButton("MNIST (Keras download, then cached)")
         self.file_radio = QRadioButton(".npz file in MNIST format:")
-        self.mnist_radio.setChecked(True)
+        # Offline, a Keras download fails: the sample is the default until MNIST is in Keras's cache.
+        (self.mnist_radio if keras_cache_file().is_file() else self.sample_radio).setChecked(True)
         group = QButtonGroup(self)
-        group.addButton(self.mnist_radio)
-        group.addButton(self.file_radio)
+        for radio in (self.sample_radio, self.mnist_radio, self.file_radio):
+            group.addButton(radio)
         self.file_edit = QLineEdit()
         self.file_edit.setPlaceholderText("x_train, y_train, x_test, y_test")
         self.browse_button = browse = QPushButton("Browse…")
@@ -232,6 +251,7 @@ class TrainingDialog(QDialog):
         self.file_edit.textEdited.connect(lambda _: self.file_radio.setChecked(True))
         data_box = QGroupBox("Data")
         dv = QVBoxLayout(data_box)
+        dv.addWidget(self.sample_radio)
         dv.addWidget(self.mnist_radio)
         row = QHBoxLayout()
         row.addWidget(self.file_radio)
@@ -452,18 +472,17 @@ class TrainingDialog(QDialog):
         except ValueError as e:
             self.status.setText(f"<b>Cannot train:</b> {e}")
             return
-        data_path = None
-        if self.file_radio.isChecked():
-            data_path = self.file_edit.text().strip()
-            if not data_path:
-                self.status.setText("<b>Choose an .npz file</b> or select MNIST.")
-                return
+        data_path = self._data_source()
+        if data_path == "":
+            self.status.setText("<b>Choose an .npz file</b>, or the sample or MNIST.")
+            return
         try:
             self.models_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             self.status.setText(f"<b>Cannot create {self.models_dir}:</b> {e.strerror or e}")
             return
         out = self.models_dir / f"{_slug(cfg.name)}-{time.strftime('%Y%m%d-%H%M%S')}.keras"
+        self._save_settings(cfg)
         self._launch(TrainingWorker(cfg, data_path, out, init_from=self.active_model[0] if self.continuing else None))
 
     def refresh_interrupted(self) -> None:
@@ -477,7 +496,7 @@ class TrainingDialog(QDialog):
             last = f", validation −ELBO {bound[-1]:.1f} nats" if bound else ""
             self.interrupted_label.setText(
                 f"<b>Interrupted:</b> “{cfg.get('name') or checkpoint.model_path(path).stem}”, "
-                f"{state.epochs_done} of {state.epochs} epochs done{last}{more}.")
+                f"{state.epochs_done} of {plural(state.epochs, 'epoch')} done{last}{more}.")
             self.interrupted_label.setToolTip(str(path))
         self.interrupted_bar.setVisible(bool(self.interrupted) and not self.running)
 
@@ -496,8 +515,7 @@ class TrainingDialog(QDialog):
         self.epochs_spin.setValue(min(cfg.epochs, self.epochs_spin.maximum()))
         self.name_edit.setText(cfg.name)
         data_path = state.notes.get("data_path")
-        (self.file_radio if data_path else self.mnist_radio).setChecked(True)
-        self.file_edit.setText(data_path or "")
+        self._show_data_source(data_path)
         self._enable_options()
         self._launch(TrainingWorker(cfg, data_path, checkpoint.model_path(path),
                                     init_from=state.notes.get("init_from"), resume=True))
@@ -509,7 +527,7 @@ class TrainingDialog(QDialog):
         answer = QMessageBox.question(
             self, "Discard the interrupted training?",
             f"Delete the checkpoint of “{state.config.get('name') or path.name}” ({state.epochs_done} of "
-            f"{state.epochs} epochs done)? It cannot be resumed afterwards.")
+            f"{plural(state.epochs, 'epoch')} done)? It cannot be resumed afterwards.")
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
@@ -520,8 +538,46 @@ class TrainingDialog(QDialog):
             self.status.setText(f"<b>Could not delete {path.name}:</b> {e.strerror or e}")
         self.refresh_interrupted()
 
+    def _data_source(self) -> str | None:
+        """What the training loads (data.load_data): SAMPLE_ARGUMENT, a file ("" if none is given), None: MNIST."""
+        if self.sample_radio.isChecked():
+            return SAMPLE_ARGUMENT
+        return self.file_edit.text().strip() if self.file_radio.isChecked() else None
+
+    def _show_data_source(self, source: str | None) -> None:
+        radio = {SAMPLE_ARGUMENT: self.sample_radio, None: self.mnist_radio}.get(source, self.file_radio)
+        radio.setChecked(True)
+        if radio is self.file_radio:
+            self.file_edit.setText(source or "")
+
+    def _save_settings(self, cfg: ModelConfig) -> None:
+        """Remember the form and the data for the next time the dialog opens, in this or a later session."""
+        if self.settings is None:
+            return
+        self.settings.setValue(SETTINGS_FORM, json.dumps(cfg.to_dict()))
+        source = self._data_source()
+        self.settings.setValue(SETTINGS_DATA, "mnist" if source is None else source)
+        self.settings.sync()
+
+    def _restore_settings(self) -> None:
+        if self.settings is None:
+            return
+        try:
+            cfg = ModelConfig.from_dict(json.loads(str(self.settings.value(SETTINGS_FORM, "") or "{}")))
+        except (TypeError, ValueError, json.JSONDecodeError):
+            cfg = None  # never saved, or damaged: the defaults stay
+        if cfg is not None and self.settings.value(SETTINGS_FORM):
+            self._fill_form(cfg)
+            self.epochs_spin.setValue(min(max(cfg.epochs, 1), self.epochs_spin.maximum()))
+            self.name_edit.setText(cfg.name or self.name_edit.text())
+            self._enable_options()
+        data = self.settings.value(SETTINGS_DATA)
+        if isinstance(data, str) and data:
+            self._show_data_source(None if data == "mnist" else data)
+
     def _launch(self, w: "TrainingWorker") -> None:
         self.result_path = None
+        self.time_left = TimeLeft()
         self.last_progress, self.epoch_reports = None, []
         self.worker = w
         w.progress.connect(self._on_progress)
@@ -542,7 +598,9 @@ class TrainingDialog(QDialog):
 
     def cancel(self) -> None:
         if self.running:
-            self.status.setText("Cancelling…")
+            # The training stops between batches and then cleans up, which takes a few seconds.
+            self.status.setText("<b>Stopping…</b> The current batch finishes first; nothing will be saved.")
+            self.cancel_button.setEnabled(False)
             self.worker.cancel()
 
     def _set_running(self, on: bool) -> None:
@@ -560,7 +618,10 @@ class TrainingDialog(QDialog):
     def _on_progress(self, p) -> None:
         self.last_progress = p
         self.progress.setValue(int(1000 * p.fraction))
-        left = "" if p.remaining == float("inf") else f" · about {int(p.remaining // 60)} min {int(p.remaining % 60)} s left"
+        if self.worker is not None and self.worker.cancelling:
+            return  # "Stopping…" stays up until the training has stopped
+        seconds = self.time_left.update(p)
+        left = "" if math.isinf(seconds) else f" · about {duration(seconds)} left"
         self.status.setText(f"Epoch {p.epoch + 1}/{p.epochs} · batch {p.step}/{p.steps} · loss {p.loss:.1f}{left}")
 
     def _on_curves(self, rgba: np.ndarray) -> None:
@@ -592,7 +653,7 @@ class TrainingDialog(QDialog):
             state = checkpoint.read_state(checkpoint.checkpoint_path(self.worker.out))
         except checkpoint.CheckpointError:
             return ""
-        return (f" Its {state.epochs_done} finished epochs are kept: Resume goes on from there."
+        return (f" {plural(state.epochs_done, 'finished epoch').capitalize()} kept: Resume goes on from there."
                 if state.epochs_done else "")
 
     def _on_failure(self, message: str) -> None:
