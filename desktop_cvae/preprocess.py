@@ -258,8 +258,8 @@ def _find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tupl
         return None
     paper = _percentiles(g[inner], (50,))[0]
     if float((g[inner] < paper - 0.2).mean()) < 0.001:
-        if share >= 0.1 and max(piece.width, piece.height) < 4 * min(piece.width, piece.height):
-            # A solid bright rectangle this large is a sheet, not a light stroke: a blank one.
+        if max(piece.width, piece.height) < 4 * min(piece.width, piece.height):
+            # A solid bright rectangle, not a bar, is a sheet rather than a light stroke: a blank one.
             raise NoInkError("No ink found: the sheet in the picture is blank. Write a digit on it, darker "
                              "than the paper.")
         return None  # a light bar, not a sheet: read the picture as light ink on a dark ground
