@@ -424,11 +424,22 @@ def test_settings_are_remembered(qtbot, tmp_path):
     qtbot.addWidget(w)
     w.brush.setValue(30)
     w.tabs.setCurrentIndex(4)
+    w.sigma_slider.setValue(35)
+    w.sp_slider.setValue(5)
+    w.label_combo.setCurrentIndex(w.label_combo.findData(7))
     w.close()
-    w2 = MainWindow(settings=settings, models_dir=tmp_path)
+    # Read back from the file, as the next session does (an INI file gives numbers back as text).
+    w2 = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), models_dir=tmp_path)
     qtbot.addWidget(w2)
     assert w2.brush.value() == 30 and w2.tabs.currentIndex() == 4
+    assert (w2.sigma_slider.value(), w2.sp_slider.value(), w2.label_combo.currentData()) == (35, 5, 7)
+    assert w2.state.label == 7  # the condition reaches the model's requests, not only the combo box
+    w2.label_combo.setCurrentIndex(0)
     w2.close()
+    w3 = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), models_dir=tmp_path)
+    qtbot.addWidget(w3)
+    assert w3.label_combo.currentData() is None  # Auto is remembered too
+    w3.close()
 
 
 def test_a_drawing_outlives_a_crash_and_a_cleared_one_stays_cleared(qtbot, tmp_path):

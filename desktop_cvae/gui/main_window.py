@@ -49,6 +49,14 @@ def user_models_dir() -> Path:
     return Path(base) / "models"
 
 
+def _int_setting(settings: QSettings, key: str, default):
+    """An integer setting (an INI file gives it back as text), or default where it is missing or damaged."""
+    try:
+        return int(settings.value(key, default))
+    except (TypeError, ValueError):
+        return default
+
+
 def _caption(text: str) -> QLabel:
     lab = QLabel(text)
     lab.setWordWrap(True)
@@ -868,6 +876,11 @@ class MainWindow(QMainWindow):
         mode = str(s.value("input/mode", "digit"))
         self.state.set_mode(mode if mode in AppState.MODES else "digit")
         self.brush.setValue(int(s.value("canvas/brush", 18)))
+        # The noise and the label condition are part of the experiment a person was running: they come back.
+        self.sigma_slider.setValue(_int_setting(s, "input/noise_sigma", 0))
+        self.sp_slider.setValue(_int_setting(s, "input/salt_pepper", 0))
+        label = _int_setting(s, "input/label", None)
+        self.label_combo.setCurrentIndex(self.label_combo.findData(label) if label in range(10) else 0)
 
     def start(self) -> None:
         """Load the remembered (or default) model on the worker, and put back the drawing the last session
@@ -900,6 +913,13 @@ class MainWindow(QMainWindow):
         s.setValue("window/tab", self.tabs.currentIndex())
         s.setValue("canvas/brush", self.brush.value())
         s.setValue("input/mode", self.state.mode)
+        s.setValue("input/noise_sigma", self.sigma_slider.value())
+        s.setValue("input/salt_pepper", self.sp_slider.value())
+        label = self.label_combo.currentData()
+        if label is None:
+            s.remove("input/label")
+        else:
+            s.setValue("input/label", int(label))
         self._save_drawing()
         self.worker.stop()
         super().closeEvent(e)
