@@ -19,13 +19,16 @@ def draw_history(fig: Figure, history: dict, title: str = ""):
     """Draw the three training-curve panels into `fig` (cleared first); returns the axes."""
     fig.clear()
     axes = fig.subplots(1, 3)
+    epochs = max((len(v) for v in history.values() if isinstance(v, list)), default=0)
     for ax, (key, name) in zip(axes, (("loss", "total (−ELBO)"), ("reconstruction", "reconstruction"), ("kl", "KL"))):
         for k, style, label in ((key, "o-", "train"), (f"val_{key}", "s--", "validation")):
             if history.get(k):
                 ax.plot(np.arange(1, len(history[k]) + 1), history[k], style, ms=3, label=label)
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("epoch", fontsize=8)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.5" after two epochs
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # no "epoch 1.5"
+        if epochs:  # half an epoch of room each side: one epoch alone had a span of 0.1 crowded with ticks
+            ax.set_xlim(0.5, epochs + 0.5)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("nats per image", fontsize=8)
