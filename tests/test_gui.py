@@ -591,3 +591,17 @@ def test_a_stopped_worker_is_not_restarted_by_a_late_request(window):
     window.request_update()  # e.g. the latent map's answer arriving while the window closes
     window.worker.submit("samples", 3, 0)
     assert not window.worker.isRunning()
+
+
+def test_the_plain_vae_switch_has_a_way_back(window, qtbot):
+    # The switch used to vanish once used: the plain VAE had no way back to the CVAE.
+    cvae = window.state.model_info["path"]
+    assert window.plain_vae_button.text() == "Switch to the plain VAE"
+    with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
+        window.plain_vae_button.click()
+    assert not window.state.model_info["config"]["conditional"]
+    assert not window.plain_vae_button.isHidden() and window.plain_vae_button.text() == "Back to the CVAE"
+    with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
+        window.plain_vae_button.click()
+    assert window.state.model_info["path"] == cvae
+    assert window.plain_vae_button.text() == "Switch to the plain VAE"

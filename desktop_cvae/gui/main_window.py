@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self._boxes_on_picture = False  # the shown reading's boxes lie on the opened picture
         self.training_dialog = None
         self.compare_dialog = None
+        self._cvae_before_plain: str | None = None  # where "Back to …" returns from the plain VAE
         self._build_ui()
         self._build_menus()
         # The drawing is kept a moment after it last changed, so a crash loses at most that moment.
@@ -367,7 +368,7 @@ class MainWindow(QMainWindow):
         self.label_combo.currentIndexChanged.connect(lambda _: self.state.set_label(self.label_combo.currentData()))
         self.reroll_samples_button.clicked.connect(self.state.reroll_samples)
         self.prior_checkbox.toggled.connect(self.request_samples)
-        self.plain_vae_button.clicked.connect(self.switch_to_plain_vae)
+        self.plain_vae_button.clicked.connect(self.toggle_plain_vae)
         self.latent_plot.point_clicked.connect(self._on_latent_click)
         self.tabs.currentChanged.connect(self._on_tab)
 
@@ -653,7 +654,7 @@ class MainWindow(QMainWindow):
         meta, cfg = info.get("meta") or {}, info.get("config") or {}
         self.loss_plot.set_history(meta.get("history"), cfg.get("name") or Path(info["path"]).stem)
         self.latent_plot.show_message("Mapping the shipped sample into this model's latent space…")
-        self.plain_vae_button.setVisible(cfg.get("conditional", True))
+        self._offer_plain_vae_switch(info)
         self.prior_checkbox.setEnabled(cfg.get("conditional", True))  # a plain VAE has only its prior
         self.label_combo.setEnabled(cfg.get("conditional", True))
         self.style_view.set_images(None, placeholder=self._style_placeholder())
@@ -811,7 +812,30 @@ class MainWindow(QMainWindow):
         self.compare_dialog.show()
         self.compare_dialog.raise_()
 
-    def switch_to_plain_vae(self) -> None:
+    def _offer_plain_vae_switch(self, info: dict) -> None:
+        """Beside a CVAE, the switch to the plain VAE; beside the plain VAE, the way back to the CVAE that was
+        active before it (the default model, if none was)."""
+        if (info.get("config") or {}).get("conditional", True):
+            self._cvae_before_plain = info["path"]
+            self.plain_vae_button.setText("Switch to the plain VAE")
+            self.plain_vae_button.setToolTip("A plain VAE has no label to lean on, so its latent space clusters by "
+                                             "digit")
+        else:
+            back = self._cvae_before_plain or str(default_model_path())
+            self.plain_vae_button.setText("Back to the CVAE")
+            self.plain_vae_button.setToolTip(f"Load “{self._model_name(back)}” again, the conditional model that "
+                                             "was active before the plain VAE")
+
+    def _model_name(self, path: str) -> str:
+        for entry in list_models(self.models_dir):
+            if str(entry.path) == path:
+                return entry.name
+        return Path(path).stem
+
+    def toggle_plain_vae(self) -> None:
+        if not self._conditional():
+            self.load_model(self._cvae_before_plain or str(default_model_path()))
+            return
         for entry in list_models(self.models_dir):
             if entry.shipped and not (entry.meta.get("config") or {}).get("conditional", True):
                 self.load_model(str(entry.path))
