@@ -349,6 +349,37 @@ class Engine:
                                 best_neg_elbo=best))
         return out
 
+    def bound_terms(self, pixels: np.ndarray, seed: int = 0) -> "Explanation":
+        """One input's evidence bound taken apart (module explain): the posterior, a code drawn from it, and
+        every label's reconstruction and KL terms, z at the posterior mean as for the scores the app shows.
+        Eager: it runs when the Explain tab asks, not on every stroke."""
+        from .explain import Explanation
+
+        x = self._batch(pixels, first_only=True)
+        m = self.model
+        with self._lock:
+            if not self.conditional:
+                mean, log_var = m.encode(x)
+                kl = m.kl(mean, log_var).numpy()
+                logits = m.decode_logits(mean, None, images=x)
+                rec = bce_sum(logits, x).numpy()
+            else:
+                onehot = tf.eye(NUM_CLASSES)
+                if self._label_in_encoder:
+                    mean, log_var = m.encode(tf.repeat(x, NUM_CLASSES, axis=0), onehot)
+                else:
+                    mean, log_var = m.encode(x)
+                    mean, log_var = tf.repeat(mean, NUM_CLASSES, axis=0), tf.repeat(log_var, NUM_CLASSES, axis=0)
+                kl = m.kl(mean, log_var, onehot).numpy()
+                rec = m.label_scores(x).numpy()[0] - kl
+            mean, log_var = mean.numpy(), log_var.numpy()
+        scores = rec + kl
+        pick = int(np.argmin(scores)) if self.conditional else 0
+        sigma = np.exp(0.5 * log_var[pick])
+        z = mean[pick] + sigma * np.random.default_rng(seed).standard_normal(sigma.shape).astype(np.float32)
+        probs = self.probabilities(scores) if self.conditional else None
+        return Explanation(mean[pick], sigma, z, rec.astype(np.float64), kl.astype(np.float64), probs)
+
     def encode(self, images: np.ndarray, labels=None) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and log-variance, (n, z) each."""
         x = self._batch(images)

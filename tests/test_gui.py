@@ -605,3 +605,21 @@ def test_the_plain_vae_switch_has_a_way_back(window, qtbot):
         window.plain_vae_button.click()
     assert window.state.model_info["path"] == cvae
     assert window.plain_vae_button.text() == "Switch to the plain VAE"
+
+
+def test_the_explain_tab_follows_the_input_and_clears_with_it(qtbot, window):
+    window.tabs.setCurrentWidget(window.explain_tab)
+    with qtbot.waitSignal(window.worker.explained, timeout=10_000):
+        draw(qtbot, window.canvas, one_stroke())
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: window.explain_plot.explanation is not None, timeout=10_000)
+    ex = window.explain_plot.explanation
+    recognised = int(np.argmax(window.bars.probabilities()))
+    assert ex.winner == recognised and f"{recognised} wins over the runner-up" in window.explain_text.text()
+    window.clear_button.click()
+    assert window.explain_plot.explanation is None and window.explain_text.text() == ""
+    # Not computed while the tab is closed: another tab, a new stroke, no explanation asked for.
+    window.tabs.setCurrentIndex(0)
+    with qtbot.assertNotEmitted(window.worker.explained, wait=1500):
+        draw(qtbot, window.canvas, one_stroke())
+        settle(qtbot, window)

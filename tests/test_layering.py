@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
-CORE = ["config", "data", "preprocess", "components", "styles", "imageio", "imaging", "storage", "catalog", "model",
-        "train", "engine", "evaluate", "cli", "bench", "report", "curves", "selftest", "progress", "train_process",
+CORE = ["config", "data", "preprocess", "components", "styles", "explain", "imageio", "imaging", "storage", "catalog",
+        "model", "train", "engine", "evaluate", "cli", "bench", "report", "curves", "selftest", "progress", "train_process",
         "numbers", "numbers.segment", "numbers.reader",
         "serve", "serve.settings", "serve.batcher", "serve.archive", "serve.recognition", "serve.guard", "serve.app"]
 

@@ -21,7 +21,8 @@ from ..imaging import grid_image, save_png_atomic
 from ..preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
 from .canvas import Box, DrawingCanvas, qimage_to_gray
 from .number_panel import NumberPanel
-from .plots import LatentPlot, LossPlot
+from ..explain import KL_MEANS, RECONSTRUCTION_MEANS, SUM_MEANS
+from .plots import ExplainPlot, LatentPlot, LossPlot
 from .state import AppState
 from .views import GridView, ImageView, ProbabilityBars, fit_to_screen
 from .worker import DigitCheck, InferenceWorker, UpdateResult
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.training_dialog = None
         self.compare_dialog = None
         self._cvae_before_plain: str | None = None  # where "Back to …" returns from the plain VAE
+        self._explain_input: tuple[int, np.ndarray] | None = None  # (request id, model input) shown now
         self._build_ui()
         self._build_menus()
         # The drawing is kept a moment after it last changed, so a crash loses at most that moment.
@@ -237,6 +239,13 @@ class MainWindow(QMainWindow):
         lt.addWidget(self.latent_plot, 1)
         lt.addLayout(below)
         self.tabs.addTab(latent_tab, "Latent space")
+        self.explain_plot = ExplainPlot()
+        self.explain_text = _caption("")
+        self.explain_text.setTextFormat(Qt.TextFormat.RichText)
+        self.explain_tab = self._tab(
+            _caption("How the model reached its answer for your input: the encoder's code, and each label's "
+                     "evidence bound in its two terms."), self.explain_plot, self.explain_text)
+        self.tabs.addTab(self.explain_tab, "Explain")
         self.traversal_view = GridView(min_side=200)
         self.traversal_caption = _caption("Seed 004's uniform traversal.")
         self.tabs.addTab(self._tab(self.traversal_caption, self.traversal_view), "Traversal")
@@ -390,6 +399,7 @@ class MainWindow(QMainWindow):
         w.digit_checked.connect(self._on_digit_checked)
         w.input_failed.connect(self._on_input_failed)
         w.number_read.connect(self._on_number_read)
+        w.explained.connect(self._on_explained)
         w.samples_ready.connect(self._on_samples)
         w.latent_ready.connect(self._on_latent_map)
         w.decoded.connect(lambda xy, img: self.decoded_view.set_array(img))
@@ -412,6 +422,19 @@ class MainWindow(QMainWindow):
     def _on_tab(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.style_tab:  # the style view is drawn only while shown
             self.request_update()
+        elif self.tabs.currentWidget() is self.explain_tab:
+            self.request_explanation()
+
+    def request_explanation(self) -> None:
+        """Explain the input shown now, if the Explain tab is open (it is computed only while it is)."""
+        if self._explain_input is not None and self.tabs.currentWidget() is self.explain_tab:
+            self.worker.submit("explain", *self._explain_input)
+
+    def _on_explained(self, request_id: int, ex) -> None:
+        if self._explain_input is None or request_id != self._explain_input[0]:
+            return  # about an input no longer shown
+        self.explain_plot.set_explanation(ex)
+        self.explain_text.setText(f"<b>{ex.why()}</b><br>{RECONSTRUCTION_MEANS}<br>{KL_MEANS}<br>{SUM_MEANS}")
 
     # -- requests to the worker ----------------------------------------------------------------
     def request_update(self) -> None:
@@ -505,6 +528,9 @@ class MainWindow(QMainWindow):
         self._shown_input = None
         self.notes_label.setText(self._input_hint())
         self.style_view.set_images(None, placeholder=self._style_placeholder())
+        self._explain_input = None
+        self.explain_plot.show_message(message)
+        self.explain_text.setText("")
         self.latent_plot.set_marker(None)
         self.state.recognised = None  # the next digit's answer asks for its samples and traversal again
         if self.state.label is None and self._conditional():  # they were for the recognised label: gone with it
@@ -567,6 +593,8 @@ class MainWindow(QMainWindow):
         if r.digit_check is not None:  # else the worker checks the input before noise next: digit_checked
             self._on_digit_checked(r.digit_check)
         self.style_view.set_images(r.style, cols=5, placeholder=self._style_placeholder())
+        self._explain_input = (r.request_id, r.model_input)
+        self.request_explanation()
         self.latent_plot.set_marker(r.marker)
         self.notes_label.setText("Detected: " + "; ".join(r.notes) + ".")
         self.update_status.setText(f"last update {time.strftime('%H:%M:%S')} · {r.elapsed_ms:.1f} ms")

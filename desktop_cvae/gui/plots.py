@@ -165,3 +165,54 @@ class LossPlot(PlotPanel):
         if self.figure._suptitle is not None:
             self.figure._suptitle.set_color(fg)
         self.canvas.draw_idle()
+
+
+class ExplainPlot(PlotPanel):
+    """Why the model answered as it did (module explain): the posterior of every latent dimension with the code
+    drawn from it, and each label's -ELBO as its two terms, reconstruction and KL."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, figsize=(7, 3.4))
+        self.explanation = None
+        self.show_message("Draw or open a digit: its explanation appears here.")
+
+    def show_message(self, text: str) -> None:
+        self.explanation = None
+        self.figure.clear()
+        bg, fg = _style_for_palette(self.figure, self)
+        ax = self.figure.add_subplot()
+        _style_axes(ax, bg, fg)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, text, ha="center", va="center", color=fg, wrap=True)
+        self.canvas.draw_idle()
+
+    def set_explanation(self, ex) -> None:
+        self.explanation = ex
+        self.figure.clear()
+        bg, fg = _style_for_palette(self.figure, self)
+        left, right = self.figure.subplots(1, 2, width_ratios=(3, 2))
+        for ax in (left, right):
+            _style_axes(ax, bg, fg)
+        dims = np.arange(len(ex.mean))
+        left.errorbar(dims, ex.mean, yerr=ex.sigma, fmt="o", ms=3, capsize=2, color="#1f77b4")
+        left.plot(dims, ex.z, "x", color="#d62728", ms=5)
+        left.axhline(0, color=fg, lw=0.5, alpha=0.5)
+        left.set_xlabel("latent dimension", fontsize=8)
+        # Titles, not legends, say what is what: a legend would hide points or bars.
+        left.set_title("Encoder: μ ± σ of each dimension; × a code drawn", fontsize=9)
+        labels = np.arange(len(ex.reconstruction))
+        right.barh(labels, ex.reconstruction, color="#7f7f7f", label="reconstruction")
+        right.barh(labels, ex.kl, left=ex.reconstruction, color="#ff7f0e", label="KL")
+        if ex.winner is not None:
+            right.barh([ex.winner], [ex.neg_elbo[ex.winner]], fill=False, edgecolor=fg, lw=1.5)
+            right.set_yticks(labels)
+            right.set_ylabel("label", fontsize=8)
+            # The terms differ little between labels next to their size: show the range that decides.
+            low, high = float(ex.reconstruction.min()), float(ex.neg_elbo.max())
+            right.set_xlim(max(0.0, low - 0.15 * (high - low) - 1), high + 0.05 * (high - low) + 1)
+        else:
+            right.set_yticks([])
+        right.invert_yaxis()
+        right.set_xlabel("−ELBO in nats (lower wins)", fontsize=8)
+        right.set_title("Reconstruction (grey)\n+ KL (orange)", fontsize=9)
+        self.canvas.draw_idle()

@@ -28,7 +28,7 @@ from ..preprocess import NoInkError, Normalized, add_noise, normalize_gray
 # number, then the digit chosen from it).
 # "check" (is the input a digit, before noise) follows the update it belongs to; "views" (latent map,
 # gallery) comes last: the person's own digit is answered before them.
-PRIORITY = ("load", "number", "analyze", "check", "decode", "samples", "traversal", "views")
+PRIORITY = ("load", "number", "analyze", "explain", "check", "decode", "samples", "traversal", "views")
 SAMPLE_COUNT = 16
 ENGINE_CACHE = 4  # models kept loaded for instant switching
 
@@ -84,6 +84,7 @@ class InferenceWorker(QThread):
     gallery_ready = Signal(object, object)  # originals (10, 28, 28), reconstructions (10, 28, 28)
     digit_checked = Signal(object)  # DigitCheck of a noisy update's input, after that update
     number_read = Signal(int, object)  # request id, numbers.NumberReading
+    explained = Signal(int, object)  # request id of the update explained, explain.Explanation
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -297,6 +298,9 @@ class InferenceWorker(QThread):
             check = DigitCheck(key, best, percentile, looks_like_digit(percentile))
             self._last_check = (engine, check)
         self.digit_checked.emit(check)
+
+    def _do_explain(self, request_id: int, pixels: np.ndarray) -> None:
+        self.explained.emit(request_id, self.engine.bound_terms(pixels))
 
     def _do_samples(self, label: int, seed: int, prior: str = "fitted") -> None:
         self.samples_ready.emit(label, self.engine.generate(label, SAMPLE_COUNT, seed, prior=prior))
