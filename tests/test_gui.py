@@ -623,3 +623,25 @@ def test_the_explain_tab_follows_the_input_and_clears_with_it(qtbot, window):
     with qtbot.assertNotEmitted(window.worker.explained, wait=1500):
         draw(qtbot, window.canvas, one_stroke())
         settle(qtbot, window)
+
+
+def test_the_latent_grid_takes_a_label_two_directions_and_a_size_and_saves_as_png(qtbot, window, tmp_path,
+                                                                                 monkeypatch):
+    window.tabs.setCurrentWidget(window.traversal_view.parentWidget())
+    assert window.grid_dim_spins[0].isEnabled() and window.grid_dim_spins[0].maximum() == 31  # 32-D default
+    with qtbot.waitSignal(window.worker.traversal_ready, timeout=10_000,
+                          check_params_cb=lambda label, dims, grid: grid.shape[:2] == (5, 5)) as got:
+        window.grid_label_combo.setCurrentIndex(window.grid_label_combo.findData(3))
+        window.grid_dim_spins[0].setValue(1)
+        window.grid_dim_spins[1].setValue(4)
+        window.grid_steps_spin.setValue(5)
+    label, dims, grid = got.args
+    assert label == 3 and tuple(dims) == (1, 4)
+    qtbot.waitUntil(lambda: "as chosen" in window.traversal_caption.text())
+    # Decoded under label 3 along those directions: the drawings change across the grid.
+    assert np.abs(grid[0, 0] - grid[-1, -1]).max() > 0.2
+    out = tmp_path / "grid.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PNG (*.png)"))
+    window.save_grid_button.click()
+    with Image.open(out) as img:
+        assert img.size == ((5 * 30 + 2) * 3,) * 2  # 5 digits of 28 pixels and 2 of padding, 3x

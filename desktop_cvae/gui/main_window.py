@@ -10,7 +10,7 @@ from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-    QMainWindow, QMessageBox, QPushButton, QSlider, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget,
+    QMainWindow, QMessageBox, QPushButton, QSlider, QSpinBox, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from .. import __version__
@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         self.compare_dialog = None
         self._cvae_before_plain: str | None = None  # where "Back to …" returns from the plain VAE
         self._explain_input: tuple[int, np.ndarray] | None = None  # (request id, model input) shown now
+        self._grid_images: np.ndarray | None = None  # the latent grid shown, (steps * steps, 28, 28)
+        self._grid_images_cols = 0
         self._build_ui()
         self._build_menus()
         # The drawing is kept a moment after it last changed, so a crash loses at most that moment.
@@ -248,7 +250,34 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.explain_tab, "Explain")
         self.traversal_view = GridView(min_side=200)
         self.traversal_caption = _caption("Seed 004's uniform traversal.")
-        self.tabs.addTab(self._tab(self.traversal_caption, self.traversal_view), "Traversal")
+        # The grid's own choices: a label (or the input's), two latent directions (or the two most used), its size.
+        self.grid_label_combo = QComboBox()
+        self.grid_label_combo.addItem("as the input", None)
+        for d in range(10):
+            self.grid_label_combo.addItem(str(d), d)
+        self.grid_dim_spins = (QSpinBox(minimum=-1, maximum=0), QSpinBox(minimum=-1, maximum=0))
+        for spin in self.grid_dim_spins:
+            spin.setSpecialValueText("most used")  # -1: the dimension the shipped digits' codes vary most along
+            spin.setValue(-1)
+            spin.setToolTip("Which latent dimension the grid runs along; 'most used' picks from the shipped "
+                            "digits' codes")
+        self.grid_steps_spin = QSpinBox(minimum=3, maximum=25, value=9)
+        self.grid_steps_spin.setToolTip("Steps along each side of the grid")
+        self.save_grid_button = QPushButton("Save PNG…")
+        self.save_grid_button.setToolTip("Save the grid as a PNG image")
+        # Two short rows: one long row would widen the tab and squeeze the model's panels beside it.
+        grid_controls = QWidget()
+        grid_rows = QGridLayout(grid_controls)
+        grid_rows.setContentsMargins(0, 0, 0, 0)
+        for col, (text, w) in enumerate((("Label", self.grid_label_combo), ("Steps", self.grid_steps_spin))):
+            grid_rows.addWidget(QLabel(text), 0, 2 * col)
+            grid_rows.addWidget(w, 0, 2 * col + 1)
+        for col, (text, w) in enumerate((("Rows: dim.", self.grid_dim_spins[0]), ("Columns: dim.", self.grid_dim_spins[1]))):
+            grid_rows.addWidget(QLabel(text), 1, 2 * col)
+            grid_rows.addWidget(w, 1, 2 * col + 1)
+        grid_rows.addWidget(self.save_grid_button, 0, 4, 2, 1)
+        grid_rows.setColumnStretch(5, 1)
+        self.tabs.addTab(self._tab(self.traversal_caption, grid_controls, self.traversal_view), "Latent grid")
         self.loss_plot = LossPlot()
         self.tabs.addTab(self._tab(_caption("Training and validation loss of the active model, per epoch."),
                                    self.loss_plot), "Loss curves")
@@ -369,6 +398,10 @@ class MainWindow(QMainWindow):
         self.eraser_button.toggled.connect(lambda on: setattr(c, "eraser", on))
         self.undo_button.clicked.connect(c.undo)
         self.redo_button.clicked.connect(c.redo)
+        self.grid_label_combo.currentIndexChanged.connect(lambda _: self.request_traversal())
+        for spin in (*self.grid_dim_spins, self.grid_steps_spin):
+            spin.valueChanged.connect(lambda _: self.request_traversal())
+        self.save_grid_button.clicked.connect(self.save_grid_png)
         self.clear_button.clicked.connect(c.clear)
         self.open_button.clicked.connect(self.open_image_dialog)
         self.sigma_slider.valueChanged.connect(lambda v: self.state.set_noise(sigma=v / 100))
@@ -507,9 +540,27 @@ class MainWindow(QMainWindow):
     def _prior(self) -> str:
         return "standard" if self.prior_checkbox.isChecked() else "fitted"
 
+    def _grid_label(self) -> int:
+        chosen = self.grid_label_combo.currentData()
+        return self.state.effective_label if chosen is None else int(chosen)
+
     def request_traversal(self) -> None:
         if self.worker.has_model:
-            self.worker.submit("traversal", self.state.effective_label)
+            dims = tuple(s.value() for s in self.grid_dim_spins)
+            self.worker.submit("traversal", self._grid_label(), None if -1 in dims else dims,
+                               self.grid_steps_spin.value())
+
+    def save_grid_png(self) -> None:
+        grid = self.traversal_view.array()
+        if grid is None:
+            self.show_error("Nothing to save yet: the grid appears once a model is loaded.")
+            return
+        path = self._ask_png("latent-grid")
+        if path:
+            try:
+                save_png_atomic(grid_image(self._grid_images, cols=self._grid_images_cols, scale=3), path)
+            except OSError as e:
+                self.show_error(f"Could not save {Path(path).name}: {e.strerror or e}")
 
     def load_model(self, path: str) -> None:
         self.model_status.setText(f"Loading {Path(path).name}…")
@@ -661,11 +712,15 @@ class MainWindow(QMainWindow):
         self.samples_caption.setText(text)
 
     def _on_traversal(self, label: int, dims, grid: np.ndarray) -> None:
+        chosen = -1 not in (s.value() for s in self.grid_dim_spins)
         steps = grid.shape[0]
-        self.traversal_view.set_images(grid.reshape(-1, 28, 28), cols=steps)
+        self._grid_images, self._grid_images_cols = grid.reshape(-1, 28, 28), steps
+        self.traversal_view.set_images(self._grid_images, cols=steps)
         what = f"label {label}, " if self._conditional() else ""
+        which = "as chosen" if chosen else "the two most used"
         self.traversal_caption.setText(
-            f"Seed 004's uniform traversal ({what}latent dimensions {dims[0]} and {dims[1]}, the two most used): "
+            f"Latent grid, as seed 004's uniform traversal ({what}rows along latent dimension {dims[0]}, columns "
+            f"along {dims[1]}, {which}): "
             + (f"z at the 5%–95% quantiles of the {self._label_prior_kind()} prior p(z | {label}), "
                "other dimensions at its mean."
                if self._label_prior() else "z at the normal distribution's 5%–95% quantiles, other dimensions 0."))
@@ -683,6 +738,14 @@ class MainWindow(QMainWindow):
         self.loss_plot.set_history(meta.get("history"), cfg.get("name") or Path(info["path"]).stem)
         self.latent_plot.show_message("Mapping the shipped sample into this model's latent space…")
         self._offer_plain_vae_switch(info)
+        latent_dim = int(cfg.get("latent_dim", 2))
+        for spin in self.grid_dim_spins:  # a 2-D latent space is the grid's plane itself: nothing to choose
+            spin.blockSignals(True)
+            spin.setMaximum(latent_dim - 1)
+            spin.setValue(-1 if spin.value() >= latent_dim else spin.value())
+            spin.setEnabled(latent_dim > 2)
+            spin.blockSignals(False)
+        self.grid_label_combo.setEnabled(cfg.get("conditional", True))
         self.prior_checkbox.setEnabled(cfg.get("conditional", True))  # a plain VAE has only its prior
         self.label_combo.setEnabled(cfg.get("conditional", True))
         self.style_view.set_images(None, placeholder=self._style_placeholder())

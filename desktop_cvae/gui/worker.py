@@ -312,7 +312,9 @@ class InferenceWorker(QThread):
         labels = label if self.engine.conditional else None
         self.decoded.emit((x, y), self.engine.decode(z[None], labels)[0])
 
-    def _do_traversal(self, label: int) -> None:
-        dims = self.latent.traversal_dims if self.latent else (0, 1)
-        grid = self.engine.traversal(label if self.engine.conditional else None, steps=9, dims=dims)
+    def _do_traversal(self, label: int, dims: tuple[int, int] | None = None, steps: int = 9) -> None:
+        """The latent grid: along the two chosen dimensions, or the two most used."""
+        if dims is None:
+            dims = self.latent.traversal_dims if self.latent else (0, 1)
+        grid = self.engine.traversal(label if self.engine.conditional else None, steps=steps, dims=dims)
         self.traversal_ready.emit(label, dims, grid)
