@@ -272,7 +272,8 @@ class MainWindow(QMainWindow):
         for col, (text, w) in enumerate((("Label", self.grid_label_combo), ("Steps", self.grid_steps_spin))):
             grid_rows.addWidget(QLabel(text), 0, 2 * col)
             grid_rows.addWidget(w, 0, 2 * col + 1)
-        for col, (text, w) in enumerate((("Rows: dim.", self.grid_dim_spins[0]), ("Columns: dim.", self.grid_dim_spins[1]))):
+        rows_and_columns = (("Rows: dim.", self.grid_dim_spins[0]), ("Columns: dim.", self.grid_dim_spins[1]))
+        for col, (text, w) in enumerate(rows_and_columns):
             grid_rows.addWidget(QLabel(text), 1, 2 * col)
             grid_rows.addWidget(w, 1, 2 * col + 1)
         grid_rows.addWidget(self.save_grid_button, 0, 4, 2, 1)
