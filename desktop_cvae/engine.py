@@ -477,6 +477,30 @@ class Engine:
                                            tf.eye(NUM_CLASSES)).numpy()
         return self.decode(zs, np.arange(NUM_CLASSES))
 
+    def interpolate(self, a: np.ndarray, b: np.ndarray, steps: int = 9,
+                    hold_label: bool = False) -> tuple[np.ndarray, list[int | None], np.ndarray]:
+        """Two inputs (28, 28) joined by a straight line through latent space, decoded at `steps` points from a's
+        code to b's, each code the posterior mean under the label its input is recognised as. hold_label: every
+        step is drawn as a's digit (for a decoder without the label, b's code is first carried into a's
+        Gaussian: its style, a's digit); otherwise the label goes from a's to b's with the codes (a decoder that
+        takes it gets the two labels' one-hot codes blended). Returns the drawings (steps, 28, 28), the label of
+        each step (None for a plain VAE) and what each drawing is recognised as (-1 for a plain VAE)."""
+        t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
+        first, second = self.analyze(a), self.analyze(b)
+        za, zb = np.asarray(first.z, np.float32), np.asarray(second.z, np.float32)
+        if not self.conditional:
+            return self.decode((1 - t) * za + t * zb), [None] * steps, np.full(steps, -1)
+        la, lb = first.recognised, second.recognised
+        if hold_label and not self.model.decoder_sees_label and la != lb:
+            with self._lock:
+                zb = self.model.prior.move(tf.constant(zb[None]), self._onehot(lb, 1), self._onehot(la, 1)).numpy()[0]
+        onehot = np.eye(NUM_CLASSES, dtype=np.float32)
+        mix = onehot[[la] * steps] if hold_label else (1 - t) * onehot[la] + t * onehot[lb]
+        with self._lock:
+            drawn = self._fn("_decode")(tf.constant((1 - t) * za + t * zb), tf.constant(mix)).numpy()
+        labels = [la if hold_label or w < 0.5 else lb for w in t[:, 0]]
+        return drawn, labels, self.bounds(drawn).argmin(axis=1)
+
     def traversal(self, label: int | None, steps: int = 9, dims: tuple[int, int] = (0, 1),
                   base: np.ndarray | None = None) -> np.ndarray:
         """Seed 004's uniform traversal: a steps x steps grid over two latent dimensions, spaced by the

@@ -2,6 +2,7 @@
 
     xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/screenshot.png [--tab N] [--picture FILE]
     xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/number.png --number --picture FILE
+    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/interpolation.png --tab 5 --interpolate-to 9
 
 Draws a shipped sample digit as strokes would (dark ink on paper), or opens a picture file as a person
 would, waits for the model's answer, then grabs the window.
@@ -24,6 +25,8 @@ def main():
     p.add_argument("--picture", help="open this image file instead of drawing")
     p.add_argument("--number", action="store_true", help="Number mode: read the picture as a whole number")
     p.add_argument("--digit", type=int, help="in Number mode, show this digit (from 0) in the panels")
+    p.add_argument("--interpolate-to", type=int, metavar="INDEX",
+                   help="take the drawn digit as the interpolation's A, then draw shipped test digit INDEX as B")
     a = p.parse_args()
 
     from PySide6.QtCore import QSettings
@@ -49,9 +52,13 @@ def main():
     if a.picture:
         w.open_image_file(a.picture)
     else:
-        digit = load_sample().x_test[a.index].astype(np.float32) / 255
-        big = np.asarray(Image.fromarray(digit, mode="F").resize((280, 280), Image.Resampling.BICUBIC))
-        w.canvas.set_image(1.0 - np.clip(big, 0, 1) * 0.92)
+        draw(w, a.index)
+    if a.interpolate_to is not None:
+        wait(app, 3)
+        w.set_interpolation_end(0)
+        draw(w, a.interpolate_to)
+        wait(app, 3)
+        w.set_interpolation_end(1)
     w.sigma_slider.setValue(int(a.sigma * 100))
     w.tabs.setCurrentIndex(a.tab)
     if a.digit is not None:
@@ -67,6 +74,22 @@ def main():
     w.grab().save(a.out)
     w.close()
     print(f"wrote {a.out}")
+
+
+def draw(window, index: int) -> None:
+    """A shipped test digit on the canvas, as dark strokes on paper."""
+    from desktop_cvae.data import load_sample
+
+    digit = load_sample().x_test[index].astype(np.float32) / 255
+    big = np.asarray(Image.fromarray(digit, mode="F").resize((280, 280), Image.Resampling.BICUBIC))
+    window.canvas.set_image(1.0 - np.clip(big, 0, 1) * 0.92)
+
+
+def wait(app, seconds: float) -> None:
+    end = time.time() + seconds
+    while time.time() < end:
+        app.processEvents()
+        time.sleep(0.02)
 
 
 if __name__ == "__main__":

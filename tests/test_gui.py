@@ -645,3 +645,25 @@ def test_the_latent_grid_takes_a_label_two_directions_and_a_size_and_saves_as_pn
     window.save_grid_button.click()
     with Image.open(out) as img:
         assert img.size == ((5 * 30 + 2) * 3,) * 2  # 5 digits of 28 pixels and 2 of padding, 3x
+
+
+def test_interpolation_joins_two_inputs_and_can_hold_the_first_label(qtbot, window, sample):
+    a_index, b_index = (int(np.flatnonzero(sample.y_test == d)[0]) for d in (1, 7))
+    window.tabs.setCurrentWidget(window.interp_tab)
+    window.canvas.set_image(digit_on_paper(sample, a_index))
+    settle(qtbot, window)
+    window.interp_set_buttons[0].click()
+    window.canvas.set_image(digit_on_paper(sample, b_index))
+    settle(qtbot, window)
+    with qtbot.waitSignal(window.worker.interpolated, timeout=10_000) as got:
+        window.interp_set_buttons[1].click()
+    drawn, labels, read = got.args
+    assert drawn.shape == (9, 28, 28) and labels[0] == 1 and labels[-1] == 7
+    assert read[0] == 1 and read[-1] == 7 and "Read as: 1" in window.interp_caption.text()
+    with qtbot.waitSignal(window.worker.interpolated, timeout=10_000) as got:
+        window.interp_hold_check.setChecked(True)
+    drawn, labels, read = got.args
+    assert set(labels) == {1} and set(int(r) for r in read) == {1}  # B's style, drawn as A's digit
+    with qtbot.waitSignal(window.worker.interpolated, timeout=10_000) as got:
+        window.interp_steps_spin.setValue(5)
+    assert got.args[0].shape == (5, 28, 28)

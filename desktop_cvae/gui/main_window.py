@@ -248,6 +248,32 @@ class MainWindow(QMainWindow):
             _caption("How the model reached its answer for your input: the encoder's code, and each label's "
                      "evidence bound in its two terms."), self.explain_plot, self.explain_text)
         self.tabs.addTab(self.explain_tab, "Explain")
+        # Interpolation: two inputs, each taken from what the model sees now (drawn or opened), joined in z.
+        self.interp_ends: list[np.ndarray | None] = [None, None]
+        self.interp_end_views = (ImageView("A", min_side=56), ImageView("B", min_side=56))
+        self.interp_set_buttons = (QPushButton("Use the input as A"), QPushButton("Use the input as B"))
+        self.interp_steps_spin = QSpinBox(minimum=3, maximum=15, value=9)
+        self.interp_hold_check = QCheckBox("Hold A's label")
+        self.interp_hold_check.setToolTip("Draw every step as A's digit, in a style that moves to B's; unticked, "
+                                          "the label changes from A's to B's along the way")
+        self.interp_view = GridView(min_side=150)
+        self.interp_caption = _caption("Draw or open a digit and press “Use the input as A”, then another for B.")
+        ends = QGridLayout()
+        for col, (view, button) in enumerate(zip(self.interp_end_views, self.interp_set_buttons)):
+            view.set_array(None, "—")
+            view.setFixedSize(90, 90)
+            ends.addWidget(view, 0, col)
+            ends.addWidget(button, 1, col)
+        ends.addWidget(QLabel("Steps"), 0, 2)
+        ends.addWidget(self.interp_steps_spin, 0, 3)
+        ends.addWidget(self.interp_hold_check, 1, 2, 1, 2)
+        ends.setColumnStretch(4, 1)
+        interp_controls = QWidget()
+        interp_controls.setLayout(ends)
+        self.interp_tab = self._tab(
+            _caption("Two digits joined by a straight line through latent space, each step decoded."),
+            interp_controls, self.interp_view, self.interp_caption)
+        self.tabs.addTab(self.interp_tab, "Interpolation")
         self.traversal_view = GridView(min_side=200)
         self.traversal_caption = _caption("Seed 004's uniform traversal.")
         # The grid's own choices: a label (or the input's), two latent directions (or the two most used), its size.
@@ -403,6 +429,10 @@ class MainWindow(QMainWindow):
         for spin in (*self.grid_dim_spins, self.grid_steps_spin):
             spin.valueChanged.connect(lambda _: self.request_traversal())
         self.save_grid_button.clicked.connect(self.save_grid_png)
+        for end, button in enumerate(self.interp_set_buttons):
+            button.clicked.connect(lambda _=False, end=end: self.set_interpolation_end(end))
+        self.interp_steps_spin.valueChanged.connect(lambda _: self.request_interpolation())
+        self.interp_hold_check.toggled.connect(lambda _: self.request_interpolation())
         self.clear_button.clicked.connect(c.clear)
         self.open_button.clicked.connect(self.open_image_dialog)
         self.sigma_slider.valueChanged.connect(lambda v: self.state.set_noise(sigma=v / 100))
@@ -434,6 +464,7 @@ class MainWindow(QMainWindow):
         w.input_failed.connect(self._on_input_failed)
         w.number_read.connect(self._on_number_read)
         w.explained.connect(self._on_explained)
+        w.interpolated.connect(self._on_interpolated)
         w.samples_ready.connect(self._on_samples)
         w.latent_ready.connect(self._on_latent_map)
         w.decoded.connect(lambda xy, img: self.decoded_view.set_array(img))
@@ -463,6 +494,32 @@ class MainWindow(QMainWindow):
         """Explain the input shown now, if the Explain tab is open (it is computed only while it is)."""
         if self._explain_input is not None and self.tabs.currentWidget() is self.explain_tab:
             self.worker.submit("explain", *self._explain_input)
+
+    def set_interpolation_end(self, end: int) -> None:
+        """Take what the model sees now as the interpolation's start (0) or end (1)."""
+        if self._explain_input is None:
+            self.show_error("There is no input to use yet: draw or open a digit first.")
+            return
+        pixels = np.array(self._explain_input[1], np.float32)
+        self.interp_ends[end] = pixels
+        self.interp_end_views[end].set_array(pixels)
+        self.request_interpolation()
+
+    def request_interpolation(self) -> None:
+        a, b = self.interp_ends
+        if a is not None and b is not None and self.worker.has_model:
+            self.worker.submit("interpolate", a, b, self.interp_steps_spin.value(), self.interp_hold_check.isChecked())
+        elif a is None or b is None:
+            self.interp_view.set_images(None, placeholder="—")
+
+    def _on_interpolated(self, drawn: np.ndarray, labels, read) -> None:
+        self.interp_view.set_images(drawn, cols=len(drawn))
+        if labels[0] is None:
+            self.interp_caption.setText(f"{len(drawn)} steps from A's code to B's (a plain VAE: no labels).")
+            return
+        held = "every step drawn as " + str(labels[0]) if len(set(labels)) == 1 else f"label {labels[0]} to {labels[-1]}"
+        self.interp_caption.setText(f"{len(drawn)} steps from A's code to B's, {held}. Read as: "
+                                    + " ".join(str(int(r)) for r in read))
 
     def _on_explained(self, request_id: int, ex) -> None:
         if self._explain_input is None or request_id != self._explain_input[0]:
@@ -754,6 +811,8 @@ class MainWindow(QMainWindow):
         self.request_update()
         self.request_samples()
         self.request_traversal()
+        self.request_interpolation()  # the same two inputs, through this model
+        self.interp_hold_check.setEnabled(cfg.get("conditional", True))
 
     def _refresh_model_status(self) -> None:
         info = self.state.model_info

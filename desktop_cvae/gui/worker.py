@@ -28,7 +28,8 @@ from ..preprocess import NoInkError, Normalized, add_noise, normalize_gray
 # number, then the digit chosen from it).
 # "check" (is the input a digit, before noise) follows the update it belongs to; "views" (latent map,
 # gallery) comes last: the person's own digit is answered before them.
-PRIORITY = ("load", "number", "analyze", "explain", "check", "decode", "samples", "traversal", "views")
+PRIORITY = ("load", "number", "analyze", "explain", "check", "decode", "samples", "traversal", "interpolate",
+            "views")
 SAMPLE_COUNT = 16
 ENGINE_CACHE = 4  # models kept loaded for instant switching
 
@@ -85,6 +86,7 @@ class InferenceWorker(QThread):
     digit_checked = Signal(object)  # DigitCheck of a noisy update's input, after that update
     number_read = Signal(int, object)  # request id, numbers.NumberReading
     explained = Signal(int, object)  # request id of the update explained, explain.Explanation
+    interpolated = Signal(object, object, object)  # drawings (steps, 28, 28), label per step, read as per step
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -301,6 +303,9 @@ class InferenceWorker(QThread):
 
     def _do_explain(self, request_id: int, pixels: np.ndarray) -> None:
         self.explained.emit(request_id, self.engine.bound_terms(pixels))
+
+    def _do_interpolate(self, a: np.ndarray, b: np.ndarray, steps: int, hold_label: bool) -> None:
+        self.interpolated.emit(*self.engine.interpolate(a, b, steps, hold_label and self.engine.conditional))
 
     def _do_samples(self, label: int, seed: int, prior: str = "fitted") -> None:
         self.samples_ready.emit(label, self.engine.generate(label, SAMPLE_COUNT, seed, prior=prior))
