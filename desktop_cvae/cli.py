@@ -136,6 +136,9 @@ def cmd_evaluate(args) -> int:
         acc = "n/a (plain VAE)" if result["accuracy"] is None else f"{result['accuracy']:.2%}"
         print(f"test images: {result['n']}\naccuracy: {acc}\n-ELBO: {result['neg_elbo']:.2f} nats "
               f"(reconstruction {result['reconstruction']:.2f} + KL {result['kl']:.2f})")
+        if result.get("per_class_accuracy"):
+            per_digit = ", ".join(f"{d} {a:.1%}" for d, a in enumerate(result["per_class_accuracy"]))
+            print(f"accuracy per digit: {per_digit}")
         for sigma, a in result["noise"].items():
             print(f"accuracy at noise sigma={sigma}: {a:.2%}")
         c = result.get("calibration")
@@ -169,7 +172,8 @@ class ProgressBar:
         logs = report.logs
         line = (f"epoch {report.epoch + 1}: loss {logs.get('loss', math.nan):.2f} "
                 f"val_loss {logs.get('val_loss', math.nan):.2f} (rec {logs.get('val_reconstruction', math.nan):.2f}, "
-                f"kl {logs.get('val_kl', math.nan):.2f})")
+                f"kl {logs.get('val_kl', math.nan):.2f})"
+                + (f" val_accuracy {logs['val_accuracy']:.2%}" if "val_accuracy" in logs else ""))
         self.stream.write(("\r" if self.live else "") + line + " " * 20 + "\n")
         self.stream.flush()
 

@@ -18,7 +18,8 @@ def figure_history(history: dict, title: str = "", size=(7.0, 3.0)) -> Figure:
 def draw_history(fig: Figure, history: dict, title: str = ""):
     """Draw the three training-curve panels into `fig` (cleared first); returns the axes."""
     fig.clear()
-    axes = fig.subplots(1, 3)
+    accuracy = history.get("val_accuracy")  # a conditional model's bound as a classifier, after every epoch
+    axes = fig.subplots(1, 4 if accuracy else 3)
     epochs = max((len(v) for v in history.values() if isinstance(v, list)), default=0)
     for ax, (key, name) in zip(axes, (("loss", "total (−ELBO)"), ("reconstruction", "reconstruction"), ("kl", "KL"))):
         for k, style, label in ((key, "o-", "train"), (f"val_{key}", "s--", "validation")):
@@ -31,6 +32,19 @@ def draw_history(fig: Figure, history: dict, title: str = ""):
             ax.set_xlim(0.5, epochs + 0.5)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
+    if accuracy:
+        ax = axes[3]
+        ax.plot(np.arange(1, len(accuracy) + 1), 100 * np.asarray(accuracy), "s--", ms=3, color="C1")
+        ax.set_title("accuracy (validation)", fontsize=9)
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.set_ylabel("%", fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        if epochs:
+            ax.set_xlim(0.5, epochs + 0.5)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        ax.annotate(f"{100 * accuracy[-1]:.1f} %", (len(accuracy), 100 * accuracy[-1]), fontsize=7,
+                    textcoords="offset points", xytext=(-4, -10), ha="right")
     axes[0].set_ylabel("nats per image", fontsize=8)
     axes[0].legend(fontsize=7)
     if title:

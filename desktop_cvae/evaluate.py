@@ -26,6 +26,20 @@ def reliability(engine: Engine, x: np.ndarray, y: np.ndarray, sigma: float = 0.0
     return calibration.reliability(engine.probabilities(_scores(engine, x, sigma, seed)), y)
 
 
+def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
+    """Counts (classes, classes): row = the true label, column = the label read."""
+    out = np.zeros((classes, classes), np.int64)
+    np.add.at(out, (np.asarray(true, np.int64), np.asarray(predicted, np.int64)), 1)
+    return out
+
+
+def per_class_accuracy(confusion: np.ndarray) -> np.ndarray:
+    """Each true label's share read right; NaN for a label with no digits."""
+    totals = confusion.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, np.diag(confusion) / np.maximum(totals, 1), np.nan)
+
+
 def evaluate(engine: Engine, data: Dataset, noise_sigmas=(), seed: int = 0) -> dict:
     """Metrics on data's test split, as `desktop-cvae evaluate` prints them."""
     x = Dataset.images(data.x_test)[..., 0]  # (n, 28, 28)
@@ -47,6 +61,9 @@ def evaluate(engine: Engine, data: Dataset, noise_sigmas=(), seed: int = 0) -> d
         ece = {k: calibration.reliability(engine.probabilities(v), y).ece for k, v in scores.items()}
         result["accuracy"] = accuracy.pop(None)
         result["noise"] = accuracy
+        confusion = confusion_matrix(y, scores[None].argmin(axis=1))
+        result["confusion"] = confusion.tolist()
+        result["per_class_accuracy"] = per_class_accuracy(confusion).tolist()
         result["calibration"] = {"temperature": engine.temperature, "ece": ece.pop(None), "noise_ece": ece}
     return result
 

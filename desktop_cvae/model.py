@@ -464,7 +464,7 @@ class CVAE(keras.Model):
                         if cfg.pixel_context else None)
         self.noise_seed = keras.random.SeedGenerator(cfg.seed + 1)
         self.trackers = {
-            name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "classifier")
+            name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl", "classifier", "accuracy")
         }
 
     def build(self, input_shape=None):
@@ -476,7 +476,9 @@ class CVAE(keras.Model):
 
     @property
     def metrics(self):
-        names = ["loss", "reconstruction", "kl"] + (["classifier"] if self.config.classifier_weight else [])
+        # "accuracy" is measured on validation only (test_step): the bound as a classifier, after every epoch.
+        names = (["loss", "reconstruction", "kl"] + (["classifier"] if self.config.classifier_weight else [])
+                 + (["accuracy"] if self.config.conditional else []))
         return [self.trackers[n] for n in names]
 
     # -- building blocks -------------------------------------------------------------------------
@@ -655,10 +657,12 @@ class CVAE(keras.Model):
             total = total + cfg.classifier_weight * classifier
         return total, reconstruction, kl, classifier
 
-    def _update_trackers(self, total, reconstruction, kl, classifier):
+    def _update_trackers(self, total, reconstruction, kl, classifier, accuracy=None):
         for name, value in zip(("loss", "reconstruction", "kl", "classifier"), (total, reconstruction, kl, classifier)):
             self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        if accuracy is not None:
+            self.trackers["accuracy"].update_state(accuracy)  # one 0/1 per image: a mean over all of them
+        return {m.name: m.result() for m in self.metrics if m.name != "accuracy" or accuracy is not None}
 
     def train_step(self, data):
         images, labels = data
@@ -670,7 +674,11 @@ class CVAE(keras.Model):
 
     def test_step(self, data):
         images, labels = data
-        return self._update_trackers(*self.compute_losses(images, labels, training=False))
+        accuracy = None
+        if self.config.conditional:  # the generative classifier: the label with the best bound
+            read = ops.argmin(self.label_scores(images), axis=1)
+            accuracy = ops.cast(ops.equal(read, ops.cast(labels, read.dtype)), "float32")
+        return self._update_trackers(*self.compute_losses(images, labels, training=False), accuracy)
 
 
 def build_model(cfg: ModelConfig) -> CVAE:

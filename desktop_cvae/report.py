@@ -213,6 +213,38 @@ def figure_calibration(comp: Comparison) -> Figure:
     return fig
 
 
+def draw_confusion(ax, confusion: np.ndarray, title: str = "") -> None:
+    """A confusion matrix with its counts: rows the true label, columns the label read; each row's accuracy at
+    its end. The diagonal is drawn pale, so that the mistakes stand out."""
+    c = np.asarray(confusion)
+    off = c.astype(float).copy()
+    np.fill_diagonal(off, 0)
+    ax.imshow(off, cmap="Reds", vmin=0, vmax=max(off.max(), 1))
+    for i in range(c.shape[0]):
+        for j in range(c.shape[1]):
+            if c[i, j]:
+                ax.text(j, i, str(c[i, j]), ha="center", va="center", fontsize=6,
+                        color="#555555" if i == j else "black")
+    totals = np.maximum(c.sum(axis=1), 1)
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10), [f"{i}  {100 * c[i, i] / totals[i]:.1f} %" for i in range(10)], fontsize=7)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlabel("read as", fontsize=8)
+    ax.set_ylabel("true label, its accuracy", fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def figure_confusion(comp: Comparison) -> Figure:
+    """Each CVAE's confusion matrix on the test split, with every class's accuracy."""
+    models = [m for m in comp.models if m.metrics.get("confusion")]
+    fig = Figure(figsize=(4.2 * max(len(models), 1), 4.4), layout="constrained")
+    for ax, m in zip(fig.subplots(1, max(len(models), 1), squeeze=False)[0], models):
+        draw_confusion(ax, np.asarray(m.metrics["confusion"]), m.name)
+    fig.suptitle("Confusion matrices on the test split: mistakes in red, counts in each cell")
+    return fig
+
+
 FIGURES = {
     "reconstructions": figure_reconstructions,
     "latent": figure_latent,
@@ -221,6 +253,7 @@ FIGURES = {
     "calibration": figure_calibration,
     "generated": figure_generated,
     "traversal": figure_traversal,
+    "confusion": figure_confusion,
 }
 
 
@@ -236,6 +269,7 @@ def metrics_rows(comp: Comparison) -> list[dict]:
             "accuracy": m.metrics["accuracy"], "accuracy_noise_0.3": noise.get("0.3"),
             "ece": m.reliability["clean"].ece if m.reliability else None,
             "ece_noise_0.3": m.reliability["σ = 0.3"].ece if m.reliability else None,
+            "per_class_accuracy": m.metrics.get("per_class_accuracy"),
         })
     return rows
 
@@ -263,9 +297,16 @@ def markdown(comp: Comparison, images: dict[str, str]) -> str:
     titles = {"reconstructions": "Original vs reconstruction", "latent": "Latent distribution",
               "loss_curves": "Loss graphs", "noise_accuracy": "Accuracy against noise",
               "calibration": "Calibration: reliability diagrams",
-              "generated": "Generated digits", "traversal": "Latent traversal"}
+              "generated": "Generated digits", "traversal": "Latent traversal",
+              "confusion": "Confusion matrices and each class's accuracy"}
     for key, file in images.items():
         lines += ["", f"## {titles.get(key, key)}", "", f"![{titles.get(key, key)}]({file})"]
+        if key == "confusion":
+            lines += ["", "| model | " + " | ".join(str(d) for d in range(10)) + " |", "|---" * 11 + "|"]
+            for m in comp.models:
+                per_class = m.metrics.get("per_class_accuracy")
+                if per_class:
+                    lines.append(f"| {m.name} | " + " | ".join(f"{100 * a:.1f} %" for a in per_class) + " |")
     return "\n".join(lines) + "\n"
 
 

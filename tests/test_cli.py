@@ -95,7 +95,9 @@ def test_evaluate_json_on_the_shipped_sample(capsys, tiny_model_path):
     assert main(["evaluate", "--model", str(tiny_model_path), "--data", "sample",
                  "--noise", "0.3", "0.5", "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
-    assert set(r) == {"n", "accuracy", "neg_elbo", "reconstruction", "kl", "noise", "calibration"}
+    assert set(r) == {"n", "accuracy", "neg_elbo", "reconstruction", "kl", "noise", "calibration", "confusion",
+                      "per_class_accuracy"}
+    assert sum(map(sum, r["confusion"])) == 1000 and len(r["per_class_accuracy"]) == 10
     assert set(r["calibration"]["noise_ece"]) == {"0.3", "0.5"} and 0 <= r["calibration"]["ece"] <= 1
     assert r["n"] == 1000 and 0 <= r["accuracy"] <= 1
     assert r["neg_elbo"] == pytest.approx(r["reconstruction"] + r["kl"], rel=1e-4)

@@ -1,4 +1,5 @@
-"""The Explain view's numbers (module explain, Engine.bound_terms) and the tab that shows them live."""
+"""What explains how a CVAE thinks and learns: the Explain numbers (module explain, Engine.bound_terms), the
+confusion matrix of the test split, and the bound's accuracy as a classifier after every training epoch."""
 
 import numpy as np
 import pytest
@@ -41,3 +42,27 @@ def test_a_plain_vae_has_one_bound_and_no_winner(engines, sample):
     ex = engines["seed-mlp-vae"].bound_terms(sample.x_test[0] / 255.0)
     assert ex.reconstruction.shape == ex.kl.shape == (1,) and ex.winner is None and ex.probabilities is None
     assert "plain VAE" in ex.why()
+
+
+def test_the_confusion_matrix_counts_every_test_digit_once(engines, sample):
+    from desktop_cvae.evaluate import evaluate
+
+    m = evaluate(engines["seed-conv-cvae"], sample)
+    confusion = np.asarray(m["confusion"])
+    assert confusion.shape == (10, 10) and confusion.sum() == len(sample.y_test)
+    assert (confusion.sum(axis=1) == np.bincount(sample.y_test, minlength=10)).all()  # rows: the true labels
+    assert np.trace(confusion) / confusion.sum() == pytest.approx(m["accuracy"])
+    np.testing.assert_allclose(m["per_class_accuracy"], np.diag(confusion) / confusion.sum(axis=1))
+    assert "confusion" not in evaluate(engines["seed-mlp-vae"], sample)  # a plain VAE reads no labels
+
+
+def test_training_measures_the_bound_as_a_classifier_after_every_epoch(sample):
+    from desktop_cvae.config import ModelConfig
+    from desktop_cvae.train import train
+
+    result = train(ModelConfig(arch="mlp", latent_dim=2, epochs=2, batch_size=100, seed=5), sample)
+    accuracy = result.history["val_accuracy"]
+    assert len(accuracy) == 2 and all(0 < a <= 1 for a in accuracy)
+    assert "accuracy" not in result.history  # measured on validation only
+    plain = train(ModelConfig(arch="mlp", latent_dim=2, epochs=1, batch_size=100, seed=5, conditional=False), sample)
+    assert "val_accuracy" not in plain.history

@@ -62,6 +62,7 @@ def test_one_epoch_training_through_the_dialog(qtbot, tmp_path, monkeypatch):
     dialog.worker.wait()
     p = dialog.last_progress
     assert p is not None and p.step == p.steps and p.epoch == 0
+    assert "weakest digit" in dialog.status.text()  # each class's accuracy, from the test split's confusion matrix
     assert len(dialog.epoch_reports) == 1 and dialog.epoch_reports[0].previews.shape == (10, 28, 28)
     assert dialog.progress.value() == 1000 and "Done" in dialog.status.text()
     assert not dialog.curves.pixmap().isNull()  # the live loss curves were shown
@@ -222,8 +223,9 @@ def test_compare_view_shows_the_seed_conv_and_mlp_models(qtbot, tmp_path):
     assert dialog.comparison is not None and len(dialog.comparison.models) == 2
     names = {dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())}
     assert names == {"Seed 001 convolutional CVAE", "Seed 001 multilayer CVAE"}
-    assert dialog.tabs.count() == 8
-    assert "Calibration" in [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert dialog.tabs.count() == 9  # the metrics and eight figures
+    tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert "Calibration" in tabs and "Confusion" in tabs
     headers = [dialog.table.horizontalHeaderItem(c).text() for c in range(dialog.table.columnCount())]
     ece = dialog.table.item(0, headers.index("ECE")).text()
     assert ece.endswith(" %") and 0 <= float(ece[:-2]) <= 100
@@ -236,7 +238,7 @@ def test_report_command_writes_its_files(tmp_path, capsys):
     models = [str(shipped_models_dir() / n) for n in ("seed-conv-cvae.keras", "seed-mlp-vae.keras")]
     assert main(["report", "--models", *models, "--data", SAMPLE, "--out", str(tmp_path)]) == 0
     for name in ("report.md", "metrics.json", "reconstructions.png", "latent.png", "loss_curves.png",
-                 "noise_accuracy.png", "calibration.png", "generated.png", "traversal.png"):
+                 "noise_accuracy.png", "calibration.png", "generated.png", "traversal.png", "confusion.png"):
         assert (tmp_path / name).stat().st_size > 500, name
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert [m["type"] for m in metrics["models"]] == ["CVAE", "VAE"] and metrics["n"] == 1000
@@ -244,6 +246,9 @@ def test_report_command_writes_its_files(tmp_path, capsys):
     assert 0 <= cvae["ece"] <= 1 and 0 <= cvae["ece_noise_0.3"] <= 1 and vae["ece"] is None  # a VAE has no labels
     assert "## Calibration: reliability diagrams" in (tmp_path / "report.md").read_text()
     assert "| Seed 001 convolutional CVAE |" in (tmp_path / "report.md").read_text()
+    # Each class's accuracy, as the confusion matrix gives it, and none for the VAE, which has no labels.
+    assert len(cvae["per_class_accuracy"]) == 10 and vae["per_class_accuracy"] is None
+    assert "## Confusion matrices and each class's accuracy" in (tmp_path / "report.md").read_text()
 
 
 def test_the_dialog_offers_the_label_prior_only_for_conditional_models(qtbot, tmp_path):

@@ -150,7 +150,7 @@ class CompareDialog(QDialog):
         self.tabs.addTab(self.table, "Metrics")
         names = {"loss_curves": "Loss curves", "latent": "Latent spaces", "reconstructions": "Reconstructions",
                  "noise_accuracy": "Accuracy vs noise", "calibration": "Calibration", "generated": "Generated",
-                 "traversal": "Traversal"}
+                 "traversal": "Traversal", "confusion": "Confusion"}
         for key, make in FIGURES.items():
             canvas = FigureCanvasQTAgg(make(comp))
             tab = QWidget()

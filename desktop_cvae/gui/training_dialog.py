@@ -638,6 +638,10 @@ class TrainingDialog(QDialog):
         m = meta["metrics"]
         acc = "n/a (plain VAE)" if m["accuracy"] is None else f"{m['accuracy']:.2%}"
         noisy = "".join(f", {a:.2%} at noise σ={s}" for s, a in m.get("noise", {}).items())
+        per_class = m.get("per_class_accuracy")
+        if per_class:  # the full confusion matrix is in the report and Compare models
+            weakest = int(np.nanargmin(per_class))
+            noisy += f"; weakest digit {weakest} ({per_class[weakest]:.1%})"
         self.progress.setValue(1000)
         self.status.setText(f"<b>Done.</b> Test −ELBO {m['neg_elbo']:.1f} nats, accuracy {acc}{noisy}. "
                             f"Saved to {path}")
