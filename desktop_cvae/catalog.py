@@ -21,8 +21,7 @@ class ModelEntry:
 
     @property
     def name(self) -> str:
-        cfg = self.meta.get("config") or {}
-        return cfg.get("name") or self.path.stem
+        return display_name(self.meta, self.path)
 
     @property
     def summary(self) -> str:
@@ -31,6 +30,15 @@ class ModelEntry:
         acc = (self.meta.get("metrics") or {}).get("accuracy")
         acc_s = f", test accuracy {acc:.2%}" if isinstance(acc, (int, float)) else ""
         return f"{cfg.get('arch', '?')} {kind}, z={cfg.get('latent_dim', '?')}{acc_s}"
+
+
+def display_name(meta: dict, path: str | os.PathLike) -> str:
+    """A model's name as the app shows it: the one its owner gave it (storage.rename_model), else the name it
+    was trained under, else its file's."""
+    name = meta.get("display_name")
+    if isinstance(name, str) and name.strip():
+        return name.strip()
+    return (meta.get("config") or {}).get("name") or Path(path).stem
 
 
 def training_stages(meta: dict) -> list[dict]:

@@ -180,6 +180,30 @@ def write_json_atomic(path: str | os.PathLike, obj) -> None:
         raise
 
 
+def rename_model(model_path: str | os.PathLike, name: str) -> None:
+    """Give a model the name the app shows for it: written to its sidecar ("display_name"), atomically. The
+    model file keeps the name it was trained under (its config), so its checksum stays valid."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise ValueError("a model's name cannot be empty")
+    if len(name) > 120:
+        raise ValueError("a model's name can be at most 120 characters")
+    meta = read_sidecar(model_path)
+    meta["display_name"] = name
+    write_json_atomic(sidecar_path(model_path), meta)
+
+
+def remove_model(model_path: str | os.PathLike) -> None:
+    """Delete a model file and what belongs to it (sidecar, checkpoint of an interrupted continuation). The
+    model file goes first: a sidecar left behind by a crash in between lists nothing."""
+    from .checkpoint import checkpoint_path
+
+    path = Path(model_path)
+    path.unlink()
+    for extra in (sidecar_path(path), checkpoint_path(path)):
+        unlink_quietly(extra)
+
+
 def unlink_quietly(path) -> None:
     try:
         os.unlink(path)

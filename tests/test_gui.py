@@ -11,7 +11,7 @@ import shiboken6
 from PIL import Image
 from PySide6.QtCore import QBuffer, QIODevice, QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent, QImage, QMouseEvent
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from desktop_cvae.catalog import default_model_path
 from desktop_cvae.gui.main_window import MainWindow
@@ -667,3 +667,36 @@ def test_interpolation_joins_two_inputs_and_can_hold_the_first_label(qtbot, wind
     with qtbot.waitSignal(window.worker.interpolated, timeout=10_000) as got:
         window.interp_steps_spin.setValue(5)
     assert got.args[0].shape == (5, 28, 28)
+
+
+def test_a_model_of_your_own_can_be_renamed_and_removed(qtbot, window, tmp_path, tiny_model_path, monkeypatch):
+    import shutil
+
+    from desktop_cvae.catalog import list_models
+    from desktop_cvae.storage import load_model, read_sidecar, sidecar_path
+
+    window._fill_model_menu()
+    assert not window.rename_model_action.isEnabled() and not window.remove_model_action.isEnabled()  # shipped
+    mine = tmp_path / "models" / "mine.keras"
+    mine.parent.mkdir(exist_ok=True)
+    shutil.copy(tiny_model_path, mine)
+    shutil.copy(sidecar_path(tiny_model_path), sidecar_path(mine))
+    with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
+        window.load_model(str(mine))
+    window._fill_model_menu()
+    assert window.rename_model_action.isEnabled() and window.remove_model_action.isEnabled()
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  Curvy   sevens ", True))
+    window.rename_model_action.trigger()
+    assert read_sidecar(mine)["display_name"] == "Curvy sevens"
+    assert "Model: Curvy sevens" in window.model_status.text()
+    assert [e.name for e in list_models(tmp_path / "models") if not e.shipped] == ["Curvy sevens"]
+    assert any("Curvy sevens" in a.text() for a in window.model_menu.actions())
+    assert "stale_sidecar" not in load_model(mine)[1]  # the model file is untouched: its checksum still holds
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
+        window.remove_model_action.trigger()
+    assert not mine.exists() and not sidecar_path(mine).exists()
+    assert window.state.model_info["path"] == str(default_model_path())
+    assert not [e for e in list_models(tmp_path / "models") if not e.shipped]

@@ -162,3 +162,24 @@ def test_saved_files_get_normal_permissions(tmp_path, small_model):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_renaming_touches_only_the_sidecar_and_removing_takes_everything(tmp_path, tiny_model_path):
+    import shutil
+
+    from desktop_cvae.catalog import list_models
+    from desktop_cvae.checkpoint import checkpoint_path
+    from desktop_cvae.storage import remove_model, rename_model, sha256_file, sidecar_path
+
+    mine = tmp_path / "m.keras"
+    shutil.copy(tiny_model_path, mine)
+    shutil.copy(sidecar_path(tiny_model_path), sidecar_path(mine))
+    before = sha256_file(mine)
+    for bad in ("", "   ", "x" * 121):
+        with pytest.raises(ValueError):
+            rename_model(mine, bad)
+    rename_model(mine, "Round zeros")
+    assert sha256_file(mine) == before and [e.name for e in list_models(tmp_path) if not e.shipped] == ["Round zeros"]
+    checkpoint_path(mine).write_bytes(b"left by an interrupted continuation")
+    remove_model(mine)
+    assert not any(tmp_path.iterdir())

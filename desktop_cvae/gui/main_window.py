@@ -9,19 +9,21 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-    QMainWindow, QMessageBox, QPushButton, QSlider, QSpinBox, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget,
+    QApplication, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QInputDialog,
+    QLabel, QMainWindow, QMessageBox, QPushButton, QSlider, QSpinBox, QSplitter, QTabWidget, QToolButton, QVBoxLayout,
+    QWidget,
 )
 
 from .. import __version__
 from ..calibration import runner_up_if_unsure
-from ..catalog import default_model_path, list_models
+from ..catalog import default_model_path, display_name, list_models
+from ..explain import KL_MEANS, RECONSTRUCTION_MEANS, SUM_MEANS
 from ..imageio import ImageError, file_dialog_filter, open_image
 from ..imaging import grid_image, save_png_atomic
 from ..preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
+from ..storage import remove_model, rename_model
 from .canvas import Box, DrawingCanvas, qimage_to_gray
 from .number_panel import NumberPanel
-from ..explain import KL_MEANS, RECONSTRUCTION_MEANS, SUM_MEANS
 from .plots import ExplainPlot, LatentPlot, LossPlot
 from .state import AppState
 from .views import GridView, ImageView, ProbabilityBars, fit_to_screen
@@ -414,6 +416,15 @@ class MainWindow(QMainWindow):
         open_model = QAction("Open model file…", self)
         open_model.triggered.connect(self.open_model_dialog)
         self.model_menu.addAction(open_model)
+        # The models a person trained pile up: the active one, if it is theirs, can be renamed or removed.
+        mine = self._own_active_model() is not None
+        self.rename_model_action = QAction("&Rename this model…", self, enabled=mine)
+        self.rename_model_action.triggered.connect(self.rename_active_model)
+        self.remove_model_action = QAction("Re&move this model…", self, enabled=mine)
+        self.remove_model_action.triggered.connect(self.remove_active_model)
+        self.model_menu.addSeparator()
+        self.model_menu.addAction(self.rename_model_action)
+        self.model_menu.addAction(self.remove_model_action)
 
     # -- wiring --------------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -823,7 +834,7 @@ class MainWindow(QMainWindow):
         acc = (meta.get("metrics") or {}).get("accuracy")
         kind = "CVAE" if cfg.get("conditional", True) else "plain VAE"
         acc_s = f" · test accuracy {acc:.2%}" if isinstance(acc, (int, float)) else ""
-        self.model_status.setText(f"Model: {cfg.get('name') or Path(info['path']).stem} · {cfg.get('arch')} {kind} · "
+        self.model_status.setText(f"Model: {display_name(meta, info['path'])} · {cfg.get('arch')} {kind} · "
                                   f"latent dim {cfg.get('latent_dim')}{acc_s}")
 
     def _on_latent_map(self, m) -> None:
@@ -949,6 +960,53 @@ class MainWindow(QMainWindow):
         """The training dialog can continue the active model; a running training keeps the one it started."""
         if not self.training_dialog.running:
             self.training_dialog.set_active_model((info or {}).get("path"), (info or {}).get("config"))
+
+    def _own_active_model(self):
+        """The catalog entry of the active model if the person trained it (in the models folder), else None."""
+        active = (self.state.model_info or {}).get("path")
+        if active is None:
+            return None
+        for entry in list_models(self.models_dir):
+            if not entry.shipped and Path(active) == entry.path:
+                return entry
+        return None
+
+    def rename_active_model(self) -> None:
+        entry = self._own_active_model()
+        if entry is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename model", "Name shown for this model:", text=entry.name)
+        if not ok:
+            return
+        try:
+            rename_model(entry.path, name)
+        except (ValueError, OSError) as e:
+            self.show_error(f"Could not rename the model: {e}")
+            return
+        info = dict(self.state.model_info)
+        info["meta"] = {**(info.get("meta") or {}), "display_name": " ".join(name.split())}
+        self.state.model_info = info  # the status bar and the menus show the new name at once
+        self._refresh_model_status()
+        self._fill_model_menu()
+
+    def remove_active_model(self) -> None:
+        entry = self._own_active_model()
+        if entry is None:
+            return
+        if self.training_dialog is not None and self.training_dialog.running:
+            self.show_error("A model is training: remove models once it has finished.")
+            return
+        answer = QMessageBox.question(self, "Remove model?",
+                                      f"Delete “{entry.name}” ({entry.path.name}) from your models? "
+                                      "The default model takes its place. This cannot be undone.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.load_model(str(default_model_path()))
+        try:
+            remove_model(entry.path)
+        except OSError as e:
+            self.show_error(f"Could not remove {entry.path.name}: {e.strerror or e}")
+        self._fill_model_menu()
 
     def _on_model_trained(self, path: str, activate: bool) -> None:
         self._fill_model_menu()
