@@ -243,6 +243,7 @@ def _kept_epochs(out: Path) -> str:
 
 def cmd_train(args) -> int:
     from .storage import ModelFileError
+    from .tensorflow_loader import quiet_training
     from .train import CheckpointExists, TrainingCancelled, TrainingFailed, train_and_save
 
     out = Path(args.out)
@@ -252,9 +253,11 @@ def cmd_train(args) -> int:
     data = _dataset(args.data)
     bar = ProgressBar()
     try:
-        meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch,
-                              init_from=Path(args.init_from) if args.init_from else None, resume=args.resume,
-                              notes={"data_path": _absolute(args.data), "init_from": _absolute(args.init_from)})
+        with quiet_training() as terminal:
+            bar.stream = terminal  # the real stderr: the bar's carriage returns must not wait for a line's end
+            meta = train_and_save(cfg, data, out, on_batch=bar.batch, on_epoch=bar.epoch,
+                                  init_from=Path(args.init_from) if args.init_from else None, resume=args.resume,
+                                  notes={"data_path": _absolute(args.data), "init_from": _absolute(args.init_from)})
     except CheckpointExists as e:
         raise CliError(f"{e.path} holds an interrupted training ({e.state.epochs_done} of {e.state.epochs} "
                        f"epochs done): add --resume to continue it, or delete it to start again") from None

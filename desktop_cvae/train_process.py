@@ -36,7 +36,7 @@ def _train_in_child(conn, cancel, parent_pid: int, cfg_dict: dict, data_path: st
 
     try:
         send("phase", "Loading data…")
-        from .tensorflow_loader import load_tensorflow
+        from .tensorflow_loader import load_tensorflow, quiet_training
 
         load_tensorflow()  # before Keras: quietly, unless the app was started with --verbose
         import numpy as np
@@ -67,11 +67,12 @@ def _train_in_child(conn, cancel, parent_pid: int, cfg_dict: dict, data_path: st
                 send("phase", "Evaluating on the test set and saving…")
 
         try:
-            meta = train_and_save(ModelConfig.from_dict(cfg_dict), data, Path(out),
-                                  on_batch=lambda p: send("progress", p), on_epoch=on_epoch,
-                                  should_stop=should_stop, previews=previews,
-                                  init_from=Path(init_from) if init_from else None, resume=resume,
-                                  notes={"data_path": data_path, "init_from": init_from})
+            with quiet_training():
+                meta = train_and_save(ModelConfig.from_dict(cfg_dict), data, Path(out),
+                                      on_batch=lambda p: send("progress", p), on_epoch=on_epoch,
+                                      should_stop=should_stop, previews=previews,
+                                      init_from=Path(init_from) if init_from else None, resume=resume,
+                                      notes={"data_path": data_path, "init_from": init_from})
         except TrainingCancelled:
             send("cancelled")
         except (TrainingFailed, ModelFileError) as e:

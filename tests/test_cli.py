@@ -290,7 +290,7 @@ def test_a_killed_training_resumes_with_the_same_command(capsys, tmp_path):
 def test_only_tensorflow_s_startup_chatter_is_held_back(tmp_path):
     # While TensorFlow loads, every stderr line passes through the filter: other threads' lines (the app's timing,
     # a traceback, TensorFlow's own warnings and errors) must come out; its informational start-up lines must not.
-    from desktop_cvae.tensorflow_loader import _pass_on
+    from desktop_cvae.tensorflow_loader import _STARTUP_CHATTER, _pass_on
 
     chatter = [b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n",
                b"I0000 00:00:1795578902.964153    8735 port.cc:153] oneDNN custom operations are on.\n",
@@ -302,5 +302,35 @@ def test_only_tensorflow_s_startup_chatter_is_held_back(tmp_path):
     os.write(write_end, b"".join(line for pair in zip(chatter + [b""], kept) for line in pair))
     os.close(write_end)
     with open(tmp_path / "stderr", "wb") as out:
-        _pass_on(read_end, out.fileno())
+        _pass_on(read_end, out.fileno(), _STARTUP_CHATTER)
     assert (tmp_path / "stderr").read_bytes() == b"".join(kept)
+
+
+def test_training_keeps_only_tensorflow_s_harmless_error_lines_back(tmp_path):
+    # "E0000 ... oneDNN supports DT_INT32 only on platforms with AVX-512" looks like an error and is none; a real
+    # error, a warning and a traceback still reach the terminal while a model trains.
+    from desktop_cvae.tensorflow_loader import _TRAINING_CHATTER, _pass_on
+
+    chatter = [b"E0000 00:00:1795595226.772842   17881 util.cc:131] oneDNN supports DT_INT32 only on platforms with "
+               b"AVX-512. Falling back to the default Eigen-based implementation if present.\n",
+               b"I0000 00:00:1795596309.681911   21377 device_compiler.h:208] Compiled cluster using XLA!  This line "
+               b"is logged at most once for the lifetime of the process.\n"]
+    kept = [b"E0000 00:00:1795578902.964153    8735 cuda.cc:1] a real error\n",
+            b"W0000 00:00:1795578902.964153    8735 x.cc:1] a warning\n", b"Traceback (most recent call last):\n"]
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"".join(line for pair in zip(chatter + [b""], kept) for line in pair))
+    os.close(write_end)
+    with open(tmp_path / "stderr", "wb") as out:
+        _pass_on(read_end, out.fileno(), _TRAINING_CHATTER)
+    assert (tmp_path / "stderr").read_bytes() == b"".join(kept)
+
+
+def test_a_training_on_the_command_line_prints_no_tensorflow_log_lines(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_CPP", "DESKTOP_CVAE_VERBOSE"))}
+    out = subprocess.run([sys.executable, "-m", "desktop_cvae", "train", "--arch", "deepconv", "--latent-dim", "2",
+                          "--epochs", "1", "--data", "sample", "--out", str(tmp_path / "m.keras")],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    # Only the epoch's line: no oneDNN notes, no XLA notes, no Abseil start-up lines.
+    assert [line for line in out.stderr.splitlines() if line.strip()] == [
+        line for line in out.stderr.splitlines() if line.startswith("epoch 1:")], out.stderr
