@@ -700,3 +700,20 @@ def test_a_model_of_your_own_can_be_renamed_and_removed(qtbot, window, tmp_path,
     assert not mine.exists() and not sidecar_path(mine).exists()
     assert window.state.model_info["path"] == str(default_model_path())
     assert not [e for e in list_models(tmp_path / "models") if not e.shipped]
+
+
+def test_a_blank_start_shows_no_samples_of_a_digit_nobody_drew(qtbot, window):
+    # At start the samples followed "label 0" for a blank canvas, while after Clear they said they would appear
+    # with a digit: now both say the same, and a label picked by hand still gets its samples.
+    asked = []
+    submit = window.worker.submit
+    window.worker.submit = lambda kind, *args: (asked.append(kind), submit(kind, *args))
+    window.request_samples()  # as a new model, a re-roll or the prior switch asks
+    window.request_traversal()
+    assert "samples" not in asked and "traversal" not in asked
+    assert window.samples_view.array() is None and "appear when there is one" in window.samples_caption.text()
+    assert window.traversal_view.array() is None
+    window.worker.submit = submit
+    with qtbot.waitSignal(window.worker.samples_ready, timeout=10_000,
+                          check_params_cb=lambda label, images: label == 4):
+        window.label_combo.setCurrentIndex(window.label_combo.findData(4))

@@ -602,8 +602,26 @@ class MainWindow(QMainWindow):
         QApplication.clipboard().setText(reading.number)
         self.statusBar().showMessage(f"Copied {reading.number} to the clipboard", 4000)
 
+    def _no_label_yet(self) -> bool:
+        """Samples follow the recognised digit, and there is none (a blank canvas, at start or after Clear)."""
+        return self._conditional() and self.state.label is None and self.state.recognised is None
+
+    def _show_waiting_for_a_digit(self, samples: bool = True, grid: bool = True) -> None:
+        waiting = ("Samples of the recognised digit appear when there is one (or pick a digit in "
+                   "Condition on label).")
+        if samples:
+            self.samples_view.set_images(None, placeholder="—")
+            self.samples_caption.setText(waiting)
+        if grid:
+            self.traversal_view.set_images(None, placeholder="—")
+            self._grid_images = None
+            self.traversal_caption.setText(waiting.replace("Samples", "A latent grid").replace(
+                "Condition on label", "Condition on label or the grid's Label"))
+
     def request_samples(self) -> None:
-        if self.worker.has_model:
+        if self._no_label_yet():
+            self._show_waiting_for_a_digit(grid=False)
+        elif self.worker.has_model:
             self.worker.submit("samples", self.state.effective_label, self.state.sample_seed, self._prior())
 
     def _prior(self) -> str:
@@ -614,7 +632,9 @@ class MainWindow(QMainWindow):
         return self.state.effective_label if chosen is None else int(chosen)
 
     def request_traversal(self) -> None:
-        if self.worker.has_model:
+        if self._no_label_yet() and self.grid_label_combo.currentData() is None:
+            self._show_waiting_for_a_digit(samples=False)
+        elif self.worker.has_model:
             dims = tuple(s.value() for s in self.grid_dim_spins)
             self.worker.submit("traversal", self._grid_label(), None if -1 in dims else dims,
                                self.grid_steps_spin.value())
@@ -654,12 +674,7 @@ class MainWindow(QMainWindow):
         self.latent_plot.set_marker(None)
         self.state.recognised = None  # the next digit's answer asks for its samples and traversal again
         if self.state.label is None and self._conditional():  # they were for the recognised label: gone with it
-            waiting = ("Samples of the recognised digit appear when there is one (or pick a digit in "
-                       "Condition on label).")
-            self.samples_view.set_images(None, placeholder="—")
-            self.samples_caption.setText(waiting)
-            self.traversal_view.set_images(None, placeholder="—")
-            self.traversal_caption.setText(waiting.replace("Samples", "A traversal"))
+            self._show_waiting_for_a_digit(grid=self.grid_label_combo.currentData() is None)
         if self.state.mode == "number":
             self.number_panel.set_message(message)
             self.canvas.set_boxes([])
