@@ -717,3 +717,30 @@ def test_a_blank_start_shows_no_samples_of_a_digit_nobody_drew(qtbot, window):
     with qtbot.waitSignal(window.worker.samples_ready, timeout=10_000,
                           check_params_cb=lambda label, images: label == 4):
         window.label_combo.setCurrentIndex(window.label_combo.findData(4))
+
+
+def test_the_learning_views_work_on_a_model_trained_in_the_app(qtbot, window, sample, tiny_model_path):
+    # tiny_model_path is trained by train_and_save, as the training dialog trains: a 2-D conv CVAE.
+    with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
+        window.load_model(str(tiny_model_path))
+    assert not window.grid_dim_spins[0].isEnabled()  # its latent plane is the grid: nothing to choose
+    window.tabs.setCurrentWidget(window.explain_tab)
+    with qtbot.waitSignal(window.worker.explained, timeout=10_000):
+        window.canvas.set_image(digit_on_paper(sample, 0))
+    qtbot.waitUntil(lambda: window.explain_plot.explanation is not None, timeout=10_000)
+    assert window.explain_plot.explanation.mean.shape == (2,) and "wins over" in window.explain_text.text()
+    window.tabs.setCurrentWidget(window.interp_tab)
+    window.interp_set_buttons[0].click()
+    window.canvas.set_image(digit_on_paper(sample, 1))
+    settle(qtbot, window)
+    with qtbot.waitSignal(window.worker.interpolated, timeout=10_000) as got:
+        window.interp_set_buttons[1].click()
+    assert got.args[0].shape == (9, 28, 28)
+    history = window.state.model_info["meta"]["history"]
+    assert len(history["val_accuracy"]) == 2  # its training measured the bound as a classifier every epoch
+
+
+def test_the_model_menu_shows_its_shortcuts(window):
+    window._fill_model_menu()
+    shortcuts = {a.text(): a.shortcut().toString() for a in window.model_menu.actions()}
+    assert shortcuts["&Train new model…"] == "Ctrl+T" and shortcuts["&Compare models…"] == "Ctrl+M"
