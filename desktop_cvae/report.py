@@ -223,8 +223,9 @@ def draw_confusion(ax, confusion: np.ndarray, title: str = "") -> None:
     for i in range(c.shape[0]):
         for j in range(c.shape[1]):
             if c[i, j]:
+                dark = i != j and off[i, j] > 0.6 * off.max()  # white on the darkest reds
                 ax.text(j, i, str(c[i, j]), ha="center", va="center", fontsize=6,
-                        color="#555555" if i == j else "black")
+                        color="#555555" if i == j else "white" if dark else "black")
     totals = np.maximum(c.sum(axis=1), 1)
     ax.set_xticks(range(10))
     ax.set_yticks(range(10), [f"{i}  {100 * c[i, i] / totals[i]:.1f} %" for i in range(10)], fontsize=7)

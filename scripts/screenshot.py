@@ -2,7 +2,9 @@
 
     xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/screenshot.png [--tab N] [--picture FILE]
     xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/number.png --number --picture FILE
-    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/interpolation.png --tab 5 --interpolate-to 9
+    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/explain.png --tab 3 --index 12
+    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/interpolation.png --tab 4 --index 14 --interpolate-to 8
+    xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshot.py docs/latent-grid.png --tab 5 --index 12
 
 Draws a shipped sample digit as strokes would (dark ink on paper), or opens a picture file as a person
 would, waits for the model's answer, then grabs the window.
