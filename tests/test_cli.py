@@ -290,7 +290,7 @@ def test_a_killed_training_resumes_with_the_same_command(capsys, tmp_path):
 def test_only_tensorflow_s_startup_chatter_is_held_back(tmp_path):
     # While TensorFlow loads, every stderr line passes through the filter: other threads' lines (the app's timing,
     # a traceback, TensorFlow's own warnings and errors) must come out; its informational start-up lines must not.
-    from desktop_cvae.tensorflow_loader import _STARTUP_CHATTER, _pass_on
+    from desktop_cvae.tensorflow_loader import _STARTUP_CHATTER
 
     chatter = [b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n",
                b"I0000 00:00:1795578902.964153    8735 port.cc:153] oneDNN custom operations are on.\n",
@@ -298,18 +298,25 @@ def test_only_tensorflow_s_startup_chatter_is_held_back(tmp_path):
     kept = [b"TIMING window_visible 1.234\n", b"Traceback (most recent call last):\n",
             b"E0000 00:00:1795578902.964153    8735 cuda.cc:1] a real error\n",
             b"W0000 00:00:1795578902.964153    8735 x.cc:1] a warning\n"]
+    assert through_filter(tmp_path, chatter, kept, _STARTUP_CHATTER) == b"".join(kept)
+
+
+def through_filter(tmp_path, chatter: list[bytes], kept: list[bytes], pattern) -> bytes:
+    """The two kinds of line interleaved, sent through the stderr filter with `pattern`: what comes out."""
+    from desktop_cvae.tensorflow_loader import _pass_on
+
     read_end, write_end = os.pipe()
     os.write(write_end, b"".join(line for pair in zip(chatter + [b""], kept) for line in pair))
     os.close(write_end)
     with open(tmp_path / "stderr", "wb") as out:
-        _pass_on(read_end, out.fileno(), _STARTUP_CHATTER)
-    assert (tmp_path / "stderr").read_bytes() == b"".join(kept)
+        _pass_on(read_end, out.fileno(), pattern)
+    return (tmp_path / "stderr").read_bytes()
 
 
 def test_training_keeps_only_tensorflow_s_harmless_error_lines_back(tmp_path):
     # "E0000 ... oneDNN supports DT_INT32 only on platforms with AVX-512" looks like an error and is none; a real
     # error, a warning and a traceback still reach the terminal while a model trains.
-    from desktop_cvae.tensorflow_loader import _TRAINING_CHATTER, _pass_on
+    from desktop_cvae.tensorflow_loader import _TRAINING_CHATTER
 
     chatter = [b"E0000 00:00:1795595226.772842   17881 util.cc:131] oneDNN supports DT_INT32 only on platforms with "
                b"AVX-512. Falling back to the default Eigen-based implementation if present.\n",
@@ -317,12 +324,7 @@ def test_training_keeps_only_tensorflow_s_harmless_error_lines_back(tmp_path):
                b"is logged at most once for the lifetime of the process.\n"]
     kept = [b"E0000 00:00:1795578902.964153    8735 cuda.cc:1] a real error\n",
             b"W0000 00:00:1795578902.964153    8735 x.cc:1] a warning\n", b"Traceback (most recent call last):\n"]
-    read_end, write_end = os.pipe()
-    os.write(write_end, b"".join(line for pair in zip(chatter + [b""], kept) for line in pair))
-    os.close(write_end)
-    with open(tmp_path / "stderr", "wb") as out:
-        _pass_on(read_end, out.fileno(), _TRAINING_CHATTER)
-    assert (tmp_path / "stderr").read_bytes() == b"".join(kept)
+    assert through_filter(tmp_path, chatter, kept, _TRAINING_CHATTER) == b"".join(kept)
 
 
 def test_a_training_on_the_command_line_prints_no_tensorflow_log_lines(tmp_path):
