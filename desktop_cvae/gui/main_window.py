@@ -266,10 +266,14 @@ class MainWindow(QMainWindow):
             view.setFixedSize(90, 90)
             ends.addWidget(view, 0, col)
             ends.addWidget(button, 1, col)
-        ends.addWidget(QLabel("Steps"), 0, 2)
-        ends.addWidget(self.interp_steps_spin, 0, 3)
-        ends.addWidget(self.interp_hold_check, 1, 2, 1, 2)
-        ends.setColumnStretch(4, 1)
+        # Short rows: a wide one would raise the window's smallest width (a 1024-pixel netbook must fit).
+        steps_row = QHBoxLayout()
+        steps_row.addWidget(QLabel("Steps"))
+        steps_row.addWidget(self.interp_steps_spin)
+        steps_row.addWidget(self.interp_hold_check)
+        steps_row.addStretch(1)
+        ends.addLayout(steps_row, 2, 0, 1, 3)
+        ends.setColumnStretch(2, 1)
         interp_controls = QWidget()
         interp_controls.setLayout(ends)
         self.interp_tab = self._tab(
@@ -300,12 +304,11 @@ class MainWindow(QMainWindow):
         for col, (text, w) in enumerate((("Label", self.grid_label_combo), ("Steps", self.grid_steps_spin))):
             grid_rows.addWidget(QLabel(text), 0, 2 * col)
             grid_rows.addWidget(w, 0, 2 * col + 1)
-        rows_and_columns = (("Rows: dim.", self.grid_dim_spins[0]), ("Columns: dim.", self.grid_dim_spins[1]))
-        for col, (text, w) in enumerate(rows_and_columns):
+        for col, (text, w) in enumerate((("Rows", self.grid_dim_spins[0]), ("Columns", self.grid_dim_spins[1]))):
             grid_rows.addWidget(QLabel(text), 1, 2 * col)
             grid_rows.addWidget(w, 1, 2 * col + 1)
-        grid_rows.addWidget(self.save_grid_button, 0, 4, 2, 1)
-        grid_rows.setColumnStretch(5, 1)
+        grid_rows.addWidget(self.save_grid_button, 2, 0, 1, 2)
+        grid_rows.setColumnStretch(4, 1)
         self.tabs.addTab(self._tab(self.traversal_caption, grid_controls, self.traversal_view), "Latent grid")
         self.loss_plot = LossPlot()
         self.tabs.addTab(self._tab(_caption("Training and validation loss of the active model, per epoch."),
