@@ -25,6 +25,7 @@ def stop_in_epoch(n):
 ONE_STEP = dict(steps_per_execution=1)
 
 
+@pytest.mark.slow
 def test_a_resumed_training_ends_where_an_uninterrupted_one_does(sample, tmp_path):
     whole = train(CFG, sample, **ONE_STEP)
     ckpt = tmp_path / "m.keras.checkpoint"

@@ -104,6 +104,7 @@ def test_evaluate_json_on_the_shipped_sample(capsys, tiny_model_path):
     assert set(r["noise"]) == {"0.3", "0.5"}
 
 
+@pytest.mark.slow
 def test_train_json_last_line(capsys, tmp_path):
     from desktop_cvae.resources import resource_path
 
@@ -239,6 +240,7 @@ def test_version_without_installed_metadata_is_read_from_pyproject(monkeypatch):
     assert desktop_cvae._version() == _pyproject_version()
 
 
+@pytest.mark.slow
 def test_self_test_passes_from_source_opens_image_files_and_reads_a_number(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "desktop_cvae", "--self-test"], capture_output=True, text=True,
@@ -249,6 +251,7 @@ def test_self_test_passes_from_source_opens_image_files_and_reads_a_number(tmp_p
     assert len(result["number"]) == 10  # the ten shipped digits side by side, read as one number
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("error:Your input ran out of data")  # a graph call ran past an epoch's end
 def test_a_killed_training_resumes_with_the_same_command(capsys, tmp_path):
     """SIGKILL mid-training (as a crash or a power cut would), then the same command: refused without
@@ -327,6 +330,7 @@ def test_training_keeps_only_tensorflow_s_harmless_error_lines_back(tmp_path):
     assert through_filter(tmp_path, chatter, kept, _TRAINING_CHATTER) == b"".join(kept)
 
 
+@pytest.mark.slow
 def test_a_training_on_the_command_line_prints_no_tensorflow_log_lines(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_CPP", "DESKTOP_CVAE_VERBOSE"))}
     out = subprocess.run([sys.executable, "-m", "desktop_cvae", "train", "--arch", "deepconv", "--latent-dim", "2",

@@ -152,6 +152,7 @@ def test_the_compiled_update_is_one_program_for_every_input(model):
     assert not _takes_the_image_as_a_parameter(engine)
 
 
+@pytest.mark.slow
 def test_a_process_that_ends_while_the_update_compiles_exits_cleanly():
     # The compile runs in a thread of its own; TensorFlow torn down under it aborted the interpreter's exit
     # (a daemon thread is not waited for). Ends right after starting it, as an app closed at once would. Started

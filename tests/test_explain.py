@@ -56,6 +56,7 @@ def test_the_confusion_matrix_counts_every_test_digit_once(engines, sample):
     assert "confusion" not in evaluate(engines["seed-mlp-vae"], sample)  # a plain VAE reads no labels
 
 
+@pytest.mark.slow
 def test_training_measures_the_bound_as_a_classifier_after_every_epoch(sample):
     from desktop_cvae.config import ModelConfig
     from desktop_cvae.train import train

@@ -8,11 +8,13 @@ import pytest
 fault_trials = pytest.importorskip("fault_trials", reason="benchmarks/ is on the path via conftest")
 
 
+@pytest.mark.slow
 def test_cancel_at_random_points_writes_nothing():
     result = fault_trials.cancel_trials(2, random.Random(1))
     assert result["failures"] == []
 
 
+@pytest.mark.slow
 def test_kill_during_save_leaves_a_loadable_file():
     result = fault_trials.kill_trials(2, random.Random(2))
     assert result["failures"] == []
@@ -35,6 +37,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_a_training_process_stops_when_its_app_dies(tmp_path):
     """Killing the app must not leave a training process running on, nor a model file appearing later."""
     import os

@@ -12,6 +12,8 @@ from desktop_cvae.model import LabelPrior, bce_sum, build_model, codes_gaussian,
 from desktop_cvae.storage import load_model, save_model
 from desktop_cvae.train import TrainingFailed, fit_label_prior, split_validation, train
 
+pytestmark = pytest.mark.slow  # its fixtures train models
+
 
 def test_kl_to_a_gaussian_prior_is_the_closed_form():
     rng = np.random.default_rng(0)

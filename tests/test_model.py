@@ -79,6 +79,7 @@ def test_fused_upsampling_is_the_seed_decoder_exactly():
     assert ModelConfig.from_dict(legacy).fused_upsampling is False
 
 
+@pytest.mark.slow
 def test_learning_rate_schedule_follows_the_config(sample):
     # The seed architectures train at a constant rate by default, deepconv with cosine decay; files saved
     # before the field existed were all trained with cosine decay.
@@ -106,6 +107,7 @@ def test_short_training_on_the_sample_lowers_the_loss(sample):
     assert seen[-1].epoch == 2 and seen[-1].step == seen[-1].steps and seen[-1].fraction == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_training_is_reproducible_with_a_seed(sample):
     cfg = ModelConfig(arch="mlp", latent_dim=2, widths=(32, 16), epochs=1, batch_size=100, seed=7)
     a, b = train(cfg, sample), train(cfg, sample)
@@ -174,6 +176,7 @@ def test_config_rejects_bad_values():
     assert ModelConfig.from_dict(ModelConfig(arch="conv").to_dict()) == ModelConfig(arch="conv")
 
 
+@pytest.mark.slow
 def test_discriminative_training_with_a_style_only_encoder(sample):
     cfg = ModelConfig(arch="mlp", latent_dim=4, label_in_encoder=False, classifier_weight=5.0, train_noise=0.3,
                       train_shift=1, train_rotate=10, train_scale=0.1, train_blur=1.0, epochs=2, batch_size=50, seed=2)

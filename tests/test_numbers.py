@@ -241,6 +241,7 @@ def test_recognize_number_text_marks_unsure_digits(readable, tmp_path, capsys):
     assert out.startswith(f"{path}: 58  confidence ")
 
 
+@pytest.mark.slow
 def test_the_numbers_benchmark_runs_and_reports_each_split():
     """benchmarks/numbers.py as a reader runs it (its name is the standard library's `numbers` too)."""
     import subprocess

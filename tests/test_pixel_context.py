@@ -11,6 +11,8 @@ from desktop_cvae.model import build_model
 from desktop_cvae.storage import load_model, save_model
 from desktop_cvae.train import train, transplant
 
+pytestmark = pytest.mark.slow  # its fixtures train models
+
 SMALL = dict(arch="deepconv", widths=(16, 16, 64), latent_dim=4, label_in_encoder=False, label_prior=True,
              fitted_prior=True, batch_size=50, seed=2, learning_rate=3e-3)
 

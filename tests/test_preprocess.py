@@ -180,6 +180,7 @@ def test_writing_that_runs_to_the_card_s_edge_is_still_on_the_card(sample):
     assert result.inverted
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("height", [0.35, 0.6])
 def test_a_blank_card_on_a_desk_has_no_ink(height):
     # Without this the blank card was the brightest thing on a dark desk: "light ink", read as a 0 or a 1.

@@ -30,6 +30,7 @@ def test_default_is_robust_to_noise(default_engine, sample):
     assert float(np.mean(preds == sample.y_test)) >= 0.95
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(imagegen.KINDS))
 def test_people_s_pictures_are_recognised(default_engine, sample, kind):
     rng = np.random.default_rng(5)
@@ -56,6 +57,7 @@ def test_probabilities_and_reconstruction(default_engine, sample):
                                                                                 rel=1e-5)
 
 
+@pytest.mark.slow
 def test_the_displayed_bound_is_no_worse_than_the_sampled_one(default_engine, sample):
     # A model whose decoder needs the sampling noise (a 64-dimensional latent code did: 162 against 98
     # nats on this sample) would show blurry reconstructions and bounds far above the reported one, while

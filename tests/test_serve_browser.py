@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+pytestmark = pytest.mark.slow  # starts a server and a real browser
+
 pytest.importorskip("uvicorn")
 
 

@@ -2,8 +2,10 @@
 no thread left behind."""
 
 import gui_soak
+import pytest
 
 
+@pytest.mark.slow
 def test_random_user_actions(qapp):
     result = gui_soak.soak(250, seed=3)
     assert result["exceptions"] == 0, result["first_exceptions"]

@@ -48,6 +48,7 @@ def test_the_dialog_offers_the_learning_rate_schedules(qtbot, tmp_path):
     assert dialog.config().lr_schedule == "constant"
 
 
+@pytest.mark.slow
 def test_one_epoch_training_through_the_dialog(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog = TrainingDialog(tmp_path / "models")
@@ -71,6 +72,7 @@ def test_one_epoch_training_through_the_dialog(qtbot, tmp_path, monkeypatch):
     assert any(e.path.name == path.split("/")[-1] and not e.shipped for e in list_models(tmp_path / "models"))
 
 
+@pytest.mark.slow
 def test_cancel_mid_epoch_leaves_nothing_and_keeps_the_active_model(qtbot, tmp_path):
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, models_dir=tmp_path / "models")
@@ -100,6 +102,7 @@ def test_cancel_mid_epoch_leaves_nothing_and_keeps_the_active_model(qtbot, tmp_p
     assert again.file_radio.isChecked() and again.file_edit.text() == SAMPLE
 
 
+@pytest.mark.slow
 def test_a_training_process_that_dies_ends_with_a_message_and_no_file(qtbot, tmp_path):
     dialog = TrainingDialog(tmp_path / "models")
     qtbot.addWidget(dialog)
@@ -115,6 +118,7 @@ def test_a_training_process_that_dies_ends_with_a_message_and_no_file(qtbot, tmp
     assert not list((tmp_path / "models").glob("*"))
 
 
+@pytest.mark.slow
 def test_a_cancelled_training_is_resumed_from_the_dialog_and_an_unwanted_one_discarded(qtbot, tmp_path, monkeypatch):
     from desktop_cvae import checkpoint
 
@@ -193,6 +197,7 @@ def test_bad_data_ends_with_the_loader_s_message_through_the_training_process(qt
     assert not list((tmp_path / "models").glob("*"))
 
 
+@pytest.mark.slow
 def test_closing_the_app_during_training_asks_then_cancels(qtbot, tmp_path, monkeypatch):
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, models_dir=tmp_path / "models")
@@ -212,6 +217,7 @@ def test_closing_the_app_during_training_asks_then_cancels(qtbot, tmp_path, monk
     assert not list((tmp_path / "models").glob("*"))
 
 
+@pytest.mark.slow
 def test_compare_view_shows_the_seed_conv_and_mlp_models(qtbot, tmp_path):
     dialog = CompareDialog(tmp_path)
     qtbot.addWidget(dialog)
@@ -234,6 +240,7 @@ def test_compare_view_shows_the_seed_conv_and_mlp_models(qtbot, tmp_path):
     dialog.close()
 
 
+@pytest.mark.slow
 def test_report_command_writes_its_files(tmp_path, capsys):
     models = [str(shipped_models_dir() / n) for n in ("seed-conv-cvae.keras", "seed-mlp-vae.keras")]
     assert main(["report", "--models", *models, "--data", SAMPLE, "--out", str(tmp_path)]) == 0
@@ -310,6 +317,7 @@ def test_the_dialog_fills_in_how_each_shipped_model_was_made(qtbot, tmp_path):
     assert dialog.config().epochs == 10  # the seed models' ten epochs, after the default's 45
 
 
+@pytest.mark.slow
 def test_the_dialog_continues_the_active_model(qtbot, tmp_path, monkeypatch, tiny_model_path):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
