@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .preprocess import MNIST_CENTRE
+from .preprocess import MNIST_CENTRE, _fill_holes, _stroke_width
 
 UP = 4  # edits are drawn at 4x MNIST's resolution, on a canvas padded so that added strokes fit
 PAD = 14
@@ -31,10 +31,8 @@ def _work(digit: np.ndarray) -> np.ndarray:
 
 
 def _pen_width(mask: np.ndarray) -> float:
-    area = float(mask.sum())
-    m = mask.astype(np.int8)
-    edges = np.abs(np.diff(m, axis=0)).sum() + np.abs(np.diff(m, axis=1)).sum()
-    return max(2.0 * area / max(float(edges), 1.0), 2.0)
+    """The pen's width in pixels, as normalisation measures strokes, and never under 2."""
+    return max(_stroke_width(mask), 2.0)
 
 
 def _stroke(work: np.ndarray, points, width: float, tone: float = 1.0) -> np.ndarray:
@@ -141,8 +139,6 @@ def long_tail_nine(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def open_four(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A 4 written open: where a closed 4's slanted arm meets the stem at the top, the join is taken out, so
     the arm stops short of the stem. A 4 that is open already cannot carry the variant."""
-    from .preprocess import _fill_holes
-
     work = _work(digit)
     mask, _, _ = _ink(work)
     hole = _fill_holes(mask) & ~mask

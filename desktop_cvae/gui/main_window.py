@@ -86,7 +86,8 @@ class MainWindow(QMainWindow):
         self.training_dialog = None
         self.compare_dialog = None
         self._cvae_before_plain: str | None = None  # where "Back to …" returns from the plain VAE
-        self._explain_input: tuple[int, np.ndarray] | None = None  # (request id, model input) shown now
+        # (request id, model input) shown now: what Explain explains and the interpolation takes as A or B
+        self._shown_model_input: tuple[int, np.ndarray] | None = None
         self._grid_images: np.ndarray | None = None  # the latent grid shown, (steps * steps, 28, 28)
         self._grid_images_cols = 0
         self._build_ui()
@@ -506,15 +507,15 @@ class MainWindow(QMainWindow):
 
     def request_explanation(self) -> None:
         """Explain the input shown now, if the Explain tab is open (it is computed only while it is)."""
-        if self._explain_input is not None and self.tabs.currentWidget() is self.explain_tab:
-            self.worker.submit("explain", *self._explain_input)
+        if self._shown_model_input is not None and self.tabs.currentWidget() is self.explain_tab:
+            self.worker.submit("explain", *self._shown_model_input)
 
     def set_interpolation_end(self, end: int) -> None:
         """Take what the model sees now as the interpolation's start (0) or end (1)."""
-        if self._explain_input is None:
+        if self._shown_model_input is None:
             self.show_error("There is no input to use yet: draw or open a digit first.")
             return
-        pixels = np.array(self._explain_input[1], np.float32)
+        pixels = np.array(self._shown_model_input[1], np.float32)
         self.interp_ends[end] = pixels
         self.interp_end_views[end].set_array(pixels)
         self.request_interpolation()
@@ -536,7 +537,7 @@ class MainWindow(QMainWindow):
                                     + " ".join(str(int(r)) for r in read))
 
     def _on_explained(self, request_id: int, ex) -> None:
-        if self._explain_input is None or request_id != self._explain_input[0]:
+        if self._shown_model_input is None or request_id != self._shown_model_input[0]:
             return  # about an input no longer shown
         self.explain_plot.set_explanation(ex)
         self.explain_text.setText(f"<b>{ex.why()}</b><br>{RECONSTRUCTION_MEANS}<br>{KL_MEANS}<br>{SUM_MEANS}")
@@ -671,7 +672,7 @@ class MainWindow(QMainWindow):
         self._shown_input = None
         self.notes_label.setText(self._input_hint())
         self.style_view.set_images(None, placeholder=self._style_placeholder())
-        self._explain_input = None
+        self._shown_model_input = None
         self.explain_plot.show_message(message)
         self.explain_text.setText("")
         self.latent_plot.set_marker(None)
@@ -731,7 +732,7 @@ class MainWindow(QMainWindow):
         if r.digit_check is not None:  # else the worker checks the input before noise next: digit_checked
             self._on_digit_checked(r.digit_check)
         self.style_view.set_images(r.style, cols=5, placeholder=self._style_placeholder())
-        self._explain_input = (r.request_id, r.model_input)
+        self._shown_model_input = (r.request_id, r.model_input)
         self.request_explanation()
         self.latent_plot.set_marker(r.marker)
         self.notes_label.setText("Detected: " + "; ".join(r.notes) + ".")
