@@ -36,6 +36,7 @@ NUMBER_CANVAS_HEIGHT = 160  # the wide canvas is read at this height (a digit en
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 DRAWING_KEY = "canvas/drawing"  # the canvas as PNG, so a drawing outlives a restart or a crash
 DRAWING_SAVE_DELAY_MS = 1000
+EXPLAIN_AFTER_MS = 250  # the Explain tab redraws this long after the last answer, not at every stroke
 
 SHORTCUTS = [
     ("Ctrl+1", "One digit"), ("Ctrl+2", "A whole number"), ("Ctrl+C", "Copy the number read"),
@@ -94,6 +95,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         # The drawing is kept a moment after it last changed, so a crash loses at most that moment.
         self._drawing_saver = QTimer(self, singleShot=True, interval=DRAWING_SAVE_DELAY_MS)
+        # The Explain plot takes ~120 ms of this thread to draw: it follows the input once the pen rests.
+        self._explain_timer = QTimer(self, singleShot=True, interval=EXPLAIN_AFTER_MS)
+        self._explain_timer.timeout.connect(self.request_explanation)
         self._drawing_saver.timeout.connect(self._save_drawing)
         self._connect()
         self._restore_settings()
@@ -733,7 +737,8 @@ class MainWindow(QMainWindow):
             self._on_digit_checked(r.digit_check)
         self.style_view.set_images(r.style, cols=5, placeholder=self._style_placeholder())
         self._shown_model_input = (r.request_id, r.model_input)
-        self.request_explanation()
+        if self.tabs.currentWidget() is self.explain_tab:
+            self._explain_timer.start()
         self.latent_plot.set_marker(r.marker)
         self.notes_label.setText("Detected: " + "; ".join(r.notes) + ".")
         self.update_status.setText(f"last update {time.strftime('%H:%M:%S')} · {r.elapsed_ms:.1f} ms")
