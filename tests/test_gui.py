@@ -744,3 +744,13 @@ def test_the_model_menu_shows_its_shortcuts(window):
     window._fill_model_menu()
     shortcuts = {a.text(): a.shortcut().toString() for a in window.model_menu.actions()}
     assert shortcuts["&Train new model…"] == "Ctrl+T" and shortcuts["&Compare models…"] == "Ctrl+M"
+
+
+def test_a_digit_waiting_for_its_answer_is_never_called_missing(qtbot, window, sample):
+    # While the first answer was slow (a busy machine, a model still compiling), "Draw a digit" stood beside a
+    # drawn digit. Until the answer comes, the panels say the digit is being read.
+    window.clear_button.click()
+    assert window.input_view.placeholder() == "Draw a digit"
+    window.worker.submit = lambda *args: None  # an answer that has not come yet
+    window.canvas.set_image(digit_on_paper(sample, 0))
+    assert window.input_view.placeholder() == "Reading your digit…"

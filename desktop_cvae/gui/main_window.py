@@ -36,6 +36,7 @@ NUMBER_CANVAS_HEIGHT = 160  # the wide canvas is read at this height (a digit en
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 DRAWING_KEY = "canvas/drawing"  # the canvas as PNG, so a drawing outlives a restart or a crash
 DRAWING_SAVE_DELAY_MS = 1000
+READING = "Reading your digit…"  # what the panels say between a first stroke and its answer
 EXPLAIN_AFTER_MS = 250  # the Explain tab redraws this long after the last answer, not at every stroke
 
 SHORTCUTS = [
@@ -566,6 +567,9 @@ class MainWindow(QMainWindow):
                 self._show_empty("Draw a digit")
                 return
             drawn = self.canvas.holds_only_drawing(image)
+        if self._shown_input is None:  # the panels say there is no digit: until its answer, say one is being read
+            self.input_view.set_array(None, READING)
+            self.bars.set_probabilities(None, message=READING)
         self.worker.submit("analyze", self._request_id, image, s.sigma, s.salt_pepper, s.noise_seed, s.label,
                            self._style_shown(), drawn)
 
