@@ -105,7 +105,7 @@ class UpsampleConv2D(layers.Layer):
     With few filters the kernel is folded into one 3x3 convolution on the small image with 4x the
     filters, one set per output pixel phase, and the phases are interleaved. For the seed decoder's last
     layer (16 -> 1 channel at 28x28) a training step of the layer takes 2.6-3.4 ms instead of 7.4-7.7 ms
-    on CPU (benchmarks/upsample_conv.py): oneDNN is slow with one output channel. With 16 filters the
+    on CPU (measured 2026-11-21, docs/HISTORY.md): oneDNN is slow with one output channel. With 16 filters the
     folded route gains nothing reliable, so wider layers take the plain one.
     """
 
@@ -426,7 +426,7 @@ def bce_sum(logits, target):
 
     BCE(sigmoid(l), t) = softplus(l) - l * t: one fused op and two simple ones, where TensorFlow's
     sigmoid_cross_entropy_with_logits runs eight: 0.5-0.6 against 0.8-1.0 ms, forward and backward, at
-    batch 128 on CPU (benchmarks/upsample_conv.py).
+    batch 128 on CPU (docs/HISTORY.md).
     """
     n = ops.shape(logits)[0]
     logits, target = ops.reshape(logits, (n, -1)), ops.reshape(target, (n, -1))

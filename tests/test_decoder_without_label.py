@@ -143,7 +143,7 @@ def test_the_compiled_update_is_one_program_for_every_input(model):
     # XLA folds an input it needs at compile time into the program: it then compiles once per image (seconds
     # each), and a timing with one repeated image measures a precomputed answer. The default's update, which
     # slices the recognised label's drawing out of ten, is such a program, which is why the engine compiles
-    # only the shared-decoder update (docs/BENCHMARKS.md, benchmarks/xla_compiles.py).
+    # only the shared-decoder update (docs/HISTORY.md).
     assert _takes_the_image_as_a_parameter(Engine(model))
     seen = ModelConfig(arch="deepconv", widths=(8, 8, 16), latent_dim=2, label_in_encoder=False, label_prior=True)
     engine = Engine(build_model(seen))
