@@ -81,7 +81,7 @@ def main():
     from desktop_cvae import calibration
     from desktop_cvae.data import load_mnist
     from desktop_cvae.engine import Engine
-    from desktop_cvae.preprocess import add_noise
+    from desktop_cvae.vision.preprocess import add_noise
     from desktop_cvae.resources import shipped_models_dir
 
     data = load_mnist(a.data)

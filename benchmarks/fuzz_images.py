@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from desktop_cvae.imageio import ImageError, decode_image
-from desktop_cvae.preprocess import NoInkError, normalize_image
+from desktop_cvae.vision.imageio import ImageError, decode_image
+from desktop_cvae.vision.preprocess import NoInkError, normalize_image
 
 
 def seeds() -> list[bytes]:

@@ -1,8 +1,9 @@
 """Normalisation now against the normalisation at a git revision: same output? same speed on the canvas?
 
-    python benchmarks/normalise_compare.py 9d3bf9b [--kinds NAME ...] [--json]
+    python benchmarks/normalise_compare.py REV [--kinds NAME ...] [--json]
 
-Loads desktop_cvae/preprocess.py as it was at REV (git show) beside the current one, then reports
+Loads the package's normalisation as it was at REV (git archive, under another name) beside the current one,
+then reports
 - whether the shipped sample's 1,000 test digits and the canvas inputs of `desktop-cvae bench` come out
   bit for bit the same, and for 40 pictures of each kind of benchmarks/imagegen.py how many are identical
   and the largest difference per pixel;
@@ -10,11 +11,12 @@ Loads desktop_cvae/preprocess.py as it was at REV (git show) beside the current 
 """
 
 import argparse
-import importlib.util
+import importlib
 import io
 import json
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -23,32 +25,32 @@ import numpy as np
 
 import imagegen
 
-EARLIER_KINDS = ["phone photo", "scan", "screenshot", "chalkboard", "marker", "tiny", "transparent"]
-
 
 def load_at(rev: str):
+    """The preprocess module of the package at REV, imported as desktop_cvae_at_rev: its own relative imports
+    (components, imageio) resolve inside that copy, not in the current package."""
     repo = Path(__file__).resolve().parent.parent
-    source = subprocess.run(["git", "show", f"{rev}:desktop_cvae/preprocess.py"], cwd=repo, check=True,
-                            capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "preprocess_at_rev.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("preprocess_at_rev", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    archive = subprocess.run(["git", "archive", rev, "desktop_cvae"], cwd=repo, check=True, capture_output=True).stdout
+    root = Path(tempfile.mkdtemp())
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
+    (root / "desktop_cvae").rename(root / "desktop_cvae_at_rev")
+    sys.path.insert(0, str(root))
+    package = root / "desktop_cvae_at_rev"
+    name = "vision.preprocess" if (package / "vision" / "preprocess.py").exists() else "preprocess"
+    return importlib.import_module(f"desktop_cvae_at_rev.{name}")
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("rev")
-    p.add_argument("--kinds", nargs="*", default=EARLIER_KINDS)
+    p.add_argument("--kinds", nargs="*", default=list(imagegen.KINDS))
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
-    from desktop_cvae import preprocess as now
+    from desktop_cvae.vision import preprocess as now
     from desktop_cvae.bench import canvas_like_inputs
     from desktop_cvae.data import load_sample
-    from desktop_cvae.imageio import decode_image
+    from desktop_cvae.vision.imageio import decode_image
 
     then = load_at(a.rev)
     sample = load_sample()

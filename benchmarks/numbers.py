@@ -68,9 +68,9 @@ def main():
     from desktop_cvae.catalog import default_model_path
     from desktop_cvae.data import load_mnist
     from desktop_cvae.engine import Engine
-    from desktop_cvae.imageio import decode_image
+    from desktop_cvae.vision.imageio import decode_image
     from desktop_cvae.numbers import read_number
-    from desktop_cvae.preprocess import NoInkError, image_to_gray
+    from desktop_cvae.vision.preprocess import NoInkError, image_to_gray
 
     data = load_mnist(a.data)
     x, y = (data.x_test, data.y_test) if a.digits == "test" else (data.x_train, data.y_train)
@@ -81,7 +81,7 @@ def main():
     result = {"model": model.name, "digits": a.digits, "n": a.n, "conditions": {}}
     # The classifier's own ceiling: the same digits drawn alone with the scans' pen, read one by one; a number of
     # L digits is then exact with at most accuracy ** L.
-    from desktop_cvae.preprocess import ink_to_mnist
+    from desktop_cvae.vision.preprocess import ink_to_mnist
 
     alone = np.random.default_rng(a.seed + 2).choice(len(x), min(2000, len(x)), replace=False)
     predicted, _ = engine.best_scores(np.stack([ink_to_mnist(numbergen.digit_ink(x[i], 120, 0.6)).pixels

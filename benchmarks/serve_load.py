@@ -45,7 +45,7 @@ def seed_app(port: int) -> None:
 
     from desktop_cvae.catalog import default_model_path
     from desktop_cvae.engine import Engine, softmax_neg
-    from desktop_cvae.preprocess import normalize_file
+    from desktop_cvae.vision.preprocess import normalize_file
 
     engine = Engine.load(default_model_path())
 

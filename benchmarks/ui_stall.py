@@ -35,7 +35,7 @@ def main():
     from desktop_cvae.gui.training_dialog import TrainingDialog
     from desktop_cvae.resources import resource_path
 
-    app = make_application(["ui_stall"])
+    app = make_application(["ui_stall"])  # noqa: F841 (kept alive: the dialog needs its QApplication)
     # In the app TensorFlow is already loaded in this process (the main window loads a model at start);
     # load it here too, so the measurement includes whatever that costs while a child process trains.
     import desktop_cvae.engine  # noqa: F401

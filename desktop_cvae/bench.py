@@ -10,7 +10,7 @@ from PIL import Image
 
 from .data import load_sample
 from .engine import Engine
-from .preprocess import add_noise, normalize_gray
+from .vision.preprocess import add_noise, normalize_gray
 
 CANVAS_SIDE = 140  # the canvas hands the model a 140x140 grayscale image (see gui/canvas.py)
 

@@ -62,7 +62,7 @@ def _emit(obj) -> None:
 
 # -- recognize --------------------------------------------------------------------------------------
 def cmd_recognize(args) -> int:
-    from .preprocess import normalize_file
+    from .vision.preprocess import normalize_file
 
     engine = _engine(args.model)
     if not engine.conditional:
@@ -77,8 +77,8 @@ def cmd_recognize(args) -> int:
 def _each_file(args, read, show) -> int:
     """recognize's loop: read each file; one that fails is reported (a JSON row, or a line on stderr) and the
     rest go on; exit 2 if any failed."""
-    from .imageio import ImageError
-    from .preprocess import NoInkError
+    from .vision.imageio import ImageError
+    from .vision.preprocess import NoInkError
 
     failed = 0
     for name in args.files:

@@ -11,7 +11,7 @@ from . import calibration
 from .calibration import Reliability
 from .data import Dataset
 from .engine import Engine
-from .preprocess import add_noise
+from .vision.preprocess import add_noise
 
 NOISE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)
 

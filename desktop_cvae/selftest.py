@@ -68,7 +68,7 @@ def _recognise_files(engine, digit) -> dict:
     """A shipped 7 as dark ink on paper, saved as PNG and JPEG and opened like a person's file."""
     from PIL import Image
 
-    from .preprocess import normalize_file
+    from .vision.preprocess import normalize_file
 
     paper = Image.fromarray(255 - digit).resize((112, 112))
     found = {}

@@ -14,7 +14,8 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .preprocess import MNIST_CENTRE, _fill_holes, _stroke_width
+from .vision.pixels import fill_holes, stroke_width
+from .vision.preprocess import MNIST_CENTRE
 
 UP = 4  # edits are drawn at 4x MNIST's resolution, on a canvas padded so that added strokes fit
 PAD = 14
@@ -32,7 +33,7 @@ def _work(digit: np.ndarray) -> np.ndarray:
 
 def _pen_width(mask: np.ndarray) -> float:
     """The pen's width in pixels, as normalisation measures strokes, and never under 2."""
-    return max(_stroke_width(mask), 2.0)
+    return max(stroke_width(mask), 2.0)
 
 
 def _stroke(work: np.ndarray, points, width: float, tone: float = 1.0) -> np.ndarray:
@@ -141,7 +142,7 @@ def open_four(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     the arm stops short of the stem. A 4 that is open already cannot carry the variant."""
     work = _work(digit)
     mask, _, _ = _ink(work)
-    hole = _fill_holes(mask) & ~mask
+    hole = fill_holes(mask) & ~mask
     if hole.sum() < 10 * UP * UP:  # a closed 4's triangle; specks between strokes are not one
         raise NotApplicable("the 4 is open already")
     pen = _pen_width(mask)
@@ -151,7 +152,7 @@ def open_four(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     img = Image.fromarray(work, mode="F")
     ImageDraw.Draw(img).ellipse((apex[0] - gap, apex[1] - 2 * gap, apex[0] + gap, apex[1] + gap / 2), fill=0.0)
     opened = _finish(np.asarray(img, np.float32))
-    if (_fill_holes(opened > 0.3) & ~(opened > 0.3)).sum() > 3:
+    if (fill_holes(opened > 0.3) & ~(opened > 0.3)).sum() > 3:
         raise NotApplicable("the join is not where the 4 closes")  # a 4 with its triangle elsewhere
     return opened
 

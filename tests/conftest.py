@@ -94,7 +94,7 @@ def readable(sample, default_engine):
     """Per label, three test digits of the shipped sample that the default model reads right and surely (99 %)
     on their own, as MNIST gives them and as these tests draw them with a thin and a thick pen."""
     import numbergen
-    from desktop_cvae.preprocess import ink_to_mnist, normalize_gray
+    from desktop_cvae.vision.preprocess import ink_to_mnist, normalize_gray
 
     x = sample.x_test.astype(np.float32) / 255.0
     views = [np.stack([normalize_gray(d).pixels for d in x])]

@@ -10,8 +10,8 @@ import pytest
 
 import hostile
 from desktop_cvae.cli import main
-from desktop_cvae.imageio import ImageError
-from desktop_cvae.preprocess import NoInkError, normalize_file
+from desktop_cvae.vision.imageio import ImageError
+from desktop_cvae.vision.preprocess import NoInkError, normalize_file
 
 
 @pytest.fixture(scope="module")

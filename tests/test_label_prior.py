@@ -219,7 +219,6 @@ def test_the_report_draws_each_cvae_s_digits_from_its_own_prior(fitted_model):
 def test_the_fit_prior_script_gives_a_saved_model_its_fitted_prior(prior_model, fitted_model, tmp_path, monkeypatch):
     """scripts/fit_prior.py made the shipped default from the file training saved; it must give what
     training with --fitted-prior gives, and say where the file came from."""
-    import json
     import runpy
 
     from desktop_cvae.resources import resource_path

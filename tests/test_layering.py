@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-CORE = ["config", "data", "preprocess", "components", "styles", "explain", "imageio", "imaging", "storage", "catalog",
+CORE = ["config", "data", "vision", "vision.preprocess", "vision.components", "vision.imageio", "styles", "explain",
+        "imaging", "storage", "catalog",
         "model", "train", "engine", "evaluate", "cli", "bench", "report", "curves", "selftest", "progress", "train_process",
         "numbers", "numbers.segment", "numbers.reader",
         "serve", "serve.settings", "serve.batcher", "serve.archive", "serve.recognition", "serve.guard", "serve.app"]
@@ -45,3 +46,16 @@ def test_gui_does_not_import_tensorflow():
     out = run(code)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_each_floor_imports_only_the_floors_below_it():
+    """pyproject.toml's import-linter contracts: entry points > GUI | web service > numbers > core > vision; Qt
+    only in the GUI; TensorFlow reached by the GUI only through the core, and never by vision."""
+    from pathlib import Path
+
+    code = ("import sys\nfrom importlinter.cli import lint_imports\n"
+            "sys.exit(lint_imports(no_cache=True, no_logo=True))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-1000:]
+    assert "4 kept, 0 broken" in out.stdout

@@ -14,8 +14,8 @@ import imagegen
 import numbergen
 from desktop_cvae.cli import main
 from desktop_cvae.numbers import read_number, read_number_file
-from desktop_cvae.components import label_pieces
-from desktop_cvae.preprocess import NoInkError, image_to_gray, ink_to_mnist
+from desktop_cvae.vision.components import label_pieces
+from desktop_cvae.vision.preprocess import NoInkError, image_to_gray, ink_to_mnist
 
 
 def row(readable, number: str, gaps, height=100, width_factor=0.8, sizes=None, broken=()):

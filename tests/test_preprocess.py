@@ -10,9 +10,10 @@ from PIL import Image
 
 import imagegen
 from conftest import sample_digit
-from desktop_cvae.imageio import decode_image
-from desktop_cvae.preprocess import (
-    MNIST_RELATIVE_STROKE, WORK_SIDE, NoInkError, _resize_long_side, _stroke_width, add_noise, normalize_gray,
+from desktop_cvae.vision.imageio import decode_image
+from desktop_cvae.vision.pixels import resize_long_side, stroke_width
+from desktop_cvae.vision.preprocess import (
+    MNIST_RELATIVE_STROKE, WORK_SIDE, NoInkError, add_noise, normalize_gray,
     normalize_image,
 )
 
@@ -30,7 +31,7 @@ def ink_box(a, level=0.3):
 def relative_stroke(a):
     rows, cols = np.nonzero(a > 0.25)
     crop = a[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
-    return _stroke_width(_resize_long_side(crop, WORK_SIDE) > 0.5) / WORK_SIDE
+    return stroke_width(resize_long_side(crop, WORK_SIDE) > 0.5) / WORK_SIDE
 
 
 def corr(a, b):
@@ -283,20 +284,20 @@ def test_noise_is_seeded_clipped_and_applied():
 
 
 def test_fast_percentiles_equal_numpy_s():
-    from desktop_cvae.preprocess import _percentiles
+    from desktop_cvae.vision.pixels import percentiles
 
     rng = np.random.default_rng(0)
     for size in (1, 2, 3, 10, 1024, 3001):
         for dtype in (np.float32, np.float64):
             a = rng.random(size).astype(dtype)
             qs = (0, 5, 50, 60, 90, 100)
-            np.testing.assert_allclose(_percentiles(a, qs), np.percentile(a, qs), rtol=0, atol=1e-7)
+            np.testing.assert_allclose(percentiles(a, qs), np.percentile(a, qs), rtol=0, atol=1e-7)
 
 
 def test_a_canvas_drawing_is_read_as_strokes_on_paper_however_much_of_it_they_cover():
     from PIL import Image, ImageDraw
 
-    from desktop_cvae.preprocess import normalize_gray
+    from desktop_cvae.vision.preprocess import normalize_gray
 
     canvas = Image.new("L", (280, 280), 250)
     ImageDraw.Draw(canvas).line([(10 + (i % 2) * 260, 10 + i * 6) for i in range(45)], fill=20, width=40)
@@ -307,3 +308,104 @@ def test_a_canvas_drawing_is_read_as_strokes_on_paper_however_much_of_it_they_co
     assert not any("lighting" in note or "light ink" in note or "ruled" in note for note in n.notes)
     with pytest.raises(NoInkError):
         normalize_gray(np.full((280, 280), 250 / 255, np.float32), drawn=True)
+
+
+# Normalisation as its named steps: each one on its own, on the kind of picture it exists for.
+
+def _reading_of(kind, digit, seed=0):
+    from desktop_cvae.vision.preprocess import Reading, image_to_gray
+
+    img = decode_image(io.BytesIO(imagegen.KINDS[kind](digit, np.random.default_rng(seed))))
+    return Reading.of(image_to_gray(img))
+
+
+def test_the_ink_steps_run_in_order_and_each_says_what_it_found(sample):
+    from desktop_cvae.vision import preprocess as pp
+
+    assert [s.__name__ for s in pp.INK_STEPS] == ["find_the_sheet", "ink_polarity", "even_lighting", "paper_noise",
+                                                   "printed_lines", "strokes"]
+    digit, _ = sample_digit(sample, 3)
+    r = _reading_of("card 45%", digit)
+    pp.find_the_sheet(r)
+    assert r.notes == ["a sheet on a darker surround: only the sheet is read"] and r.steps[-1][0] == "crop"
+    card = r.gray.shape
+    pp.ink_polarity(r)
+    assert r.inverted and r.notes[-1] == "dark ink on a light background: inverted"
+    for step in pp.INK_STEPS[2:]:
+        step(r)
+    assert r.ink.shape == card and r.ink.max() == 1.0 and (r.ink == 0).mean() > 0.5
+    # The steps one by one are ink_map exactly.
+    m = pp.ink_map(_reading_of("card 45%", digit).gray)
+    np.testing.assert_array_equal(m.ink, r.ink)
+
+
+def test_the_sheet_step_leaves_a_canvas_drawing_alone(sample):
+    from desktop_cvae.vision.preprocess import Reading, find_the_sheet
+
+    digit, _ = sample_digit(sample)
+    r = Reading.of(1.0 - np.kron(digit, np.ones((5, 5), np.float32)))
+    assert r.synthetic
+    find_the_sheet(r)
+    assert r.notes == [] and r.steps == []
+
+
+def test_the_polarity_step_reads_chalk_as_light_ink(sample):
+    from desktop_cvae.vision.preprocess import ink_polarity
+
+    digit, _ = sample_digit(sample)
+    r = _reading_of("chalkboard", digit)
+    ink_polarity(r)
+    assert not r.inverted and r.notes == ["light ink on a dark background"]
+
+
+def test_the_lighting_step_flattens_a_lamps_gradient(sample):
+    from desktop_cvae.vision.preprocess import even_lighting, ink_polarity
+
+    digit, _ = sample_digit(sample)
+    r = _reading_of("phone photo", digit)
+    ink_polarity(r)
+    frame_spread = lambda ink: float(np.ptp([ink[:20, :20].mean(), ink[:20, -20:].mean(),  # noqa: E731
+                                             ink[-20:, :20].mean(), ink[-20:, -20:].mean()]))
+    before = frame_spread(r.ink)
+    even_lighting(r)
+    assert "uneven lighting corrected" in r.notes
+    assert before > 0.1 and frame_spread(r.ink) < 0.03
+
+
+def test_the_printed_lines_step_takes_out_ruled_lines_but_not_the_digit(sample):
+    from desktop_cvae.vision.preprocess import INK_STEPS, printed_lines
+
+    digit, _ = sample_digit(sample)
+    r = _reading_of("ruled paper", digit)
+    for step in INK_STEPS[:INK_STEPS.index(printed_lines)]:
+        step(r)
+    rows_with_ink_across = lambda ink: int(((ink > 0.1).mean(axis=1) > 0.9).sum())  # noqa: E731
+    assert rows_with_ink_across(r.ink) >= 3
+    printed_lines(r)
+    assert r.notes[-1] == "ruled lines removed" and rows_with_ink_across(r.ink) == 0
+
+
+def test_the_strokes_step_refuses_a_blank_page():
+    from desktop_cvae.vision.preprocess import INK_STEPS, Reading
+
+    rng = np.random.default_rng(0)
+    r = Reading.of(np.clip(0.8 + rng.normal(0, 0.02, (300, 400)), 0, 1).astype(np.float32))
+    with pytest.raises(NoInkError, match="blank or too faint"):
+        for step in INK_STEPS:
+            step(r)
+
+
+def test_the_mnist_steps_crop_fit_and_centre(sample):
+    from desktop_cvae.vision.preprocess import box_and_centre, crop_to_ink, stroke_width_to_mnist
+
+    ink = np.zeros((200, 300), np.float32)
+    ink[40:160, 100:130] = 1.0  # a bold "1", far from the centre
+    ink[5, 5] = 1.0  # and a speck
+    notes: list[str] = []
+    region = crop_to_ink(ink, notes)
+    assert region.shape == (120, 30) and notes == ["specks away from the digit ignored"]
+    work = stroke_width_to_mnist(region, notes)
+    assert notes[-1] == "thick strokes thinned"
+    out = box_and_centre(work)
+    rows, cols = np.nonzero(out > 0.05)
+    assert rows.max() - rows.min() + 1 <= 20 and centre_of_mass(out) == pytest.approx((14, 14), abs=0.75)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import imagegen
-from desktop_cvae.imageio import decode_image
-from desktop_cvae.preprocess import add_noise, normalize_image
+from desktop_cvae.vision.imageio import decode_image
+from desktop_cvae.vision.preprocess import add_noise, normalize_image
 
 
 def knn_labels(sample, images: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from desktop_cvae.config import ModelConfig
-from desktop_cvae.preprocess import _fill_holes
+from desktop_cvae.vision.pixels import fill_holes
 from desktop_cvae.styles import VARIANTS, NotApplicable, crossed_seven, flag_one, long_tail_nine, open_four, variants_of
 from desktop_cvae.train import with_styles
 
@@ -51,7 +51,7 @@ def test_a_long_tail_leaves_the_loop_of_a_nine_small(sample):
         assert in_mnist_format(tailed)
 
         def loop_height(a):
-            hole = _fill_holes(a > 0.3) & ~(a > 0.3)
+            hole = fill_holes(a > 0.3) & ~(a > 0.3)
             return np.ptp(np.nonzero(hole)[0]) if hole.any() else 0
 
         # Fitted back into the 20-pixel box, the longer digit's loop is smaller.
@@ -72,7 +72,7 @@ def test_an_open_four_has_no_closed_top(sample):
         assert in_mnist_format(opened)
 
         def enclosed(a):
-            return int((_fill_holes(a > 0.3) & ~(a > 0.3)).sum())
+            return int((fill_holes(a > 0.3) & ~(a > 0.3)).sum())
 
         assert enclosed(opened) < 0.5 * enclosed(four), "the triangle of the closed 4 is still closed"
     assert made >= 3 and open_already > made  # MNIST's 4s are mostly open already

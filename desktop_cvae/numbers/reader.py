@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageFilter
 
-from ..preprocess import InkMap, NoInkError, Normalized, add_noise, ink_map, ink_to_mnist
+from ..vision.preprocess import InkMap, NoInkError, Normalized, add_noise, ink_map, ink_to_mnist
 from . import segment
 from .segment import Unit
 
@@ -379,14 +379,14 @@ def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, sal
 def read_number_file(path, engine, **kwargs) -> NumberReading:
     """Open (safely) and read a picture file; boxes are in the file's own pixels (upright, as EXIF says).
     Raises imageio.ImageError or NoInkError."""
-    from ..imageio import open_image
+    from ..vision.imageio import open_image
 
     return read_number_image(open_image(path), engine, **kwargs)
 
 
 def read_number_image(img: Image.Image, engine, **kwargs) -> NumberReading:
     """Read a decoded picture; boxes are in its own pixels. Raises NoInkError."""
-    from ..preprocess import image_to_gray
+    from ..vision.preprocess import image_to_gray
 
     full = img.size
     if max(full) > NUMBER_SIDE:  # a 12-megapixel photo is read at NUMBER_SIDE anyway: shrink it before converting

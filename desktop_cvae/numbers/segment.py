@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ..components import Piece, label_pieces
+from ..vision.components import Piece, label_pieces
 
 INK_LEVEL = 0.3  # an ink map's pixels above this are pen, below it the soft rims of strokes and paper
 # Faint ink joins a piece when it touches strong ink (hysteresis): a pencil stroke that fades mid-way stays one.

@@ -166,7 +166,7 @@ async def _recognise_upload(request: Request, data: bytes, noise: float, seed: i
 async def _read_number(request: Request, img) -> dict | None:
     """The picture read as a whole number (the number reader scores its candidates in one batch of its own)."""
     from ..numbers.reader import read_number_image
-    from ..preprocess import NoInkError
+    from ..vision.preprocess import NoInkError
 
     engine = request.app.state.engine
     if not engine.conditional:
@@ -193,7 +193,7 @@ async def _keep(request: Request, img, result, number) -> int:
 
 async def _noise_test(request: Request, entry_id: int, sigma: float, seed: int) -> dict:
     """Seed 001's robustness test on an archived result: its model input with Gaussian noise, recognised again."""
-    from ..preprocess import Normalized
+    from ..vision.preprocess import Normalized
 
     sigma = check_noise(sigma)
     png = await run_in_threadpool(store(request).image, entry_id, "input")

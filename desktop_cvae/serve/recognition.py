@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ..imageio import ImageError, decode_image
-from ..preprocess import NoInkError, Normalized, add_noise, normalize_image
+from ..vision.imageio import ImageError, decode_image
+from ..vision.preprocess import NoInkError, Normalized, add_noise, normalize_image
 from .batcher import Batcher
 
 PICTURE_SIDE = 640  # the archive keeps the picture at most this large
@@ -68,7 +68,7 @@ def reencoded(img: Image.Image, side: int) -> bytes:
     im = img.copy()
     if im.mode not in ("RGB", "L"):
         if im.mode in ("I", "I;16", "F"):
-            from ..preprocess import image_to_gray
+            from ..vision.preprocess import image_to_gray
 
             im = Image.fromarray((image_to_gray(im) * 255).astype(np.uint8), mode="L")
         else:

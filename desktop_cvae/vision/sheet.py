@@ -1,0 +1,101 @@
+"""Finding the sheet, card or note in a photo of it lying on a desk, and undoing the turn it lay at."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from .components import label_pieces
+from .errors import NoInkError
+from .pixels import convex_fill, otsu, percentiles, resize_long_side, turn_of
+
+# A sheet turned by less than this is read as it lies: people's digits slant that much anyway.
+STRAIGHTEN_FROM_DEGREES = 10.0
+
+# The smallest sheet looked for, as a share of the picture: a sticky note 35 % of the frame's height covers
+# about 9 % of a 4:3 photo. Smaller bright pieces are strokes, reflections or the things on a desk.
+SHEET_MIN_SHARE = 0.05
+SHEET_MASK_SIDE = 128  # the sheet is looked for at this long side: a small card is still ~30 pixels tall
+
+
+def find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tuple[int, int]] | None:
+    """A photo of a sheet, card or note lying on something darker (a desk), anywhere in the frame: the sheet
+    alone, its surround filled with the paper's level, cropped to it, the turn (degrees) by which it was
+    straightened, or 0, where the crop's top left corner lies (x, y) in the picture as straightened, and that
+    picture's size (w, h). None when the picture is not like that (the usual case: paper fills the frame, or
+    light ink on a dark ground). Raises NoInkError for a sheet with nothing written on it.
+
+    The sheet is the largest connected bright piece, if the frame's edge is mostly not bright: at least
+    SHEET_MIN_SHARE of the picture, nearly solid once the ink inside it is filled in, and rectangular at some
+    turn (it fills most of the rectangle around it; a small piece must fill more, since a blob of that size
+    is likelier to be something else). A light digit on a dark ground fails these: a stroke is thin and
+    small, a "0" or "8" is far from solid, and without dark ink inside there is nothing to read. A sheet
+    turned by STRAIGHTEN_FROM_DEGREES or more is turned back first, and the digit written on it with it."""
+    h, w = g.shape
+    if min(h, w) < 32:
+        return None
+    small = resize_long_side(g, SHEET_MASK_SIDE)
+    bright = small > otsu(small)
+    border = np.concatenate([bright[0], bright[-1], bright[:, 0], bright[:, -1]])
+    if border.mean() > 0.5:
+        return None
+    labels, pieces = label_pieces(bright)
+    if not pieces:
+        return None
+    piece = max(pieces, key=lambda p: p.area)
+    share = piece.area / bright.size
+    if share < SHEET_MIN_SHARE:
+        return None
+    region = labels == piece.index
+    # The sheet is convex: its hull takes in the ink on it, also where a stroke reaches its edge and makes a
+    # notch rather than a hole.
+    filled = convex_fill(region)
+    if float(small[filled].mean() - small[~filled].mean()) < 0.25:
+        return None  # no clear step from surround to sheet
+    turn, extent = turn_of(filled)
+    if extent < (0.6 if share >= 0.25 else 0.8):
+        return None
+    # Bold writing can cover a fifth of a small card; only a clearly rectangular piece may be that hollow (a
+    # chalk "0" filled in is an ellipse, which fills at most pi/4 of any rectangle round it).
+    if region.sum() < (0.6 if extent >= 0.88 else 0.85) * filled.sum():
+        return None
+    if abs(turn) < STRAIGHTEN_FROM_DEGREES:
+        turn = 0.0
+    else:  # turn the picture and the sheet's mask back; the corners this uncovers are desk
+        def upright(a, fill):
+            return np.asarray(Image.fromarray(a, mode="F").rotate(
+                -turn, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=fill), dtype=np.float32)
+
+        g = upright(g, float(np.median(small[~filled])))
+        filled = upright(filled.astype(np.float32), 0.0) > 0.5
+        h, w = g.shape
+    # Keep clear of the sheet's edge: paper curls and shades there, and the mask's edge can lie a pixel out.
+    # Two pixels of the mask, or 3 % of the sheet's shorter side if that is more.
+    inner = filled
+    for _ in range(max(2, round(0.03 * min(piece.width, piece.height)))):
+        padded = np.pad(inner, 1)  # the picture's own edge is an edge of the sheet too, where it is cut off
+        inner = inner & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    inner = np.asarray(Image.fromarray(inner.astype(np.float32), mode="F").resize(
+        (w, h), Image.Resampling.BILINEAR)) > 0.5
+    if not inner.any():
+        return None
+    paper = percentiles(g[inner], (50,))[0]
+    if float((g[inner] < paper - 0.2).mean()) < 0.001:
+        if max(piece.width, piece.height) < 4 * min(piece.width, piece.height):
+            # A solid bright rectangle, not a bar, is a sheet rather than a light stroke: a blank one.
+            raise NoInkError("No ink found: the sheet in the picture is blank. Write a digit on it, darker "
+                             "than the paper.")
+        return None  # a light bar, not a sheet: read the picture as light ink on a dark ground
+    rows, cols = np.nonzero(inner)
+    out = np.where(inner, g, np.float32(paper))
+    crop = out[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+    return np.ascontiguousarray(crop), turn, (int(cols.min()), int(rows.min())), (w, h)
+
+
+def rotated_point_back(x: float, y: float, degrees: float, size_in: tuple[int, int],
+                       size_out: tuple[int, int]) -> tuple[float, float]:
+    """Where a point of `Image.rotate(degrees, expand=True)`'s output lies in its input. Sizes are (w, h).
+    Pillow turns the picture counter-clockwise about its centre, as seen with y pointing down."""
+    t = np.deg2rad(degrees)
+    dx, dy = x - size_out[0] / 2, y - size_out[1] / 2
+    return (size_in[0] / 2 + dx * np.cos(t) - dy * np.sin(t), size_in[1] / 2 + dx * np.sin(t) + dy * np.cos(t))
