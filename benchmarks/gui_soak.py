@@ -87,7 +87,7 @@ def soak(n_actions: int, seed: int = 0, files_dir: str | None = None, log=None) 
             pts = w.worker.latent.points
             x = rng.uniform(float(pts[:, 0].min()), float(pts[:, 0].max()))
             y = rng.uniform(float(pts[:, 1].min()), float(pts[:, 1].max()))
-            w.latent_plot.point_clicked.emit(x, y)
+            w.latent_tab.plot.point_clicked.emit(x, y)
 
     def paste():
         img = Image.open(rng.choice(good)).convert("RGB")
@@ -100,12 +100,12 @@ def soak(n_actions: int, seed: int = 0, files_dir: str | None = None, log=None) 
 
     actions = [
         (30, draw), (4, w.canvas.clear), (6, w.canvas.undo), (3, w.canvas.redo),
-        (5, lambda: w.sigma_slider.setValue(rng.randint(0, 100))), (3, lambda: w.sp_slider.setValue(rng.randint(0, 50))),
-        (3, w.state.reroll_noise), (5, lambda: w.label_combo.setCurrentIndex(rng.randint(0, 10))),
+        (5, lambda: w.model_panel.sigma_slider.setValue(rng.randint(0, 100))), (3, lambda: w.model_panel.sp_slider.setValue(rng.randint(0, 50))),
+        (3, w.state.reroll_noise), (5, lambda: w.model_panel.label_combo.setCurrentIndex(rng.randint(0, 10))),
         (4, lambda: w.open_image_file(rng.choice(good))), (4, lambda: w.open_image_file(rng.choice(bad))),
         (2, paste), (0.4, lambda: w.load_model(rng.choice(models))), (5, latent_click),
         (2, w.state.reroll_samples), (3, lambda: w.tabs.setCurrentIndex(rng.randint(0, w.tabs.count() - 1))),
-        (2, lambda: w.brush.setValue(rng.randint(4, 48))), (1, lambda: w.eraser_button.toggle()),
+        (2, lambda: w.input_panel.brush.setValue(rng.randint(4, 48))), (1, lambda: w.input_panel.eraser_button.toggle()),
     ]
     weights = [a[0] for a in actions]
     memory = [(0, rss_mb())]

@@ -32,9 +32,7 @@ def main():
     a = p.parse_args()
 
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
-    from desktop_cvae.data import load_sample
     from desktop_cvae.gui.app import make_application
     from desktop_cvae.gui.main_window import MainWindow
 
@@ -61,7 +59,7 @@ def main():
         draw(w, a.interpolate_to)
         wait(app, 3)
         w.set_interpolation_end(1)
-    w.sigma_slider.setValue(int(a.sigma * 100))
+    w.model_panel.sigma_slider.setValue(int(a.sigma * 100))
     w.tabs.setCurrentIndex(a.tab)
     if a.digit is not None:
         end = time.time() + 3

@@ -85,33 +85,33 @@ def test_window_title_and_status(window):
 
 
 def test_drawing_a_stroke_updates_recognition_and_reconstruction(qtbot, window):
-    assert window.bars.probabilities() is None
+    assert window.model_panel.bars.probabilities() is None
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
         draw(qtbot, window.canvas, one_stroke())
     settle(qtbot, window)
-    p = window.bars.probabilities()
+    p = window.model_panel.bars.probabilities()
     assert p.shape == (10,) and abs(p.sum() - 1) < 1e-6
     assert int(np.argmax(p)) == 1
-    assert window.recon_view.array() is not None and window.recon_view.array().max() > 0.5
-    assert window.input_view.array().shape == (28, 28)
+    assert window.model_panel.recon_view.array() is not None and window.model_panel.recon_view.array().max() > 0.5
+    assert window.model_panel.input_view.array().shape == (28, 28)
     assert window.canvas.can_undo()
 
 
 def test_the_style_view_is_drawn_when_shown_and_not_per_stroke_while_hidden(qtbot, window):
-    window.tabs.setCurrentIndex(window.tabs.indexOf(window.latent_plot.parentWidget()))
+    window.tabs.setCurrentIndex(window.tabs.indexOf(window.latent_tab.plot.parentWidget()))
     results = []
     window.worker.analyzed.connect(results.append)
     draw(qtbot, window.canvas, one_stroke())
     settle(qtbot, window)
     assert results and all(r.style is None for r in results)  # hidden: its ten drawings are not made
-    assert window.style_view.array() is None
+    assert window.style_tab.view.array() is None
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000) as shown:
         window.tabs.setCurrentWidget(window.style_tab)  # opening the tab asks for them, for the same input
     settle(qtbot, window)
     r = shown.args[0]
     assert r.style.shape == (10, 28, 28)
     np.testing.assert_allclose(r.style, window.worker.engine.style_grid(r.analysis.z, r.analysis.recognised), atol=1e-5)
-    assert window.style_view.array() is not None
+    assert window.style_tab.view.array() is not None
     results.clear()
     draw(qtbot, window.canvas, [(60 + 8 * i, 140) for i in range(20)])  # while shown, every stroke brings them
     settle(qtbot, window)
@@ -123,7 +123,7 @@ def test_opening_a_sample_through_the_dialog_recognises_it(qtbot, window, sample
     path = sample_png(tmp_path, sample, index)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
-        window.open_button.click()
+        window.input_panel.open_button.click()
     qtbot.waitUntil(lambda: window.state.recognised is not None, timeout=10_000)
     assert window.state.recognised == int(sample.y_test[index])
     assert window.settings.value("paths/last_folder") == str(tmp_path)
@@ -141,9 +141,9 @@ def test_an_opened_photo_is_normalised_at_its_own_resolution_until_drawn_on(qtbo
         assert window.open_image_file(str(path))
     settle(qtbot, window)
     assert window.canvas.source_picture() is not None and max(window.canvas.source_picture().shape) == 512
-    assert "ruled lines removed" in window.notes_label.text()
+    assert "ruled lines removed" in window.input_panel.notes_label.text()
     assert window.state.recognised == int(sample.y_test[index])
-    window.sigma_slider.setValue(20)  # same picture, new noise: answered without normalising it again
+    window.model_panel.sigma_slider.setValue(20)  # same picture, new noise: answered without normalising it again
     settle(qtbot, window)
     assert window._opened[0] is window.canvas.source_picture()  # sent as normalised when opened
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
@@ -157,15 +157,15 @@ def test_noise_slider_changes_the_model_input(qtbot, window):
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
         draw(qtbot, window.canvas, one_stroke())
     settle(qtbot, window)
-    clean = window.input_view.array().copy()
-    window.sigma_slider.setValue(40)
+    clean = window.model_panel.input_view.array().copy()
+    window.model_panel.sigma_slider.setValue(40)
     settle(qtbot, window)
-    noisy = window.input_view.array().copy()
+    noisy = window.model_panel.input_view.array().copy()
     assert window.state.sigma == pytest.approx(0.4)
     assert np.abs(noisy - clean).mean() > 0.05
-    window.reroll_noise_button.click()
+    window.model_panel.reroll_noise_button.click()
     settle(qtbot, window)
-    assert not np.array_equal(window.input_view.array(), noisy)
+    assert not np.array_equal(window.model_panel.input_view.array(), noisy)
 
 
 def digit_on_paper(sample, index):
@@ -184,54 +184,54 @@ def hash_sign(lines=(90, 190)):
 
 
 def test_noise_alone_does_not_make_a_digit_look_unlike_one(qtbot, window, sample):
-    window.sigma_slider.setValue(30)
+    window.model_panel.sigma_slider.setValue(30)
     with qtbot.waitSignal(window.worker.digit_checked, timeout=10_000) as checked:
         window.canvas.set_image(digit_on_paper(sample, 3))
     settle(qtbot, window)
     assert checked.args[0].looks_like_digit
-    assert not window.ood_label.isVisible()
+    assert not window.model_panel.ood_label.isVisible()
     # Against noiseless test digits, the noisy input itself would have been called out:
-    assert not window.worker.engine.analyze(window.input_view.array()).looks_like_digit
+    assert not window.worker.engine.analyze(window.model_panel.input_view.array()).looks_like_digit
     # New noise on the same drawing asks nothing more of the model: its check is kept.
     checks = []
     window.worker.digit_checked.connect(checks.append)
-    window.sigma_slider.setValue(35)
-    window.reroll_noise_button.click()
+    window.model_panel.sigma_slider.setValue(35)
+    window.model_panel.reroll_noise_button.click()
     settle(qtbot, window)
     qtbot.wait(200)
-    assert checks == [] and not window.ood_label.isVisible()
+    assert checks == [] and not window.model_panel.ood_label.isVisible()
 
 
 def test_a_non_digit_is_called_out_with_or_without_noise(qtbot, window):
     window.canvas.set_image(hash_sign())
     settle(qtbot, window)
-    assert window.ood_label.isVisible()
-    assert window.ood_label.text().startswith("⚠ This does not look like a digit")
-    window.sigma_slider.setValue(30)  # the noiseless check of this drawing stands, and says so
+    assert window.model_panel.ood_label.isVisible()
+    assert window.model_panel.ood_label.text().startswith("⚠ This does not look like a digit")
+    window.model_panel.sigma_slider.setValue(30)  # the noiseless check of this drawing stands, and says so
     settle(qtbot, window)
-    assert window.ood_label.isVisible()
-    assert window.ood_label.text().startswith("⚠ Before the noise, this does not look like a digit")
-    window.clear_button.click()  # so what shows next is the new drawing's verdict, not this one's
-    assert not window.ood_label.isVisible()
+    assert window.model_panel.ood_label.isVisible()
+    assert window.model_panel.ood_label.text().startswith("⚠ Before the noise, this does not look like a digit")
+    window.input_panel.clear_button.click()  # so what shows next is the new drawing's verdict, not this one's
+    assert not window.model_panel.ood_label.isVisible()
     with qtbot.waitSignal(window.worker.digit_checked, timeout=10_000) as checked:
         window.canvas.set_image(hash_sign((60, 140, 220)))  # a new drawing, drawn with noise on
     assert not checked.args[0].looks_like_digit
-    assert window.ood_label.isVisible()
-    assert window.ood_label.text().startswith("⚠ Before the noise, this does not look like a digit")
-    window.clear_button.click()
+    assert window.model_panel.ood_label.isVisible()
+    assert window.model_panel.ood_label.text().startswith("⚠ Before the noise, this does not look like a digit")
+    window.input_panel.clear_button.click()
     settle(qtbot, window)
-    assert not window.ood_label.isVisible()
+    assert not window.model_panel.ood_label.isVisible()
 
 
 def test_a_scribble_over_the_whole_canvas_is_read_as_a_drawing(qtbot, window):
     # A dense zig-zag over most of the canvas once gave "No ink found" and "uneven lighting corrected": taken
     # for a photo, its strokes for the paper. A drawing is read as strokes on paper, and judged by the model.
-    window.brush.setValue(40)
+    window.input_panel.brush.setValue(40)
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
         draw(qtbot, window.canvas, [(10 + (i % 2) * 260, 10 + i * 6) for i in range(45)])
     settle(qtbot, window)
-    assert not window.message_label.isVisible() and window.bars.probabilities() is not None
-    assert "lighting" not in window.notes_label.text() and "a drawing" in window.notes_label.text()
+    assert not window.input_panel.message_label.isVisible() and window.model_panel.bars.probabilities() is not None
+    assert "lighting" not in window.input_panel.notes_label.text() and "a drawing" in window.input_panel.notes_label.text()
 
 
 def test_a_drawn_house_is_not_a_digit_and_a_drawn_digit_is(qtbot, window):
@@ -241,19 +241,19 @@ def test_a_drawn_house_is_not_a_digit_and_a_drawn_digit_is(qtbot, window):
         draw(qtbot, window.canvas, [(50, 135), (140, 40), (230, 135)])  # roof
         draw(qtbot, window.canvas, [(120, 250), (120, 185), (160, 185), (160, 250)])  # door
     settle(qtbot, window)
-    assert window.ood_label.isVisible() and "Not a digit" in window.recognised_label.text()
-    window.clear_button.click()
+    assert window.model_panel.ood_label.isVisible() and "Not a digit" in window.model_panel.recognised_label.text()
+    window.input_panel.clear_button.click()
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
         draw(qtbot, window.canvas, one_stroke())
     settle(qtbot, window)
-    assert not window.ood_label.isVisible() and window.recognised_label.text().startswith("1")
+    assert not window.model_panel.ood_label.isVisible() and window.model_panel.recognised_label.text().startswith("1")
 
 
 def test_a_photo_on_the_canvas_is_not_taken_for_a_drawing(qtbot, window, sample):
     import imagegen
 
-    from desktop_cvae.imageio import decode_image
-    from desktop_cvae.preprocess import image_to_gray
+    from desktop_cvae.vision.imageio import decode_image
+    from desktop_cvae.vision.preprocess import image_to_gray
 
     data = imagegen.KINDS["phone photo"](sample.x_test[0] / 255.0, np.random.default_rng(0))
     window.canvas.set_image(image_to_gray(decode_image(io.BytesIO(data))))
@@ -266,31 +266,31 @@ def test_a_photo_on_the_canvas_is_not_taken_for_a_drawing(qtbot, window, sample)
 
 
 def test_the_prior_checkbox_switches_how_samples_are_drawn(qtbot, window):
-    window.label_combo.setCurrentIndex(window.label_combo.findData(1))
-    qtbot.waitUntil(lambda: window.samples_view.array() is not None and "label 1" in window.samples_caption.text(),
+    window.model_panel.label_combo.setCurrentIndex(window.model_panel.label_combo.findData(1))
+    qtbot.waitUntil(lambda: window.samples_tab.view.array() is not None and "label 1" in window.samples_tab.caption.text(),
                     timeout=10_000)
-    fitted = window.samples_view.array().copy()
-    assert "fitted to the latent codes of real 1s" in window.samples_caption.text()
-    window.prior_checkbox.setChecked(True)
+    fitted = window.samples_tab.view.array().copy()
+    assert "fitted to the latent codes of real 1s" in window.samples_tab.caption.text()
+    window.samples_tab.prior_checkbox.setChecked(True)
     # The default model has a prior per label, fitted after training, and the caption names it.
-    qtbot.waitUntil(lambda: "fitted prior p(z | 1)" in window.samples_caption.text()
-                    and not np.allclose(window.samples_view.array(), fitted), timeout=10_000)
-    window.prior_checkbox.setChecked(False)
-    qtbot.waitUntil(lambda: np.allclose(window.samples_view.array(), fitted), timeout=10_000)  # same seed
+    qtbot.waitUntil(lambda: "fitted prior p(z | 1)" in window.samples_tab.caption.text()
+                    and not np.allclose(window.samples_tab.view.array(), fitted), timeout=10_000)
+    window.samples_tab.prior_checkbox.setChecked(False)
+    qtbot.waitUntil(lambda: np.allclose(window.samples_tab.view.array(), fitted), timeout=10_000)  # same seed
 
 
 def test_label_change_changes_the_samples(qtbot, window):
-    window.label_combo.setCurrentIndex(3 + 1)
-    qtbot.waitUntil(lambda: window.samples_view.array() is not None, timeout=10_000)
-    qtbot.waitUntil(lambda: "label 3" in window.samples_caption.text(), timeout=10_000)
-    threes = window.samples_view.array().copy()
-    window.label_combo.setCurrentIndex(8 + 1)
-    qtbot.waitUntil(lambda: "label 8" in window.samples_caption.text(), timeout=10_000)
-    assert not np.allclose(window.samples_view.array(), threes)
+    window.model_panel.label_combo.setCurrentIndex(3 + 1)
+    qtbot.waitUntil(lambda: window.samples_tab.view.array() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: "label 3" in window.samples_tab.caption.text(), timeout=10_000)
+    threes = window.samples_tab.view.array().copy()
+    window.model_panel.label_combo.setCurrentIndex(8 + 1)
+    qtbot.waitUntil(lambda: "label 8" in window.samples_tab.caption.text(), timeout=10_000)
+    assert not np.allclose(window.samples_tab.view.array(), threes)
 
 
 def test_a_click_on_the_latent_plot_decodes_that_point(qtbot, window):
-    plot = window.latent_plot
+    plot = window.latent_tab.plot
     window.tabs.setCurrentIndex(2)
     qtbot.waitUntil(lambda: plot._marker is not None, timeout=10_000)
     plot.canvas.draw()
@@ -299,8 +299,8 @@ def test_a_click_on_the_latent_plot_decodes_that_point(qtbot, window):
     pos = QPoint(int(x / ratio), int(plot.canvas.height() - y / ratio))
     with qtbot.waitSignal(window.worker.decoded, timeout=10_000):
         qtbot.mouseClick(plot.canvas, Qt.MouseButton.LeftButton, pos=pos)
-    qtbot.waitUntil(lambda: window.decoded_view.array() is not None, timeout=5_000)
-    assert window.decoded_view.array().shape == (28, 28) and window.decoded_view.array().max() > 0.3
+    qtbot.waitUntil(lambda: window.latent_tab.decoded_view.array() is not None, timeout=5_000)
+    assert window.latent_tab.decoded_view.array().shape == (28, 28) and window.latent_tab.decoded_view.array().max() > 0.3
 
 
 def test_an_unreadable_file_shows_a_message_and_keeps_state(qtbot, window, tmp_path):
@@ -310,14 +310,14 @@ def test_an_unreadable_file_shows_a_message_and_keeps_state(qtbot, window, tmp_p
     bad = tmp_path / "photo.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 definitely not a whole JPEG")
     assert window.open_image_file(str(bad)) is False
-    assert window.message_label.isVisible() and "damaged" in window.message_label.text()
+    assert window.input_panel.message_label.isVisible() and "damaged" in window.input_panel.message_label.text()
     assert window.canvas.image() == before
     blank = tmp_path / "blank.png"
     Image.new("L", (50, 50), 250).save(blank)
     assert window.open_image_file(str(blank)) is False
-    assert "No ink" in window.message_label.text() and window.canvas.image() == before
+    assert "No ink" in window.input_panel.message_label.text() and window.canvas.image() == before
     # The answer on screen is the kept drawing's, and the message says so: never taken for the new picture's.
-    assert "still show the earlier input" in window.message_label.text()
+    assert "still show the earlier input" in window.input_panel.message_label.text()
 
 
 def test_a_bad_model_file_keeps_the_previous_model(qtbot, window, tmp_path):
@@ -327,25 +327,25 @@ def test_a_bad_model_file_keeps_the_previous_model(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.worker.model_failed, timeout=10_000):
         window.load_model(str(bad))
     assert window.state.model_info["path"] == active
-    assert "previous model stays active" in window.message_label.text()
+    assert "previous model stays active" in window.input_panel.message_label.text()
 
 
 def test_clear_leaves_nothing_of_the_cleared_digit_on_screen(qtbot, window):
     with qtbot.waitSignal(window.worker.samples_ready, timeout=10_000):  # auto label: samples of the recognised 1
         draw(qtbot, window.canvas, one_stroke())
     settle(qtbot, window)
-    assert window.notes_label.text().startswith("Detected") and window.samples_view.array() is not None
-    window.clear_button.click()
-    assert window.bars.probabilities() is None and window.recognised_label.text() == "–"
-    assert window.input_view.array() is None and window.recon_view.array() is None
-    assert window.recon_view.title == "Reconstruction"  # not "... as 1"
-    assert not window.notes_label.text().startswith("Detected")
-    assert window.samples_view.array() is None and window.traversal_view.array() is None
-    assert "recognised digit" in window.samples_caption.text()
+    assert window.input_panel.notes_label.text().startswith("Detected") and window.samples_tab.view.array() is not None
+    window.input_panel.clear_button.click()
+    assert window.model_panel.bars.probabilities() is None and window.model_panel.recognised_label.text() == "–"
+    assert window.model_panel.input_view.array() is None and window.model_panel.recon_view.array() is None
+    assert window.model_panel.recon_view.title == "Reconstruction"  # not "... as 1"
+    assert not window.input_panel.notes_label.text().startswith("Detected")
+    assert window.samples_tab.view.array() is None and window.grid_tab.view.array() is None
+    assert "recognised digit" in window.samples_tab.caption.text()
     # The next digit brings its own samples back.
     with qtbot.waitSignal(window.worker.samples_ready, timeout=10_000):
         draw(qtbot, window.canvas, one_stroke())
-    assert window.samples_view.array() is not None
+    assert window.samples_tab.view.array() is not None
 
 
 def test_the_reconstruction_names_a_label_only_where_the_decoder_takes_one(qtbot, window):
@@ -355,13 +355,13 @@ def test_the_reconstruction_names_a_label_only_where_the_decoder_takes_one(qtbot
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
         draw(qtbot, window.canvas, one_stroke())
     settle(qtbot, window)
-    assert window.recon_view.title == "Reconstruction"
+    assert window.model_panel.recon_view.title == "Reconstruction"
     # Seed 001's CVAE decodes with the label: its reconstruction is "as" the label it was given.
     with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
         window.load_model(str(shipped_models_dir() / "seed-conv-cvae.keras"))
     window.request_update()
     settle(qtbot, window)
-    assert window.recon_view.title == f"Reconstruction as {window.state.recognised}"
+    assert window.model_panel.recon_view.title == f"Reconstruction as {window.state.recognised}"
 
 
 def test_an_unsure_answer_says_so_and_names_the_runner_up(qtbot, window):
@@ -372,17 +372,17 @@ def test_an_unsure_answer_says_so_and_names_the_runner_up(qtbot, window):
         with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
             draw(qtbot, window.canvas, one_stroke())
         settle(qtbot, window)
-        p = window.bars.probabilities()
+        p = window.model_panel.bars.probabilities()
         first, second = np.argsort(p)[-1], np.argsort(p)[-2]
-        assert f"Unsure: {first}" in window.recognised_label.text()
-        assert f"or {second}" in window.recognised_label.text()
+        assert f"Unsure: {first}" in window.model_panel.recognised_label.text()
+        assert f"or {second}" in window.model_panel.recognised_label.text()
     finally:
         engine.temperature = calibrated
-    window.clear_button.click()
+    window.input_panel.clear_button.click()
     with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
         draw(qtbot, window.canvas, one_stroke())
     settle(qtbot, window)
-    assert "Unsure" not in window.recognised_label.text()  # a clear 1 at the model's own temperature
+    assert "Unsure" not in window.model_panel.recognised_label.text()  # a clear 1 at the model's own temperature
 
 
 def test_undo_redo_and_clear(qtbot, window):
@@ -422,23 +422,23 @@ def test_settings_are_remembered(qtbot, tmp_path):
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings=settings, models_dir=tmp_path)
     qtbot.addWidget(w)
-    w.brush.setValue(30)
+    w.input_panel.brush.setValue(30)
     w.tabs.setCurrentIndex(4)
-    w.sigma_slider.setValue(35)
-    w.sp_slider.setValue(5)
-    w.label_combo.setCurrentIndex(w.label_combo.findData(7))
+    w.model_panel.sigma_slider.setValue(35)
+    w.model_panel.sp_slider.setValue(5)
+    w.model_panel.label_combo.setCurrentIndex(w.model_panel.label_combo.findData(7))
     w.close()
     # Read back from the file, as the next session does (an INI file gives numbers back as text).
     w2 = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), models_dir=tmp_path)
     qtbot.addWidget(w2)
-    assert w2.brush.value() == 30 and w2.tabs.currentIndex() == 4
-    assert (w2.sigma_slider.value(), w2.sp_slider.value(), w2.label_combo.currentData()) == (35, 5, 7)
+    assert w2.input_panel.brush.value() == 30 and w2.tabs.currentIndex() == 4
+    assert (w2.model_panel.sigma_slider.value(), w2.model_panel.sp_slider.value(), w2.model_panel.label_combo.currentData()) == (35, 5, 7)
     assert w2.state.label == 7  # the condition reaches the model's requests, not only the combo box
-    w2.label_combo.setCurrentIndex(0)
+    w2.model_panel.label_combo.setCurrentIndex(0)
     w2.close()
     w3 = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), models_dir=tmp_path)
     qtbot.addWidget(w3)
-    assert w3.label_combo.currentData() is None  # Auto is remembered too
+    assert w3.model_panel.label_combo.currentData() is None  # Auto is remembered too
     w3.close()
 
 
@@ -497,17 +497,17 @@ def test_switching_back_to_a_model_reuses_it(qtbot, window):
     # before the window has handled it.
     with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
         window.load_model(str(shipped_models_dir() / "seed-mlp-vae.keras"))
-    assert not window.label_combo.isEnabled()  # a plain VAE has no label to condition on
+    assert not window.model_panel.label_combo.isEnabled()  # a plain VAE has no label to condition on
     window.tabs.setCurrentWidget(window.style_tab)
     with qtbot.waitSignal(window.worker.analyzed, timeout=LOAD_TIMEOUT):
         draw(qtbot, window.canvas, [(90, 60), (90, 200)])
     # Nothing to draw under other labels: the tab says why instead of showing a bare dash.
-    assert window.style_view.array() is None and "plain VAE" in window.style_view.placeholder()
+    assert window.style_tab.view.array() is None and "plain VAE" in window.style_tab.view.placeholder()
     with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
         window.load_model(str(default_model_path()))
-    assert window.worker.engine is first and window.label_combo.isEnabled()
-    assert "plain VAE" not in window.style_view.placeholder()
-    qtbot.waitUntil(lambda: window.style_view.array() is not None, timeout=LOAD_TIMEOUT)  # the CVAE draws it
+    assert window.worker.engine is first and window.model_panel.label_combo.isEnabled()
+    assert "plain VAE" not in window.style_tab.view.placeholder()
+    qtbot.waitUntil(lambda: window.style_tab.view.array() is not None, timeout=LOAD_TIMEOUT)  # the CVAE draws it
 
 
 def drop(window, path):
@@ -547,7 +547,7 @@ def test_hostile_files_through_the_gui(qtbot, window, tmp_path):
         before = window.canvas.image()
         opened = window.open_image_file(str(path))
         if not opened:
-            assert window.message_label.text(), name
+            assert window.input_panel.message_label.text(), name
             assert window.canvas.image() == before, f"{name} changed the canvas although it was refused"
         assert expect != "error" or not opened, f"{name} should have been refused"
 
@@ -568,13 +568,13 @@ def test_a_picture_opened_at_start_is_answered_as_soon_as_the_model_loads(qtbot,
     w.start()
     qtbot.waitUntil(lambda: "latent map" in order and order[-1] == "answer", timeout=LOAD_TIMEOUT)
     assert order.index("model") < order.index("answer") < order.index("latent map")
-    assert w.recognised_label.text().startswith("3")
-    assert w.latent_plot.marker_position() is not None  # re-answered once the map was there
+    assert w.model_panel.recognised_label.text().startswith("3")
+    assert w.latent_tab.plot.marker_position() is not None  # re-answered once the map was there
     w.close()
 
 
 def test_the_loss_curves_are_drawn_when_their_tab_is_opened(window, qtbot):
-    canvas = window.loss_plot.canvas
+    canvas = window.loss_tab.plot.canvas
     loss_tab = next(i for i in range(window.tabs.count()) if window.tabs.tabText(i) == "Loss curves")
     assert window.tabs.currentIndex() != loss_tab
     QApplication.processEvents()
@@ -596,15 +596,15 @@ def test_a_stopped_worker_is_not_restarted_by_a_late_request(window):
 def test_the_plain_vae_switch_has_a_way_back(window, qtbot):
     # The switch used to vanish once used: the plain VAE had no way back to the CVAE.
     cvae = window.state.model_info["path"]
-    assert window.plain_vae_button.text() == "Switch to the plain VAE"
+    assert window.latent_tab.plain_vae_button.text() == "Switch to the plain VAE"
     with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
-        window.plain_vae_button.click()
+        window.latent_tab.plain_vae_button.click()
     assert not window.state.model_info["config"]["conditional"]
-    assert not window.plain_vae_button.isHidden() and window.plain_vae_button.text() == "Back to the CVAE"
+    assert not window.latent_tab.plain_vae_button.isHidden() and window.latent_tab.plain_vae_button.text() == "Back to the CVAE"
     with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
-        window.plain_vae_button.click()
+        window.latent_tab.plain_vae_button.click()
     assert window.state.model_info["path"] == cvae
-    assert window.plain_vae_button.text() == "Switch to the plain VAE"
+    assert window.latent_tab.plain_vae_button.text() == "Switch to the plain VAE"
 
 
 def test_the_explain_tab_follows_the_input_and_clears_with_it(qtbot, window):
@@ -612,12 +612,12 @@ def test_the_explain_tab_follows_the_input_and_clears_with_it(qtbot, window):
     with qtbot.waitSignal(window.worker.explained, timeout=10_000):
         draw(qtbot, window.canvas, one_stroke())
     settle(qtbot, window)
-    qtbot.waitUntil(lambda: window.explain_plot.explanation is not None, timeout=10_000)
-    ex = window.explain_plot.explanation
-    recognised = int(np.argmax(window.bars.probabilities()))
-    assert ex.winner == recognised and f"{recognised} wins over the runner-up" in window.explain_text.text()
-    window.clear_button.click()
-    assert window.explain_plot.explanation is None and window.explain_text.text() == ""
+    qtbot.waitUntil(lambda: window.explain_tab.plot.explanation is not None, timeout=10_000)
+    ex = window.explain_tab.plot.explanation
+    recognised = int(np.argmax(window.model_panel.bars.probabilities()))
+    assert ex.winner == recognised and f"{recognised} wins over the runner-up" in window.explain_tab.text.text()
+    window.input_panel.clear_button.click()
+    assert window.explain_tab.plot.explanation is None and window.explain_tab.text.text() == ""
     # Not computed while the tab is closed: another tab, a new stroke, no explanation asked for.
     window.tabs.setCurrentIndex(0)
     with qtbot.assertNotEmitted(window.worker.explained, wait=1500):
@@ -627,45 +627,45 @@ def test_the_explain_tab_follows_the_input_and_clears_with_it(qtbot, window):
 
 def test_the_latent_grid_takes_a_label_two_directions_and_a_size_and_saves_as_png(qtbot, window, tmp_path,
                                                                                  monkeypatch):
-    window.tabs.setCurrentWidget(window.traversal_view.parentWidget())
-    assert window.grid_dim_spins[0].isEnabled() and window.grid_dim_spins[0].maximum() == 31  # 32-D default
+    window.tabs.setCurrentWidget(window.grid_tab.view.parentWidget())
+    assert window.grid_tab.dim_spins[0].isEnabled() and window.grid_tab.dim_spins[0].maximum() == 31  # 32-D default
     with qtbot.waitSignal(window.worker.traversal_ready, timeout=10_000,
                           check_params_cb=lambda label, dims, grid: grid.shape[:2] == (5, 5)) as got:
-        window.grid_label_combo.setCurrentIndex(window.grid_label_combo.findData(3))
-        window.grid_dim_spins[0].setValue(1)
-        window.grid_dim_spins[1].setValue(4)
-        window.grid_steps_spin.setValue(5)
+        window.grid_tab.label_combo.setCurrentIndex(window.grid_tab.label_combo.findData(3))
+        window.grid_tab.dim_spins[0].setValue(1)
+        window.grid_tab.dim_spins[1].setValue(4)
+        window.grid_tab.steps_spin.setValue(5)
     label, dims, grid = got.args
     assert label == 3 and tuple(dims) == (1, 4)
-    qtbot.waitUntil(lambda: "as chosen" in window.traversal_caption.text())
+    qtbot.waitUntil(lambda: "as chosen" in window.grid_tab.caption.text())
     # Decoded under label 3 along those directions: the drawings change across the grid.
     assert np.abs(grid[0, 0] - grid[-1, -1]).max() > 0.2
     out = tmp_path / "grid.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PNG (*.png)"))
-    window.save_grid_button.click()
+    window.grid_tab.save_button.click()
     with Image.open(out) as img:
         assert img.size == ((5 * 30 + 2) * 3,) * 2  # 5 digits of 28 pixels and 2 of padding, 3x
 
 
 def test_interpolation_joins_two_inputs_and_can_hold_the_first_label(qtbot, window, sample):
     a_index, b_index = (int(np.flatnonzero(sample.y_test == d)[0]) for d in (1, 7))
-    window.tabs.setCurrentWidget(window.interp_tab)
+    window.tabs.setCurrentWidget(window.interpolation_tab)
     window.canvas.set_image(digit_on_paper(sample, a_index))
     settle(qtbot, window)
-    window.interp_set_buttons[0].click()
+    window.interpolation_tab.set_buttons[0].click()
     window.canvas.set_image(digit_on_paper(sample, b_index))
     settle(qtbot, window)
     with qtbot.waitSignal(window.worker.interpolated, timeout=10_000) as got:
-        window.interp_set_buttons[1].click()
+        window.interpolation_tab.set_buttons[1].click()
     drawn, labels, read = got.args
     assert drawn.shape == (9, 28, 28) and labels[0] == 1 and labels[-1] == 7
-    assert read[0] == 1 and read[-1] == 7 and "Read as: 1" in window.interp_caption.text()
+    assert read[0] == 1 and read[-1] == 7 and "Read as: 1" in window.interpolation_tab.caption.text()
     with qtbot.waitSignal(window.worker.interpolated, timeout=10_000) as got:
-        window.interp_hold_check.setChecked(True)
+        window.interpolation_tab.hold_check.setChecked(True)
     drawn, labels, read = got.args
     assert set(labels) == {1} and set(int(r) for r in read) == {1}  # B's style, drawn as A's digit
     with qtbot.waitSignal(window.worker.interpolated, timeout=10_000) as got:
-        window.interp_steps_spin.setValue(5)
+        window.interpolation_tab.steps_spin.setValue(5)
     assert got.args[0].shape == (5, 28, 28)
 
 
@@ -711,30 +711,30 @@ def test_a_blank_start_shows_no_samples_of_a_digit_nobody_drew(qtbot, window):
     window.request_samples()  # as a new model, a re-roll or the prior switch asks
     window.request_traversal()
     assert "samples" not in asked and "traversal" not in asked
-    assert window.samples_view.array() is None and "appear when there is one" in window.samples_caption.text()
-    assert window.traversal_view.array() is None
+    assert window.samples_tab.view.array() is None and "appear when there is one" in window.samples_tab.caption.text()
+    assert window.grid_tab.view.array() is None
     window.worker.submit = submit
     with qtbot.waitSignal(window.worker.samples_ready, timeout=10_000,
                           check_params_cb=lambda label, images: label == 4):
-        window.label_combo.setCurrentIndex(window.label_combo.findData(4))
+        window.model_panel.label_combo.setCurrentIndex(window.model_panel.label_combo.findData(4))
 
 
 def test_the_learning_views_work_on_a_model_trained_in_the_app(qtbot, window, sample, tiny_model_path):
     # tiny_model_path is trained by train_and_save, as the training dialog trains: a 2-D conv CVAE.
     with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
         window.load_model(str(tiny_model_path))
-    assert not window.grid_dim_spins[0].isEnabled()  # its latent plane is the grid: nothing to choose
+    assert not window.grid_tab.dim_spins[0].isEnabled()  # its latent plane is the grid: nothing to choose
     window.tabs.setCurrentWidget(window.explain_tab)
     with qtbot.waitSignal(window.worker.explained, timeout=10_000):
         window.canvas.set_image(digit_on_paper(sample, 0))
-    qtbot.waitUntil(lambda: window.explain_plot.explanation is not None, timeout=10_000)
-    assert window.explain_plot.explanation.mean.shape == (2,) and "wins over" in window.explain_text.text()
-    window.tabs.setCurrentWidget(window.interp_tab)
-    window.interp_set_buttons[0].click()
+    qtbot.waitUntil(lambda: window.explain_tab.plot.explanation is not None, timeout=10_000)
+    assert window.explain_tab.plot.explanation.mean.shape == (2,) and "wins over" in window.explain_tab.text.text()
+    window.tabs.setCurrentWidget(window.interpolation_tab)
+    window.interpolation_tab.set_buttons[0].click()
     window.canvas.set_image(digit_on_paper(sample, 1))
     settle(qtbot, window)
     with qtbot.waitSignal(window.worker.interpolated, timeout=10_000) as got:
-        window.interp_set_buttons[1].click()
+        window.interpolation_tab.set_buttons[1].click()
     assert got.args[0].shape == (9, 28, 28)
     history = window.state.model_info["meta"]["history"]
     assert len(history["val_accuracy"]) == 2  # its training measured the bound as a classifier every epoch
@@ -749,8 +749,8 @@ def test_the_model_menu_shows_its_shortcuts(window):
 def test_a_digit_waiting_for_its_answer_is_never_called_missing(qtbot, window, sample):
     # While the first answer was slow (a busy machine, a model still compiling), "Draw a digit" stood beside a
     # drawn digit. Until the answer comes, the panels say the digit is being read.
-    window.clear_button.click()
-    assert window.input_view.placeholder() == "Draw a digit"
+    window.input_panel.clear_button.click()
+    assert window.model_panel.input_view.placeholder() == "Draw a digit"
     window.worker.submit = lambda *args: None  # an answer that has not come yet
     window.canvas.set_image(digit_on_paper(sample, 0))
-    assert window.input_view.placeholder() == "Reading your digit…"
+    assert window.model_panel.input_view.placeholder() == "Reading your digit…"

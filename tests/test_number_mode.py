@@ -34,7 +34,7 @@ def test_number_mode_is_in_the_input_menu_with_its_shortcuts(window):
     assert window.copy_number_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Copy)
     square = window.canvas.width()
     window.number_mode_action.trigger()
-    assert window.state.mode == "number" and window.number_mode_button.isChecked()
+    assert window.state.mode == "number" and window.input_panel.number_mode_button.isChecked()
     assert window.canvas.width() > 2 * square and window.number_panel.isVisible()
     window.digit_mode_action.trigger()
     assert window.canvas.width() == square and not window.number_panel.isVisible()
@@ -62,9 +62,9 @@ def test_a_click_on_a_digit_shows_it_in_the_single_digit_panels(qtbot, window, n
         qtbot.mouseClick(window.number_panel.buttons()[2], Qt.MouseButton.LeftButton)
     digit = window.number_panel.reading.digits[2]
     np.testing.assert_allclose(shown.args[0].model_input, digit.normalized.pixels)
-    assert window.recognised_label.text().startswith("7")
+    assert window.model_panel.recognised_label.text().startswith("7")
     assert [b.selected for b in window.canvas.boxes()] == [False, False, True, False]
-    assert "digit 3 of the 4 read" in window.notes_label.text()
+    assert "digit 3 of the 4 read" in window.input_panel.notes_label.text()
 
 
 def test_ctrl_c_copies_the_number(qtbot, window, number_file):
@@ -88,11 +88,11 @@ def test_writing_on_the_wide_canvas_then_clearing_leaves_nothing_stale(qtbot, wi
     qtbot.waitUntil(lambda: window.number_panel.reading is not None
                     and window.number_panel.reading.number == "11", timeout=10_000)
     assert len(window.canvas.boxes()) == 2
-    window.clear_button.click()
+    window.input_panel.clear_button.click()
     qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
     assert window.canvas.boxes() == [] and window.number_panel.reading is None
     assert window.number_panel.message.text() == "Write a number"
-    assert not window.copy_number_action.isEnabled() and window.input_view.array() is None
+    assert not window.copy_number_action.isEnabled() and window.model_panel.input_view.array() is None
 
 
 def test_a_picture_with_no_number_says_so_and_drops_the_last_reading(qtbot, window, number_file, tmp_path):
@@ -101,7 +101,7 @@ def test_a_picture_with_no_number_says_so_and_drops_the_last_reading(qtbot, wind
     faint = tmp_path / "faint.png"
     Image.fromarray(np.full((200, 600), 235, np.uint8)).save(faint)
     assert not window.open_image_file(str(faint))  # refused at once: nothing on it
-    assert "No ink" in window.message_label.text()
+    assert "No ink" in window.input_panel.message_label.text()
     # The number read before stays: it is still what the canvas shows.
     assert window.number_panel.reading.number == "4071" and len(window.canvas.boxes()) == 4
 

@@ -9,24 +9,21 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QInputDialog,
-    QLabel, QMainWindow, QMessageBox, QPushButton, QSlider, QSpinBox, QSplitter, QTabWidget, QToolButton, QVBoxLayout,
-    QWidget,
+    QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget,
 )
 
 from .. import __version__
 from ..calibration import runner_up_if_unsure
 from ..catalog import default_model_path, display_name, list_models
-from ..explain import KL_MEANS, RECONSTRUCTION_MEANS, SUM_MEANS
-from ..imageio import ImageError, file_dialog_filter, open_image
 from ..imaging import grid_image, save_png_atomic
-from ..preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
 from ..storage import remove_model, rename_model
-from .canvas import Box, DrawingCanvas, qimage_to_gray
-from .number_panel import NumberPanel
-from .plots import ExplainPlot, LatentPlot, LossPlot
+from ..vision.imageio import ImageError, file_dialog_filter, open_image
+from ..vision.preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
+from .canvas import Box, qimage_to_gray
+from .panels import InputPanel, ModelPanel
 from .state import AppState
-from .views import GridView, ImageView, ProbabilityBars, fit_to_screen
+from .tabs import ExplainTab, GalleryTab, InterpolationTab, LatentGridTab, LatentTab, LossTab, SamplesTab, StyleTab
+from .views import ImageView, fit_to_screen
 from .worker import DigitCheck, InferenceWorker, UpdateResult
 
 MAX_PASTE_SIDE = 512
@@ -62,13 +59,6 @@ def _int_setting(settings: QSettings, key: str, default):
         return default
 
 
-def _caption(text: str) -> QLabel:
-    lab = QLabel(text)
-    lab.setWordWrap(True)
-    lab.setStyleSheet("color: palette(placeholder-text);")
-    return lab
-
-
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, models_dir: Path | None = None, parent=None):
         super().__init__(parent)
@@ -90,8 +80,6 @@ class MainWindow(QMainWindow):
         self._cvae_before_plain: str | None = None  # where "Back to …" returns from the plain VAE
         # (request id, model input) shown now: what Explain explains and the interpolation takes as A or B
         self._shown_model_input: tuple[int, np.ndarray] | None = None
-        self._grid_images: np.ndarray | None = None  # the latent grid shown, (steps * steps, 28, 28)
-        self._grid_images_cols = 0
         self._build_ui()
         self._build_menus()
         # The drawing is kept a moment after it last changed, so a crash loses at most that moment.
@@ -105,226 +93,19 @@ class MainWindow(QMainWindow):
 
     # -- layout --------------------------------------------------------------------------------
     def _build_ui(self) -> None:
-        # Left: the input.
-        self.canvas = DrawingCanvas()
-        self.brush = QSlider(Qt.Orientation.Horizontal)
-        self.brush.setRange(4, 48)
-        self.brush.setValue(18)
-        self.brush.setToolTip("Brush size ([ and ])")
-        self.eraser_button = QToolButton(text="Eraser", checkable=True, toolTip="Eraser (E)")
-        self.undo_button = QToolButton(text="Undo", toolTip="Undo (Ctrl+Z)", enabled=False)
-        self.redo_button = QToolButton(text="Redo", toolTip="Redo (Ctrl+Shift+Z)", enabled=False)
-        self.clear_button = QToolButton(text="Clear", toolTip="Clear (Delete)")
-        self.open_button = QPushButton("Open image…")
-        tools = QHBoxLayout()
-        for w in (self.eraser_button, self.undo_button, self.redo_button, self.clear_button):
-            tools.addWidget(w)
-        brush_row = QHBoxLayout()
-        brush_row.addWidget(QLabel("Brush"))
-        brush_row.addWidget(self.brush, 1)
-        self.notes_label = _caption("Draw a digit with the mouse or a pen, or open, drop or paste a picture.")
-        self.message_label = QLabel()
-        self.message_label.setWordWrap(True)
-        self.message_label.setStyleSheet("color: #c0392b; font-weight: bold;")
-        self.message_label.hide()
-        self.digit_mode_button = QToolButton(text="One digit", checkable=True, checked=True,
-                                             toolTip="Draw or open one digit (Ctrl+1)")
-        self.number_mode_button = QToolButton(text="Whole number", checkable=True,
-                                              toolTip="Write or open a whole number: postcode, phone, card (Ctrl+2)")
-        self.mode_buttons = QButtonGroup(self)
-        for b in (self.digit_mode_button, self.number_mode_button):
-            self.mode_buttons.addButton(b)
-        self.input_title = QLabel("<b>Your digit</b>")
-        mode_row = QHBoxLayout()
-        mode_row.addWidget(self.input_title, 1)
-        mode_row.addWidget(self.digit_mode_button)
-        mode_row.addWidget(self.number_mode_button)
-        self.number_panel = NumberPanel()
-        self.number_panel.hide()
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.addLayout(mode_row)
-        lv.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
-        lv.addWidget(self.number_panel)
-        lv.addLayout(brush_row)
-        lv.addLayout(tools)
-        lv.addWidget(self.open_button)
-        lv.addWidget(self.notes_label)
-        lv.addWidget(self.message_label)
-        lv.addStretch(1)
-
-        # Middle: what the model sees and thinks.
-        self.input_view = ImageView("Model input (28×28)")
-        self.input_view.setToolTip("What the network sees: your digit normalised to MNIST's format, plus noise")
-        self.recon_view = ImageView("Reconstruction")
-        self.recognised_label = QLabel("–")
-        self.recognised_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.recognised_label.setStyleSheet("font-size: 28px; font-weight: bold;")
-        self.bars = ProbabilityBars()
-        self.ood_label = QLabel("⚠ This does not look like a digit to the model.")
-        self.ood_label.setStyleSheet("color: #d35400; font-weight: bold;")
-        self.ood_label.setWordWrap(True)
-        self.ood_label.hide()
-        self.sigma_slider = QSlider(Qt.Orientation.Horizontal)
-        self.sigma_slider.setRange(0, 100)
-        self.sp_slider = QSlider(Qt.Orientation.Horizontal)
-        self.sp_slider.setRange(0, 50)
-        self.sigma_value = QLabel("0.00")
-        self.sp_value = QLabel("0.00")
-        self.reroll_noise_button = QPushButton("Re-roll noise")
-        self.label_combo = QComboBox()
-        self.label_combo.addItem("Auto (recognised)", None)
-        for d in range(10):
-            self.label_combo.addItem(str(d), d)
-        noise_box = QGroupBox("Noise (added after normalisation)")
-        ng = QGridLayout(noise_box)
-        ng.addWidget(QLabel("Gaussian σ"), 0, 0)
-        ng.addWidget(self.sigma_slider, 0, 1)
-        ng.addWidget(self.sigma_value, 0, 2)
-        ng.addWidget(QLabel("Salt & pepper"), 1, 0)
-        ng.addWidget(self.sp_slider, 1, 1)
-        ng.addWidget(self.sp_value, 1, 2)
-        ng.addWidget(self.reroll_noise_button, 2, 0, 1, 3)
-        label_row = QHBoxLayout()
-        label_row.addWidget(QLabel("Condition on label"))
-        label_row.addWidget(self.label_combo, 1)
-        views = QHBoxLayout()
-        views.addWidget(self.input_view)
-        views.addWidget(self.recon_view)
-        middle = QWidget()
-        mv = QVBoxLayout(middle)
-        mv.addLayout(views, 3)
-        rec_box = QGroupBox("Recognition")  # a group box title cannot wrap: the detail goes in a caption
-        rv = QVBoxLayout(rec_box)
-        rv.addWidget(_caption("p(label | input), from each label's evidence bound"))
-        rv.addWidget(self.recognised_label)
-        rv.addWidget(self.bars, 1)
-        rv.addWidget(self.ood_label)
-        mv.addWidget(rec_box, 3)
-        mv.addWidget(noise_box)
-        mv.addLayout(label_row)
-
-        # Right: explorations.
+        self.input_panel = InputPanel()
+        self.canvas, self.number_panel = self.input_panel.canvas, self.input_panel.number_panel  # used throughout
+        self.model_panel = ModelPanel()
+        self.samples_tab, self.style_tab, self.latent_tab = SamplesTab(), StyleTab(), LatentTab()
+        self.explain_tab, self.interpolation_tab, self.grid_tab = ExplainTab(), InterpolationTab(), LatentGridTab()
+        self.loss_tab, self.gallery_tab = LossTab(), GalleryTab()
         self.tabs = QTabWidget()
-        self.samples_view = GridView(min_side=200)
-        self.reroll_samples_button = QPushButton("Re-roll samples")
-        self.samples_caption = _caption("Digits generated for the selected label.")
-        self.prior_checkbox = QCheckBox("Draw z from the model's prior")
-        self.prior_checkbox.setToolTip(
-            "Unchecked: z comes from a Gaussian fitted to the latent codes of the shipped sample's digits of\n"
-            "this label. Checked: z from the CVAE's own prior, N(0, I) or its Gaussian for the label;\n"
-            "where the latent code carries some of the class and the prior does not, some look like other digits.")
-        self.tabs.addTab(self._tab(self.samples_caption, self.samples_view, self.prior_checkbox,
-                                   self.reroll_samples_button), "Samples")
-        self.style_view = GridView(min_side=200)
-        self.style_tab = self._tab(_caption("Your input's latent code (its style) decoded under every label 0–9."),
-                                   self.style_view)
-        self.tabs.addTab(self.style_tab, "Your style")
-        self.latent_plot = LatentPlot()
-        self.decoded_view = ImageView("Decoded at the click", min_side=110)
-        self.decoded_view.set_array(None, "Click on the plot")
-        self.plain_vae_button = QPushButton("Switch to the plain VAE")
-        self.plain_vae_button.setToolTip("A plain VAE has no label to lean on, so its latent space clusters by digit")
-        # Short enough to leave the plot room in a small window; why codes do or do not cluster is in the tooltip.
-        latent_caption = _caption(
-            "Latent means of 1,000 shipped test digits, your input marked ✕. Click or drag on the plot to decode "
-            "that point. The title measures how far the codes cluster by label (hover here for why).")
-        latent_caption.setToolTip(
-            "A conditional VAE is given the label, so its latent code need only hold style (slant, width,\n"
-            "thickness), not class: under the prior N(0, I) it should not cluster by label, while a prior per\n"
-            "label (the default model's) gathers each label's codes around its own Gaussian.\n"
-            "A plain VAE must put class in the code too.")
-        # The plot takes the tab's whole width (beside it, a narrow window left it none); what a click decodes
-        # and the switch to the plain VAE sit under it.
-        self.decoded_view.setFixedSize(170, 130)
-        below = QHBoxLayout()
-        below.addWidget(self.decoded_view)
-        bv = QVBoxLayout()
-        bv.addStretch(1)
-        bv.addWidget(self.plain_vae_button)
-        below.addLayout(bv, 1)
-        latent_tab = QWidget()
-        lt = QVBoxLayout(latent_tab)
-        lt.addWidget(latent_caption)
-        lt.addWidget(self.latent_plot, 1)
-        lt.addLayout(below)
-        self.tabs.addTab(latent_tab, "Latent space")
-        self.explain_plot = ExplainPlot()
-        self.explain_text = _caption("")
-        self.explain_text.setTextFormat(Qt.TextFormat.RichText)
-        self.explain_tab = self._tab(
-            _caption("How the model reached its answer for your input: the encoder's code, and each label's "
-                     "evidence bound in its two terms."), self.explain_plot, self.explain_text)
-        self.tabs.addTab(self.explain_tab, "Explain")
-        # Interpolation: two inputs, each taken from what the model sees now (drawn or opened), joined in z.
-        self.interp_ends: list[np.ndarray | None] = [None, None]
-        self.interp_end_views = (ImageView("A", min_side=56), ImageView("B", min_side=56))
-        self.interp_set_buttons = (QPushButton("Use the input as A"), QPushButton("Use the input as B"))
-        self.interp_steps_spin = QSpinBox(minimum=3, maximum=15, value=9)
-        self.interp_hold_check = QCheckBox("Hold A's label")
-        self.interp_hold_check.setToolTip("Draw every step as A's digit, in a style that moves to B's; unticked, "
-                                          "the label changes from A's to B's along the way")
-        self.interp_view = GridView(min_side=150)
-        self.interp_caption = _caption("Draw or open a digit and press “Use the input as A”, then another for B.")
-        ends = QGridLayout()
-        for col, (view, button) in enumerate(zip(self.interp_end_views, self.interp_set_buttons)):
-            view.set_array(None, "—")
-            view.setFixedSize(90, 90)
-            ends.addWidget(view, 0, col)
-            ends.addWidget(button, 1, col)
-        # Short rows: a wide one would raise the window's smallest width (a 1024-pixel netbook must fit).
-        steps_row = QHBoxLayout()
-        steps_row.addWidget(QLabel("Steps"))
-        steps_row.addWidget(self.interp_steps_spin)
-        steps_row.addWidget(self.interp_hold_check)
-        steps_row.addStretch(1)
-        ends.addLayout(steps_row, 2, 0, 1, 3)
-        ends.setColumnStretch(2, 1)
-        interp_controls = QWidget()
-        interp_controls.setLayout(ends)
-        self.interp_tab = self._tab(
-            _caption("Two digits joined by a straight line through latent space, each step decoded."),
-            interp_controls, self.interp_view, self.interp_caption)
-        self.tabs.addTab(self.interp_tab, "Interpolation")
-        self.traversal_view = GridView(min_side=200)
-        self.traversal_caption = _caption("Seed 004's uniform traversal.")
-        # The grid's own choices: a label (or the input's), two latent directions (or the two most used), its size.
-        self.grid_label_combo = QComboBox()
-        self.grid_label_combo.addItem("as the input", None)
-        for d in range(10):
-            self.grid_label_combo.addItem(str(d), d)
-        self.grid_dim_spins = (QSpinBox(minimum=-1, maximum=0), QSpinBox(minimum=-1, maximum=0))
-        for spin in self.grid_dim_spins:
-            spin.setSpecialValueText("most used")  # -1: the dimension the shipped digits' codes vary most along
-            spin.setValue(-1)
-            spin.setToolTip("Which latent dimension the grid runs along; 'most used' picks from the shipped "
-                            "digits' codes")
-        self.grid_steps_spin = QSpinBox(minimum=3, maximum=25, value=9)
-        self.grid_steps_spin.setToolTip("Steps along each side of the grid")
-        self.save_grid_button = QPushButton("Save PNG…")
-        self.save_grid_button.setToolTip("Save the grid as a PNG image")
-        # Two short rows: one long row would widen the tab and squeeze the model's panels beside it.
-        grid_controls = QWidget()
-        grid_rows = QGridLayout(grid_controls)
-        grid_rows.setContentsMargins(0, 0, 0, 0)
-        for col, (text, w) in enumerate((("Label", self.grid_label_combo), ("Steps", self.grid_steps_spin))):
-            grid_rows.addWidget(QLabel(text), 0, 2 * col)
-            grid_rows.addWidget(w, 0, 2 * col + 1)
-        for col, (text, w) in enumerate((("Rows", self.grid_dim_spins[0]), ("Columns", self.grid_dim_spins[1]))):
-            grid_rows.addWidget(QLabel(text), 1, 2 * col)
-            grid_rows.addWidget(w, 1, 2 * col + 1)
-        grid_rows.addWidget(self.save_grid_button, 2, 0, 1, 2)
-        grid_rows.setColumnStretch(4, 1)
-        self.tabs.addTab(self._tab(self.traversal_caption, grid_controls, self.traversal_view), "Latent grid")
-        self.loss_plot = LossPlot()
-        self.tabs.addTab(self._tab(_caption("Training and validation loss of the active model, per epoch."),
-                                   self.loss_plot), "Loss curves")
-        self.gallery_view = GridView(min_side=200)
-        self.tabs.addTab(self._tab(_caption("Ten test digits (top) and the model's reconstructions (bottom)."),
-                                   self.gallery_view), "Gallery")
+        for tab in (self.samples_tab, self.style_tab, self.latent_tab, self.explain_tab, self.interpolation_tab,
+                    self.grid_tab, self.loss_tab, self.gallery_tab):
+            self.tabs.addTab(tab, tab.title)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        for w in (left, middle, self.tabs):
+        for w in (self.input_panel, self.model_panel, self.tabs):
             self.splitter.addWidget(w)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -336,14 +117,6 @@ class MainWindow(QMainWindow):
         self.update_status = QLabel("")
         self.statusBar().addWidget(self.model_status, 1)
         self.statusBar().addPermanentWidget(self.update_status)
-
-    @staticmethod
-    def _tab(*widgets: QWidget) -> QWidget:
-        tab = QWidget()
-        v = QVBoxLayout(tab)
-        for w in widgets:
-            v.addWidget(w, 1 if isinstance(w, (ImageView, LossPlot, LatentPlot)) else 0)
-        return tab
 
     def _action(self, text: str, slot, shortcut=None, menu=None) -> QAction:
         a = QAction(text, self)
@@ -361,12 +134,12 @@ class MainWindow(QMainWindow):
         self._action("&Open image…", self.open_image_dialog, QKeySequence.StandardKey.Open, f)
         self._action("&Paste image", self.paste_image, QKeySequence.StandardKey.Paste, f)
         f.addSeparator()
-        self._action("&Save reconstruction as PNG…", lambda: self.save_view_png(self.recon_view, "reconstruction"),
+        self._action("&Save reconstruction as PNG…", lambda: self.save_view_png(self.model_panel.recon_view, "reconstruction"),
                      QKeySequence.StandardKey.Save, f)
-        self._action("Save &model input as PNG…", lambda: self.save_view_png(self.input_view, "model-input"), None, f)
-        self._action("Save s&amples grid as PNG…", lambda: self.save_view_png(self.samples_view, "samples"), None, f)
-        self._action("Save &latent plot as PNG…", lambda: self.save_plot_png(self.latent_plot, "latent-space"), None, f)
-        self._action("Save loss &curves as PNG…", lambda: self.save_plot_png(self.loss_plot, "loss-curves"), None, f)
+        self._action("Save &model input as PNG…", lambda: self.save_view_png(self.model_panel.input_view, "model-input"), None, f)
+        self._action("Save s&amples grid as PNG…", lambda: self.save_view_png(self.samples_tab.view, "samples"), None, f)
+        self._action("Save &latent plot as PNG…", lambda: self.save_plot_png(self.latent_tab.plot, "latent-space"), None, f)
+        self._action("Save loss &curves as PNG…", lambda: self.save_plot_png(self.loss_tab.plot, "loss-curves"), None, f)
         f.addSeparator()
         self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, f)
 
@@ -376,14 +149,14 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action("&Undo", self.canvas.undo, QKeySequence.StandardKey.Undo, e)
         self.redo_action = self._action("&Redo", self.canvas.redo, QKeySequence("Ctrl+Shift+Z"), e)
         self._action("&Clear canvas", self.canvas.clear, QKeySequence.StandardKey.Delete, e)
-        self.eraser_action = self._action("&Eraser", lambda: self.eraser_button.toggle(), "E", e)
-        self._action("Smaller brush", lambda: self.brush.setValue(self.brush.value() - 2), "[", None)
-        self._action("Larger brush", lambda: self.brush.setValue(self.brush.value() + 2), "]", None)
+        self.eraser_action = self._action("&Eraser", lambda: self.input_panel.eraser_button.toggle(), "E", e)
+        self._action("Smaller brush", lambda: self.input_panel.brush.setValue(self.input_panel.brush.value() - 2), "[", None)
+        self._action("Larger brush", lambda: self.input_panel.brush.setValue(self.input_panel.brush.value() + 2), "]", None)
         self._action("Re-roll noise", self.state.reroll_noise, "R", None)
         self._action("Re-roll samples", self.state.reroll_samples, "G", None)
-        self._action("Label: Auto", lambda: self.label_combo.setCurrentIndex(0), "A", None)
+        self._action("Label: Auto", lambda: self.model_panel.label_combo.setCurrentIndex(0), "A", None)
         for d in range(10):
-            self._action(f"Label {d}", lambda d=d: self.label_combo.setCurrentIndex(d + 1), f"Alt+{d}", None)
+            self._action(f"Label {d}", lambda d=d: self.model_panel.label_combo.setCurrentIndex(d + 1), f"Alt+{d}", None)
 
         m = mb.addMenu("&Input")
         self.mode_group = QActionGroup(self)
@@ -437,32 +210,25 @@ class MainWindow(QMainWindow):
 
     # -- wiring --------------------------------------------------------------------------------
     def _connect(self) -> None:
-        c = self.canvas
-        c.changed.connect(self.request_update)
-        c.changed.connect(self._drawing_saver.start)
-        c.history_changed.connect(self._on_history)
-        self.brush.valueChanged.connect(lambda v: setattr(c, "brush_size", float(v)))
-        self.eraser_button.toggled.connect(lambda on: setattr(c, "eraser", on))
-        self.undo_button.clicked.connect(c.undo)
-        self.redo_button.clicked.connect(c.redo)
-        self.grid_label_combo.currentIndexChanged.connect(lambda _: self.request_traversal())
-        for spin in (*self.grid_dim_spins, self.grid_steps_spin):
+        self.canvas.changed.connect(self.request_update)
+        self.canvas.changed.connect(self._drawing_saver.start)
+        self.grid_tab.label_combo.currentIndexChanged.connect(lambda _: self.request_traversal())
+        for spin in (*self.grid_tab.dim_spins, self.grid_tab.steps_spin):
             spin.valueChanged.connect(lambda _: self.request_traversal())
-        self.save_grid_button.clicked.connect(self.save_grid_png)
-        for end, button in enumerate(self.interp_set_buttons):
+        self.grid_tab.save_button.clicked.connect(self.save_grid_png)
+        for end, button in enumerate(self.interpolation_tab.set_buttons):
             button.clicked.connect(lambda _=False, end=end: self.set_interpolation_end(end))
-        self.interp_steps_spin.valueChanged.connect(lambda _: self.request_interpolation())
-        self.interp_hold_check.toggled.connect(lambda _: self.request_interpolation())
-        self.clear_button.clicked.connect(c.clear)
-        self.open_button.clicked.connect(self.open_image_dialog)
-        self.sigma_slider.valueChanged.connect(lambda v: self.state.set_noise(sigma=v / 100))
-        self.sp_slider.valueChanged.connect(lambda v: self.state.set_noise(salt_pepper=v / 100))
-        self.reroll_noise_button.clicked.connect(self.state.reroll_noise)
-        self.label_combo.currentIndexChanged.connect(lambda _: self.state.set_label(self.label_combo.currentData()))
-        self.reroll_samples_button.clicked.connect(self.state.reroll_samples)
-        self.prior_checkbox.toggled.connect(self.request_samples)
-        self.plain_vae_button.clicked.connect(self.toggle_plain_vae)
-        self.latent_plot.point_clicked.connect(self._on_latent_click)
+        self.interpolation_tab.steps_spin.valueChanged.connect(lambda _: self.request_interpolation())
+        self.interpolation_tab.hold_check.toggled.connect(lambda _: self.request_interpolation())
+        self.input_panel.open_button.clicked.connect(self.open_image_dialog)
+        self.model_panel.sigma_slider.valueChanged.connect(lambda v: self.state.set_noise(sigma=v / 100))
+        self.model_panel.sp_slider.valueChanged.connect(lambda v: self.state.set_noise(salt_pepper=v / 100))
+        self.model_panel.reroll_noise_button.clicked.connect(self.state.reroll_noise)
+        self.model_panel.label_combo.currentIndexChanged.connect(lambda _: self.state.set_label(self.model_panel.label_combo.currentData()))
+        self.samples_tab.reroll_button.clicked.connect(self.state.reroll_samples)
+        self.samples_tab.prior_checkbox.toggled.connect(self.request_samples)
+        self.latent_tab.plain_vae_button.clicked.connect(self.toggle_plain_vae)
+        self.latent_tab.plot.point_clicked.connect(self._on_latent_click)
         self.tabs.currentChanged.connect(self._on_tab)
 
         s = self.state
@@ -471,8 +237,8 @@ class MainWindow(QMainWindow):
         s.sample_seed_changed.connect(self.request_samples)
         s.model_changed.connect(self._on_model)
         s.mode_changed.connect(self._on_mode)
-        self.digit_mode_button.clicked.connect(lambda: self.state.set_mode("digit"))
-        self.number_mode_button.clicked.connect(lambda: self.state.set_mode("number"))
+        self.input_panel.digit_mode_button.clicked.connect(lambda: self.state.set_mode("digit"))
+        self.input_panel.number_mode_button.clicked.connect(lambda: self.state.set_mode("number"))
         self.number_panel.digit_clicked.connect(self.show_digit)
         self.number_panel.copy_requested.connect(self.copy_number)
 
@@ -484,12 +250,12 @@ class MainWindow(QMainWindow):
         w.input_failed.connect(self._on_input_failed)
         w.number_read.connect(self._on_number_read)
         w.explained.connect(self._on_explained)
-        w.interpolated.connect(self._on_interpolated)
+        w.interpolated.connect(self.interpolation_tab.show_steps)
         w.samples_ready.connect(self._on_samples)
         w.latent_ready.connect(self._on_latent_map)
-        w.decoded.connect(lambda xy, img: self.decoded_view.set_array(img))
+        w.decoded.connect(lambda xy, img: self.latent_tab.decoded_view.set_array(img))
         w.traversal_ready.connect(self._on_traversal)
-        w.gallery_ready.connect(lambda orig, rec: self.gallery_view.set_images(np.concatenate([orig, rec]), cols=10))
+        w.gallery_ready.connect(lambda orig, rec: self.gallery_tab.view.set_images(np.concatenate([orig, rec]), cols=10))
 
     def _model_config(self) -> dict:
         return (self.state.model_info or {}).get("config") or {}
@@ -497,11 +263,11 @@ class MainWindow(QMainWindow):
     def _conditional(self) -> bool:
         return bool(self._model_config().get("conditional", True))
 
-    def _label_prior(self) -> bool:
-        return bool(self._model_config().get("label_prior", False))
 
-    def _label_prior_kind(self) -> str:
-        """How the model's per-label prior was made, for captions."""
+    def _prior_kind(self) -> str | None:
+        """How the model's per-label prior was made ("learnt" or "fitted"), for captions; None without one."""
+        if not self._model_config().get("label_prior", False):
+            return None
         return "fitted" if self._model_config().get("fitted_prior") else "learnt"
 
     def _on_tab(self, _index: int) -> None:
@@ -520,32 +286,22 @@ class MainWindow(QMainWindow):
         if self._shown_model_input is None:
             self.show_error("There is no input to use yet: draw or open a digit first.")
             return
-        pixels = np.array(self._shown_model_input[1], np.float32)
-        self.interp_ends[end] = pixels
-        self.interp_end_views[end].set_array(pixels)
+        self.interpolation_tab.set_end(end, np.array(self._shown_model_input[1], np.float32))
         self.request_interpolation()
 
     def request_interpolation(self) -> None:
-        a, b = self.interp_ends
+        tab = self.interpolation_tab
+        a, b = tab.ends
         if a is not None and b is not None and self.worker.has_model:
-            self.worker.submit("interpolate", a, b, self.interp_steps_spin.value(), self.interp_hold_check.isChecked())
+            self.worker.submit("interpolate", a, b, tab.steps_spin.value(), tab.hold_check.isChecked())
         elif a is None or b is None:
-            self.interp_view.set_images(None, placeholder="—")
+            tab.view.set_images(None, placeholder="—")
 
-    def _on_interpolated(self, drawn: np.ndarray, labels, read) -> None:
-        self.interp_view.set_images(drawn, cols=len(drawn))
-        if labels[0] is None:
-            self.interp_caption.setText(f"{len(drawn)} steps from A's code to B's (a plain VAE: no labels).")
-            return
-        held = "every step drawn as " + str(labels[0]) if len(set(labels)) == 1 else f"label {labels[0]} to {labels[-1]}"
-        self.interp_caption.setText(f"{len(drawn)} steps from A's code to B's, {held}. Read as: "
-                                    + " ".join(str(int(r)) for r in read))
 
     def _on_explained(self, request_id: int, ex) -> None:
         if self._shown_model_input is None or request_id != self._shown_model_input[0]:
             return  # about an input no longer shown
-        self.explain_plot.set_explanation(ex)
-        self.explain_text.setText(f"<b>{ex.why()}</b><br>{RECONSTRUCTION_MEANS}<br>{KL_MEANS}<br>{SUM_MEANS}")
+        self.explain_tab.show_explanation(ex)
 
     # -- requests to the worker ----------------------------------------------------------------
     def request_update(self) -> None:
@@ -568,8 +324,8 @@ class MainWindow(QMainWindow):
                 return
             drawn = self.canvas.holds_only_drawing(image)
         if self._shown_input is None:  # the panels say there is no digit: until its answer, say one is being read
-            self.input_view.set_array(None, READING)
-            self.bars.set_probabilities(None, message=READING)
+            self.model_panel.input_view.set_array(None, READING)
+            self.model_panel.bars.set_probabilities(None, message=READING)
         self.worker.submit("analyze", self._request_id, image, s.sigma, s.salt_pepper, s.noise_seed, s.label,
                            self._style_shown(), drawn)
 
@@ -619,47 +375,36 @@ class MainWindow(QMainWindow):
         return self._conditional() and self.state.label is None and self.state.recognised is None
 
     def _show_waiting_for_a_digit(self, samples: bool = True, grid: bool = True) -> None:
-        waiting = ("Samples of the recognised digit appear when there is one (or pick a digit in "
-                   "Condition on label).")
         if samples:
-            self.samples_view.set_images(None, placeholder="—")
-            self.samples_caption.setText(waiting)
+            self.samples_tab.show_waiting()
         if grid:
-            self.traversal_view.set_images(None, placeholder="—")
-            self._grid_images = None
-            self.traversal_caption.setText(waiting.replace("Samples", "A latent grid").replace(
-                "Condition on label", "Condition on label or the grid's Label"))
+            self.grid_tab.show_waiting()
 
     def request_samples(self) -> None:
         if self._no_label_yet():
             self._show_waiting_for_a_digit(grid=False)
         elif self.worker.has_model:
-            self.worker.submit("samples", self.state.effective_label, self.state.sample_seed, self._prior())
+            self.worker.submit("samples", self.state.effective_label, self.state.sample_seed, self.samples_tab.prior)
 
-    def _prior(self) -> str:
-        return "standard" if self.prior_checkbox.isChecked() else "fitted"
 
     def _grid_label(self) -> int:
-        chosen = self.grid_label_combo.currentData()
+        chosen = self.grid_tab.label_combo.currentData()
         return self.state.effective_label if chosen is None else int(chosen)
 
     def request_traversal(self) -> None:
-        if self._no_label_yet() and self.grid_label_combo.currentData() is None:
+        if self._no_label_yet() and self.grid_tab.label_combo.currentData() is None:
             self._show_waiting_for_a_digit(samples=False)
         elif self.worker.has_model:
-            dims = tuple(s.value() for s in self.grid_dim_spins)
-            self.worker.submit("traversal", self._grid_label(), None if -1 in dims else dims,
-                               self.grid_steps_spin.value())
+            self.worker.submit("traversal", self._grid_label(), self.grid_tab.dims, self.grid_tab.steps_spin.value())
 
     def save_grid_png(self) -> None:
-        grid = self.traversal_view.array()
-        if grid is None:
+        if self.grid_tab.images is None:
             self.show_error("Nothing to save yet: the grid appears once a model is loaded.")
             return
         path = self._ask_png("latent-grid")
         if path:
             try:
-                save_png_atomic(grid_image(self._grid_images, cols=self._grid_images_cols, scale=3), path)
+                save_png_atomic(grid_image(self.grid_tab.images, cols=self.grid_tab.cols, scale=3), path)
             except OSError as e:
                 self.show_error(f"Could not save {Path(path).name}: {e.strerror or e}")
 
@@ -671,22 +416,16 @@ class MainWindow(QMainWindow):
     def _show_empty(self, message: str) -> None:
         """No input to show (a blank canvas, or one the model could not read): every panel that speaks of the
         input says so, and nothing of an earlier input stays."""
-        self.input_view.set_array(None, message)
-        self.recon_view.title = "Reconstruction"
-        self.recon_view.set_array(None, "")
-        self.bars.set_probabilities(None, message=message)
-        self.recognised_label.setText("–")
-        self.ood_label.hide()
+        self.model_panel.show_nothing(message)
         self._shown_input = None
-        self.notes_label.setText(self._input_hint())
-        self.style_view.set_images(None, placeholder=self._style_placeholder())
+        self.input_panel.notes_label.setText(self._input_hint())
+        self.style_tab.view.set_images(None, placeholder=self._style_placeholder())
         self._shown_model_input = None
-        self.explain_plot.show_message(message)
-        self.explain_text.setText("")
-        self.latent_plot.set_marker(None)
+        self.explain_tab.show_message(message)
+        self.latent_tab.plot.set_marker(None)
         self.state.recognised = None  # the next digit's answer asks for its samples and traversal again
         if self.state.label is None and self._conditional():  # they were for the recognised label: gone with it
-            self._show_waiting_for_a_digit(grid=self.grid_label_combo.currentData() is None)
+            self._show_waiting_for_a_digit(grid=self.grid_tab.label_combo.currentData() is None)
         if self.state.mode == "number":
             self.number_panel.set_message(message)
             self.canvas.set_boxes([])
@@ -701,14 +440,14 @@ class MainWindow(QMainWindow):
     def _on_digit_checked(self, c: DigitCheck) -> None:
         if c.input_key != self._shown_input:
             return  # about an input that has been drawn over since
-        self.ood_label.setVisible(not c.looks_like_digit)
+        self.model_panel.ood_label.setVisible(not c.looks_like_digit)
         if not c.looks_like_digit:
             # Never "0 (99.9%)" for a house: the bars still show which label the model leans to, for the curious.
-            probs = self.bars.probabilities()
+            probs = self.model_panel.bars.probabilities()
             nearest = "" if probs is None else f" (nearest: {int(np.argmax(probs))})"
-            self.recognised_label.setText(f"<span style='font-size: 18px'>Not a digit{nearest}</span>")
+            self.model_panel.recognised_label.setText(f"<span style='font-size: 18px'>Not a digit{nearest}</span>")
             what = "Before the noise, this" if self._shown_noisy else "This"
-            self.ood_label.setText(f"⚠ {what} does not look like a digit to the model (−ELBO {c.neg_elbo:.0f} "
+            self.model_panel.ood_label.setText(f"⚠ {what} does not look like a digit to the model (−ELBO {c.neg_elbo:.0f} "
                                    f"nats, worse than {c.percentile:.1f}% of test digits).")
 
     def _on_analyzed(self, r: UpdateResult) -> None:
@@ -716,35 +455,35 @@ class MainWindow(QMainWindow):
             return  # an older answer overtaken by a newer one
         self._shown_id = r.request_id
         a = r.analysis
-        self.message_label.hide()
-        self.input_view.set_array(r.model_input)
+        self.input_panel.message_label.hide()
+        self.model_panel.input_view.set_array(r.model_input)
         # "as 7" only where the decoder takes the label; a decoder without one (the label only in the prior)
         # draws the same reconstruction whatever label is recognised.
         decoder_label = a.label is not None and self._model_config().get("label_in_decoder", True)
-        self.recon_view.title = "Reconstruction" + (f" as {a.label}" if decoder_label else "")
-        self.recon_view.set_array(a.reconstruction)
+        self.model_panel.recon_view.title = "Reconstruction" + (f" as {a.label}" if decoder_label else "")
+        self.model_panel.recon_view.set_array(a.reconstruction)
         if a.probabilities is not None:
-            self.bars.set_probabilities(a.probabilities, a.recognised)
+            self.model_panel.bars.set_probabilities(a.probabilities, a.recognised)
             p = a.probabilities
             runner_up = runner_up_if_unsure(p)
             if runner_up is None:
-                self.recognised_label.setText(f"{a.recognised}   ({100 * p[a.recognised]:.1f}%)")
+                self.model_panel.recognised_label.setText(f"{a.recognised}   ({100 * p[a.recognised]:.1f}%)")
             else:  # never a bare guess: the model says it is unsure, and what else it could be
-                self.recognised_label.setText(  # smaller: the longer line must fit the column
+                self.model_panel.recognised_label.setText(  # smaller: the longer line must fit the column
                     f"<span style='font-size: 18px'>Unsure: {a.recognised} ({100 * p[a.recognised]:.0f}%) "
                     f"or {runner_up} ({100 * p[runner_up]:.0f}%)</span>")
         else:
-            self.bars.set_probabilities(None, message="A plain VAE does not know labels: no recognition.")
-            self.recognised_label.setText("")  # the bars say why; a lone dash read as a glitch
+            self.model_panel.bars.set_probabilities(None, message="A plain VAE does not know labels: no recognition.")
+            self.model_panel.recognised_label.setText("")  # the bars say why; a lone dash read as a glitch
         self._shown_input, self._shown_noisy = r.input_key, r.noisy
         if r.digit_check is not None:  # else the worker checks the input before noise next: digit_checked
             self._on_digit_checked(r.digit_check)
-        self.style_view.set_images(r.style, cols=5, placeholder=self._style_placeholder())
+        self.style_tab.view.set_images(r.style, cols=5, placeholder=self._style_placeholder())
         self._shown_model_input = (r.request_id, r.model_input)
         if self.tabs.currentWidget() is self.explain_tab:
             self._explain_timer.start()
-        self.latent_plot.set_marker(r.marker)
-        self.notes_label.setText("Detected: " + "; ".join(r.notes) + ".")
+        self.latent_tab.plot.set_marker(r.marker)
+        self.input_panel.notes_label.setText("Detected: " + "; ".join(r.notes) + ".")
         self.update_status.setText(f"last update {time.strftime('%H:%M:%S')} · {r.elapsed_ms:.1f} ms")
         previous = self.state.recognised
         self.state.recognised = a.recognised
@@ -757,7 +496,7 @@ class MainWindow(QMainWindow):
             return  # overtaken by a newer request, or the person has gone back to one digit
         self._shown_id = request_id
         self._boxes_on_picture = self._number_on_picture.pop(request_id, False)
-        self.message_label.hide()
+        self.input_panel.message_label.hide()
         if self._digit_index >= len(reading.digits):  # the digit shown is gone: the first unsure one, else the first
             unsure = [i for i, d in enumerate(reading.digits) if d.unsure]
             self._digit_index = unsure[0] if unsure else 0
@@ -767,16 +506,12 @@ class MainWindow(QMainWindow):
 
     def _on_mode(self, mode: str) -> None:
         number = mode == "number"
-        for button, action, on in ((self.digit_mode_button, self.digit_mode_action, not number),
-                                   (self.number_mode_button, self.number_mode_action, number)):
-            button.setChecked(on)
-            action.setChecked(on)
-        self.input_title.setText("<b>Your number</b>" if number else "<b>Your digit</b>")
-        self.number_panel.setVisible(number)
-        self.number_panel.set_message("Write a number, or open, drop or paste a photo of one.")
+        self.input_panel.show_mode(number)
+        self.digit_mode_action.setChecked(not number)
+        self.number_mode_action.setChecked(number)
         self.copy_number_action.setEnabled(False)
         self._digit_index = 0
-        self.notes_label.setText(self._input_hint())
+        self.input_panel.notes_label.setText(self._input_hint())
         picture = self.canvas.source_picture()
         self.canvas.set_wide(number)  # what is drawn stays, fitted to the new shape; its change asks for an update
         if picture is not None:
@@ -794,33 +529,10 @@ class MainWindow(QMainWindow):
         self._show_empty(message)
 
     def _on_samples(self, label: int, images: np.ndarray) -> None:
-        self.samples_view.set_images(images)
-        seed = self.state.sample_seed
-        if not self._conditional():
-            text = f"16 digits generated from z ~ N(0, I) (seed {seed}); a plain VAE takes no label."
-        elif self._prior() == "standard" and self._label_prior():
-            text = (f"16 digits generated for label {label} from the model's {self._label_prior_kind()} prior "
-                    f"p(z | {label}) (seed {seed}).")
-        elif self._prior() == "standard":
-            text = f"16 digits generated for label {label} from z ~ N(0, I), the model's prior (seed {seed})."
-        else:
-            text = (f"16 digits generated for label {label}, z drawn from a Gaussian fitted to the latent codes "
-                    f"of real {label}s (seed {seed}).")
-        self.samples_caption.setText(text)
+        self.samples_tab.show_samples(images, label, self.state.sample_seed, self._conditional(), self._prior_kind())
 
     def _on_traversal(self, label: int, dims, grid: np.ndarray) -> None:
-        chosen = -1 not in (s.value() for s in self.grid_dim_spins)
-        steps = grid.shape[0]
-        self._grid_images, self._grid_images_cols = grid.reshape(-1, 28, 28), steps
-        self.traversal_view.set_images(self._grid_images, cols=steps)
-        what = f"label {label}, " if self._conditional() else ""
-        which = "as chosen" if chosen else "the two most used"
-        self.traversal_caption.setText(
-            f"Latent grid, as seed 004's uniform traversal ({what}rows along latent dimension {dims[0]}, columns "
-            f"along {dims[1]}, {which}): "
-            + (f"z at the 5%–95% quantiles of the {self._label_prior_kind()} prior p(z | {label}), "
-               "other dimensions at its mean."
-               if self._label_prior() else "z at the normal distribution's 5%–95% quantiles, other dimensions 0."))
+        self.grid_tab.show_grid(grid, label, dims, self._conditional(), self._prior_kind())
 
     def _on_model_loaded(self, info: dict) -> None:
         self.state.set_model(info)
@@ -832,26 +544,19 @@ class MainWindow(QMainWindow):
     def _on_model(self, info: dict) -> None:
         self._refresh_model_status()
         meta, cfg = info.get("meta") or {}, info.get("config") or {}
-        self.loss_plot.set_history(meta.get("history"), cfg.get("name") or Path(info["path"]).stem)
-        self.latent_plot.show_message("Mapping the shipped sample into this model's latent space…")
+        self.loss_tab.plot.set_history(meta.get("history"), cfg.get("name") or Path(info["path"]).stem)
+        self.latent_tab.plot.show_message("Mapping the shipped sample into this model's latent space…")
         self._offer_plain_vae_switch(info)
-        latent_dim = int(cfg.get("latent_dim", 2))
-        for spin in self.grid_dim_spins:  # a 2-D latent space is the grid's plane itself: nothing to choose
-            spin.blockSignals(True)
-            spin.setMaximum(latent_dim - 1)
-            spin.setValue(-1 if spin.value() >= latent_dim else spin.value())
-            spin.setEnabled(latent_dim > 2)
-            spin.blockSignals(False)
-        self.grid_label_combo.setEnabled(cfg.get("conditional", True))
-        self.prior_checkbox.setEnabled(cfg.get("conditional", True))  # a plain VAE has only its prior
-        self.label_combo.setEnabled(cfg.get("conditional", True))
-        self.style_view.set_images(None, placeholder=self._style_placeholder())
+        self.grid_tab.fit_to_model(int(cfg.get("latent_dim", 2)), cfg.get("conditional", True))
+        self.samples_tab.prior_checkbox.setEnabled(cfg.get("conditional", True))  # a plain VAE has only its prior
+        self.model_panel.label_combo.setEnabled(cfg.get("conditional", True))
+        self.style_tab.view.set_images(None, placeholder=self._style_placeholder())
         self.settings.setValue("model/active", info["path"])
         self.request_update()
         self.request_samples()
         self.request_traversal()
         self.request_interpolation()  # the same two inputs, through this model
-        self.interp_hold_check.setEnabled(cfg.get("conditional", True))
+        self.interpolation_tab.hold_check.setEnabled(cfg.get("conditional", True))
 
     def _refresh_model_status(self) -> None:
         info = self.state.model_info
@@ -866,7 +571,7 @@ class MainWindow(QMainWindow):
                                   f"latent dim {cfg.get('latent_dim')}{acc_s}")
 
     def _on_latent_map(self, m) -> None:
-        self.latent_plot.set_map(m.points, m.labels, m.description, self._conditional(), m.neighbour_agreement)
+        self.latent_tab.plot.set_map(m.points, m.labels, m.description, self._conditional(), m.neighbour_agreement)
         self.request_update()  # the map arrives after the first answer: place the current input on it
 
     def _on_latent_click(self, x: float, y: float) -> None:
@@ -874,8 +579,7 @@ class MainWindow(QMainWindow):
             self.worker.submit("decode", x, y, self.state.effective_label)
 
     def _on_noise(self) -> None:
-        self.sigma_value.setText(f"{self.state.sigma:.2f}")
-        self.sp_value.setText(f"{self.state.salt_pepper:.2f}")
+        self.model_panel.show_noise(self.state.sigma, self.state.salt_pepper)
         self.request_update()
 
     def _on_label(self) -> None:
@@ -883,14 +587,10 @@ class MainWindow(QMainWindow):
         self.request_samples()
         self.request_traversal()
 
-    def _on_history(self, can_undo: bool, can_redo: bool) -> None:
-        self.undo_button.setEnabled(can_undo)
-        self.redo_button.setEnabled(can_redo)
 
     # -- input ---------------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
-        self.message_label.setText(message)
-        self.message_label.show()
+        self.input_panel.show_error(message)
 
     def show_input_error(self, message: str) -> None:
         """A picture that could not be used: nothing changes, and the message says which input the panels show,
@@ -944,7 +644,7 @@ class MainWindow(QMainWindow):
         except NoInkError as e:
             self.show_input_error(str(e))
             return False
-        self.message_label.hide()
+        self.input_panel.message_label.hide()
         self._opened = (gray, norm)  # before set_image(), whose change signal sends the first request
         self.canvas.set_image(gray)
         return True
@@ -1054,14 +754,10 @@ class MainWindow(QMainWindow):
         active before it (the default model, if none was)."""
         if (info.get("config") or {}).get("conditional", True):
             self._cvae_before_plain = info["path"]
-            self.plain_vae_button.setText("Switch to the plain VAE")
-            self.plain_vae_button.setToolTip("A plain VAE has no label to lean on, so its latent space clusters by "
-                                             "digit")
+            self.latent_tab.offer_plain_vae(True)
         else:
             back = self._cvae_before_plain or str(default_model_path())
-            self.plain_vae_button.setText("Back to the CVAE")
-            self.plain_vae_button.setToolTip(f"Load “{self._model_name(back)}” again, the conditional model that "
-                                             "was active before the plain VAE")
+            self.latent_tab.offer_plain_vae(False, self._model_name(back))
 
     def _model_name(self, path: str) -> str:
         for entry in list_models(self.models_dir):
@@ -1136,12 +832,12 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(int(s.value("window/tab", 0)))
         mode = str(s.value("input/mode", "digit"))
         self.state.set_mode(mode if mode in AppState.MODES else "digit")
-        self.brush.setValue(int(s.value("canvas/brush", 18)))
+        self.input_panel.brush.setValue(int(s.value("canvas/brush", 18)))
         # The noise and the label condition are part of the experiment a person was running: they come back.
-        self.sigma_slider.setValue(_int_setting(s, "input/noise_sigma", 0))
-        self.sp_slider.setValue(_int_setting(s, "input/salt_pepper", 0))
+        self.model_panel.sigma_slider.setValue(_int_setting(s, "input/noise_sigma", 0))
+        self.model_panel.sp_slider.setValue(_int_setting(s, "input/salt_pepper", 0))
         label = _int_setting(s, "input/label", None)
-        self.label_combo.setCurrentIndex(self.label_combo.findData(label) if label in range(10) else 0)
+        self.model_panel.label_combo.setCurrentIndex(self.model_panel.label_combo.findData(label) if label in range(10) else 0)
 
     def start(self) -> None:
         """Load the remembered (or default) model on the worker, and put back the drawing the last session
@@ -1172,11 +868,11 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("window/tab", self.tabs.currentIndex())
-        s.setValue("canvas/brush", self.brush.value())
+        s.setValue("canvas/brush", self.input_panel.brush.value())
         s.setValue("input/mode", self.state.mode)
-        s.setValue("input/noise_sigma", self.sigma_slider.value())
-        s.setValue("input/salt_pepper", self.sp_slider.value())
-        label = self.label_combo.currentData()
+        s.setValue("input/noise_sigma", self.model_panel.sigma_slider.value())
+        s.setValue("input/salt_pepper", self.model_panel.sp_slider.value())
+        label = self.model_panel.label_combo.currentData()
         if label is None:
             s.remove("input/label")
         else:
