@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from . import augment
 from .config import ModelConfig
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -310,31 +311,6 @@ def codes_gaussian(z_mean, z_log_var):
     return m.mean(axis=0), cov + 1e-6 * np.eye(m.shape[1])  # positive definite however few digits
 
 
-def _no_wrap(k: int):
-    """Mask for ops.roll(eye, k): drop the rows that wrapped around, so shifted-in pixels are zero."""
-    import numpy as np
-
-    m = np.ones((28, 1), np.float32)
-    if k > 0:
-        m[:k] = 0
-    elif k < 0:
-        m[k:] = 0
-    return m
-
-
-def rotate_and_scale(images, angle, scale):
-    """Each image (batch, 28, 28, 1) turned by its angle (radians) and scaled by its factor about the image's
-    centre, bilinear, zeros outside."""
-    # affine_transform maps each output pixel p back to the input point c + (R(-angle) / scale)(p - c)
-    cos, sin = ops.cos(angle) / scale, ops.sin(angle) / scale
-    c = (IMAGE_SHAPE[0] - 1) / 2.0
-    a0, a1, b0, b1 = cos, sin, -sin, cos
-    zero = ops.zeros_like(cos)
-    transform = ops.stack([a0, a1, c - (a0 + a1) * c, b0, b1, c - (b0 + b1) * c, zero, zero], axis=1)
-    return ops.image.affine_transform(images, transform, interpolation="bilinear", fill_mode="constant",
-                                      data_format="channels_last")
-
-
 def _dropout_and_batch(x, rate: float, make: SeededLayers):
     # The seeds' helper: batch normalisation followed by dropout.
     x = layers.BatchNormalization()(x)
@@ -570,61 +546,16 @@ class CVAE(keras.Model):
         neg_elbo = bce_sum(logits, tiled) + self.kl(z_mean, z_log_var, onehot)
         return ops.reshape(neg_elbo, (batch, NUM_CLASSES))
 
-    def shift_images(self, images):
-        """Augmentation: each image moved by its own random (dy, dx) in [-s, s] pixels, zeros shifted in.
-        Done as S_dy @ X @ S_dx^T with one-hot shift matrices, which XLA compiles well."""
-        s = self.config.train_shift
-        batch = ops.shape(images)[0]
-        eye = ops.eye(28)
-        mats = ops.stack([ops.roll(eye, k, axis=0) * _no_wrap(k) for k in range(-s, s + 1)])  # (2s+1, 28, 28)
-        pick = keras.random.randint((2, batch), 0, 2 * s + 1, seed=self.noise_seed)
-        sy, sx = ops.take(mats, pick[0], axis=0), ops.take(mats, pick[1], axis=0)  # (batch, 28, 28)
-        x = images[..., 0]
-        x = ops.matmul(ops.matmul(sy, x), ops.transpose(sx, (0, 2, 1)))
-        return x[..., None]
-
-    def warp_images(self, images):
-        """Augmentation: each image rotated by its own angle in [-r, r] degrees and scaled by a factor in
-        [1 - s, 1 + s]."""
-        cfg = self.config
-        batch = ops.shape(images)[0]
-        angle = keras.random.uniform((batch,), -cfg.train_rotate, cfg.train_rotate, seed=self.noise_seed)
-        scale = keras.random.uniform((batch,), 1.0 - cfg.train_scale, 1.0 + cfg.train_scale, seed=self.noise_seed)
-        return rotate_and_scale(images, angle * (np.pi / 180.0), scale)
-
-    def blur_inputs(self, images):
-        """Corruption: half the images blurred by a Gaussian of their own sigma ~ U(0, train_blur) pixels, the
-        other half untouched. Separable, as B X B^T with one (28, 28) Gaussian matrix per image."""
-        batch = ops.shape(images)[0]
-        sigma = keras.random.uniform((batch, 1, 1), 0.0, self.config.train_blur, seed=self.noise_seed)
-        sigma = sigma * ops.cast(keras.random.uniform((batch, 1, 1), seed=self.noise_seed) < 0.5, sigma.dtype)
-        sigma = ops.maximum(sigma, 1e-2)  # sigma -> 0 is the identity; keep the division finite
-        pos = ops.arange(IMAGE_SHAPE[0], dtype="float32")
-        distance = (pos[:, None] - pos[None, :])[None]  # (1, 28, 28)
-        weights = ops.exp(-0.5 * ops.square(distance / sigma))
-        weights = weights / ops.sum(weights, axis=2, keepdims=True)  # each output pixel a weighted mean
-        x = images[..., 0]
-        x = ops.matmul(ops.matmul(weights, x), ops.transpose(weights, (0, 2, 1)))
-        return x[..., None]
-
-    def add_training_noise(self, images):
-        """Denoising training: per-image Gaussian sigma ~ U(0, train_noise) for three images in four
-        (the fourth stays clean, so clean inputs are not rare), clipped to [0, 1]."""
-        batch = ops.shape(images)[0]
-        sigma = keras.random.uniform((batch, 1, 1, 1), 0.0, self.config.train_noise, seed=self.noise_seed)
-        sigma = sigma * ops.cast(keras.random.uniform((batch, 1, 1, 1), seed=self.noise_seed) < 0.75, sigma.dtype)
-        noise = keras.random.normal(ops.shape(images), seed=self.noise_seed)
-        return ops.clip(images + sigma * noise, 0.0, 1.0)
-
     def compute_losses(self, images, labels, training):
         cfg = self.config
         onehot = ops.one_hot(ops.cast(labels, "int32"), NUM_CLASSES) if cfg.conditional else None
         if training and (cfg.train_rotate or cfg.train_scale):
-            images = self.warp_images(images)  # input and target alike, as the shift below
+            images = augment.warp(images, cfg.train_rotate, cfg.train_scale, self.noise_seed)  # input and target
         if training and cfg.train_shift:
-            images = self.shift_images(images)  # a shifted digit is a new digit: input and target alike
-        noisy = self.blur_inputs(images) if (training and cfg.train_blur > 0) else images  # the target stays sharp
-        noisy = self.add_training_noise(noisy) if (training and cfg.train_noise > 0) else noisy
+            images = augment.shift(images, cfg.train_shift, self.noise_seed)  # a new digit: input and target
+        noisy = augment.blur_half(images, cfg.train_blur, self.noise_seed) if (training and cfg.train_blur > 0) else images
+        if training and cfg.train_noise > 0:  # the target stays sharp and clean
+            noisy = augment.add_noise_to_most(noisy, cfg.train_noise, self.noise_seed)
         z_mean, z_log_var = self.encode(noisy, onehot, training=training)
         z = self.sampling([z_mean, z_log_var])
         reconstruction = ops.mean(bce_sum(self.decode_logits(z, onehot, images, training=training), images))
