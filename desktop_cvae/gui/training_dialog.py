@@ -123,6 +123,16 @@ class TrainingDialog(QDialog):
 
     # -- form ----------------------------------------------------------------------------------
     def _build(self) -> None:
+        self.recipe_button = self._build_recipe_button()  # before the settings: they enable it or not
+        form = self._build_settings()
+        form.insertRow(1, "", self.recipe_button)
+        data_box = self._build_data_box()
+        self._build_progress()
+        self._lay_out(form, data_box)
+        self.refresh_interrupted()
+
+    def _build_settings(self) -> QFormLayout:
+        """The model's and the training's settings, one row each, kept consistent with each other."""
         self.start_combo = QComboBox()
         self.start_combo.addItem("New weights", "new")
         self.start_combo.setToolTip("Train a new model, or go on training the active one (more epochs, or "
@@ -191,25 +201,8 @@ class TrainingDialog(QDialog):
                                     "world writes them:\na 1 with a long flag, a 7 with a crossbar, a 9 with a long "
                                     "tail, an open 4 (docs/MODELS.md)")
         self.seed_spin = QSpinBox(minimum=0, maximum=MAX_SEED, value=0)
-        self.recipe_button = QPushButton("Fill in the settings of a shipped model")
-        self.recipe_button.setToolTip("The architecture and training settings a shipped model was made with, "
-                                      "to train one like it (or change some first)")
-        self.recipe_menu = QMenu(self.recipe_button)
-        for entry in list_models():
-            try:
-                stages = [ModelConfig.from_dict(c) for c in training_stages(entry.meta)]
-            except (TypeError, ValueError):
-                continue  # a damaged sidecar offers no recipe
-            if not stages:
-                continue
-            epochs = ", then ".join(str(c.epochs) for c in stages)
-            action = self.recipe_menu.addAction(f"{entry.name}: {epochs} epochs")
-            action.triggered.connect(lambda _=False, r=stages[0], later=stages[1:], n=entry.name:
-                                     self.use_recipe(r, later, n))
-        self.recipe_button.setMenu(self.recipe_menu)
         form = QFormLayout()
         form.addRow("Start from", self.start_combo)
-        form.addRow("", self.recipe_button)
         form.addRow("Name", self.name_edit)
         form.addRow("Architecture", self.arch_combo)
         form.addRow("Model", self.kind_combo)
@@ -235,7 +228,30 @@ class TrainingDialog(QDialog):
         self.arch_combo.currentIndexChanged.connect(self._enable_options)
         self.start_combo.currentIndexChanged.connect(self._on_start_changed)
         self._enable_options()
+        return form
 
+    def _build_recipe_button(self) -> QPushButton:
+        """A menu of the shipped models' recipes: each fills the form with its first stage."""
+        button = QPushButton("Fill in the settings of a shipped model")
+        button.setToolTip("The architecture and training settings a shipped model was made with, "
+                          "to train one like it (or change some first)")
+        self.recipe_menu = QMenu(button)
+        for entry in list_models():
+            try:
+                stages = [ModelConfig.from_dict(c) for c in training_stages(entry.meta)]
+            except (TypeError, ValueError):
+                continue  # a damaged sidecar offers no recipe
+            if not stages:
+                continue
+            epochs = ", then ".join(str(c.epochs) for c in stages)
+            action = self.recipe_menu.addAction(f"{entry.name}: {epochs} epochs")
+            action.triggered.connect(lambda _=False, r=stages[0], later=stages[1:], n=entry.name:
+                                     self.use_recipe(r, later, n))
+        button.setMenu(self.recipe_menu)
+        return button
+
+    def _build_data_box(self) -> QGroupBox:
+        """Which digits to train on: the shipped sample, MNIST through Keras, or a file."""
         self.sample_radio = QRadioButton("The sample shipped with the app (1,000 digits: a quick try, offline)")
         self.mnist_radio = QRadioButton("MNIST (Keras download, then cached)")
         self.file_radio = QRadioButton(".npz file in MNIST format:")
@@ -258,7 +274,11 @@ class TrainingDialog(QDialog):
         row.addWidget(self.file_edit, 1)
         row.addWidget(browse)
         dv.addLayout(row)
+        return data_box
 
+    def _build_progress(self) -> None:
+        """What a running training shows (progress, status, live curves and reconstructions), an interrupted
+        training's bar, and the buttons."""
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.status = QLabel("Choose settings and press Train.")
@@ -293,6 +313,8 @@ class TrainingDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.close)
 
+    def _lay_out(self, form: QFormLayout, data_box: QGroupBox) -> None:
+        """Settings on the left (scrolling on a low screen), curves and reconstructions on the right."""
         settings = QWidget()
         left = QVBoxLayout(settings)
         left.setContentsMargins(0, 0, 0, 0)
@@ -325,7 +347,6 @@ class TrainingDialog(QDialog):
         v.addWidget(self.progress)
         v.addWidget(self.status)
         v.addLayout(buttons)
-        self.refresh_interrupted()
         # Tall enough to show every setting without scrolling, where the screen has the room.
         below_settings = self.sizeHint().height() - scroll.sizeHint().height()
         fit_to_screen(self, max(1100, self.sizeHint().width()), settings.sizeHint().height() + below_settings)
