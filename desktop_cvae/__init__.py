@@ -1,4 +1,10 @@
-"""desktop-cvae: a Keras conditional VAE for handwritten digits, on the desktop."""
+"""desktop-cvae: a Keras conditional VAE for handwritten digits, on the desktop.
+
+The package has floors, each importing only those below it (pyproject.toml's import-linter contracts):
+`cli` and `selftest` on top; the front-ends `gui` (Qt) and `serve` (the web service); `numbers` (reading whole
+numbers); the core, the modules at this level (the model and its config, training, storage, the inference
+`engine`, calibration, evaluation, reports), which never imports Qt; and `vision` at the bottom (reading and
+normalising pictures, without TensorFlow)."""
 
 
 def _version() -> str:
