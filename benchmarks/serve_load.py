@@ -1,7 +1,7 @@
 """The web service under load, against seed 001's way of serving (Flask, one Keras predict() per request).
 
     python benchmarks/serve_load.py [--clients 1 8 32] [--requests 2000] [--soak 10000] [--seed-requests 400]
-                                    [--pictures KIND ...] [--distinct N] [--pace MS] [--json]
+                                    [--pictures KIND ...] [--distinct N] [--pace MS] [--workers N] [--json]
 
 Starts `desktop-cvae serve` and a seed-style Flask app (this file with --seed-app: Flask's own threaded server,
 the upload saved to a folder as the seed did, the same normalisation, then one `model.predict()` on the same
@@ -44,7 +44,7 @@ def seed_app(port: int) -> None:
     from flask import Flask, jsonify, request
 
     from desktop_cvae.catalog import default_model_path
-    from desktop_cvae.engine import Engine, softmax_neg
+    from desktop_cvae.engine import Engine
     from desktop_cvae.vision.preprocess import normalize_file
 
     engine = Engine.load(default_model_path())
@@ -69,7 +69,7 @@ def seed_app(port: int) -> None:
         file.save(path)
         pixels = normalize_file(path).pixels
         scores, _, _ = model.predict(pixels[None, :, :, None], verbose=0)
-        probs = softmax_neg(scores[0])
+        probs = engine.probabilities(scores[0])  # calibrated, as the service answers
         label = int(np.argmax(probs))
         return jsonify(label=label, probabilities=probs.tolist(), neg_elbo=float(scores[0][label]))
 
@@ -238,12 +238,12 @@ def _wait_up(port: int, proc: subprocess.Popen, timeout: float = 180) -> None:
     raise SystemExit("the server did not start in time")
 
 
-def start(kind: str, folder: str) -> tuple[subprocess.Popen, int]:
+def start(kind: str, folder: str, workers: int | None = None) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DESKTOP_CVAE_DATA": folder}
     if kind == "serve":
         cmd = [sys.executable, "-m", "desktop_cvae", "serve", "--port", str(port),
-               "--db", f"sqlite:///{folder}/archive.sqlite3"]
+               "--db", f"sqlite:///{folder}/archive.sqlite3", *(["--workers", str(workers)] if workers else [])]
     else:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--seed-app", str(port)]
     # The server's output goes to a file: Flask's server logs every request, and a pipe nobody reads fills up
@@ -255,10 +255,11 @@ def start(kind: str, folder: str) -> tuple[subprocess.Popen, int]:
     return proc, port
 
 
-def measure(kind: str, pics, clients_list, requests: int, soak: int, log, pace_ms: float = 0.0) -> dict:
+def measure(kind: str, pics, clients_list, requests: int, soak: int, log, pace_ms: float = 0.0,
+            workers: int | None = None) -> dict:
     path = "/api/recognize" if kind == "serve" else "/"
     with tempfile.TemporaryDirectory() as folder:
-        proc, port = start(kind, folder)
+        proc, port = start(kind, folder, workers)
         try:
             bodies = [(multipart(b, path, port, f"digit-{i}.png"), y) for i, (b, y) in enumerate(pics)]
             asyncio.run(_load(port, bodies, 4, 100, False))  # warm-up: graphs traced, pools filled
@@ -304,6 +305,7 @@ def main() -> None:
     p.add_argument("--skip-seed", action="store_true", help="measure desktop-cvae serve alone")
     p.add_argument("--pace", type=float, default=0.0, metavar="MS",
                    help="each client sends at most one request every MS milliseconds (default: back to back)")
+    p.add_argument("--workers", type=int, help="desktop-cvae serve --workers N (default: its own)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--seed-app", type=int, metavar="PORT", help=argparse.SUPPRESS)
     a = p.parse_args()
@@ -312,7 +314,7 @@ def main() -> None:
     log = (lambda s: print(s, file=sys.stderr, flush=True)) if a.json else (lambda s: print(s, flush=True))
     pics = pictures(a.pictures, a.distinct, a.data)
     result = {"pictures": a.pictures, "cores": os.cpu_count(),
-              "serve": measure("serve", pics, a.clients, a.requests, a.soak, log, a.pace)}
+              "serve": measure("serve", pics, a.clients, a.requests, a.soak, log, a.pace, a.workers)}
     if not a.skip_seed:
         result["seed"] = measure("seed", pics, a.clients, a.seed_requests, 0, log, a.pace)
         ratios = [s["throughput_rps"] / f["throughput_rps"]
