@@ -352,7 +352,7 @@ def cmd_serve(args) -> int:
     token = args.token or os.environ.get("DESKTOP_CVAE_TOKEN") or None
     settings = Settings(host=args.host, port=args.port, model_path=Path(args.model) if args.model else None,
                         db_url=args.db, token=token, no_auth=args.no_auth,
-                        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
+                        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), workers=args.workers)
     try:
         settings.check()
         archive = Archive(settings.db_url)  # opened here, so a wrong --db is a message, not a traceback later
@@ -499,6 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "opening a page with ?token=TOKEN); also read from $DESKTOP_CVAE_TOKEN")
     sv.add_argument("--no-auth", action="store_true", help="serve a non-loopback --host without a token, knowingly")
     sv.add_argument("--max-upload-mb", type=float, default=10.0, help="largest upload accepted (default 10)")
+    sv.add_argument("--workers", type=int, metavar="N", help="processes that decode and normalise uploads "
+                    "(default: one more than the machine's cores, at most 5)")
     sv.set_defaults(func=cmd_serve)
     return p
 

@@ -35,11 +35,13 @@ def _cli(*args, env=None, timeout=120):
                           timeout=timeout, env=env)
 
 
-def test_serve_refuses_an_open_host_without_a_token():
+def test_serve_refuses_settings_it_cannot_run_with():
     out = _cli("serve", "--host", "0.0.0.0")
     assert out.returncode == 2 and "--token" in out.stderr and "--no-auth" in out.stderr
     out = _cli("serve", "--db", "nonsense://")
     assert out.returncode == 2 and "cannot open the archive" in out.stderr
+    out = _cli("serve", "--workers", "0")
+    assert out.returncode == 2 and "--workers must be between 1 and 64" in out.stderr
 
 
 @pytest.fixture(scope="module")

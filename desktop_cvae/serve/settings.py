@@ -35,7 +35,7 @@ class Settings:
     batch_wait_ms: float = 2.0  # how long the first request of a batch waits for others
     queue_size: int = 256  # requests waiting for the model; beyond this, 503 with Retry-After
     page_size: int = 20  # archive entries per page
-    workers: int | None = None  # processes that decode and normalise uploads; None: one per core (up to 4)
+    workers: int | None = None  # processes that decode and normalise uploads; None: one more than cores (up to 5)
 
     def check(self) -> "Settings":
         if not 0 < self.port < 65536:
@@ -47,6 +47,8 @@ class Settings:
                                 "'Authorization: Bearer T'), or --no-auth if anyone on that network may use it")
         if self.max_upload_bytes < 1024:
             raise SettingsError("the upload limit must be at least 1 KB")
+        if self.workers is not None and not 1 <= self.workers <= 64:
+            raise SettingsError(f"--workers must be between 1 and 64, not {self.workers}")
         if self.max_batch < 1 or self.queue_size < 1 or self.batch_wait_ms < 0:
             raise SettingsError("batch size and queue size must be positive, the wait not negative")
         return self
