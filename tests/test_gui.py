@@ -675,19 +675,19 @@ def test_a_model_of_your_own_can_be_renamed_and_removed(qtbot, window, tmp_path,
     from desktop_cvae.catalog import list_models
     from desktop_cvae.storage import load_model, read_sidecar, sidecar_path
 
-    window._fill_model_menu()
-    assert not window.rename_model_action.isEnabled() and not window.remove_model_action.isEnabled()  # shipped
+    window.models.fill()
+    assert not window.models.rename_action.isEnabled() and not window.models.remove_action.isEnabled()  # shipped
     mine = tmp_path / "models" / "mine.keras"
     mine.parent.mkdir(exist_ok=True)
     shutil.copy(tiny_model_path, mine)
     shutil.copy(sidecar_path(tiny_model_path), sidecar_path(mine))
     with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
         window.load_model(str(mine))
-    window._fill_model_menu()
-    assert window.rename_model_action.isEnabled() and window.remove_model_action.isEnabled()
+    window.models.fill()
+    assert window.models.rename_action.isEnabled() and window.models.remove_action.isEnabled()
 
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  Curvy   sevens ", True))
-    window.rename_model_action.trigger()
+    window.models.rename_action.trigger()
     assert read_sidecar(mine)["display_name"] == "Curvy sevens"
     assert "Model: Curvy sevens" in window.model_status.text()
     assert [e.name for e in list_models(tmp_path / "models") if not e.shipped] == ["Curvy sevens"]
@@ -696,7 +696,7 @@ def test_a_model_of_your_own_can_be_renamed_and_removed(qtbot, window, tmp_path,
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
-        window.remove_model_action.trigger()
+        window.models.remove_action.trigger()
     assert not mine.exists() and not sidecar_path(mine).exists()
     assert window.state.model_info["path"] == str(default_model_path())
     assert not [e for e in list_models(tmp_path / "models") if not e.shipped]
@@ -741,7 +741,7 @@ def test_the_learning_views_work_on_a_model_trained_in_the_app(qtbot, window, sa
 
 
 def test_the_model_menu_shows_its_shortcuts(window):
-    window._fill_model_menu()
+    window.models.fill()
     shortcuts = {a.text(): a.shortcut().toString() for a in window.model_menu.actions()}
     assert shortcuts["&Train new model…"] == "Ctrl+T" and shortcuts["&Compare models…"] == "Ctrl+M"
 

@@ -9,17 +9,17 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget,
+    QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget,
 )
 
 from .. import __version__
 from ..calibration import runner_up_if_unsure
-from ..catalog import default_model_path, display_name, list_models
+from ..catalog import default_model_path, display_name
 from ..imaging import grid_image, save_png_atomic
-from ..storage import remove_model, rename_model
 from ..vision.imageio import ImageError, file_dialog_filter, open_image
 from ..vision.preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
 from .canvas import Box, qimage_to_gray
+from .model_menu import ModelMenu
 from .panels import InputPanel, ModelPanel
 from .state import AppState
 from .tabs import ExplainTab, GalleryTab, InterpolationTab, LatentGridTab, LatentTab, LossTab, SamplesTab, StyleTab
@@ -77,7 +77,6 @@ class MainWindow(QMainWindow):
         self._boxes_on_picture = False  # the shown reading's boxes lie on the opened picture
         self.training_dialog = None
         self.compare_dialog = None
-        self._cvae_before_plain: str | None = None  # where "Back to …" returns from the plain VAE
         # (request id, model input) shown now: what Explain explains and the interpolation takes as A or B
         self._shown_model_input: tuple[int, np.ndarray] | None = None
         self._build_ui()
@@ -169,44 +168,12 @@ class MainWindow(QMainWindow):
 
         self.train_action = self._action("&Train new model…", self.open_training_dialog, "Ctrl+T", None)
         self.compare_action = self._action("&Compare models…", self.open_compare_dialog, "Ctrl+M", None)
-        self.model_menu = mb.addMenu("&Model")
-        self.model_group = QActionGroup(self)
-        self.model_group.setExclusive(True)
-        self.model_menu.aboutToShow.connect(self._fill_model_menu)
-        self._fill_model_menu()
+        self.models = ModelMenu(self, mb.addMenu("&Model"), [self.train_action, self.compare_action])
+        self.model_menu = self.models.menu
 
         h = mb.addMenu("&Help")
         self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents, h)
         self._action("&About Desktop CVAE", self.show_about, None, h)
-
-    def _fill_model_menu(self) -> None:
-        self.model_menu.clear()
-        for a in self.model_group.actions():
-            self.model_group.removeAction(a)
-        active = (self.state.model_info or {}).get("path")
-        for entry in list_models(self.models_dir):
-            a = QAction(f"{entry.name}  —  {entry.summary}" + ("" if entry.shipped else "  (yours)"), self)
-            a.setCheckable(True)
-            a.setChecked(active is not None and Path(active) == entry.path)
-            a.setData(str(entry.path))
-            a.triggered.connect(lambda _=False, p=str(entry.path): self.load_model(p))
-            self.model_group.addAction(a)
-            self.model_menu.addAction(a)
-        self.model_menu.addSeparator()
-        self.model_menu.addAction(self.train_action)
-        self.model_menu.addAction(self.compare_action)
-        open_model = QAction("Open model file…", self)
-        open_model.triggered.connect(self.open_model_dialog)
-        self.model_menu.addAction(open_model)
-        # The models a person trained pile up: the active one, if it is theirs, can be renamed or removed.
-        mine = self._own_active_model() is not None
-        self.rename_model_action = QAction("&Rename this model…", self, enabled=mine)
-        self.rename_model_action.triggered.connect(self.rename_active_model)
-        self.remove_model_action = QAction("Re&move this model…", self, enabled=mine)
-        self.remove_model_action.triggered.connect(self.remove_active_model)
-        self.model_menu.addSeparator()
-        self.model_menu.addAction(self.rename_model_action)
-        self.model_menu.addAction(self.remove_model_action)
 
     # -- wiring --------------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -227,7 +194,7 @@ class MainWindow(QMainWindow):
         self.model_panel.label_combo.currentIndexChanged.connect(lambda _: self.state.set_label(self.model_panel.label_combo.currentData()))
         self.samples_tab.reroll_button.clicked.connect(self.state.reroll_samples)
         self.samples_tab.prior_checkbox.toggled.connect(self.request_samples)
-        self.latent_tab.plain_vae_button.clicked.connect(self.toggle_plain_vae)
+        self.latent_tab.plain_vae_button.clicked.connect(self.models.toggle_plain_vae)
         self.latent_tab.plot.point_clicked.connect(self._on_latent_click)
         self.tabs.currentChanged.connect(self._on_tab)
 
@@ -263,7 +230,6 @@ class MainWindow(QMainWindow):
     def _conditional(self) -> bool:
         return bool(self._model_config().get("conditional", True))
 
-
     def _prior_kind(self) -> str | None:
         """How the model's per-label prior was made ("learnt" or "fitted"), for captions; None without one."""
         if not self._model_config().get("label_prior", False):
@@ -296,7 +262,6 @@ class MainWindow(QMainWindow):
             self.worker.submit("interpolate", a, b, tab.steps_spin.value(), tab.hold_check.isChecked())
         elif a is None or b is None:
             tab.view.set_images(None, placeholder="—")
-
 
     def _on_explained(self, request_id: int, ex) -> None:
         if self._shown_model_input is None or request_id != self._shown_model_input[0]:
@@ -385,7 +350,6 @@ class MainWindow(QMainWindow):
             self._show_waiting_for_a_digit(grid=False)
         elif self.worker.has_model:
             self.worker.submit("samples", self.state.effective_label, self.state.sample_seed, self.samples_tab.prior)
-
 
     def _grid_label(self) -> int:
         chosen = self.grid_tab.label_combo.currentData()
@@ -539,14 +503,14 @@ class MainWindow(QMainWindow):
 
     def _on_model_failed(self, message: str) -> None:
         self.show_error(message + (" The previous model stays active." if self.worker.has_model else ""))
-        self._refresh_model_status()
+        self.refresh_model_status()
 
     def _on_model(self, info: dict) -> None:
-        self._refresh_model_status()
+        self.refresh_model_status()
         meta, cfg = info.get("meta") or {}, info.get("config") or {}
         self.loss_tab.plot.set_history(meta.get("history"), cfg.get("name") or Path(info["path"]).stem)
         self.latent_tab.plot.show_message("Mapping the shipped sample into this model's latent space…")
-        self._offer_plain_vae_switch(info)
+        self.models.offer_plain_vae_switch(info)
         self.grid_tab.fit_to_model(int(cfg.get("latent_dim", 2)), cfg.get("conditional", True))
         self.samples_tab.prior_checkbox.setEnabled(cfg.get("conditional", True))  # a plain VAE has only its prior
         self.model_panel.label_combo.setEnabled(cfg.get("conditional", True))
@@ -558,7 +522,7 @@ class MainWindow(QMainWindow):
         self.request_interpolation()  # the same two inputs, through this model
         self.interpolation_tab.hold_check.setEnabled(cfg.get("conditional", True))
 
-    def _refresh_model_status(self) -> None:
+    def refresh_model_status(self) -> None:
         info = self.state.model_info
         if not info:
             self.model_status.setText("No model loaded")
@@ -586,7 +550,6 @@ class MainWindow(QMainWindow):
         self.request_update()
         self.request_samples()
         self.request_traversal()
-
 
     # -- input ---------------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
@@ -668,10 +631,6 @@ class MainWindow(QMainWindow):
             self.open_image_file(path)
 
     # -- models --------------------------------------------------------------------------------
-    def open_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a model", str(self.models_dir), "Keras models (*.keras)")
-        if path:
-            self.load_model(path)
 
     def open_training_dialog(self) -> None:
         from .training_dialog import TrainingDialog
@@ -689,55 +648,8 @@ class MainWindow(QMainWindow):
         if not self.training_dialog.running:
             self.training_dialog.set_active_model((info or {}).get("path"), (info or {}).get("config"))
 
-    def _own_active_model(self):
-        """The catalog entry of the active model if the person trained it (in the models folder), else None."""
-        active = (self.state.model_info or {}).get("path")
-        if active is None:
-            return None
-        for entry in list_models(self.models_dir):
-            if not entry.shipped and Path(active) == entry.path:
-                return entry
-        return None
-
-    def rename_active_model(self) -> None:
-        entry = self._own_active_model()
-        if entry is None:
-            return
-        name, ok = QInputDialog.getText(self, "Rename model", "Name shown for this model:", text=entry.name)
-        if not ok:
-            return
-        try:
-            rename_model(entry.path, name)
-        except (ValueError, OSError) as e:
-            self.show_error(f"Could not rename the model: {e}")
-            return
-        info = dict(self.state.model_info)
-        info["meta"] = {**(info.get("meta") or {}), "display_name": " ".join(name.split())}
-        self.state.model_info = info  # the status bar and the menus show the new name at once
-        self._refresh_model_status()
-        self._fill_model_menu()
-
-    def remove_active_model(self) -> None:
-        entry = self._own_active_model()
-        if entry is None:
-            return
-        if self.training_dialog is not None and self.training_dialog.running:
-            self.show_error("A model is training: remove models once it has finished.")
-            return
-        answer = QMessageBox.question(self, "Remove model?",
-                                      f"Delete “{entry.name}” ({entry.path.name}) from your models? "
-                                      "The default model takes its place. This cannot be undone.")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        self.load_model(str(default_model_path()))
-        try:
-            remove_model(entry.path)
-        except OSError as e:
-            self.show_error(f"Could not remove {entry.path.name}: {e.strerror or e}")
-        self._fill_model_menu()
-
     def _on_model_trained(self, path: str, activate: bool) -> None:
-        self._fill_model_menu()
+        self.models.fill()
         if activate:
             self.load_model(path)
 
@@ -748,32 +660,6 @@ class MainWindow(QMainWindow):
             self.compare_dialog = CompareDialog(self.models_dir, self)
         self.compare_dialog.show()
         self.compare_dialog.raise_()
-
-    def _offer_plain_vae_switch(self, info: dict) -> None:
-        """Beside a CVAE, the switch to the plain VAE; beside the plain VAE, the way back to the CVAE that was
-        active before it (the default model, if none was)."""
-        if (info.get("config") or {}).get("conditional", True):
-            self._cvae_before_plain = info["path"]
-            self.latent_tab.offer_plain_vae(True)
-        else:
-            back = self._cvae_before_plain or str(default_model_path())
-            self.latent_tab.offer_plain_vae(False, self._model_name(back))
-
-    def _model_name(self, path: str) -> str:
-        for entry in list_models(self.models_dir):
-            if str(entry.path) == path:
-                return entry.name
-        return Path(path).stem
-
-    def toggle_plain_vae(self) -> None:
-        if not self._conditional():
-            self.load_model(self._cvae_before_plain or str(default_model_path()))
-            return
-        for entry in list_models(self.models_dir):
-            if entry.shipped and not (entry.meta.get("config") or {}).get("conditional", True):
-                self.load_model(str(entry.path))
-                return
-        self.show_error("No plain VAE model is installed.")
 
     # -- saving --------------------------------------------------------------------------------
     def _ask_png(self, stem: str) -> str | None:
