@@ -2,6 +2,6 @@
 and model panels (`panels`) and the exploration tabs (`tabs`) to the state (`state`) and to the model thread
 (`worker`: the newest request wins, and TensorFlow never runs on the UI thread). The training and compare
 dialogs, the Model menu (`model_menu`), the canvas, the number panel, views and matplotlib plots each have a
-module of their own. Models are
-reached only through the core (`desktop_cvae.engine`, `train_process`), never through TensorFlow directly.
+module of their own. Models are reached only through the core (`desktop_cvae.engine`, `train_process`), never
+through TensorFlow directly.
 """
