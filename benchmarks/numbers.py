@@ -10,6 +10,7 @@ the file's bytes. For each condition it prints:
 - exact: the share of numbers read exactly right;
 - digits: per-digit accuracy, 1 - edit distance / length (a missed or extra digit counts as one error);
 - silent: the share of numbers read wrong with no digit marked unsure (the errors a person is not warned of);
+- needless: the share of numbers read right with a digit marked unsure all the same (checks asked for nothing);
 
 for the split judged by the model (analysis by synthesis) and by pixel rules alone. Last, the time to read a
 10-digit phone photo: p50 of --timing reads, from the decoded picture, after a warm-up.
@@ -103,7 +104,7 @@ def main():
             pictures.append((image_to_gray(decode_image(io.BytesIO(data_bytes))), truth))
         row = {}
         for split in a.split:
-            exact = silent = 0
+            exact = silent = needless = 0
             digit_errors = digit_total = 0
             for gray, truth in pictures:
                 try:
@@ -113,10 +114,11 @@ def main():
                     got, marked = "", True
                 exact += got == truth
                 silent += got != truth and not marked
+                needless += got == truth and marked
                 digit_errors += min(edit_distance(got, truth), len(truth))
                 digit_total += len(truth)
             row[split] = {"exact": round(exact / a.n, 4), "digits": round(1 - digit_errors / digit_total, 4),
-                          "silent": round(silent / a.n, 4)}
+                          "silent": round(silent / a.n, 4), "needless": round(needless / a.n, 4)}
             t = totals[split]
             t["exact"] += exact
             t["n"] += a.n
@@ -126,7 +128,8 @@ def main():
         result["conditions"][condition] = row
         if not a.json:
             print(f"{condition:15s} " + "   ".join(
-                f"{s}: exact {r['exact']:6.1%} digits {r['digits']:6.1%} silent {r['silent']:5.1%}"
+                f"{s}: exact {r['exact']:6.1%} digits {r['digits']:6.1%} silent {r['silent']:5.1%} "
+                f"needless {r['needless']:5.1%}"
                 for s, r in row.items()), flush=True)
     result["overall"] = {s: {"exact": round(t["exact"] / max(t["n"], 1), 4),
                              "touching_exact": (round(t["touching_exact"] / t["touching_n"], 4) if t["touching_n"]
