@@ -145,3 +145,18 @@ def test_a_plain_vae_says_it_cannot_read_numbers(qtbot, window, number_file):
         window.open_image_file(number_file)
     qtbot.waitUntil(lambda: "plain VAE" in window.number_panel.message.text(), timeout=10_000)
     assert window.canvas.boxes() == []
+
+
+def test_a_digit_whose_split_is_in_doubt_is_marked_and_says_why(qtbot, window, readable, tmp_path, monkeypatch):
+    from desktop_cvae.numbers import reader
+
+    monkeypatch.setattr(reader, "SPLIT_MARGIN", 1e6)  # any other split is close: the 8 and 3, one piece, are doubted
+    ink, _ = row(readable, "4830", [0.3, -0.08, 0.3], height=120)
+    path = tmp_path / "touching.png"
+    Image.fromarray((paper(ink) * 255).astype(np.uint8)).save(path)
+    window.number_mode_action.trigger()
+    read(qtbot, window, lambda: window.open_image_file(str(path)))
+    buttons = window.number_panel.buttons()
+    assert [b.text().split("\n")[0] for b in buttons] == ["4", "8?", "3?", "0"]
+    assert "split another way" in buttons[1].toolTip() and "split another way" not in buttons[0].toolTip()
+    assert "Unsure of digit 2, 3" in window.number_panel.summary.text()

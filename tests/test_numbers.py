@@ -188,6 +188,26 @@ def test_a_digit_the_model_is_unsure_of_is_marked_not_guessed(readable, default_
     assert reading.marked[1] != "0" and reading.marked.count("?") == 1 and not reading.digits[0].unsure
 
 
+@pytest.mark.parametrize("number", ["2341", "5972", "4830"])
+def test_touching_digits_are_read_right_or_marked_never_silently_wrong(readable, default_engine, number):
+    ink, _ = row(readable, number, -0.05)
+    reading = read_number(paper(ink), default_engine)
+    assert reading.number == number or "?" in reading.marked, reading.marked
+
+
+def test_a_split_in_doubt_marks_only_the_digits_it_would_change(readable, default_engine, monkeypatch):
+    from desktop_cvae.numbers import reader
+
+    ink, _ = row(readable, "4830", [0.3, -0.08, 0.3])  # the 8 and the 3 are one piece; the 4 and the 0 stand apart
+    monkeypatch.setattr(reader, "SPLIT_MARGIN", 0.0)
+    assert not any(d.split_doubt for d in read_number(paper(ink), default_engine).digits)
+    monkeypatch.setattr(reader, "SPLIT_MARGIN", 1e6)  # any other reading is close enough to doubt
+    reading = read_number(paper(ink), default_engine)
+    assert reading.number == "4830"
+    assert [d.split_doubt for d in reading.digits] == [False, True, True, False]
+    assert reading.marked == "48?3?0"
+
+
 def test_noise_goes_into_each_digit_after_the_split(readable, default_engine):
     ink, _ = row(readable, "71", 0.3)
     clean = read_number(paper(ink), default_engine)

@@ -57,6 +57,8 @@ class NumberPanel(QWidget):
             b.setText(f"{d.label}{'?' if d.unsure else ''}\n{100 * d.confidence:.0f}%")
             b.setToolTip(f"Digit {i + 1}: {d.label}, {100 * d.confidence:.1f}% sure"
                          + (" — unsure: check it" if d.unsure else "")
+                         + ("; the ink here could as well be split another way (part of a digit, or two)"
+                            if d.split_doubt else "")
                          + ("; does not look like a digit to the model" if not d.looks_like_digit else "")
                          + ". Click to see it in the panels beside.")
             b.setStyleSheet((UNSURE_STYLE if d.unsure else SURE_STYLE) + CHECKED)

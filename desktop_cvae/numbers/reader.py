@@ -2,10 +2,11 @@
 
 Where the pixels leave a question open (are these two pieces one digit? is this wide piece two digits or
 three?), every answer is normalised like a single digit and scored by the model. A candidate digit costs how
-much worse its best evidence bound is than a typical test digit of that label (nats), plus a fixed cost per
-digit. The reading whose digits cost least in all wins (dynamic programming along the line). A real digit
-is explained about as well as the test digits of its label; two digits squeezed into one box, or half a
-digit, are not.
+much worse its best evidence bound is than a typical test digit of that label (nats), how unsure the model is of
+its label, plus a fixed cost per digit. The reading whose digits cost least in all wins (dynamic programming
+along the line). A real digit is explained about as well as the test digits of its label, and as one label;
+two digits squeezed into one box, or half a digit, are not. Where another split costs almost as little, the
+digits it would change are marked for the person to check.
 
 `split="pixels"` answers the same questions by pixel rules alone (the benchmark's baseline).
 """
@@ -34,6 +35,9 @@ SPLIT_FROM = 1.5  # a piece narrower than this many digit widths is one digit (o
 SHORT_BELOW = 0.5  # a candidate less tall than this many writing heights is a fragment unless the model insists
 NARROW_BELOW = 0.4  # a candidate other than 1 narrower than this many digit widths is a fragment ...
 FRAGMENT_COST = 10.0  # nats per tenth of a height (or of a digit width) beyond those limits
+# nats per nat of -log p(label): a piece the model cannot put under one label is likelier part of a digit, or two
+DOUBT_COST = 15.0
+SPLIT_MARGIN = 5.0  # nats: a digit is marked when the best reading without it costs less than this much more
 SPLITS = ("model", "pixels")
 
 
@@ -45,6 +49,7 @@ class DigitReading:
     neg_elbo: float  # the best label's -ELBO, nats
     looks_like_digit: bool
     normalized: Normalized  # the 28x28 model input, before any noise
+    split_doubt: bool = False  # another split of the ink around this digit cost almost as little
 
     @property
     def confidence(self) -> float:
@@ -52,8 +57,9 @@ class DigitReading:
 
     @property
     def unsure(self) -> bool:
-        """Marked for the person to check: the model is not sure which digit, or it is unlike any digit."""
-        return self.confidence < UNSURE_BELOW or not self.looks_like_digit
+        """Marked for the person to check: the model is not sure which digit, or that this ink is one digit, or it
+        is unlike any digit."""
+        return self.confidence < UNSURE_BELOW or self.split_doubt or not self.looks_like_digit
 
 
 @dataclass
@@ -264,8 +270,14 @@ class _Judge:
         scored = list(self.normalized)
         self.scores = dict(zip(scored, engine.bounds(np.stack([self.normalized[c].pixels for c in scored]))))
         self.reference = label_reference(engine)
+        self._costs: dict = {}
 
     def cost(self, c: Candidate | None) -> float:
+        if c not in self._costs:  # asked again for every reading compared
+            self._costs[c] = self._cost(c)
+        return self._costs[c]
+
+    def _cost(self, c: Candidate | None) -> float:
         s = self.scores.get(c)
         if s is None:
             return np.inf
@@ -275,7 +287,9 @@ class _Judge:
         fragment = max(SHORT_BELOW - h / height, 0.0) * 10 + max(w / max(h, height) - MAX_ASPECT, 0.0) * 10
         if best != 1:
             fragment += max(NARROW_BELOW - w / digit_width, 0.0) * 10
-        return max(float(s[best] - self.reference[best]), 0.0) + DIGIT_COST + FRAGMENT_COST * fragment
+        p = float(self.engine.probabilities(np.asarray(s, np.float64))[best])
+        return (max(float(s[best] - self.reference[best]), 0.0) + DIGIT_COST + FRAGMENT_COST * fragment
+                + DOUBT_COST * -np.log(max(p, 1e-12)))
 
 
 def _cheapest(n: int, step) -> tuple[float, list[Candidate]]:
@@ -296,25 +310,40 @@ def _cheapest(n: int, step) -> tuple[float, list[Candidate]]:
     return best[n], picked
 
 
-def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int, list[int]]) -> tuple[_Judge, list]:
+def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int, list[int]]
+                  ) -> tuple[_Judge, list, set]:
     """Every reading the pixels leave open, judged by the model: within each unit, how to cut it (pieces between
-    any two of its cuts); along each cluster, which units make one digit together."""
+    any two of its cuts); along each cluster, which units make one digit together. Also the chosen digits whose
+    split is in doubt: without them, the next best reading costs less than SPLIT_MARGIN nats more."""
     pieces = {i: _pieces_of(i, unit_cuts) for i, unit_cuts in cuts.items()}
     merged = {(cl[i], cl[j - 1]): Candidate(tuple(cl[i:j]), None, None) for cl in clusters
               for i in range(len(cl)) for j in range(i + 2, min(i + MAX_UNITS_PER_DIGIT, len(cl)) + 1)}
     judge = _Judge(line, engine, [c for p in pieces.values() for c in p.values()] + list(merged.values()))
-    cut_up = {i: _cheapest(len(cuts[i]) + 1, lambda a, b, o=options: (judge.cost(o[(a, b)]), [o[(a, b)]]))
-              for i, options in pieces.items()}
-    chosen = []
-    for cl in clusters:
-        def step(a, b, cl=cl):
-            if b - a == 1:
-                return cut_up[cl[a]]
-            joined = merged.get((cl[a], cl[b - 1]))
-            return (judge.cost(joined), [joined]) if joined is not None else (np.inf, [])
 
-        chosen.extend(_cheapest(len(cl), step)[1])
-    return judge, chosen
+    def best(cluster: list[int], banned: Candidate | None = None) -> tuple[float, list]:
+        def cost(c):
+            return np.inf if c is None or c == banned else judge.cost(c)
+
+        cut_up = {i: _cheapest(len(cuts[i]) + 1, lambda a, b, o=pieces[i]: (cost(o[(a, b)]), [o[(a, b)]]))
+                  for i in cluster}
+
+        def step(a, b):
+            if b - a == 1:
+                return cut_up[cluster[a]]
+            joined = merged.get((cluster[a], cluster[b - 1]))
+            return (cost(joined), [joined]) if joined is not None else (np.inf, [])
+
+        return _cheapest(len(cluster), step)
+
+    chosen, doubtful = [], set()
+    for cl in clusters:
+        total, digits = best(cl)
+        chosen.extend(digits)
+        open_question = len(cl) > 1 or any(cuts[i] for i in cl)
+        for c in digits if open_question else []:
+            if best(cl, banned=c)[0] - total < SPLIT_MARGIN:
+                doubtful.add(c)
+    return judge, chosen, doubtful
 
 
 def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0.0, salt_pepper: float = 0.0,
@@ -337,9 +366,9 @@ def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0
     clusters = _clusters(unsure)
     if split == "pixels":
         chosen = [c for cluster in clusters for c in _pixel_choice(line, cluster, cuts)]
-        judge = _Judge(line, engine, chosen)
+        judge, doubtful = _Judge(line, engine, chosen), set()
     else:
-        judge, chosen = _model_choice(line, engine, clusters, cuts)
+        judge, chosen, doubtful = _model_choice(line, engine, clusters, cuts)
     chosen = [c for c in chosen if c in judge.scores]
     if not chosen:
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
@@ -353,12 +382,12 @@ def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0
     if writing.line_removed:
         notes.append("a line through or under the number taken out")
     frame = InkMap(writing.ink, m.inverted, notes, m.source_size, steps)
-    digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed) for k, c in enumerate(chosen)]
+    digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed, c in doubtful) for k, c in enumerate(chosen)]
     return NumberReading(digits, notes, m.source_size)
 
 
 def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, salt_pepper: float,
-           noise_seed: int) -> DigitReading:
+           noise_seed: int, split_doubt: bool = False) -> DigitReading:
     """The k-th digit read: probabilities from its bounds (rescored with noise, if any), its box in the picture."""
     from ..engine import looks_like_digit
 
@@ -373,7 +402,7 @@ def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, sal
     # "Is this a digit?" is judged before the noise, as for a single digit.
     looks = looks_like_digit(judge.engine.ood_percentile(float(np.min(clean))))
     return DigitReading(frame.box_to_source(judge.crops[c][1]), label, probs, float(scores[label]), looks,
-                        judge.normalized[c])
+                        judge.normalized[c], split_doubt)
 
 
 def read_number_file(path, engine, **kwargs) -> NumberReading:
