@@ -109,9 +109,8 @@ class Preparers:
     a hostile file takes its worker with it, not the server: the worker is started anew and the upload refused."""
 
     def __init__(self, workers: int | None = None):
-        # One more worker than cores: while one waits on its pipe (the upload arriving, its answer being read),
-        # the cores still have a worker to run. On 2 cores, 3 workers answered 8-11 % more requests a second than
-        # 2, with p99 76-80 against 96-99 ms at 32 clients (docs/SERVE.md); 4 were no better than 3.
+        # One more worker than cores: while one waits on its pipe (its upload arriving, its answer being read),
+        # the cores still have a worker to run. docs/SERVE.md measures 3 against 2 on two cores.
         self.workers = workers or max(2, min((os.cpu_count() or 1) + 1, 5))
         # spawn: the server holds TensorFlow's threads, which a forked child must not inherit.
         self._context = multiprocessing.get_context("spawn")
