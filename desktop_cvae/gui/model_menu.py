@@ -28,6 +28,7 @@ class ModelMenu(QObject):
         self.group = QActionGroup(self)
         self.group.setExclusive(True)
         self.cvae_before_plain: str | None = None  # where "Back to …" returns from the plain VAE
+        self._made: list[QAction] = []  # the actions the last fill made
         menu.aboutToShow.connect(self.fill)
         self.fill()
 
@@ -37,9 +38,12 @@ class ModelMenu(QObject):
         self.menu.clear()
         for a in self.group.actions():
             self.group.removeAction(a)
+        # Later, not now: rename and remove fill the menu again from inside their own action's signal.
+        for a in self._made:
+            a.deleteLater()
         active = (w.state.model_info or {}).get("path")
         for entry in list_models(w.models_dir):
-            a = QAction(f"{entry.name}  —  {entry.summary}" + ("" if entry.shipped else "  (yours)"), self.menu)
+            a = QAction(f"{entry.name}  —  {entry.summary}" + ("" if entry.shipped else "  (yours)"), self)
             a.setCheckable(True)
             a.setChecked(active is not None and Path(active) == entry.path)
             a.setData(str(entry.path))
@@ -49,18 +53,19 @@ class ModelMenu(QObject):
         self.menu.addSeparator()
         for a in self.fixed_actions:
             self.menu.addAction(a)
-        open_model = QAction("Open model file…", self.menu)
+        open_model = QAction("Open model file…", self)
         open_model.triggered.connect(self.open_file_dialog)
         self.menu.addAction(open_model)
         # The models a person trained pile up: the active one, if it is theirs, can be renamed or removed.
         mine = self.own_active_model() is not None
-        self.rename_action = QAction("&Rename this model…", self.menu, enabled=mine)
+        self.rename_action = QAction("&Rename this model…", self, enabled=mine)
         self.rename_action.triggered.connect(self.rename_active)
-        self.remove_action = QAction("Re&move this model…", self.menu, enabled=mine)
+        self.remove_action = QAction("Re&move this model…", self, enabled=mine)
         self.remove_action.triggered.connect(self.remove_active)
         self.menu.addSeparator()
         self.menu.addAction(self.rename_action)
         self.menu.addAction(self.remove_action)
+        self._made = [*self.group.actions(), open_model, self.rename_action, self.remove_action]
 
     def open_file_dialog(self) -> None:
         w = self.window
