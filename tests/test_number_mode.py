@@ -160,3 +160,4 @@ def test_a_digit_whose_split_is_in_doubt_is_marked_and_says_why(qtbot, window, r
     assert [b.text().split("\n")[0] for b in buttons] == ["4", "8?", "3?", "0"]
     assert "split another way" in buttons[1].toolTip() and "split another way" not in buttons[0].toolTip()
     assert "Unsure of digit 2, 3" in window.number_panel.summary.text()
+    assert "Digit 2, 3: the ink may be split another way" in window.number_panel.summary.text()

@@ -74,6 +74,14 @@ class NumberPanel(QWidget):
                 f"{len(reading.digits)} digits · {100 * reading.confidence:.1f}% sure of every one")
         if unsure:
             text += f"<br><span style='color: #d35400;'>Unsure of digit {', '.join(unsure)}: check the ?</span>"
+        # A sure label can still be marked: say why.
+        for why, digits in (("the ink may be split another way (part of a digit, or two digits)",
+                             [i for i, d in enumerate(reading.digits) if d.split_doubt]),
+                            ("unlike any digit the model knows",
+                             [i for i, d in enumerate(reading.digits) if not d.looks_like_digit])):
+            if digits:
+                text += (f"<br><span style='color: #d35400;'>Digit {', '.join(str(i + 1) for i in digits)}: "
+                         f"{why}</span>")
         self.summary.setText(text)
         self.message.hide()
         self.copy_button.setEnabled(bool(reading.digits))
