@@ -121,6 +121,20 @@ def test_a_digit_in_pieces_is_one_digit(readable, default_engine):
     assert reading.number == "6574"
 
 
+def test_a_bar_or_flag_lifted_off_stays_with_its_digit_and_a_dash_between_digits_goes(readable, default_engine):
+    ink, spans = row(readable, "375", 0.25, width_factor=0.6)
+    x0, x1 = spans[1]
+    rows = np.flatnonzero(ink[:, x0:x1].max(axis=1) > 0.3)
+    bar = rows.min() + int(0.12 * len(rows))  # just under the 7's bar: the pen lifted after it
+    ink[bar: bar + 3, x0:x1] = 0
+    assert pieces(ink[:, x0:x1]) >= 2 and pieces(ink[:bar, x0:x1]) >= 1  # the bar is a dash of its own
+    assert read_number(paper(ink), default_engine).number == "375"
+    ink, spans = row(readable, "5512", [0.15, 0.5, 0.15], width_factor=0.6)
+    middle = (np.flatnonzero(ink.max(axis=1) > 0.3).min() + np.flatnonzero(ink.max(axis=1) > 0.3).max()) // 2
+    ink[middle - 2: middle + 3, spans[1][1] + 12: spans[2][0] - 12] = 1.0  # "55-12"
+    assert read_number(paper(ink), default_engine).number == "5512"
+
+
 def test_a_small_zero_and_a_short_one_are_digits_of_their_own(readable, default_engine):
     ink, _ = row(readable, "20316", 0.2, sizes=[1.0, 0.5, 1.0, 0.45, 1.0])
     reading = read_number(paper(ink), default_engine)

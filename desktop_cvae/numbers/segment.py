@@ -244,21 +244,32 @@ def find_writing(ink: np.ndarray) -> Writing:
     height = float(np.median([p.height for p in substantial]))
     # The number's line: where the substantial pieces' middles lie (weighted by ink), a height either way.
     middle = float(np.average([p.cy for p in substantial], weights=[p.area for p in substantial]))
-    kept = []
+    kept, dashes = [], []
     for p in pieces:
         if p.y1 < middle - height or p.y0 > middle + height:
             continue  # another line of writing, or a mark far from the number
         if max(p.width, p.height) < 0.12 * height and p.area < 0.02 * height * height:
             continue  # a speck
         if p.width >= 3 * p.height and p.height <= 0.15 * height:
-            continue  # what is left of a line, or a dash
+            dashes.append(p)  # what is left of a line, a dash between digits, or a 7's bar or 5's flag
+            continue
         kept.append(p)
+    kept += [d for d in dashes if _caps_a_digit(d, kept, height)]
     kept.sort(key=lambda p: (p.x0 + p.x1) / 2)
     if kept:  # a digit broken into pieces is as tall as its pieces together: measure the grouped units
         units, _ = group_pieces(kept, height)
         tallest = max(u.height for u in units)
         height = float(np.median([u.height for u in units if u.height >= 0.5 * tallest]))
     return Writing(ink, angle, labels, kept, height, line_removed)
+
+
+def _caps_a_digit(dash: Piece, pieces: list[Piece], height: float) -> bool:
+    """A dash at the top of a digit's piece, over it or touching it, is that digit's stroke lifted off: a 7's
+    bar or a 5's flag drawn apart (thin pens break them off). What is left of a line lies lower down, and a
+    dash between digits ("555-1234") stands at mid-height."""
+    return any(dash.cy < p.y0 + 0.3 * p.height and dash.y0 < p.y1 and p.height > 2 * dash.height
+               and (horizontal_overlap(dash, p) > 0 or min(abs(dash.x0 - p.x1), abs(p.x0 - dash.x1)) < 0.15 * height)
+               for p in pieces)
 
 
 def horizontal_overlap(a: Piece, b: Piece) -> float:
