@@ -117,3 +117,16 @@ def turn_of(mask: np.ndarray) -> tuple[float, float]:
         if extent > best_extent:
             best_turn, best_extent = float(turn), float(extent)
     return best_turn, best_extent
+
+
+def gaussian_blur(a: np.ndarray, sigma: float) -> np.ndarray:
+    """A float picture blurred by a Gaussian of `sigma` pixels (separable, edges repeated), as float32."""
+    radius = max(int(np.ceil(2.5 * sigma)), 1)
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    taps = (taps / taps.sum()).astype(np.float32)
+    out = np.asarray(a, np.float32)
+    for axis in (0, 1):
+        padded = np.pad(out, [(radius, radius) if k == axis else (0, 0) for k in range(2)], mode="edge")
+        n = out.shape[axis]
+        out = sum(t * np.take(padded, np.arange(k, k + n), axis=axis) for k, t in enumerate(taps))
+    return out.astype(np.float32)
