@@ -192,7 +192,8 @@ def _train_config(args) -> ModelConfig:
                     lr_schedule=args.lr_schedule or "", beta=args.beta, fitted_prior=args.fitted_prior,
                     train_noise=args.train_noise, classifier_weight=args.classifier_weight,
                     train_shift=args.train_shift, train_rotate=args.train_rotate, train_scale=args.train_scale,
-                    train_blur=args.train_blur, train_styles=args.train_styles, frozen=tuple(args.freeze or ()), name=args.name or "")
+                    train_blur=args.train_blur, train_styles=args.train_styles, train_pens=args.train_pens,
+                    frozen=tuple(args.freeze or ()), name=args.name or "")
     # None is an option not given, False a switch not given; 0 is a number given
     given = [flag for dest, flag in _ARCHITECTURE_FLAGS.items()
              if getattr(args, dest) is not None and getattr(args, dest) is not False]
@@ -450,6 +451,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--train-styles", type=float, default=0.0, metavar="SHARE",
                    help="augmentation: add this share of the 1s, 7s, 9s and 4s again as Europe writes them (a "
                         "flagged 1, a crossed 7, a long-tailed 9, an open 4)")
+    t.add_argument("--train-pens", type=float, default=0.0, metavar="SHARE",
+                   help="augmentation: add this share of the digits again written with other pens and normalised "
+                        "as the app normalises pictures")
     t.add_argument("--freeze", nargs="+", choices=FREEZABLE_PARTS, metavar="PART",
                    help="leave these parts as they are (encoder, decoder): e.g. with --init-from and "
                         "--pixel-context, train the new head alone first")

@@ -76,6 +76,9 @@ class ModelConfig:
     # augmentation: this share of the training digits of each national style's label (styles.VARIANTS: a flagged
     # 1, a crossed 7, a long-tailed 9, an opened 4) is added again in that style
     train_styles: float = 0.0
+    # augmentation: this share of all training digits is added again written with another pen and normalised by
+    # the app (pens.redraw), as people's digits come to the model
+    train_pens: float = 0.0
     fused_upsampling: bool = True  # conv: each upsample + conv pair as one faster layer (same function)
     # parts of the model this training leaves as they are (FREEZABLE_PARTS): e.g. a head grown onto a trained
     # model learns against the model's fixed encoder and decoder first
@@ -103,7 +106,7 @@ class ModelConfig:
         numbers = {"beta": self.beta, "learning_rate": self.learning_rate, "train_noise": self.train_noise,
                    "classifier_weight": self.classifier_weight, "dropout": self.dropout,
                    "train_rotate": self.train_rotate, "train_scale": self.train_scale, "train_blur": self.train_blur,
-                   "train_styles": self.train_styles}
+                   "train_styles": self.train_styles, "train_pens": self.train_pens}
         for name, value in numbers.items():
             if not math.isfinite(value):  # NaN passes every comparison below
                 raise ValueError(f"{name} must be a finite number, not {value}")
@@ -125,6 +128,8 @@ class ModelConfig:
             raise ValueError("train_blur must be 0-3 pixels")
         if not 0 <= self.train_styles <= 1:
             raise ValueError("train_styles must be a share between 0 and 1")
+        if not 0 <= self.train_pens <= 1:
+            raise ValueError("train_pens must be a share between 0 and 1")
         if self.classifier_weight and not self.conditional:
             raise ValueError("classifier_weight needs a conditional model")
         if self.label_prior and not self.conditional:

@@ -13,7 +13,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from . import calibration, checkpoint, styles
+from . import calibration, checkpoint, pens, styles
 from .config import ARCHITECTURE_FIELDS, GROWABLE_FIELDS, ModelConfig
 from .data import Dataset
 from .model import CVAE, build_model, codes_gaussian
@@ -160,6 +160,18 @@ def with_styles(x: np.ndarray, y: np.ndarray, share: float, seed: int) -> tuple[
     return np.concatenate([x, *extra_x]), np.concatenate([y, *extra_y])
 
 
+def with_pens(x: np.ndarray, y: np.ndarray, share: float, seed: int,
+              should_stop: Callable[[], bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The training digits and labels with `share` of them added again written with other pens and normalised
+    as the app normalises (module pens), drawn with `seed` (the same set for the same training). Raises
+    TrainingCancelled if should_stop() turns true meanwhile."""
+    made = pens.redrawn(x[..., 0], share=share, seed=seed, should_stop=should_stop)
+    if made is None:
+        raise TrainingCancelled("training was cancelled")
+    images, used = made
+    return np.concatenate([x, images[..., None]]), np.concatenate([y, y[used]])
+
+
 def _batches(x: np.ndarray, y: np.ndarray, batch_size: int):
     """Validation batches for fit(), in order."""
     import tensorflow as tf
@@ -295,6 +307,8 @@ def train(
     x_train, y_train, x_val, y_val = split_validation(data, cfg.seed)
     if cfg.train_styles:
         x_train, y_train = with_styles(x_train, y_train, cfg.train_styles, cfg.seed)
+    if cfg.train_pens:
+        x_train, y_train = with_pens(x_train, y_train, cfg.train_pens, cfg.seed, should_stop)
     steps = math.ceil(len(x_train) / cfg.batch_size)
     fingerprint = checkpoint.data_fingerprint(x_train, y_train) if checkpoint_to is not None else ""
     resumed, saved_model, saved_optimizer = None, None, None

@@ -111,7 +111,7 @@ def test_train_json_last_line(capsys, tmp_path):
     out = tmp_path / "cli.keras"
     assert main(["train", "--arch", "mlp", "--latent-dim", "2", "--epochs", "2", "--batch-size", "100",
                  "--lr-schedule", "cosine", "--label-prior", "--fitted-prior", "--train-rotate", "10",
-                 "--train-scale", "0.1", "--train-blur", "1", "--train-styles", "0.3",
+                 "--train-scale", "0.1", "--train-blur", "1", "--train-styles", "0.3", "--train-pens", "0.2",
                  "--data", str(resource_path("mnist_sample.npz")), "--out", str(out), "--json"]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(last) == {"epochs", "epoch_seconds", "history", "test_neg_elbo", "accuracy"}
@@ -120,7 +120,7 @@ def test_train_json_last_line(capsys, tmp_path):
     config = json.loads((tmp_path / "cli.keras.json").read_text())["config"]
     assert config["lr_schedule"] == "cosine" and config["label_prior"] and config["fitted_prior"]
     assert (config["train_rotate"], config["train_scale"], config["train_blur"]) == (10, 0.1, 1)
-    assert config["train_styles"] == 0.3
+    assert config["train_styles"] == 0.3 and config["train_pens"] == 0.2
 
 
 def test_train_refuses_bad_arguments(capsys, tmp_path):

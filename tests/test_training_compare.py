@@ -296,7 +296,7 @@ def test_the_dialog_fills_in_how_each_shipped_model_was_made(qtbot, tmp_path):
                              "fitted_prior", "latent_dim", "refine_layers", "pixel_context"),
             "training": ("epochs", "batch_size", "learning_rate", "lr_schedule", "beta", "train_noise",
                          "classifier_weight", "train_shift", "train_rotate", "train_scale", "train_blur",
-                         "train_styles", "seed")}
+                         "train_styles", "train_pens", "seed")}
     shipped = [e for e in list_models() if e.shipped]
     actions = dialog.recipe_menu.actions()
     assert len(actions) == len(shipped) == 4
@@ -391,11 +391,15 @@ def test_the_dialog_carries_the_augmentation_both_ways(qtbot, tmp_path):
     dialog.scale_spin.setValue(0.15)
     dialog.blur_spin.setValue(0.75)
     dialog.styles_spin.setValue(0.3)
+    dialog.pens_spin.setValue(0.5)
     cfg = dialog.config()
-    assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur, cfg.train_styles) == (12, 0.15, 0.75, 0.3)
-    dialog.use_recipe(ModelConfig(arch="deepconv", train_rotate=8, train_scale=0.05, train_blur=1.25, train_styles=0.5))
+    assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur, cfg.train_styles, cfg.train_pens) == (
+        12, 0.15, 0.75, 0.3, 0.5)
+    dialog.use_recipe(ModelConfig(arch="deepconv", train_rotate=8, train_scale=0.05, train_blur=1.25, train_styles=0.5,
+                                  train_pens=0.7))
     cfg = dialog.config()
-    assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur, cfg.train_styles) == (8, 0.05, 1.25, 0.5)
+    assert (cfg.train_rotate, cfg.train_scale, cfg.train_blur, cfg.train_styles, cfg.train_pens) == (
+        8, 0.05, 1.25, 0.5, 0.7)
 
 
 def test_the_time_left_goes_by_the_pace_of_the_batches():

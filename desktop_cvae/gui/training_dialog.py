@@ -100,7 +100,7 @@ def _slug(name: str) -> str:
 _SETTING_NAMES = {"learning_rate": "learning rate", "beta": "β", "train_noise": "noise σ",
                   "classifier_weight": "classifier weight", "train_shift": "shifts", "train_rotate": "rotations",
                   "train_scale": "scaling", "train_blur": "blur σ", "train_styles": "national styles",
-                  "batch_size": "batch size"}
+                  "train_pens": "other pens", "batch_size": "batch size"}
 
 
 class TrainingDialog(QDialog):
@@ -200,6 +200,10 @@ class TrainingDialog(QDialog):
         self.styles_spin.setToolTip("Augmentation: this share of the 1s, 7s, 9s and 4s added again as much of the "
                                     "world writes them:\na 1 with a long flag, a 7 with a crossbar, a 9 with a long "
                                     "tail, an open 4 (docs/MODELS.md)")
+        self.pens_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, value=0.0, singleStep=0.1)
+        self.pens_spin.setToolTip("Augmentation: this share of all digits added again written with other pens, "
+                                  "thinner or bolder,\nand normalised as the app normalises pictures (reads "
+                                  "photos and whole numbers better; docs/MODELS.md)")
         self.seed_spin = QSpinBox(minimum=0, maximum=MAX_SEED, value=0)
         form = QFormLayout()
         form.addRow("Start from", self.start_combo)
@@ -223,6 +227,7 @@ class TrainingDialog(QDialog):
         form.addRow("Random scaling (fraction)", self.scale_spin)
         form.addRow("Input blur σ (pixels)", self.blur_spin)
         form.addRow("National styles (share)", self.styles_spin)
+        form.addRow("Other pens (share)", self.pens_spin)
         form.addRow("Seed", self.seed_spin)
         self.kind_combo.currentIndexChanged.connect(self._enable_options)
         self.arch_combo.currentIndexChanged.connect(self._enable_options)
@@ -418,6 +423,7 @@ class TrainingDialog(QDialog):
         self.scale_spin.setValue(cfg.train_scale)
         self.blur_spin.setValue(cfg.train_blur)
         self.styles_spin.setValue(cfg.train_styles)
+        self.pens_spin.setValue(cfg.train_pens)
         self.arch_combo.setCurrentIndex(self.arch_combo.findData(cfg.arch))
         kind = ("none" if not cfg.conditional else "both" if cfg.label_in_encoder
                 else "decoder" if cfg.label_in_decoder else "prior")
@@ -464,7 +470,7 @@ class TrainingDialog(QDialog):
             train_noise=self.noise_spin.value(), classifier_weight=self.classifier_spin.value() if conditional else 0.0,
             train_shift=self.shift_spin.value(), train_rotate=self.rotate_spin.value(),
             train_scale=self.scale_spin.value(), train_blur=self.blur_spin.value(),
-            train_styles=self.styles_spin.value(),
+            train_styles=self.styles_spin.value(), train_pens=self.pens_spin.value(),
             fitted_prior=conditional and self.prior_check.isChecked() and self.fit_prior_check.isChecked(),
             name=self.name_edit.text().strip() or "My model")
 
