@@ -243,7 +243,8 @@ def paper_noise(r: Reading) -> None:
         sub = r.ink[::step, ::step]
         r.noise = _spread(sub)
         # The grain alone, from pixels two apart: a shadow or a lamp's light hardly changes over two pixels.
-        grain = 1.4826 * percentiles(np.abs(sub[:, 2:] - sub[:, :-2]), (50,))[0] / np.sqrt(2)
+        rows = sub[:: max(len(sub) // 64, 1)]  # 64 rows tell the grain as well as all of them, for less time
+        grain = 1.4826 * percentiles(np.abs(rows[:, 2:] - rows[:, :-2]), (50,))[0] / np.sqrt(2)
         if grain > GRAINY_PAPER:
             # Grain as strong as a tenth of the ink's contrast breaks strokes into specks at the threshold below:
             # it is averaged away over a pixel or so, much less than a stroke is wide, and measured again.
