@@ -12,7 +12,7 @@ OUT=resources/models
 for m in $MODELS; do
   case $m in
     default)
-      # Our improved model, in three stages. A strided-conv CVAE whose encoder sees only the image and whose
+      # Our improved model, in four stages. A strided-conv CVAE whose encoder sees only the image and whose
       # decoder sees no label: the label enters only its prior p(z|y), one Gaussian per label, so the ten
       # labels' evidence bounds share one decoder pass and differ in their KL terms. A pixel-context head
       # predicts each pixel also from its neighbours. Trained as a denoising autoencoder (sigma ~ U(0, 0.5)
@@ -36,9 +36,18 @@ for m in $MODELS; do
       fi
       # Stage 3 learns the national handwriting styles (module styles: a flagged 1, a crossed 7, a long-tailed 9,
       # an open 4), 30 % of those labels' training digits added again in that style.
-      desktop-cvae train --init-from "$STAGE2" --fitted-prior --train-noise 0.5 --classifier-weight 60 --train-shift 1 \
-        --train-rotate 10 --train-scale 0.1 --train-blur 1 --train-styles 0.3 --epochs 5 --batch-size 128 \
-        --learning-rate 2e-4 --name "Default (deepconv CVAE, label in the prior, pixel context)" --data "$DATA" \
+      STAGE3=${STAGES:-model-stages}/default-stage3.keras
+      if [ ! -f "$STAGE3" ]; then
+        desktop-cvae train --init-from "$STAGE2" --fitted-prior --train-noise 0.5 --classifier-weight 60 --train-shift 1 \
+          --train-rotate 10 --train-scale 0.1 --train-blur 1 --train-styles 0.3 --epochs 5 --batch-size 128 \
+          --learning-rate 2e-4 --name "Default (deepconv CVAE, label in the prior, pixel context)" --data "$DATA" \
+          --out "$STAGE3"
+      fi
+      # Stage 4 learns digits as the app sees people's (module pens): every training digit added again, written
+      # with another pen and normalised by the app's own stage 2.
+      desktop-cvae train --init-from "$STAGE3" --fitted-prior --train-noise 0.5 --classifier-weight 60 --train-shift 1 \
+        --train-rotate 10 --train-scale 0.1 --train-blur 1 --train-styles 0.3 --train-pens 1 --epochs 8 --batch-size 128 \
+        --learning-rate 3e-4 --name "Default (deepconv CVAE, label in the prior, pixel context)" --data "$DATA" \
         --out $OUT/default.keras ;;
     seed-conv-cvae)
       desktop-cvae train --arch conv --latent-dim 2 --epochs 10 --batch-size 128 --seed 0 \
