@@ -161,3 +161,31 @@ def test_a_digit_whose_split_is_in_doubt_is_marked_and_says_why(qtbot, window, r
     assert "split another way" in buttons[1].toolTip() and "split another way" not in buttons[0].toolTip()
     assert "Unsure of digit 2, 3" in window.number_panel.summary.text()
     assert "Digit 2, 3: the ink may be split another way" in window.number_panel.summary.text()
+
+
+def test_a_long_number_shrinks_its_tiles_to_fit_and_a_short_one_keeps_them_large(qtbot):
+    from PySide6.QtGui import QFontMetricsF
+
+    from desktop_cvae.gui.number_panel import NumberPanel
+    from desktop_cvae.numbers.reader import DigitReading, NumberReading
+
+    panel = NumberPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 200)
+    panel.show()
+    sure = np.eye(10)[8]
+
+    def shown(n):
+        panel.set_reading(NumberReading([DigitReading((0, 0, 1, 1), 8, sure, 0.0, True, None) for _ in range(n)]))
+        QApplication.processEvents()
+        return panel.buttons()
+
+    twelve = shown(12)
+    for b in twelve:  # "100%" whole, not cut to "1...%"
+        assert b.text().endswith("100%")
+        assert QFontMetricsF(b.font()).horizontalAdvance("100%") < b.width()
+    assert max(b.geometry().right() for b in twelve) <= panel.width()
+    small = twelve[0].font().pointSizeF()
+    three = shown(3)
+    assert three[0].font().pointSizeF() > small  # room to spare: the tiles stay large
+    assert three[0].font().pointSizeF() == pytest.approx(panel.font().pointSizeF() * 1.6)

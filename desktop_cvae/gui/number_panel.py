@@ -4,10 +4,13 @@ digit shows it in the single-digit panels. It shows a reading (numbers.NumberRea
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 UNSURE_STYLE = "QToolButton { color: #d35400; border: 2px solid #d35400; border-radius: 4px; }"
 SURE_STYLE = "QToolButton { border: 1px solid palette(mid); border-radius: 4px; }"
+TILE_SCALE = 1.6  # a digit's tile font, times the panel's
+TILE_PADDING = 12  # pixels a tile needs beside its text (border and margins)
 CHECKED = "QToolButton:checked { background: palette(highlight); color: palette(highlighted-text); }"
 
 
@@ -62,13 +65,9 @@ class NumberPanel(QWidget):
                          + ("; does not look like a digit to the model" if not d.looks_like_digit else "")
                          + ". Click to see it in the panels beside.")
             b.setStyleSheet((UNSURE_STYLE if d.unsure else SURE_STYLE) + CHECKED)
-            font = b.font()
-            font.setPointSizeF(font.pointSizeF() * 1.6)
-            font.setBold(True)
-            b.setFont(font)
-            b.setMinimumWidth(40)
             self.group.addButton(b, i)
             self.digit_row.insertWidget(self.digit_row.count() - 1, b)
+        self._fit_tiles()
         unsure = [str(i + 1) for i, d in enumerate(reading.digits) if d.unsure]
         text = (f"<span style='font-size: 20px; font-weight: bold;'>{reading.marked}</span><br>"
                 f"{len(reading.digits)} digits · {100 * reading.confidence:.1f}% sure of every one")
@@ -85,6 +84,31 @@ class NumberPanel(QWidget):
         self.summary.setText(text)
         self.message.hide()
         self.copy_button.setEnabled(bool(reading.digits))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_tiles()
+
+    def _fit_tiles(self) -> None:
+        """The digits' tiles large, but never so large that a row of twelve cuts "100%" short: the font shrinks to
+        what the panel's width holds."""
+        tiles = self.buttons()
+        if not tiles:
+            return
+        spacing = self.digit_row.spacing()
+        room = (self.width() - spacing * (len(tiles) - 1)) / len(tiles) - TILE_PADDING
+        font = QFont(self.font())
+        size = self.font().pointSizeF() * TILE_SCALE
+        font.setBold(True)
+        while size > self.font().pointSizeF():
+            font.setPointSizeF(size)
+            if QFontMetricsF(font).horizontalAdvance("100%") <= room:
+                break
+            size -= 0.5
+        font.setPointSizeF(size)
+        for b in tiles:
+            b.setFont(font)
+            b.setMinimumWidth(int(QFontMetricsF(font).horizontalAdvance("100%") + TILE_PADDING))
 
     def set_message(self, message: str) -> None:
         """No reading: say why (nothing written yet, no ink, a model that cannot read)."""
