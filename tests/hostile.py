@@ -73,6 +73,10 @@ def make_all(folder: str | os.PathLike) -> dict[str, tuple[Path, str]]:
         "either")
     put("tiny-1x1.png", encode(Image.new("L", (1, 1), 0), "PNG"), "either")
     put("tall-1x20000.png", encode(Image.new("L", (1, 20000), 255), "PNG"), "either")
+    # Noisy pictures too narrow for a measure of grain across pixels two apart (it once crashed on them).
+    noise = np.random.default_rng(7).integers(0, 256, (60, 2), dtype=np.uint8)
+    put("noisy-strip-2x60.png", encode(Image.fromarray(noise), "PNG"), "either")
+    put("noisy-2x2.png", encode(Image.fromarray(noise[:2]), "PNG"), "either")
     put("wide-20001x1.png", encode(Image.new("L", (20001, 1), 255), "PNG"), "error")
     put("extreme-aspect-digit.png", encode(digit_image((2000, 40)), "PNG"), "either")
     put("postscript.eps", b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n(x) show\n", "error")

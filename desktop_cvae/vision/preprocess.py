@@ -242,16 +242,20 @@ def paper_noise(r: Reading) -> None:
         step = max(min(h, w) // 256, 1)
         sub = r.ink[::step, ::step]
         r.noise = _spread(sub)
-        # The grain alone, from pixels two apart: a shadow or a lamp's light hardly changes over two pixels.
         rows = sub[:: max(len(sub) // 64, 1)]  # 64 rows tell the grain as well as all of them, for less time
-        grain = 1.4826 * percentiles(np.abs(rows[:, 2:] - rows[:, :-2]), (50,))[0] / np.sqrt(2)
-        if grain > GRAINY_PAPER:
+        if rows.shape[1] > 2 and _grain(rows) > GRAINY_PAPER:
             # Grain as strong as a tenth of the ink's contrast breaks strokes into specks at the threshold below:
             # it is averaged away over a pixel or so, much less than a stroke is wide, and measured again.
             r.ink = gaussian_blur(r.ink, DENOISE_SIGMA)
             r.noise = _spread(r.ink[::step, ::step])
             r.notes.append("a grainy photo smoothed")
     r.ink = np.clip(r.ink, 0.0, None)
+
+
+def _grain(rows: np.ndarray) -> float:
+    """One sigma of the picture's grain, from pixels two apart: a shadow or a lamp's light hardly changes over
+    two pixels, so what differs there is noise."""
+    return 1.4826 * percentiles(np.abs(rows[:, 2:] - rows[:, :-2]), (50,))[0] / np.sqrt(2)
 
 
 def _spread(values: np.ndarray) -> float:
