@@ -158,6 +158,19 @@ def test_a_line_under_or_through_the_number_is_taken_out(readable, default_engin
     assert "a line through or under the number taken out" in reading.notes
 
 
+@pytest.mark.parametrize("number", ["52", "947"])
+@pytest.mark.parametrize("where", ["under", "through"])
+def test_a_line_under_or_through_a_short_number_is_taken_out(readable, default_engine, number, where):
+    # Under two or three digits a line is shorter than two writing heights; it goes because it reaches past the
+    # digits at both ends. Touching their feet, it made them one piece whose pixels tilted the line by degrees.
+    ink, _ = row(readable, number, 0.2, width_factor=0.7)
+    lined = numbergen._with_line(ink, np.random.default_rng(5), where)
+    reading = read_number(paper(lined), default_engine)
+    assert reading.number == number
+    assert "a line through or under the number taken out" in reading.notes
+    assert not any("turned" in n for n in reading.notes)  # a level line is not "straightened"
+
+
 def test_a_number_a_few_degrees_off_horizontal_is_straightened(readable, default_engine):
     ink, _ = row(readable, "739164", 0.2, width_factor=0.8)
     for degrees in (-6, 5):

@@ -19,9 +19,11 @@ INK_LEVEL = 0.3  # an ink map's pixels above this are pen, below it the soft rim
 # Faint ink joins a piece when it touches strong ink (hysteresis): a pencil stroke that fades mid-way stays one.
 FAINT_LEVEL = 0.15
 MAX_SKEW_DEGREES = 12.0
+RULED_SHARE = 0.7  # a line-like piece holds a straight line if one row at some angle has ink in this share of columns
 STRAIGHTEN_FROM_DEGREES = 1.0  # below this a line of writing is read as it lies
 LINE_LENGTH_PER_HEIGHT = 2.0  # a horizontal run this many times the writing's height is a line, not strokes
 PRINTED_LINE_LENGTH = 1.2  # ... or this many, if it is as straight as print (a form's box round two digits)
+STICKS_OUT = 0.1  # ... or if it reaches this many heights past the other ink at both ends (under a short number)
 
 
 def strong_pieces(ink: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
@@ -60,6 +62,9 @@ def estimate_skew(ink: np.ndarray, labels: np.ndarray, pieces: list[Piece]) -> f
     else:
         if line_like:
             ys, xs = np.nonzero(np.isin(labels, [p.index for p in line_like]))
+            ruled = _ruled_angle(ys, xs)
+            if ruled is not None:
+                return ruled
         else:
             small = _shrink(ink, 256)
             ys, xs = np.nonzero(small > INK_LEVEL)
@@ -72,6 +77,27 @@ def estimate_skew(ink: np.ndarray, labels: np.ndarray, pieces: list[Piece]) -> f
     slope = float(np.sum(weights * xs * (ys - np.average(ys, weights=weights))) / np.sum(weights * xs * xs))
     angle = float(np.degrees(np.arctan(slope)))  # rows fall by `slope` per column: Image.rotate(angle) levels them
     return angle if abs(angle) <= MAX_SKEW_DEGREES else 0.0
+
+
+def _ruled_angle(ys: np.ndarray, xs: np.ndarray) -> float | None:
+    """The angle of a straight line in these pixels (a line drawn under or through digits that touch it), or None
+    if there is none: at its angle, one row of the line holds a pixel in most of its columns. Fitted to all the
+    pixels, the digits on the line would tilt it by degrees."""
+    if len(xs) > 40_000:  # enough to find the line, for a bounded time
+        keep = np.random.default_rng(0).choice(len(xs), 40_000, replace=False)
+        ys, xs = ys[keep], xs[keep]
+    width = int(np.ptp(xs)) + 1
+    xs = xs - xs.min()
+    best, best_count = None, 0
+    for degrees in np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 0.01, 0.25):
+        rows = np.round(ys - np.tan(np.radians(degrees)) * xs).astype(np.int64)
+        rows -= rows.min()
+        # A row of the line: its pixels, counted once per column.
+        count = np.bincount(rows * width + xs, minlength=(rows.max() + 1) * width)
+        per_row = (count.reshape(-1, width) > 0).sum(axis=1)
+        if per_row.max() > best_count:
+            best, best_count = float(degrees), int(per_row.max())
+    return best if best_count >= RULED_SHARE * width else None
 
 
 def _shrink(a: np.ndarray, side: int) -> np.ndarray:
@@ -158,8 +184,8 @@ def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
         smooth = np.array([np.median(centre[idx[max(k - window // 2, 0): k + window // 2 + 1]])
                            for k in range(len(idx))])
         middle = np.interp(np.arange(c1 - c0), idx, smooth)
-        if printed_only and not _printed(centre, has):
-            continue  # shorter than a drawn line, and not straight enough to be a printed one
+        if printed_only and not (_printed(centre, has) or _sticks_out(mask, r0, r1, c0, c1, height)):
+            continue  # shorter than a drawn line, not straight enough to be a printed one, within the digits
         half = thickness / 2 + 1
         for j, c in enumerate(range(c0, c1)):
             a, b = max(int(np.floor(middle[j] - half)), 0), min(int(np.ceil(middle[j] + half)) + 1, h)
@@ -174,6 +200,17 @@ def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
         return ink, False
     _remove_dividers(mask, out, traced)
     return out, True
+
+
+def _sticks_out(mask: np.ndarray, r0: int, r1: int, c0: int, c1: int, height: float) -> bool:
+    """Whether a line (rows r0..r1, columns c0..c1) reaches past all the other ink at both ends, as a line drawn
+    under or through a number of two or three digits does: too short to be told by its length, but the bars of
+    digits that touch end within the digits on one side at least."""
+    other = mask.copy()
+    other[r0:r1, c0:c1] = False
+    cols = np.flatnonzero(other.any(axis=0))
+    margin = STICKS_OUT * height
+    return len(cols) > 0 and c0 <= cols.min() - margin and c1 >= cols.max() + margin
 
 
 def _printed(centre: np.ndarray, has: np.ndarray) -> bool:
