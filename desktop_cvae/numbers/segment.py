@@ -45,15 +45,23 @@ def strong_pieces(ink: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
 def estimate_skew(ink: np.ndarray, labels: np.ndarray, pieces: list[Piece]) -> float:
     """The angle (degrees, Image.rotate's sense) that makes the line of writing horizontal.
 
-    The digits' middles lie along the line: a straight line is fitted through the middles of the substantial
-    digit-like pieces (weighted by their ink). Fewer than four say too little of the slope (three digits of
-    uneven height tilt it by degrees). Then a line-like piece (a rule, a form's boxes, a line drawn under the
-    number, which may join the digits) gives it by its pixels' principal direction; failing that, all the ink
-    does if it is a long band. A slanted digit does not tilt the fit, as it would a fit through every pixel."""
+    A frame round the digits (a form's boxes) gives it best, by its straight rules: writing follows its boxes.
+    Without one, the digits' middles lie along the line: a straight line is fitted through the middles of the
+    substantial digit-like pieces (weighted by their ink). Fewer than four say too little of the slope (three
+    digits of uneven height tilt it by degrees). Then a line-like piece (a rule, a line drawn under or through the
+    number, which may join the digits) gives it by the straight line in it, or else by its pixels' principal
+    direction; failing that, all the ink does if it is a long band. A slanted digit does not tilt the fit, as it
+    would a fit through every pixel. (Digits joined into one long piece hold rows of ink at many angles, so the
+    search for a straight line is kept for where the digits' middles cannot say.)"""
     if not pieces:
         return 0.0
-    digit_like = [p for p in pieces if p.width < 3 * p.height]
-    line_like = [p for p in pieces if p.width >= 3 * p.height and p.width >= 20]
+    frames = [p for p in pieces if _frames(p, pieces)]
+    digit_like = [p for p in pieces if p.width < 3 * p.height and p not in frames]
+    line_like = [p for p in pieces if (p.width >= 3 * p.height and p.width >= 20) or p in frames]
+    if frames:
+        ruled = _ruled_angle(*np.nonzero(np.isin(labels, [p.index for p in frames])))
+        if ruled is not None:
+            return ruled
     big = [p for p in digit_like if p.area >= 0.15 * max(q.area for q in digit_like)] if digit_like else []
     if len(big) >= 4:
         xs = np.array([p.cx for p in big])
@@ -77,6 +85,14 @@ def estimate_skew(ink: np.ndarray, labels: np.ndarray, pieces: list[Piece]) -> f
     slope = float(np.sum(weights * xs * (ys - np.average(ys, weights=weights))) / np.sum(weights * xs * xs))
     angle = float(np.degrees(np.arctan(slope)))  # rows fall by `slope` per column: Image.rotate(angle) levels them
     return angle if abs(angle) <= MAX_SKEW_DEGREES else 0.0
+
+
+def _frames(p: Piece, pieces: list[Piece]) -> bool:
+    """Whether p is a frame round other pieces (a form's boxes round two or three digits): the middles of two
+    smaller pieces or more lie inside its box. Its middle is not on the line of writing."""
+    inside = sum(1 for q in pieces if q is not p and q.area < p.area
+                 and p.x0 <= q.cx <= p.x1 and p.y0 <= q.cy <= p.y1)
+    return inside >= 2
 
 
 def _ruled_angle(ys: np.ndarray, xs: np.ndarray) -> float | None:
