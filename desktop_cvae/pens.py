@@ -47,7 +47,7 @@ def redrawn(images: np.ndarray, share: float, seed: int, should_stop=None) -> tu
     images = np.asarray(images)
     scale = 255.0 if images.dtype == np.uint8 else 1.0
     rng = np.random.default_rng(seed)
-    pool = rng.permutation(len(images))[: int(round(share * len(images)))]
+    pool = rng.permutation(len(images))[: round(share * len(images))]
     made, used = [], []
     for k, i in enumerate(pool):
         if should_stop is not None and k % 256 == 0 and should_stop():
