@@ -35,8 +35,8 @@ __all__ = ["NoInkError", "Normalized", "InkMap", "Reading", "add_noise", "image_
 MNIST_RELATIVE_STROKE = 0.093
 MNIST_CENTRE = (14.0, 14.0)
 WORK_SIDE = 56  # crop resolution for stroke-width work: 2.8x the final 20-pixel box
-# Grain (one sigma, in ink units) from which a photo is smoothed before its strokes are found: a dim room's photo
-# has 0.08-0.11, every other kind of picture benchmarks/imagegen.py and numbergen.py draw 0.03 or less.
+# Grain (one sigma, in ink units) from which a photo is smoothed before its strokes are found: of the kinds of
+# picture benchmarks/imagegen.py draws, only a dim room's photo is that grainy (benchmarks/normalise_compare.py).
 GRAINY_PAPER = 0.05
 DENOISE_SIGMA = 1.0
 MAX_ANALYSIS_SIDE = 512  # larger inputs are downscaled first (photos are 12+ megapixels)
