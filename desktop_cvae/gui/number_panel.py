@@ -106,9 +106,10 @@ class NumberPanel(QWidget):
                 break
             size -= 0.5
         font.setPointSizeF(size)
+        width = int(QFontMetricsF(font).horizontalAdvance("100%") + TILE_PADDING)
         for b in tiles:
             b.setFont(font)
-            b.setMinimumWidth(int(QFontMetricsF(font).horizontalAdvance("100%") + TILE_PADDING))
+            b.setMinimumWidth(width)
 
     def set_message(self, message: str) -> None:
         """No reading: say why (nothing written yet, no ink, a model that cannot read)."""
