@@ -131,7 +131,9 @@ def test_a_bar_or_flag_lifted_off_stays_with_its_digit_and_a_dash_between_digits
     bar = rows.min() + int(0.12 * len(rows))  # just under the 7's bar: the pen lifted after it
     ink[bar: bar + 3, x0:x1] = 0
     assert pieces(ink[:, x0:x1]) >= 2 and pieces(ink[:bar, x0:x1]) >= 1  # the bar is a dash of its own
-    assert read_number(paper(ink), default_engine).number == "375"
+    reading = read_number(paper(ink), default_engine)
+    assert reading.number == "375"
+    assert not any("left out" in n for n in reading.notes)  # the bar is no line of writing of its own
     ink, spans = row(readable, "5512", [0.15, 0.5, 0.15], width_factor=0.6)
     middle = (np.flatnonzero(ink.max(axis=1) > 0.3).min() + np.flatnonzero(ink.max(axis=1) > 0.3).max()) // 2
     ink[middle - 2: middle + 3, spans[1][1] + 12: spans[2][0] - 12] = 1.0  # "55-12"
@@ -181,6 +183,42 @@ def test_a_number_a_few_degrees_off_horizontal_is_straightened(readable, default
         reading = read_number(jpeg_gray(paper(tilted, noise=0.015)), default_engine)
         assert reading.number == "739164", degrees
         assert any("straightened" in n for n in reading.notes)
+
+
+def two_lines(readable, number: str, other: str, other_below: bool, gap: float = 0.35, height: int = 100):
+    """The number's ink map with a second line of smaller writing (three quarters its size) above or below it,
+    `gap` heights between the two lines' ink."""
+    main, _ = row(readable, number, 0.2, height=height)
+    small, _ = row(readable, other, 0.2, height=int(0.75 * height))
+    pad, small_pad = int(0.6 * height), int(0.6 * int(0.75 * height))
+    # Ink rows: the number's pad .. pad + height; the small line's small_pad .. small_pad + 0.75 height.
+    offset = (pad + height + int(gap * height) - small_pad if other_below
+              else pad - int(gap * height) - small_pad - int(0.75 * height))
+    top_main, top_small = max(-offset, 0), max(offset, 0)
+    out = np.zeros((max(top_main + main.shape[0], top_small + small.shape[0]), main.shape[1]), np.float32)
+    out[top_main: top_main + main.shape[0]] = main
+    x = int(0.3 * height)
+    region = out[top_small: top_small + small.shape[0], x: x + small.shape[1]]
+    np.maximum(region, small[:, : region.shape[1]], out=region)
+    return out
+
+
+@pytest.mark.parametrize("other_below", [True, False])
+def test_of_two_lines_of_writing_the_number_is_read_and_the_other_left_out_with_a_note(readable, default_engine,
+                                                                                       other_below):
+    """A photo of a phone number with a date under it (or a reference over it): fitted through both lines, the
+    slope was the step between them, and the pieces of both were read as one garbled number."""
+    ink = two_lines(readable, "739164", "25", other_below)
+    for degrees in (0, 4):
+        picture = numbergen._turn(ink, degrees, 0.0) if degrees else ink
+        reading = read_number(jpeg_gray(paper(picture, noise=0.015)), default_engine)
+        assert reading.number == "739164", degrees
+        assert any(n.startswith("another line of writing left out") for n in reading.notes), reading.notes
+        # Levelled by the number's own digits (whose middles tilt a level line by a degree or two), not by the
+        # step from one line to the other.
+        turned = [int(n.split("turned by ")[1].split("°")[0]) for n in reading.notes if "turned by" in n]
+        assert turned if degrees else True
+        assert all(t <= degrees + 2 for t in turned), turned
 
 
 def test_a_sheet_on_a_desk_is_found_and_boxes_land_on_the_digits(readable, default_engine, tmp_path):
@@ -289,6 +327,16 @@ def test_recognize_number_text_marks_unsure_digits(readable, tmp_path, capsys):
     assert main(["recognize", "--number", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{path}: 58  confidence ")
+    assert "left out" not in out
+
+
+def test_recognize_number_text_says_another_line_was_left_out(readable, tmp_path, capsys):
+    path = tmp_path / "two-lines.png"
+    Image.fromarray((paper(two_lines(readable, "4071", "3", other_below=True)) * 255).astype(np.uint8)).save(path)
+    assert main(["recognize", "--number", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: 4071  confidence ")
+    assert "(another line of writing left out: the line with the most ink is read" in out
 
 
 @pytest.mark.slow

@@ -381,6 +381,10 @@ def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0
         steps.append(("turn", writing.angle, (w, h), (writing.ink.shape[1], writing.ink.shape[0])))
     if writing.line_removed:
         notes.append("a line through or under the number taken out")
+    if writing.other_lines:
+        lines = "another line" if writing.other_lines == 1 else f"{writing.other_lines} other lines"
+        notes.append(f"{lines} of writing left out: the line with the most ink is read (crop the picture to "
+                     "read another)")
     frame = InkMap(writing.ink, m.inverted, notes, m.source_size, steps)
     digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed, c in doubtful) for k, c in enumerate(chosen)]
     return NumberReading(digits, notes, m.source_size)

@@ -24,6 +24,9 @@ STRAIGHTEN_FROM_DEGREES = 1.0  # below this a line of writing is read as it lies
 LINE_LENGTH_PER_HEIGHT = 2.0  # a horizontal run this many times the writing's height is a line, not strokes
 PRINTED_LINE_LENGTH = 1.2  # ... or this many, if it is as straight as print (a form's box round two digits)
 STICKS_OUT = 0.1  # ... or if it reaches this many heights past the other ink at both ends (under a short number)
+OTHER_LINE_HEIGHT = 0.4  # another line of writing is at least this share of the writing's height (not a 7's bar)
+LINE_GAP = 0.2  # ... and stands at least this many heights clear of the writing's pieces above or below it
+MAX_LINE_PIECES = 400  # the largest pieces grouped into lines; a number on one line has far fewer
 
 
 def strong_pieces(ink: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
@@ -277,12 +280,20 @@ class Writing:
     pieces: list[Piece]  # the pieces of the number, left to right (specks and other lines of writing left out)
     height: float  # the writing's height: the median height of its substantial pieces
     line_removed: bool
+    other_lines: int = 0  # lines of writing above or below it, left out
 
 
 def find_writing(ink: np.ndarray) -> Writing:
-    """Straighten the line of writing, take out a line through it, and find its pieces."""
+    """Straighten the line of writing, take out a line through it, and find its pieces. Where the picture holds
+    several lines of writing, the one with the most ink is read, and the others are counted."""
     labels, pieces = strong_pieces(ink)
-    angle = estimate_skew(ink, labels, pieces)
+    lines = lines_of_writing(pieces)
+    if len(lines) > 1:
+        # Fitted through two lines' digits at once, the slope is the step from one line to the other.
+        near = _along_line(pieces, lines[0])
+        angle = estimate_skew(ink * np.isin(labels, [p.index for p in near]), labels, near)
+    else:
+        angle = estimate_skew(ink, labels, pieces)
     if abs(angle) >= STRAIGHTEN_FROM_DEGREES:
         ink = straighten(ink, angle)
     else:
@@ -290,17 +301,24 @@ def find_writing(ink: np.ndarray) -> Writing:
     ink, line_removed = remove_lines(ink)
     if angle or line_removed:
         labels, pieces = strong_pieces(ink)
+        lines = lines_of_writing(pieces)
     if not pieces:
         return Writing(ink, angle, labels, [], 0.0, line_removed)
     biggest = max(p.area for p in pieces)
-    substantial = [p for p in pieces if p.area >= 0.15 * biggest]
+    line = lines[0] if lines else pieces
+    substantial = [p for p in line if p.area >= 0.15 * biggest] or line
     height = float(np.median([p.height for p in substantial]))
     # The number's line: where the substantial pieces' middles lie (weighted by ink), a height either way.
     middle = float(np.average([p.cy for p in substantial], weights=[p.area for p in substantial]))
+    # Another line's pieces, and marks nearer another line than this one, are that line's.
+    others = {p.index for line in lines[1:] for p in line}
+    other_middles = [float(np.average([p.cy for p in line], weights=[p.area for p in line])) for line in lines[1:]]
     kept, dashes = [], []
     for p in pieces:
         if p.y1 < middle - height or p.y0 > middle + height:
             continue  # another line of writing, or a mark far from the number
+        if p.index in others or any(abs(p.cy - m) < abs(p.cy - middle) for m in other_middles):
+            continue
         if max(p.width, p.height) < 0.12 * height and p.area < 0.02 * height * height:
             continue  # a speck
         if p.width >= 3 * p.height and p.height <= 0.15 * height:
@@ -313,7 +331,66 @@ def find_writing(ink: np.ndarray) -> Writing:
         units, _ = group_pieces(kept, height)
         tallest = max(u.height for u in units)
         height = float(np.median([u.height for u in units if u.height >= 0.5 * tallest]))
-    return Writing(ink, angle, labels, kept, height, line_removed)
+    return Writing(ink, angle, labels, kept, height, line_removed, max(len(lines) - 1, 0))
+
+
+def lines_of_writing(pieces: list[Piece]) -> list[list[Piece]]:
+    """The substantial pieces grouped into lines of writing, the line with the most ink first. Two pieces are on
+    one line when they share half the rows of the shorter and stand within a few heights of each other:
+    neighbours link a tilted line from end to end. Marks less tall than OTHER_LINE_HEIGHT of the writing, or
+    closer than LINE_GAP over or under its pieces, are the first line's own. A thin rule is left out: it would
+    join the lines it runs between."""
+    if not pieces:
+        return []
+    biggest = max(p.area for p in pieces)
+    tall = np.median([p.height for p in pieces if p.area >= 0.15 * biggest])
+    # Thin strokes (a 1, a 0 in ballpoint) hold little ink but are as tall as the writing, and link its digits.
+    big = [p for p in pieces if (p.area >= 0.15 * biggest or p.height >= 0.5 * tall)
+           and (p.height >= 0.3 * tall or p.width < 3 * p.height)]
+    # The pairs below grow with the square: a grainy picture's specks are no writing to group.
+    big = sorted(big, key=lambda p: -p.area)[:MAX_LINE_PIECES]
+    if not big:
+        return []
+    y0, y1, x0, x1 = (np.array([getattr(p, k) for p in big]) for k in ("y0", "y1", "x0", "x1"))
+    h = y1 - y0
+    shared = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :])
+    gap = np.maximum(x0[:, None], x0[None, :]) - np.minimum(x1[:, None], x1[None, :])
+    linked = (shared >= 0.5 * np.minimum(h[:, None], h[None, :])) & (gap <= 3 * np.maximum(h[:, None], h[None, :]))
+    group = list(range(len(big)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i, j in zip(*np.nonzero(np.triu(linked, 1))):
+        group[root(int(j))] = root(int(i))
+    lines: dict[int, list[Piece]] = {}
+    for i, p in enumerate(big):
+        lines.setdefault(root(i), []).append(p)
+    ranked = sorted(lines.values(), key=lambda line: -sum(p.area for p in line))
+    main = list(ranked[0])
+    tall = np.median([p.height for p in main])
+    others = []
+    for line in ranked[1:]:
+        # Marks just over or under the line's pieces are theirs: a digit's top broken off by a lifted pen.
+        near = any(horizontal_overlap(p, q) > 0 and max(p.y0, q.y0) - min(p.y1, q.y1) < LINE_GAP * tall
+                   for p in line for q in ranked[0])
+        if near or max(p.height for p in line) < OTHER_LINE_HEIGHT * tall:
+            main += line
+        else:
+            others.append(line)
+    return [main] + others
+
+
+def _along_line(pieces: list[Piece], line: list[Piece]) -> list[Piece]:
+    """The line's pieces, and any long thin piece along it (a rule under or through it, which levels it best)."""
+    top, bottom = min(p.y0 for p in line), max(p.y1 for p in line)
+    left, right = min(p.x0 for p in line), max(p.x1 for p in line)
+    ids = {p.index for p in line}
+    return [p for p in pieces if p.index in ids or (p.width >= 3 * p.height and top <= p.cy <= bottom
+                                                      and p.x0 < right and p.x1 > left)]
 
 
 def _caps_a_digit(dash: Piece, pieces: list[Piece], height: float) -> bool:
