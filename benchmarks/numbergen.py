@@ -1,6 +1,6 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
-or under the number, mixed digit sizes, a form's printed boxes, and paper and photo effects like
+or under the number, mixed digit sizes, a second line of smaller writing, a form's printed boxes, and paper and photo effects like
 benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
     picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
@@ -140,6 +140,28 @@ def mixed_sizes(digits, rng):
     return _png(0.96 * (1 - 0.9 * compose(digits, rng, spacing="normal", sizes=(0.6, 1.0))))
 
 
+def two_lines(digits, rng):
+    """The number with a shorter line of smaller writing above or below it (a date under a phone number, a
+    reference over a postcode), the page turned up to 3 degrees either way. The number is the line to read."""
+    main = compose(digits, rng, spacing="normal")
+    k = max(1, min(int(rng.integers(2, 5)), len(digits) - 1))
+    other = compose(digits[rng.permutation(len(digits))[:k]], rng, spacing="normal", sizes=(0.6, 0.8))
+    rows_main, rows_other = np.flatnonzero(main.max(axis=1) > 0.2), np.flatnonzero(other.max(axis=1) > 0.2)
+    gap = int(120 * rng.uniform(0.25, 0.6))  # between the two lines' ink
+    shift = int(rng.integers(0, max(main.shape[1] - other.shape[1], 0) + 1))
+    if rng.random() < 0.5:  # below: the other line's ink starts `gap` under the number's
+        top_main, top_other = 0, rows_main[-1] + gap - rows_other[0]
+    else:
+        top_main, top_other = max(rows_other[-1] + gap - rows_main[0], 0), 0
+    out = np.zeros((max(top_main + main.shape[0], top_other + other.shape[0]),
+                    max(main.shape[1], shift + other.shape[1])), np.float32)
+    out[top_main: top_main + main.shape[0], : main.shape[1]] = main
+    region = out[top_other: top_other + other.shape[0], shift: shift + other.shape[1]]
+    np.maximum(region, other, out=region)
+    ink = _turn(out, rng.uniform(-3, 3), 0.0)
+    return _png(0.96 * (1 - 0.9 * ink) + rng.normal(0, 0.01, ink.shape))
+
+
 def phone_photo(digits, rng):
     """A phone photo of ballpoint on paper under a lamp: thin strokes, gradient light, sensor noise, JPEG."""
     ink = compose(digits, rng, height=160, spacing="normal", width_factor=0.45)
@@ -201,6 +223,7 @@ CONDITIONS = {
     "line under": line_under,
     "line through": line_through,
     "mixed sizes": mixed_sizes,
+    "two lines": two_lines,
     "phone photo": phone_photo,
     "pencil": pencil,
     "dim photo": dim_photo,
