@@ -58,14 +58,16 @@ def estimate_skew(ink: np.ndarray, labels: np.ndarray, pieces: list[Piece]) -> f
     search for a straight line is kept for where the digits' middles cannot say.)"""
     if not pieces:
         return 0.0
-    frames = [p for p in pieces if _frames(p, pieces)]
-    digit_like = [p for p in pieces if p.width < 3 * p.height and p not in frames]
-    line_like = [p for p in pieces if (p.width >= 3 * p.height and p.width >= 20) or p in frames]
+    frames = _frames(pieces)
+    framing = {p.index for p in frames}
+    digit_like = [p for p in pieces if p.width < 3 * p.height and p.index not in framing]
+    line_like = [p for p in pieces if (p.width >= 3 * p.height and p.width >= 20) or p.index in framing]
     if frames:
         ruled = _ruled_angle(*np.nonzero(np.isin(labels, [p.index for p in frames])))
         if ruled is not None:
             return ruled
-    big = [p for p in digit_like if p.area >= 0.15 * max(q.area for q in digit_like)] if digit_like else []
+    most = max((p.area for p in digit_like), default=0)
+    big = [p for p in digit_like if p.area >= 0.15 * most]
     if len(big) >= 4:
         xs = np.array([p.cx for p in big])
         ys = np.array([p.cy for p in big])
@@ -90,12 +92,17 @@ def estimate_skew(ink: np.ndarray, labels: np.ndarray, pieces: list[Piece]) -> f
     return angle if abs(angle) <= MAX_SKEW_DEGREES else 0.0
 
 
-def _frames(p: Piece, pieces: list[Piece]) -> bool:
-    """Whether p is a frame round other pieces (a form's boxes round two or three digits): the middles of two
-    smaller pieces or more lie inside its box. Its middle is not on the line of writing."""
-    inside = sum(1 for q in pieces if q is not p and q.area < p.area
-                 and p.x0 <= q.cx <= p.x1 and p.y0 <= q.cy <= p.y1)
-    return inside >= 2
+FRAME_CANDIDATES = 64  # the pieces with the largest boxes that may frame others; a grainy picture has thousands
+
+
+def _frames(pieces: list[Piece]) -> list[Piece]:
+    """The frames round other pieces (a form's boxes round two or three digits): pieces whose box holds the
+    middles of two smaller pieces or more. A frame's middle is not on the line of writing."""
+    cx, cy = np.array([p.cx for p in pieces]), np.array([p.cy for p in pieces])
+    area = np.array([p.area for p in pieces])
+    by_box = sorted(pieces, key=lambda p: -p.width * p.height)[:FRAME_CANDIDATES]
+    return [p for p in by_box if np.count_nonzero((area < p.area) & (p.x0 <= cx) & (cx <= p.x1)
+                                                  & (p.y0 <= cy) & (cy <= p.y1)) >= 2]
 
 
 def _ruled_angle(ys: np.ndarray, xs: np.ndarray) -> float | None:
