@@ -195,6 +195,22 @@ def test_a_number_is_read_too(client, readable):
     assert len(body["number"]["digits"]) == 4
 
 
+def test_a_second_line_of_writing_is_left_out_and_the_result_page_says_so(client, readable):
+    def strip(number, scale):
+        row = np.concatenate([np.pad(readable[int(d)][0], ((8, 8), (6, 6))) for d in number], axis=1)
+        return np.asarray(Image.fromarray((row * 255).astype(np.uint8)).resize((row.shape[1] * scale,
+                                                                                row.shape[0] * scale)))
+    number, date = strip("4071", 4), strip("25", 3)
+    page = np.zeros((number.shape[0] + date.shape[0] + 40, number.shape[1]), np.uint8)
+    page[: number.shape[0]] = number
+    page[number.shape[0] + 40:, 60: 60 + date.shape[1]] = date
+    body = recognize(client, png_of(255 - page), number=True, archive=True).json()
+    assert body["number"]["number"] == "4071"
+    assert any(n.startswith("another line of writing left out") for n in body["number"]["notes"])
+    text = client.get(f"/results/{body['id']}").text
+    assert '<span class="left-out">Another line of writing left out' in text
+
+
 def test_generate_draws_a_png_grid(client):
     r = client.post("/api/generate", json={"label": 6, "n": 9, "seed": 1})
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"

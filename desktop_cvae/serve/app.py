@@ -178,6 +178,7 @@ async def _read_number(request: Request, img) -> dict | None:
     out = reading.to_json("upload")
     del out["file"]
     out["marked"] = reading.marked
+    out["notes"] = reading.notes  # e.g. another line of writing left out
     return out
 
 
