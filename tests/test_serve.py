@@ -195,6 +195,26 @@ def test_a_number_is_read_too(client, readable):
     assert len(body["number"]["digits"]) == 4
 
 
+def test_the_result_page_names_the_runner_up_of_an_answer_it_is_unsure_of(client, readable):
+    """As the app and the command line do (CALIBRATION.md): below 80 % no bare answer."""
+    sure = recognize(client, photo_of(readable[4][0]), archive=True).json()
+    assert max(sure["probabilities"]) >= 0.8
+    text = client.get(f"/results/{sure['id']}").text
+    assert "Recognised as" in text and "Unsure" not in text and 'id="runner-up"' not in text
+    for weight in np.linspace(0.3, 0.7, 17):  # a 4 written over a 9: somewhere the model hesitates
+        blend = weight * readable[4][0] + (1 - weight) * readable[9][0]
+        body = recognize(client, photo_of(blend), archive=True).json()
+        probs = np.asarray(body["probabilities"])
+        if probs.max() < 0.8:
+            break
+    else:
+        pytest.fail("no blend of a 4 and a 9 left the model unsure")
+    text = client.get(f"/results/{body['id']}").text
+    runner_up = int(np.argsort(probs)[-2])
+    assert f'Unsure: <strong id="label">{body["label"]}</strong>' in text
+    assert f'<strong id="runner-up">{runner_up}</strong>' in text
+
+
 def test_a_second_line_of_writing_is_left_out_and_the_result_page_says_so(client, readable):
     def strip(number, scale):
         row = np.concatenate([np.pad(readable[int(d)][0], ((8, 8), (6, 6))) for d in number], axis=1)

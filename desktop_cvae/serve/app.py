@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import jinja2
+import numpy as np
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from .. import __version__
+from ..calibration import runner_up_if_unsure
 from ..imaging import grid_image
 from .archive import IMAGE_KINDS, Archive
 from .batcher import QueueFull
@@ -322,7 +324,8 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
         if entry is None:
             raise HTTPException(404, f"no result {entry_id} in the archive")
         test = await _noise_test(request, entry_id, sigma, seed)
-        return page(request, "result.html", entry=entry, test=test, sigma=sigma, seed=seed)
+        runner_up = None if entry.label is None else runner_up_if_unsure(np.asarray(entry.probabilities))
+        return page(request, "result.html", entry=entry, test=test, sigma=sigma, seed=seed, runner_up=runner_up)
 
     @app.get("/archive", response_class=HTMLResponse, include_in_schema=False)
     async def archive_page(request: Request, page_no: int = Query(1, ge=1, le=10**6, alias="page")):
