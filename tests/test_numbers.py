@@ -221,6 +221,24 @@ def test_of_two_lines_of_writing_the_number_is_read_and_the_other_left_out_with_
         assert all(t <= degrees + 2 for t in turned), turned
 
 
+def test_a_number_small_in_a_large_photo_is_read_again_from_its_own_pixels(readable, default_engine, tmp_path):
+    """A phone number on a card 4000 pixels wide: shrunk to the reader's 1024, its digits were 15 pixels tall."""
+    ink, spans = row(readable, "739164", 0.2, height=60, width_factor=1.0)
+    page = np.zeros((2400, 4000), np.float32)
+    page[1100: 1100 + ink.shape[0], 1700: 1700 + ink.shape[1]] = ink
+    gray = paper(page, lamp=0.1, noise=0.01)
+    path = tmp_path / "phone.png"
+    Image.fromarray((gray * 255).astype(np.uint8)).save(path)
+    for reading in (read_number(gray, default_engine), read_number_file(path, default_engine)):
+        assert reading.number == "739164"
+        assert "the number was small in the picture: read again from its own pixels" in reading.notes
+        assert reading.source_size == (4000, 2400)
+        for d, (x0, x1) in zip(reading.digits, spans):  # to the pixel, not to the shrunk picture's 4
+            assert abs(d.box[0] - (1700 + x0)) <= 2 and abs(d.box[0] + d.box[2] - (1700 + x1)) <= 2
+    big, _ = row(readable, "739164", 0.2, height=100, width_factor=1.0)
+    assert not any("read again" in n for n in read_number(paper(big), default_engine).notes)
+
+
 def test_a_sheet_on_a_desk_is_found_and_boxes_land_on_the_digits(readable, default_engine, tmp_path):
     ink, spans = row(readable, "384", 0.25, height=120, width_factor=0.8)
     h, w = ink.shape

@@ -347,10 +347,67 @@ def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int
 
 
 def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0.0, salt_pepper: float = 0.0,
-                noise_seed: int = 0) -> NumberReading:
+                noise_seed: int = 0, zoom: bool = True) -> NumberReading:
     """A picture of a handwritten number (luminance (H, W) in [0, 1], any polarity) -> its digits, left to right.
     Noise (seed 001's robustness test) is added to each digit's model input after the reading is decided.
+    A number small in a large picture is read again from the picture's own pixels round it (`zoom`).
     Raises NoInkError if the picture holds no ink, ValueError for a model that cannot recognise."""
+    reading = _read_number(gray, engine, split, sigma, salt_pepper, noise_seed)
+    h, w = np.shape(gray)
+    scale = min(NUMBER_SIDE / max(h, w), 1.0)  # the first reading's pixels per picture pixel
+    region = _zoom_region(reading, scale) if zoom else None
+    if region is None:
+        return reading
+    x0, y0, x1, y1 = region
+    try:
+        closer = read_number(np.asarray(gray)[y0:y1, x0:x1], engine, split, sigma, salt_pepper, noise_seed, zoom=False)
+    except NoInkError:
+        return reading
+    return _moved(closer, (x0, y0), 1.0, reading.source_size, zoomed=True)
+
+
+# A number whose digits stand less tall than this many pixels at the reading's resolution is small in a large
+# picture (a card on a desk, a phone number on a page): its region is read again at the picture's own resolution.
+ZOOM_BELOW = 48
+
+
+def _zoom_region(reading: NumberReading, scale: float) -> tuple[int, int, int, int] | None:
+    """Where to read again, (x0, y0, x1, y1) in the picture's pixels, or None: the digits' boxes with a digit's
+    height of paper round them, when the picture was read shrunk and its digits came out small."""
+    if scale >= 1.0 or not reading.digits:
+        return None
+    tall = float(np.median([d.box[3] for d in reading.digits]))
+    if tall * scale >= ZOOM_BELOW:
+        return None
+    w, h = reading.source_size
+    margin = int(round(1.5 * tall))  # wide enough for a digit the shrunk picture lost at either end
+    x0 = max(min(d.box[0] for d in reading.digits) - margin, 0)
+    y0 = max(min(d.box[1] for d in reading.digits) - margin, 0)
+    x1 = min(max(d.box[0] + d.box[2] for d in reading.digits) + margin, w)
+    y1 = min(max(d.box[1] + d.box[3] for d in reading.digits) + margin, h)
+    if (x1 - x0) * scale >= 0.9 * NUMBER_SIDE and (y1 - y0) * scale >= 0.9 * NUMBER_SIDE:
+        return None  # no closer to be had
+    return x0, y0, x1, y1
+
+
+def _moved(reading: NumberReading, offset: tuple[int, int], scale: float, source_size: tuple[int, int],
+           zoomed: bool = False) -> NumberReading:
+    """A reading of part of a picture (shrunk by `scale`) with its boxes in the whole picture's pixels; zoomed:
+    it read the number again, closer."""
+    w, h = source_size
+    for d in reading.digits:
+        x, y, bw, bh = d.box
+        x0, y0 = offset[0] + int(np.floor(x / scale)), offset[1] + int(np.floor(y / scale))
+        x1, y1 = min(offset[0] + int(np.ceil((x + bw) / scale)), w), min(offset[1] + int(np.ceil((y + bh) / scale)), h)
+        d.box = (x0, y0, max(x1 - x0, 1), max(y1 - y0, 1))
+    reading.source_size = source_size
+    if zoomed:
+        reading.notes = reading.notes + ["the number was small in the picture: read again from its own pixels"]
+    return reading
+
+
+def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper: float,
+                 noise_seed: int) -> NumberReading:
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}")
     if not engine.conditional:
@@ -422,16 +479,26 @@ def read_number_image(img: Image.Image, engine, **kwargs) -> NumberReading:
     from ..vision.preprocess import image_to_gray
 
     full = img.size
-    if max(full) > NUMBER_SIDE:  # a 12-megapixel photo is read at NUMBER_SIDE anyway: shrink it before converting
-        img = img.copy()
-        img.thumbnail((NUMBER_SIDE, NUMBER_SIDE), Image.Resampling.BOX)
-    reading = read_number(image_to_gray(img), engine, **kwargs)
-    if img.size != full:
-        sx, sy = full[0] / img.size[0], full[1] / img.size[1]
-        for d in reading.digits:
-            x, y, w, h = d.box
-            x0, y0 = int(np.floor(x * sx)), int(np.floor(y * sy))
-            x1, y1 = min(int(np.ceil((x + w) * sx)), full[0]), min(int(np.ceil((y + h) * sy)), full[1])
-            d.box = (x0, y0, max(x1 - x0, 1), max(y1 - y0, 1))
-        reading.source_size = full
-    return reading
+    small = _shrunk(img)  # a 12-megapixel photo is read at NUMBER_SIDE anyway: shrink it before converting
+    reading = read_number(image_to_gray(small), engine, zoom=False, **kwargs)
+    if small.size == full:
+        return reading
+    scale = small.size[0] / full[0]
+    reading = _moved(reading, (0, 0), scale, full)
+    region = _zoom_region(reading, scale)
+    if region is None:
+        return reading
+    part = _shrunk(img.crop(region))
+    try:
+        closer = read_number(image_to_gray(part), engine, zoom=False, **kwargs)
+    except NoInkError:
+        return reading
+    return _moved(closer, region[:2], part.size[0] / (region[2] - region[0]), full, zoomed=True)
+
+
+def _shrunk(img: Image.Image) -> Image.Image:
+    if max(img.size) <= NUMBER_SIDE:
+        return img
+    img = img.copy()
+    img.thumbnail((NUMBER_SIDE, NUMBER_SIDE), Image.Resampling.BOX)
+    return img
