@@ -1,6 +1,6 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
-or under the number, mixed digit sizes, a second line of smaller writing, a form's printed boxes, and paper and photo effects like
+or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, and paper and photo effects like
 benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
     picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
@@ -162,6 +162,50 @@ def two_lines(digits, rng):
     return _png(0.96 * (1 - 0.9 * ink) + rng.normal(0, 0.01, ink.shape))
 
 
+def card_on_desk(digits, rng, desk: tuple[float, float] = (1.25, 1.6)):
+    """The number on a card or sticky note lying on a darker desk, turned 2-8 degrees either way, photographed from
+    a little off square: the picture's border is desk, with its grain, tone and the card's shadow. desk: the
+    picture's width in card widths."""
+    from PIL import ImageDraw, ImageFilter
+
+    ink = compose(digits, rng, height=120, spacing="normal", width_factor=float(rng.uniform(0.4, 0.8)), margin=0.4)
+    ih, iw = ink.shape
+    wide = rng.uniform(*desk)
+    w, h = int(iw * wide), int(ih * wide * rng.uniform(1.45, 1.65))
+    cx, cy = w * rng.uniform(0.45, 0.55), h * rng.uniform(0.42, 0.58)
+    turn = float(rng.uniform(2, 8) * rng.choice([-1, 1]))
+    angle = np.deg2rad(turn)
+    cw, ch = iw * 1.06, ih * 1.1
+
+    def mask(ox=0.0, oy=0.0, blur=1.5):
+        corners = [(cx + ox + dx * np.cos(angle) - dy * np.sin(angle), cy + oy + dx * np.sin(angle) + dy * np.cos(angle))
+                   for dx, dy in ((-cw / 2, -ch / 2), (cw / 2, -ch / 2), (cw / 2, ch / 2), (-cw / 2, ch / 2))]
+        m = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(m).polygon(corners, fill=255)
+        return np.asarray(m.filter(ImageFilter.GaussianBlur(blur)), np.float32) / 255
+
+    card, drop = mask(), mask(0.01 * w, 0.02 * h, 10)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    along = np.deg2rad(rng.uniform(0, 180))
+    grain = np.sin((xx * np.cos(along) + yy * np.sin(along)) / rng.uniform(6, 30)) * rng.uniform(0, 0.04)
+    desk = (rng.uniform(0.12, 0.45) + grain) * (1 - 0.35 * drop)
+    placed = np.zeros((h, w), np.float32)
+    top, left = int(cy - ih / 2), int(cx - iw / 2)
+    placed[top: top + ih, left: left + iw] = ink
+    placed = np.asarray(Image.fromarray(placed, mode="F").rotate(-turn, resample=Image.Resampling.BILINEAR,
+                                                                 center=(cx, cy)))
+    paper = rng.uniform(0.78, 0.95) * imagegen._lamp((h, w), rng.uniform(0.05, 0.25)) / 0.9
+    lum = desk * (1 - card) + paper * (1 - rng.uniform(0.6, 0.85) * placed) * card
+    lum = imagegen._perspective(lum, rng, 0.03) + rng.normal(0, rng.uniform(0.01, 0.025), (h, w))
+    return _jpeg(lum)
+
+
+def small_card(digits, rng):
+    """The card on the desk photographed from further off: a third of the picture's width, which is up to 4,000
+    pixels wide, as phones take them."""
+    return card_on_desk(digits, rng, desk=(2.5, 3.5))
+
+
 def phone_photo(digits, rng):
     """A phone photo of ballpoint on paper under a lamp: thin strokes, gradient light, sensor noise, JPEG."""
     ink = compose(digits, rng, height=160, spacing="normal", width_factor=0.45)
@@ -224,6 +268,8 @@ CONDITIONS = {
     "line through": line_through,
     "mixed sizes": mixed_sizes,
     "two lines": two_lines,
+    "card on desk": card_on_desk,
+    "small card": small_card,
     "phone photo": phone_photo,
     "pencil": pencil,
     "dim photo": dim_photo,
