@@ -54,6 +54,22 @@ def test_an_opened_photo_of_a_number_gets_a_box_per_digit_and_the_number_large(q
     assert [r.left() for r in rects] == sorted(r.left() for r in rects)
 
 
+def test_a_number_small_in_a_large_photo_is_read_from_the_photos_own_pixels(qtbot, window, readable, tmp_path):
+    """Opened pictures are kept large enough for the reader's closer second look (a card far off on a desk)."""
+    ink, _ = row(readable, "739164", 0.2, height=60, width_factor=1.0)
+    page = np.zeros((2400, 4000), np.float32)
+    page[1100: 1100 + ink.shape[0], 1700: 1700 + ink.shape[1]] = ink
+    path = tmp_path / "phone.png"
+    Image.fromarray((paper(page, lamp=0.1, noise=0.01) * 255).astype(np.uint8)).save(path)
+    window.number_mode_action.trigger()
+    read(qtbot, window, lambda: window.open_image_file(str(path)))
+    reading = window.number_panel.reading
+    assert reading.number == "739164" and reading.source_size == (4000, 2400)
+    assert "the number was small in the picture: read again from its own pixels" in reading.notes
+    rects = [window.canvas.box_rect(b) for b in window.canvas.boxes()]
+    assert len(rects) == 6 and all(0 <= r.left() and r.right() <= window.canvas.width() for r in rects)
+
+
 def test_a_click_on_a_digit_shows_it_in_the_single_digit_panels(qtbot, window, number_file):
     window.number_mode_action.trigger()
     read(qtbot, window, lambda: window.open_image_file(number_file))

@@ -27,7 +27,9 @@ from .views import ImageView, fit_to_screen
 from .worker import DigitCheck, InferenceWorker, UpdateResult
 
 MAX_PASTE_SIDE = 512
-MAX_NUMBER_PICTURE_SIDE = 1024  # a photo of a whole number keeps more pixels: a dozen digits share its width
+# A photo of a whole number keeps a phone's pixels: the reader reads it shrunk, and a number small in it again from
+# these (a card a third of the frame wide).
+MAX_NUMBER_PICTURE_SIDE = 4096
 NUMBER_CANVAS_HEIGHT = 160  # the wide canvas is read at this height (a digit ends up 20 pixels tall anyway)
 # Dropped, these go to the model loader, which loads .keras and refuses HDF5 with its reason.
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
