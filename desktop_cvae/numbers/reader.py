@@ -385,8 +385,8 @@ def _zoom_region(reading: NumberReading, scale: float) -> tuple[int, int, int, i
     y0 = max(min(d.box[1] for d in reading.digits) - margin, 0)
     x1 = min(max(d.box[0] + d.box[2] for d in reading.digits) + margin, w)
     y1 = min(max(d.box[1] + d.box[3] for d in reading.digits) + margin, h)
-    if (x1 - x0) * scale >= 0.9 * NUMBER_SIDE and (y1 - y0) * scale >= 0.9 * NUMBER_SIDE:
-        return None  # no closer to be had
+    if max(x1 - x0, y1 - y0) * scale >= 0.9 * NUMBER_SIDE:
+        return None  # the region would be read at about the same size: no closer to be had
     return x0, y0, x1, y1
 
 

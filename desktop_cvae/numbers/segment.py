@@ -312,8 +312,8 @@ def find_writing(ink: np.ndarray) -> Writing:
     if not pieces:
         return Writing(ink, angle, labels, [], 0.0, line_removed)
     biggest = max(p.area for p in pieces)
-    line = lines[0] if lines else pieces
-    substantial = [p for p in line if p.area >= 0.15 * biggest] or line
+    own = lines[0] if lines else pieces
+    substantial = [p for p in own if p.area >= 0.15 * biggest] or own
     height = float(np.median([p.height for p in substantial]))
     # The number's line: where the substantial pieces' middles lie (weighted by ink), a height either way.
     middle = float(np.average([p.cy for p in substantial], weights=[p.area for p in substantial]))
