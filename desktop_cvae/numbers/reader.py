@@ -353,22 +353,33 @@ def read_number(gray: np.ndarray, engine, split: str = "model", sigma: float = 0
     A number small in a large picture is read again from the picture's own pixels round it (`zoom`).
     Raises NoInkError if the picture holds no ink, ValueError for a model that cannot recognise."""
     reading = _read_number(gray, engine, split, sigma, salt_pepper, noise_seed)
+    if not zoom:
+        return reading
     h, w = np.shape(gray)
-    scale = min(NUMBER_SIDE / max(h, w), 1.0)  # the first reading's pixels per picture pixel
-    region = _zoom_region(reading, scale) if zoom else None
-    if region is None:
-        return reading
-    x0, y0, x1, y1 = region
-    try:
-        closer = read_number(np.asarray(gray)[y0:y1, x0:x1], engine, split, sigma, salt_pepper, noise_seed, zoom=False)
-    except NoInkError:
-        return reading
-    return _moved(closer, (x0, y0), 1.0, reading.source_size, zoomed=True)
+
+    def read_part(x0, y0, x1, y1):
+        part = np.asarray(gray)[y0:y1, x0:x1]
+        return _read_number(part, engine, split, sigma, salt_pepper, noise_seed), 1.0
+
+    return _closer(reading, min(NUMBER_SIDE / max(h, w), 1.0), read_part)
 
 
 # A number whose digits stand less tall than this many pixels at the reading's resolution is small in a large
 # picture (a card on a desk, a phone number on a page): its region is read again at the picture's own resolution.
 ZOOM_BELOW = 48
+
+
+def _closer(reading: NumberReading, scale: float, read_part) -> NumberReading:
+    """The reading, or where its digits came out small in the shrunk picture, the reading of their region
+    (`read_part(x0, y0, x1, y1)` -> that part's reading and the part's pixels per picture pixel)."""
+    region = _zoom_region(reading, scale)
+    if region is None:
+        return reading
+    try:
+        closer, part_scale = read_part(*region)
+    except NoInkError:
+        return reading
+    return _moved(closer, region[:2], part_scale, reading.source_size, zoomed=True)
 
 
 def _zoom_region(reading: NumberReading, scale: float) -> tuple[int, int, int, int] | None:
@@ -484,16 +495,12 @@ def read_number_image(img: Image.Image, engine, **kwargs) -> NumberReading:
     if small.size == full:
         return reading
     scale = small.size[0] / full[0]
-    reading = _moved(reading, (0, 0), scale, full)
-    region = _zoom_region(reading, scale)
-    if region is None:
-        return reading
-    part = _shrunk(img.crop(region))
-    try:
-        closer = read_number(image_to_gray(part), engine, zoom=False, **kwargs)
-    except NoInkError:
-        return reading
-    return _moved(closer, region[:2], part.size[0] / (region[2] - region[0]), full, zoomed=True)
+
+    def read_part(x0, y0, x1, y1):
+        part = _shrunk(img.crop((x0, y0, x1, y1)))
+        return read_number(image_to_gray(part), engine, zoom=False, **kwargs), part.size[0] / (x1 - x0)
+
+    return _closer(_moved(reading, (0, 0), scale, full), scale, read_part)
 
 
 def _shrunk(img: Image.Image) -> Image.Image:
