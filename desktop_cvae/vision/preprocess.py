@@ -39,6 +39,10 @@ WORK_SIDE = 56  # crop resolution for stroke-width work: 2.8x the final 20-pixel
 # picture benchmarks/imagegen.py draws, only a dim room's photo is that grainy (benchmarks/normalise_compare.py).
 GRAINY_PAPER = 0.05
 DENOISE_SIGMA = 1.0
+# The background's spread (one sigma, ink units) from which a picture is a busy scene, not paper: the paper of every
+# picture benchmarks/imagegen.py and numbergen.py draw stays under 0.06 (a dim room's photo), while photos of
+# people, animals, objects or a textured surface measure 0.15 and more.
+BUSY_PICTURE = 0.1
 MAX_ANALYSIS_SIDE = 512  # larger inputs are downscaled first (photos are 12+ megapixels)
 
 
@@ -278,6 +282,10 @@ def strokes(r: Reading) -> None:
     ink, noise = r.ink, r.noise
     peak = float(ink.max())
     if peak < 0.12 or (noise > 0 and blocks_peak(ink) < 7.0 * noise):
+        if noise > BUSY_PICTURE and peak > 0.2:  # not faint: everything stands out, so nothing does
+            raise NoInkError("No handwriting found: the whole picture is busy with detail (a photo of a scene or "
+                             "a textured surface), not pen strokes on plain paper. Open a picture of digits "
+                             "written on paper, taken close up.")
         raise NoInkError("No ink found: the image is blank or too faint. Draw a digit, or open a "
                          "picture with a darker pen on lighter paper (or the reverse).")
     threshold = ink_threshold(ink, peak, noise)
