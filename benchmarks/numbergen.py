@@ -1,6 +1,7 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
-or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, and paper and photo effects like
+or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, separators between the
+digits (dates, phone numbers, prices), and paper and photo effects like
 benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
     picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
@@ -259,6 +260,101 @@ def form_boxes(digits, rng):
     return _png(lum)
 
 
+def _mark(kind: str, rng, height: int, pen: int) -> np.ndarray:
+    """A separator drawn by hand, on rows from a quarter height above the digits' tops to a quarter under their
+    baseline (1.5 heights): brackets and slashes as tall as the digits or taller, a dash at mid-height, a full
+    stop or comma on the baseline, a colon's two dots."""
+    from PIL import ImageDraw
+
+    top, base = height // 4, height // 4 + height  # the digits' top row and baseline on these rows
+    wide = {"(": 0.4, ")": 0.4, "/": 0.75, "-": 0.45, ".": 0.2, ",": 0.25, ":": 0.2}[kind]
+    w = int(height * wide * rng.uniform(0.8, 1.2)) + 2 * pen
+    im = Image.new("L", (w, int(1.5 * height)), 0)
+    draw = ImageDraw.Draw(im)
+    if kind in "()":  # an arc of a tall ellipse, as tall as the digits or a little taller
+        spill = int(height * rng.uniform(0.0, 0.12))
+        bulge = int(height * rng.uniform(0.45, 0.8))  # the ellipse's width: how far the bracket bows
+        span = rng.uniform(45, 65)
+        box = [pen, top - spill, pen + 2 * bulge, base + spill] if kind == "(" else \
+            [w - pen - 2 * bulge, top - spill, w - pen, base + spill]
+        middle = 180 if kind == "(" else 0
+        draw.arc(box, middle - span, middle + span, fill=255, width=pen)
+    elif kind == "/":
+        lean = np.radians(rng.uniform(25, 45))  # from the vertical
+        spill = int(height * rng.uniform(0.0, 0.15))
+        rise = height + 2 * spill
+        run = min(int(rise * np.tan(lean)), w - 2 * pen)
+        draw.line([(pen, base + spill), (pen + run, top - spill)], fill=255, width=pen)
+    elif kind == "-":
+        y = top + int(height * rng.uniform(0.45, 0.6))
+        draw.line([(pen, y), (w - pen, y + int(rng.integers(-4, 5)))], fill=255, width=pen)
+    else:  # full stop, comma, colon: dots a little wider than the pen
+        r = int(pen * rng.uniform(0.6, 0.9)) + 1
+        cx = w // 2
+        dots = [base - r] if kind in ".," else [top + int(0.45 * height), base - r]
+        for cy in dots:
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=255)
+        if kind == ",":
+            draw.line([(cx + r // 2, base - r), (cx - r, base + int(0.2 * height))], fill=255, width=max(pen // 2, 2))
+    return np.asarray(im, np.float32) / 255.0
+
+
+def _formats(n: int) -> list[list[int | str]]:
+    """Ways people write n digits with separators between them: a date, a phone number, a card's groups, a
+    price, a time. Each is the digits' order (ints) with marks and spaces (' ') between."""
+    d = list(range(n))
+    out = [d[:k] + ["."] + d[k:] for k in (max(n - 2, 1),)] + [d[:k] + [","] + d[k:] for k in (max(n - 2, 1),)]
+    if n >= 4:
+        out.append(d[:n // 2] + [":"] + d[n // 2:])
+        out.append(d[:2] + ["/"] + d[2:4] + (["/"] + d[4:] if n > 4 else []))
+        out.append(d[:2] + ["."] + d[2:4] + (["."] + d[4:] if n > 4 else []))
+        out.append(d[:2] + ["-"] + d[2:])
+    if n >= 6:
+        out.append(["("] + d[:3] + [")", " "] + d[3:6] + (["-"] + d[6:] if n > 6 else []))
+    if n >= 7:
+        out.append([x for k in range(0, n, 4) for x in d[k:k + 4] + [" "]][:-1])
+    return out
+
+
+def separators(digits, rng):
+    """The digits written with the marks people put between them: a date (12/05/2024, 12.05.24), a phone number
+    ((020) 794-6095), a card's groups of four, a price (3,50 or 12.99), a time (12:30). The number read is the
+    digits alone. Half are scans of pen on white paper, half phone photos."""
+    layouts = _formats(len(digits))
+    ink = with_marks(digits, layouts[int(rng.integers(0, len(layouts)))], rng)
+    if rng.random() < 0.5:
+        return _png(0.96 * (1 - 0.9 * ink) + rng.normal(0, 0.01, ink.shape))
+    return _jpeg(_paper(ink, rng))
+
+
+def with_marks(digits, layout: list, rng, height: int = 120, pen: int | None = None) -> np.ndarray:
+    """The ink map of digits and marks on one baseline: layout lists the digits' indices (ints), marks ("(", ")",
+    "/", "-", ".", ",", ":") and spaces (" ") from left to right."""
+    pen = int(rng.integers(8, 13)) if pen is None else pen
+    glyphs = []
+    for item in layout:
+        if item == " ":
+            glyphs.append(np.zeros((int(1.5 * height), int(height * rng.uniform(0.3, 0.6))), np.float32))
+        elif isinstance(item, str):
+            glyphs.append(_mark(item, rng, height, pen))
+        else:
+            ink = digit_ink(digits[item], height, 0.6)
+            h = ink.shape[0]
+            rows = np.zeros((int(1.5 * height), ink.shape[1]), np.float32)
+            top = height // 4 + height - h + int(rng.integers(-height // 20, height // 20 + 1))
+            rows[top: top + h] = ink
+            glyphs.append(rows)
+    gaps = [int(height * rng.uniform(*SPACINGS["normal"])) for _ in glyphs[1:]] + [0]
+    pad = int(0.5 * height)
+    out = np.zeros((int(1.5 * height) + 2 * pad, sum(g.shape[1] for g in glyphs) + sum(gaps) + 2 * pad), np.float32)
+    x = pad
+    for g, gap in zip(glyphs, gaps):
+        region = out[pad: pad + g.shape[0], x: x + g.shape[1]]
+        np.maximum(region, g, out=region)
+        x += g.shape[1] + gap
+    return out
+
+
 CONDITIONS = {
     **{f"{name} gaps": _spacing(name) for name in SPACINGS},
     "canvas": canvas,
@@ -275,6 +371,7 @@ CONDITIONS = {
     "dim photo": dim_photo,
     "whiteboard": whiteboard,
     "form boxes": form_boxes,
+    "separators": separators,
 }
 TOUCHING = ("touching gaps", "overlap gaps")
 
