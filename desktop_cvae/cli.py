@@ -117,8 +117,8 @@ def _show_number(args, name: str, reading) -> None:
     unsure = [i + 1 for i, d in enumerate(reading.digits) if d.unsure]
     per_digit = " ".join(f"{d.label}:{d.confidence:.2f}" for d in reading.digits)
     flag = f"  (unsure of digit {', '.join(map(str, unsure))}: check the ?)" if unsure else ""
-    left_out = "".join(f"  ({note})" for note in reading.notes if "left out" in note)
-    print(f"{name}: {reading.marked}  confidence {reading.confidence:.3f}  [{per_digit}]{flag}{left_out}")
+    cautions = "".join(f"  ({note})" for note in reading.cautions)
+    print(f"{name}: {reading.marked}  confidence {reading.confidence:.3f}  [{per_digit}]{flag}{cautions}")
 
 
 # -- evaluate ---------------------------------------------------------------------------------------

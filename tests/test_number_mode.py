@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_cvae.gui.main_window import MainWindow
 from test_gui import LOAD_TIMEOUT, draw, no_threads_left_behind, window  # noqa: F401 (fixtures)
-from test_numbers import paper, row
+from test_numbers import marked_up, paper, row
 
 
 @pytest.fixture
@@ -177,6 +177,25 @@ def test_a_digit_whose_split_is_in_doubt_is_marked_and_says_why(qtbot, window, r
     assert "split another way" in buttons[1].toolTip() and "split another way" not in buttons[0].toolTip()
     assert "Unsure of digit 2, 3" in window.number_panel.summary.text()
     assert "Digit 2, 3: the ink may be split another way" in window.number_panel.summary.text()
+
+
+def test_a_dates_slashes_are_marked_and_say_why_and_its_full_stops_are_left_out(qtbot, window, readable, tmp_path):
+    window.number_mode_action.trigger()
+    for layout, shown in (("12/05/94", ["1", "2", "1?", "0", "5", "1?", "9", "4"]), ("12.05.94", list("120594"))):
+        path = tmp_path / f"{len(shown)}.png"
+        Image.fromarray((marked_up(readable, layout, seed=3) * 255).astype(np.uint8)).save(path)
+        read(qtbot, window, lambda: window.open_image_file(str(path)))
+        buttons = window.number_panel.buttons()
+        assert [b.text().split("\n")[0] for b in buttons] == shown
+        summary = window.number_panel.summary.text()
+        if "/" in layout:
+            assert "slash" in buttons[2].toolTip() and "slash" not in buttons[1].toolTip()
+            assert "Digit 3, 6: a 1 that leans like a date's slash: it may be one" in summary
+        else:
+            assert "slash" not in summary
+            notes = window.input_panel.notes_label  # said with the first digit's panels, which follow the number
+            qtbot.waitUntil(lambda: "digit 1 of the 6 read" in notes.text(), timeout=10_000)
+            assert "2 marks between the digits left out" in notes.text()
 
 
 def test_a_long_number_shrinks_its_tiles_to_fit_and_a_short_one_keeps_them_large(qtbot):

@@ -228,7 +228,7 @@ def test_a_second_line_of_writing_is_left_out_and_the_result_page_says_so(client
     assert body["number"]["number"] == "4071"
     assert any(n.startswith("another line of writing left out") for n in body["number"]["notes"])
     text = client.get(f"/results/{body['id']}").text
-    assert '<span class="left-out">Another line of writing left out' in text
+    assert '<span class="caution">Another line of writing left out' in text
 
 
 def test_generate_draws_a_png_grid(client):

@@ -63,6 +63,7 @@ class NumberPanel(QWidget):
                          + ("; the ink here could as well be split another way (part of a digit, or two)"
                             if d.split_doubt else "")
                          + ("; does not look like a digit to the model" if not d.looks_like_digit else "")
+                         + ("; it leans like a date's slash, and may be one" if d.maybe_slash else "")
                          + ". Click to see it in the panels beside.")
             b.setStyleSheet((UNSURE_STYLE if d.unsure else SURE_STYLE) + CHECKED)
             self.group.addButton(b, i)
@@ -77,7 +78,9 @@ class NumberPanel(QWidget):
         for why, digits in (("the ink may be split another way (part of a digit, or two digits)",
                              [i for i, d in enumerate(reading.digits) if d.split_doubt]),
                             ("unlike any digit the model knows",
-                             [i for i, d in enumerate(reading.digits) if not d.looks_like_digit])):
+                             [i for i, d in enumerate(reading.digits) if not d.looks_like_digit]),
+                            ("a 1 that leans like a date's slash: it may be one",
+                             [i for i, d in enumerate(reading.digits) if d.maybe_slash])):
             if digits:
                 text += (f"<br><span style='color: #d35400;'>Digit {', '.join(str(i + 1) for i in digits)}: "
                          f"{why}</span>")

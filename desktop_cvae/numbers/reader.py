@@ -50,6 +50,7 @@ class DigitReading:
     looks_like_digit: bool
     normalized: Normalized  # the 28x28 model input, before any noise
     split_doubt: bool = False  # another split of the ink around this digit cost almost as little
+    maybe_slash: bool = False  # a 1 leaning like a slash ("12/05/2024"), which the pixels cannot tell from one
 
     @property
     def confidence(self) -> float:
@@ -59,7 +60,7 @@ class DigitReading:
     def unsure(self) -> bool:
         """Marked for the person to check: the model is not sure which digit, or that this ink is one digit, or it
         is unlike any digit."""
-        return self.confidence < UNSURE_BELOW or self.split_doubt or not self.looks_like_digit
+        return self.confidence < UNSURE_BELOW or self.split_doubt or not self.looks_like_digit or self.maybe_slash
 
 
 @dataclass
@@ -78,6 +79,11 @@ class NumberReading:
         return float(np.prod([d.confidence for d in self.digits])) if self.digits else 0.0
 
     @property
+    def cautions(self) -> list[str]:
+        """The notes to show beside the number itself: what was left out of it, and 1s that may be slashes."""
+        return cautions(self.notes)
+
+    @property
     def marked(self) -> str:
         """The number with each unsure digit followed by '?', for people to read."""
         return "".join(f"{d.label}?" if d.unsure else str(d.label) for d in self.digits)
@@ -88,6 +94,12 @@ class NumberReading:
                 "digits": [{"box": [int(v) for v in d.box], "label": int(d.label),
                             "probabilities": [round(float(p), 6) for p in d.probabilities]} for d in self.digits],
                 "confidence": round(self.confidence, 6)}
+
+
+def cautions(notes: list[str]) -> list[str]:
+    """Of a reading's notes (those kept in an archive too), the ones about the number itself rather than about
+    the picture: ink left out of it, 1s that may be slashes."""
+    return [n for n in notes if "left out" in n or "slash" in n]
 
 
 # -- what a typical digit of each label costs --------------------------------------------------------------
@@ -453,8 +465,13 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         lines = "another line" if writing.other_lines == 1 else f"{writing.other_lines} other lines"
         notes.append(f"{lines} of writing left out: the line with the most ink is read (crop the picture to "
                      "read another)")
+    if writing.marks_left_out:
+        marks = "a mark" if writing.marks_left_out == 1 else f"{writing.marks_left_out} marks"
+        notes.append(f"{marks} between the digits left out (a full stop, comma, colon, dash or bracket)")
     frame = InkMap(writing.ink, m.inverted, notes, m.source_size, steps)
     digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed, c in doubtful) for k, c in enumerate(chosen)]
+    if any(d.maybe_slash for d in digits):
+        notes.append("a 1 that leans like a date's slash is marked: it may be a slash")
     return NumberReading(digits, notes, m.source_size)
 
 
@@ -473,8 +490,11 @@ def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, sal
     label = int(np.argmax(probs))
     # "Is this a digit?" is judged before the noise, as for a single digit.
     looks = looks_like_digit(judge.engine.ood_percentile(float(np.min(clean))))
+    pieces = [p.index for i in c.units for p in judge.line.units[i].pieces]
+    slash = label == 1 and c.left is None and c.right is None and pieces[0] in judge.line.w.slash_like \
+        and len(pieces) == 1
     return DigitReading(frame.box_to_source(judge.crops[c][1]), label, probs, float(scores[label]), looks,
-                        judge.normalized[c], split_doubt)
+                        judge.normalized[c], split_doubt, slash)
 
 
 def read_number_file(path, engine, **kwargs) -> NumberReading:

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from .. import __version__
 from ..calibration import runner_up_if_unsure
 from ..imaging import grid_image
+from ..numbers.reader import cautions
 from .archive import IMAGE_KINDS, Archive
 from .batcher import QueueFull
 from .guard import Guard
@@ -325,7 +326,9 @@ def _page_routes(app: FastAPI, templates: Jinja2Templates) -> None:
             raise HTTPException(404, f"no result {entry_id} in the archive")
         test = await _noise_test(request, entry_id, sigma, seed)
         runner_up = None if entry.label is None else runner_up_if_unsure(np.asarray(entry.probabilities))
-        return page(request, "result.html", entry=entry, test=test, sigma=sigma, seed=seed, runner_up=runner_up)
+        number_cautions = cautions((entry.number or {}).get("notes") or [])
+        return page(request, "result.html", entry=entry, test=test, sigma=sigma, seed=seed, runner_up=runner_up,
+                    number_cautions=number_cautions)
 
     @app.get("/archive", response_class=HTMLResponse, include_in_schema=False)
     async def archive_page(request: Request, page_no: int = Query(1, ge=1, le=10**6, alias="page")):
