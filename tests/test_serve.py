@@ -229,6 +229,11 @@ def test_a_second_line_of_writing_is_left_out_and_the_result_page_says_so(client
     assert any(n.startswith("another line of writing left out") for n in body["number"]["notes"])
     text = client.get(f"/results/{body['id']}").text
     assert '<span class="caution">Another line of writing left out' in text
+    # The number is the answer. The whole picture squeezed into one digit (what the panels show) comes second,
+    # and its "not a digit" warning, which would be about that squeeze, is not given.
+    assert '<p class="answer number">Read as a number: <strong id="number">4071</strong>' in text
+    assert text.index('id="number"') < text.index("The whole picture read as one digit") < text.index('id="label"')
+    assert 'id="not-a-digit"' not in text
 
 
 def test_generate_draws_a_png_grid(client):
