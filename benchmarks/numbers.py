@@ -12,8 +12,10 @@ the file's bytes. For each condition it prints:
 - silent: the share of numbers read wrong with no digit marked unsure (the errors a person is not warned of);
 - needless: the share of numbers read right with a digit marked unsure all the same (checks asked for nothing);
 
-for the split judged by the model (analysis by synthesis) and by pixel rules alone. Last, the time to read a
-10-digit phone photo: p50 of --timing reads, from the decoded picture, after a warm-up.
+for the split judged by the model (analysis by synthesis) and by pixel rules alone. Over all conditions, of the
+digits of numbers read right: the share that the reader flags as not looking like a digit, and the share that the
+single digit's threshold would flag (reader.NOT_A_DIGIT_PERCENTILE against engine.OOD_PERCENTILE). Last, the time
+to read a 10-digit phone photo: p50 of --timing reads, from the decoded picture, after a warm-up.
 
 MNIST comes from keras.datasets.mnist (downloaded once, cached) or --data; --digits train builds the numbers
 from training digits instead (what the reader's constants were tuned on).
@@ -68,7 +70,7 @@ def main():
     a = p.parse_args()
     from desktop_cvae.catalog import default_model_path
     from desktop_cvae.data import load_mnist
-    from desktop_cvae.engine import Engine
+    from desktop_cvae.engine import Engine, looks_like_digit
     from desktop_cvae.vision.imageio import decode_image
     from desktop_cvae.numbers import read_number
     from desktop_cvae.vision.preprocess import NoInkError, image_to_gray
@@ -94,6 +96,9 @@ def main():
         print(f"ceiling: single digits drawn alone {single:.1%}, so numbers of 2-12 digits at most "
               f"{result['exact_ceiling']:.1%} exact", flush=True)
     totals = {s: {"exact": 0, "n": 0, "touching_exact": 0, "touching_n": 0} for s in a.split}
+    # The digits of numbers read right, as the model split reads them: flagged "not a digit" by the reader, and by
+    # the single digit's threshold. Both ought to be about the share of real digits left past a percentile.
+    real_digits = {"n": 0, "flagged": 0, "flagged_at_single_digit_threshold": 0}
     for condition in a.conditions or list(numbergen.CONDITIONS):
         rng = np.random.default_rng(a.seed)
         pictures = []
@@ -113,6 +118,11 @@ def main():
                 except NoInkError:
                     got, marked = "", True
                 exact += got == truth
+                if got == truth and split == "model":
+                    real_digits["n"] += len(reading.digits)
+                    real_digits["flagged"] += sum(not d.looks_like_digit for d in reading.digits)
+                    real_digits["flagged_at_single_digit_threshold"] += sum(
+                        not looks_like_digit(engine.ood_percentile(d.neg_elbo)) for d in reading.digits)
                 silent += got != truth and not marked
                 needless += got == truth and marked
                 digit_errors += min(edit_distance(got, truth), len(truth))
@@ -136,6 +146,9 @@ def main():
                                                 else None)}
                          for s, t in totals.items()}
 
+    if real_digits["n"]:
+        result["real_digits_flagged"] = {k: round(v / real_digits["n"], 4) for k, v in real_digits.items() if k != "n"}
+
     # Speed: one 10-digit phone photo, read again and again after a warm-up.
     rng = np.random.default_rng(a.seed + 1)
     idx = rng.integers(0, len(x), 10)
@@ -155,6 +168,10 @@ def main():
         for s, o in result["overall"].items():
             touching = "n/a" if o["touching_exact"] is None else f"{o['touching_exact']:.1%}"
             print(f"overall ({s}): exact {o['exact']:.1%}; touching and overlapping {touching}")
+        if "real_digits_flagged" in result:
+            f = result["real_digits_flagged"]
+            print(f"digits of numbers read right, flagged as not a digit: {f['flagged']:.2%} (at the single digit's "
+                  f"threshold: {f['flagged_at_single_digit_threshold']:.2%})")
         print(f"10-digit phone photo ({gray.shape[1]}x{gray.shape[0]}): read in {result['read_10_digit_photo_ms_p50']} ms "
               f"(p50 of {a.timing})")
 

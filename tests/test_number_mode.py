@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_cvae.gui.main_window import MainWindow
 from test_gui import LOAD_TIMEOUT, draw, no_threads_left_behind, window  # noqa: F401 (fixtures)
-from test_numbers import marked_up, paper, row
+from test_numbers import marked_up, paper, row, with_a_smiley
 
 
 @pytest.fixture
@@ -196,6 +196,27 @@ def test_a_dates_slashes_are_marked_and_say_why_and_its_full_stops_are_left_out(
             notes = window.input_panel.notes_label  # said with the first digit's panels, which follow the number
             qtbot.waitUntil(lambda: "digit 1 of the 6 read" in notes.text(), timeout=10_000)
             assert "2 marks between the digits left out" in notes.text()
+
+
+def test_the_panels_call_a_digit_of_a_number_unlike_any_digit_as_the_number_panel_does(qtbot, window, readable,
+                                                                                       tmp_path, monkeypatch):
+    # The single-digit panels judged the digit by the single digit's threshold, the number panel by the reader's:
+    # one digit, "Not a digit" on one side and a plain 4 on the other.
+    from desktop_cvae.numbers import reader
+
+    path = tmp_path / "smiley.png"
+    Image.fromarray((paper(with_a_smiley(readable)) * 255).astype(np.uint8)).save(path)
+    window.number_mode_action.trigger()
+    for threshold, flagged in ((reader.NOT_A_DIGIT_PERCENTILE, True), (100.0, False)):
+        monkeypatch.setattr(reader, "NOT_A_DIGIT_PERCENTILE", threshold)
+        read(qtbot, window, lambda: window.open_image_file(str(path)))
+        qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
+        with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+            qtbot.mouseClick(window.number_panel.buttons()[2], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
+        assert window.number_panel.reading.digits[2].looks_like_digit is not flagged
+        assert window.model_panel.ood_label.isVisible() is flagged
+        assert ("Not a digit" in window.model_panel.recognised_label.text()) is flagged
 
 
 def test_a_long_number_shrinks_its_tiles_to_fit_and_a_short_one_keeps_them_large(qtbot):

@@ -406,8 +406,13 @@ class MainWindow(QMainWindow):
     def _on_digit_checked(self, c: DigitCheck) -> None:
         if c.input_key != self._shown_input:
             return  # about an input that has been drawn over since
-        self.model_panel.ood_label.setVisible(not c.looks_like_digit)
-        if not c.looks_like_digit:
+        looks = c.looks_like_digit
+        reading = self.number_panel.reading
+        if self.state.mode == "number" and reading is not None and self._digit_index < len(reading.digits):
+            # A digit cut from a number is judged as the number panel judged it (reader.NOT_A_DIGIT_PERCENTILE).
+            looks = reading.digits[self._digit_index].looks_like_digit
+        self.model_panel.ood_label.setVisible(not looks)
+        if not looks:
             # Never "0 (99.9%)" for a house: the bars still show which label the model leans to, for the curious.
             probs = self.model_panel.bars.probabilities()
             nearest = "" if probs is None else f" (nearest: {int(np.argmax(probs))})"
