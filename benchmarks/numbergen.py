@@ -262,12 +262,12 @@ def form_boxes(digits, rng):
 
 def _mark(kind: str, rng, height: int, pen: int) -> np.ndarray:
     """A separator drawn by hand, on rows from a quarter height above the digits' tops to a quarter under their
-    baseline (1.5 heights): brackets and slashes as tall as the digits or taller, a dash at mid-height, a full
-    stop or comma on the baseline, a colon's two dots."""
+    baseline (1.5 heights): brackets and slashes as tall as the digits or taller, a dash or a plus at mid-height,
+    a full stop or comma on the baseline, a colon's two dots."""
     from PIL import ImageDraw
 
     top, base = height // 4, height // 4 + height  # the digits' top row and baseline on these rows
-    wide = {"(": 0.4, ")": 0.4, "/": 0.75, "-": 0.45, ".": 0.2, ",": 0.25, ":": 0.2}[kind]
+    wide = {"(": 0.4, ")": 0.4, "/": 0.75, "-": 0.45, ".": 0.2, ",": 0.25, ":": 0.2, "+": 0.45}[kind]
     w = int(height * wide * rng.uniform(0.8, 1.2)) + 2 * pen
     im = Image.new("L", (w, int(1.5 * height)), 0)
     draw = ImageDraw.Draw(im)
@@ -285,6 +285,12 @@ def _mark(kind: str, rng, height: int, pen: int) -> np.ndarray:
         rise = height + 2 * spill
         run = min(int(rise * np.tan(lean)), w - 2 * pen)
         draw.line([(pen, base + spill), (pen + run, top - spill)], fill=255, width=pen)
+    elif kind == "+":  # two bars crossing, a little smaller than the digits, about their middle
+        bar = w - 2 * pen
+        cy = top + int(height * rng.uniform(0.45, 0.6))
+        cx = pen + bar // 2 + int(rng.integers(-4, 5))
+        draw.line([(pen, cy), (pen + bar, cy + int(rng.integers(-4, 5)))], fill=255, width=pen)
+        draw.line([(cx, cy - bar // 2), (cx + int(rng.integers(-5, 6)), cy + bar // 2)], fill=255, width=pen)
     elif kind == "-":
         y = top + int(height * rng.uniform(0.45, 0.6))
         draw.line([(pen, y), (w - pen, y + int(rng.integers(-4, 5)))], fill=255, width=pen)
@@ -311,6 +317,7 @@ def _formats(n: int) -> list[list[int | str]]:
         out.append(d[:2] + ["-"] + d[2:])
     if n >= 6:
         out.append(["("] + d[:3] + [")", " "] + d[3:6] + (["-"] + d[6:] if n > 6 else []))
+        out.append(["+"] + d[:2] + [" "] + d[2:])
     if n >= 7:
         out.append([x for k in range(0, n, 4) for x in d[k:k + 4] + [" "]][:-1])
     return out
@@ -318,7 +325,7 @@ def _formats(n: int) -> list[list[int | str]]:
 
 def separators(digits, rng):
     """The digits written with the marks people put between them: a date (12/05/2024, 12.05.24), a phone number
-    ((020) 794-6095), a card's groups of four, a price (3,50 or 12.99), a time (12:30). The number read is the
+    ((020) 794-6095, +44 2079), a card's groups of four, a price (3,50 or 12.99), a time (12:30). The number read is the
     digits alone. Half are scans of pen on white paper, half phone photos."""
     layouts = _formats(len(digits))
     ink = with_marks(digits, layouts[int(rng.integers(0, len(layouts)))], rng)

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageFilter
 
-from ..engine import OOD_PERCENTILE
 from ..vision.preprocess import InkMap, NoInkError, Normalized, add_noise, ink_map, ink_to_mnist
-from . import segment
+from . import marks, segment
 from .segment import Unit
 
 NUMBER_SIDE = 1024  # a number's ink map is kept larger than a digit's: ten digits share its width
@@ -444,7 +443,7 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         raise ValueError("this model is a plain VAE; reading digits needs a conditional model (CVAE)")
     # Ruled lines are left for segment.remove_lines, which traces every line, and a form's dividers between them.
     m = ink_map(gray, max_side=NUMBER_SIDE, ruled_lines=False)
-    writing = segment.find_writing(m.ink)
+    writing = marks.set_apart(segment.find_writing(m.ink))
     if not writing.pieces:
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
     units, unsure = segment.group_pieces(writing.pieces, writing.height)
@@ -473,8 +472,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         notes.append(f"{lines} of writing left out: the line with the most ink is read (crop the picture to "
                      "read another)")
     if writing.marks_left_out:
-        marks = "a mark" if writing.marks_left_out == 1 else f"{writing.marks_left_out} marks"
-        notes.append(f"{marks} between the digits left out (a full stop, comma, colon, dash or bracket)")
+        left_out = "a mark" if writing.marks_left_out == 1 else f"{writing.marks_left_out} marks"
+        notes.append(f"{left_out} between the digits left out (a full stop, comma, colon, dash, bracket or plus)")
     frame = InkMap(writing.ink, m.inverted, notes, m.source_size, steps)
     digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed, c in doubtful) for k, c in enumerate(chosen)]
     if any(d.maybe_slash for d in digits):
@@ -485,6 +484,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
 def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, salt_pepper: float,
            noise_seed: int, split_doubt: bool = False) -> DigitReading:
     """The k-th digit read: probabilities from its bounds (rescored with noise, if any), its box in the picture."""
+    from ..engine import OOD_PERCENTILE  # here: the engine brings TensorFlow, which this module's users may not need
+
     clean = judge.scores[c]
     if sigma > 0 or salt_pepper > 0:
         noisy = add_noise(judge.normalized[c].pixels, sigma, salt_pepper, noise_seed + k)
