@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageB
 
 from desktop_cvae.catalog import default_model_path
 from desktop_cvae.gui.main_window import MainWindow
+from desktop_cvae.gui.opener import PictureOpener
 from desktop_cvae.gui.worker import InferenceWorker
 
 LOAD_TIMEOUT = 60_000
@@ -28,6 +29,8 @@ def no_threads_left_behind():
     QApplication.processEvents()
     running = [w for w in InferenceWorker.instances if w.isRunning()]
     assert not running, f"{len(running)} inference thread(s) still running"
+    opening = [o for o in PictureOpener.instances if o.isRunning()]
+    assert not opening, f"{len(opening)} picture opener thread(s) still running"
     # _DummyThread is Python's record of a foreign (Qt) thread that ran Python code; Python never drops
     # it, and the QThread check above already covers those.
     extra = [t for t in threading.enumerate()
@@ -550,6 +553,52 @@ def test_hostile_files_through_the_gui(qtbot, window, tmp_path):
             assert window.input_panel.message_label.text(), name
             assert window.canvas.image() == before, f"{name} changed the canvas although it was refused"
         assert expect != "error" or not opened, f"{name} should have been refused"
+
+
+def large_photo(tmp_path, sample):
+    """A 12-megapixel phone photo of a digit: a quarter of a second to decode and check."""
+    import imagegen
+
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(imagegen.phone_photo(sample.x_test[0].astype(np.float32) / 255, np.random.default_rng(0),
+                                          size=(4000, 3000), digit_height=1000))
+    return path
+
+
+def test_a_file_opens_off_the_ui_thread_and_the_newest_request_wins(qtbot, window, tmp_path, sample):
+    """A 12-megapixel photo took a quarter of a second to decode and check on the UI thread, which froze the window.
+    People's opens (the menu, a drop, a pasted file) now run on the opener's thread."""
+    big = large_photo(tmp_path, sample)
+    small = tmp_path / "digit.png"
+    Image.fromarray(np.uint8(255 - sample.x_test[1])).resize((200, 200)).save(small)
+    changes = []
+    window.canvas.changed.connect(lambda: changes.append(window.canvas.source_picture()))
+    window.open_image_in_background(str(big))
+    window.open_image_in_background(str(small))
+    assert changes == [] and window.canvas.source_picture() is None  # nothing decoded on this thread
+    assert window.statusBar().currentMessage() == "Opening digit.png…"
+    qtbot.waitUntil(lambda: not window._opening, timeout=20_000)
+    QApplication.processEvents()  # the older photo's answer, if it was decoded, arrives and is dropped
+    assert len(changes) == 1 and changes[0].shape == (200, 200)  # the digit asked for last; never the photo
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_a_file_that_fails_to_open_in_the_background_changes_nothing_and_drawing_wins_over_an_open(
+        qtbot, window, tmp_path, sample):
+    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        draw(qtbot, window.canvas, one_stroke())
+    before = window.canvas.image()
+    bad = tmp_path / "photo.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 definitely not a whole JPEG")
+    with qtbot.waitSignal(window.opener.failed, timeout=10_000):
+        window.open_image_in_background(str(bad))
+    assert "damaged" in window.input_panel.message_label.text() and window.canvas.image() == before
+    # A stroke drawn while a file is still opening is the newest input: the photo is not shown over it.
+    with qtbot.waitSignal(window.opener.opened, timeout=20_000):
+        window.open_image_in_background(str(large_photo(tmp_path, sample)))
+        draw(qtbot, window.canvas, one_stroke())
+    QApplication.processEvents()
+    assert window.canvas.source_picture() is None and not window._opening
 
 
 def test_a_picture_opened_at_start_is_answered_as_soon_as_the_model_loads(qtbot, tmp_path, sample):

@@ -69,5 +69,5 @@ def run(argv: list[str] | None = None, open_file: str | None = None) -> int:
     window.show()
     window.start()
     if open_file:
-        window.open_image_file(open_file)
+        window.open_image_in_background(open_file)
     return app.exec()

@@ -16,10 +16,11 @@ from .. import __version__
 from ..calibration import runner_up_if_unsure
 from ..catalog import default_model_path, display_name
 from ..imaging import grid_image, save_png_atomic
-from ..vision.imageio import ImageError, file_dialog_filter, open_image
-from ..vision.preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
+from ..vision.imageio import ImageError, file_dialog_filter
+from ..vision.preprocess import NoInkError, Normalized, normalize_gray
 from .canvas import Box, qimage_to_gray
 from .model_menu import ModelMenu
+from .opener import PictureOpener, load_picture
 from .panels import InputPanel, ModelPanel
 from .state import AppState
 from .tabs import ExplainTab, GalleryTab, InterpolationTab, LatentGridTab, LatentTab, LossTab, SamplesTab, StyleTab
@@ -69,6 +70,11 @@ class MainWindow(QMainWindow):
         self.models_dir = models_dir or user_models_dir()
         self.state = AppState(self)
         self.worker = InferenceWorker()
+        self.opener = PictureOpener()
+        self.opener.opened.connect(self._on_picture_opened)
+        self.opener.failed.connect(self._on_picture_failed)
+        self._open_id = 0  # the newest file asked for from opener
+        self._opening = False
         self._request_id = 0
         self._shown_id = -1
         self._shown_input: bytes | None = None  # the input (before noise) the shown update is about
@@ -179,6 +185,7 @@ class MainWindow(QMainWindow):
 
     # -- wiring --------------------------------------------------------------------------------
     def _connect(self) -> None:
+        self.canvas.changed.connect(self._drop_pending_open)  # before the update: drawing wins over an open
         self.canvas.changed.connect(self.request_update)
         self.canvas.changed.connect(self._drawing_saver.start)
         self.grid_tab.label_combo.currentIndexChanged.connect(lambda _: self.request_traversal())
@@ -573,18 +580,51 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open an image of a digit", folder,
                                               f"{file_dialog_filter()};;All files (*)")
         if path:
-            self.open_image_file(path)
+            self.open_image_in_background(path)
 
     def open_image_file(self, path: str) -> bool:
-        """Make an image file the canvas content. On failure, say why and change nothing."""
+        """Make an image file the canvas content now, on this thread (scripts and tests; people's opens go through
+        open_image_in_background). On failure, say why and change nothing."""
         self.settings.setValue("paths/last_folder", str(Path(path).parent))
         try:
-            img = open_image(path)
-        except ImageError as e:
+            gray, norm = load_picture(path, self._picture_side())
+        except (ImageError, NoInkError) as e:
             self.show_input_error(str(e))
             return False
-        img.thumbnail((self._picture_side(), self._picture_side()))
-        return self._set_canvas_from_gray(image_to_gray(img))
+        self._show_picture(gray, norm)
+        return True
+
+    def open_image_in_background(self, path: str) -> None:
+        """Open an image file off the UI thread (a large photo takes a quarter of a second to decode and check);
+        it becomes the canvas content when it is ready, unless the canvas changed or another file was asked for
+        meanwhile. On failure, say why and change nothing."""
+        self.settings.setValue("paths/last_folder", str(Path(path).parent))
+        self._open_id += 1
+        self._opening = True
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.opener.open(self._open_id, path, self._picture_side())
+
+    def _on_picture_opened(self, request_id: int, path: str, gray: np.ndarray, norm: Normalized) -> None:
+        if request_id != self._open_id:
+            return  # another file was asked for, or the canvas was drawn on, since
+        self._open_finished()
+        self._show_picture(gray, norm)
+
+    def _on_picture_failed(self, request_id: int, path: str, message: str) -> None:
+        if request_id != self._open_id:
+            return
+        self._open_finished()
+        self.show_input_error(message)
+
+    def _open_finished(self) -> None:
+        self._opening = False
+        self.statusBar().clearMessage()
+
+    def _drop_pending_open(self) -> None:
+        """The canvas changed while a file was opening: the newest input wins, so the file is not shown."""
+        if self._opening:
+            self._open_id += 1
+            self._open_finished()
 
     def paste_image(self) -> None:
         mime = QApplication.clipboard().mimeData()
@@ -598,7 +638,7 @@ class MainWindow(QMainWindow):
                 img = img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
             self._set_canvas_from_gray(qimage_to_gray(img))
         elif mime is not None and mime.hasUrls() and mime.urls()[0].isLocalFile():
-            self.open_image_file(mime.urls()[0].toLocalFile())
+            self.open_image_in_background(mime.urls()[0].toLocalFile())
         else:
             self.show_error("The clipboard holds no image.")
 
@@ -614,10 +654,14 @@ class MainWindow(QMainWindow):
         except NoInkError as e:
             self.show_input_error(str(e))
             return False
+        self._show_picture(gray, norm)
+        return True
+
+    def _show_picture(self, gray: np.ndarray, norm: Normalized) -> None:
+        self._drop_pending_open()  # a picture pasted or opened now wins over one still opening
         self.input_panel.message_label.hide()
         self._opened = (gray, norm)  # before set_image(), whose change signal sends the first request
         self.canvas.set_image(gray)
-        return True
 
     def dragEnterEvent(self, e) -> None:
         if e.mimeData().hasUrls() and any(u.isLocalFile() for u in e.mimeData().urls()):
@@ -635,7 +679,7 @@ class MainWindow(QMainWindow):
         if Path(path).suffix.lower() in MODEL_SUFFIXES:
             self.load_model(path)
         else:
-            self.open_image_file(path)
+            self.open_image_in_background(path)
 
     # -- models --------------------------------------------------------------------------------
 
@@ -771,5 +815,6 @@ class MainWindow(QMainWindow):
         else:
             s.setValue("input/label", int(label))
         self._save_drawing()
+        self.opener.stop()
         self.worker.stop()
         super().closeEvent(e)
