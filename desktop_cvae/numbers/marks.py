@@ -27,7 +27,7 @@ def set_apart(w: Writing) -> Writing:
     if kept:  # a dash between digits, at mid-height ("555-1234"), is a mark left out too; a line's remains are not
         left, right = min(p.x1 for p in kept), max(p.x0 for p in kept)
         marks |= {d.index for d in w.dashes if left <= d.x0 and d.x1 <= right and abs(d.cy - middle) < 0.3 * height}
-    digits_tall = digit_height(kept, height)
+    digits_tall = w.height if len(kept) == len(w.pieces) else digit_height(kept, height)  # measured once if unchanged
     return dataclasses.replace(w, pieces=kept, height=digits_tall, slash_like=slash_like(kept, ink, labels, digits_tall),
                                marks_left_out=count_marks([*w.pieces, *w.dashes], marks))
 
@@ -72,7 +72,7 @@ def plus_signs(pieces: list[Piece], ink: np.ndarray, labels: np.ndarray, height:
                 and min(p.y0 - top, baseline - p.y1) > 0.08 * height
                 and (p.y0 - top) + (baseline - p.y1) > 0.25 * height):
             continue
-        mask = labels[p.y0:p.y1, p.x0:p.x1] == p.index
+        mask = _stroke(p, ink, labels) > 0
         rows, cols = mask.sum(axis=1), mask.sum(axis=0)
         h, w = mask.shape
         middle_rows, middle_cols = rows[h // 4: h - h // 4], cols[w // 4: w - w // 4]
@@ -104,7 +104,7 @@ def brackets(pieces: list[Piece], ink: np.ndarray, labels: np.ndarray, height: f
     def bulge(p: Piece) -> int:
         if p.height < 0.7 * height or p.width > 0.55 * height:
             return 0
-        stroke = ink[p.y0:p.y1, p.x0:p.x1] * (labels[p.y0:p.y1, p.x0:p.x1] == p.index)
+        stroke = _stroke(p, ink, labels)
         if not one_stroke(stroke > INK_LEVEL):
             return 0  # a 6's loop or a 2's foot crosses some rows twice, or runs along them
         b = bow(stroke)
@@ -133,26 +133,37 @@ def slash_like(pieces: list[Piece], ink: np.ndarray, labels: np.ndarray, height:
     sure 1 and the pixels cannot tell them apart (one 1 in thirteen leans as far), so such 1s are marked for the
     person to check, never silently taken either way. A lone leaning 1 is not: marked, one number in ten would
     carry a needless mark."""
-    def stroke(p: Piece) -> np.ndarray:
-        return ink[p.y0:p.y1, p.x0:p.x1] * (labels[p.y0:p.y1, p.x0:p.x1] == p.index)
-
-    single = {p.index: one_stroke(stroke(p) > INK_LEVEL) for p in pieces if p.height >= 0.7 * height}
-    bodies = [lean(stroke(p)) for p in pieces if single.get(p.index) is False]
+    tall = {p.index: _stroke(p, ink, labels) for p in pieces if p.height >= 0.7 * height}
+    single = {i: one_stroke(stroke > INK_LEVEL) for i, stroke in tall.items()}
+    leans = {i: lean(stroke) for i, stroke in tall.items()}
+    bodies = [leans[i] for i, alone in single.items() if not alone]
     slant = float(np.median(bodies)) if bodies else 0.0
     slashes = [k for k, p in enumerate(pieces) if single.get(p.index) and p.height >= 0.8 * height
-               and (angle := lean(stroke(p))) >= SLASH_LEAN and angle - slant >= SLASH_BEYOND_SLANT]
+               and leans[p.index] >= SLASH_LEAN and leans[p.index] - slant >= SLASH_BEYOND_SLANT]
     pairs = [(a, b) for a, b in zip(slashes, slashes[1:]) if a >= 1 and 2 <= b - a <= 3 and b < len(pieces) - 1]
     return frozenset(pieces[k].index for pair in pairs for k in pair)
 
 
-def lean(stroke: np.ndarray) -> float:
-    """The degrees a stroke's row middles lean from the vertical: positive with its top to the right."""
+def _stroke(p: Piece, ink: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """One piece's ink alone, in its box."""
+    return ink[p.y0:p.y1, p.x0:p.x1] * (labels[p.y0:p.y1, p.x0:p.x1] == p.index)
+
+
+def _row_middles(stroke: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rows that hold ink, and the ink-weighted column of each: a stroke's centre line. None under 6 rows."""
     rows = np.flatnonzero(stroke.sum(axis=1) > 0)
     if len(rows) < 6:
-        return 0.0
+        return None
     weights = stroke[rows]
-    centres = (weights * np.arange(stroke.shape[1])).sum(axis=1) / weights.sum(axis=1)
-    return float(np.degrees(np.arctan(-np.polyfit(rows, centres, 1)[0])))
+    return rows, (weights * np.arange(stroke.shape[1])).sum(axis=1) / weights.sum(axis=1)
+
+
+def lean(stroke: np.ndarray) -> float:
+    """The degrees a stroke's row middles lean from the vertical: positive with its top to the right."""
+    line = _row_middles(stroke)
+    if line is None:
+        return 0.0
+    return float(np.degrees(np.arctan(-np.polyfit(*line, 1)[0])))
 
 
 def one_stroke(mask: np.ndarray) -> bool:
@@ -169,11 +180,10 @@ def one_stroke(mask: np.ndarray) -> bool:
 def bow(stroke: np.ndarray) -> float:
     """How far a stroke's middle third bulges right (+) or left (-) of the straight line through it, in its
     heights: a bracket bows by a tenth or more, a 1 seldom by a twentieth. stroke: (h, w) ink, one piece."""
-    rows = np.flatnonzero(stroke.sum(axis=1) > 0)
-    if len(rows) < 6:
+    line = _row_middles(stroke)
+    if line is None:
         return 0.0
-    weights = stroke[rows]
-    centres = (weights * np.arange(stroke.shape[1])).sum(axis=1) / weights.sum(axis=1)
+    rows, centres = line
     slope, offset = np.polyfit(rows, centres, 1)
     off_line = centres - (slope * rows + offset)
     third = (rows[-1] - rows[0]) / 3

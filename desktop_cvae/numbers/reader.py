@@ -499,8 +499,7 @@ def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, sal
     whole = c.left is None and c.right is None and len(c.units) == 1  # no cut, no join: a piece as it was written
     looks = percentile is None or percentile <= (NOT_A_DIGIT_PERCENTILE if whole else OOD_PERCENTILE)
     pieces = [p.index for i in c.units for p in judge.line.units[i].pieces]
-    slash = label == 1 and c.left is None and c.right is None and pieces[0] in judge.line.w.slash_like \
-        and len(pieces) == 1
+    slash = label == 1 and whole and len(pieces) == 1 and pieces[0] in judge.line.w.slash_like
     return DigitReading(frame.box_to_source(judge.crops[c][1]), label, probs, float(scores[label]), looks,
                         judge.normalized[c], split_doubt, slash)
 
