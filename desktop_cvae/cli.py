@@ -71,7 +71,12 @@ def cmd_recognize(args) -> int:
         from .numbers import read_number_file
 
         return _each_file(args, lambda name: read_number_file(name, engine), _show_number)
-    return _each_file(args, lambda name: engine.analyze(normalize_file(name).pixels), _show_digit)
+
+    def read_digit(name):
+        normalized = normalize_file(name)
+        return normalized, engine.analyze(normalized.pixels)
+
+    return _each_file(args, read_digit, _show_digit)
 
 
 def _each_file(args, read, show) -> int:
@@ -95,14 +100,17 @@ def _each_file(args, read, show) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _show_digit(args, name: str, a) -> None:
-    if args.json:
+def _show_digit(args, name: str, read) -> None:
+    normalized, a = read
+    if args.json:  # several digits squeezed into one are not a digit either
         _emit({"file": name, "label": a.recognised, "probabilities": [float(p) for p in a.probabilities],
-               "neg_elbo": a.neg_elbo, "not_a_digit": not a.looks_like_digit})
+               "neg_elbo": a.neg_elbo, "not_a_digit": not a.looks_like_digit or normalized.several})
     else:
         from .calibration import runner_up_if_unsure
 
         warn = "" if a.looks_like_digit else "  (does not look like a digit)"
+        if normalized.several:
+            warn = "  (several digits side by side, read as one: --number reads each)"
         runner_up = runner_up_if_unsure(a.probabilities)
         unsure = "" if runner_up is None else f"  (unsure: or {runner_up}, p={a.probabilities[runner_up]:.3f})"
         print(f"{name}: {a.recognised}  p={a.probabilities[a.recognised]:.3f}  -ELBO={a.neg_elbo:.1f} nats"

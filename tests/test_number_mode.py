@@ -8,8 +8,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
+import numbergen
 from desktop_cvae.gui.main_window import MainWindow
-from test_gui import LOAD_TIMEOUT, draw, no_threads_left_behind, window  # noqa: F401 (fixtures)
+from test_gui import LOAD_TIMEOUT, draw, no_threads_left_behind, settle, window  # noqa: F401 (fixtures)
 from test_numbers import marked_up, paper, row, with_a_smiley
 
 
@@ -68,6 +69,28 @@ def test_a_number_small_in_a_large_photo_is_read_from_the_photos_own_pixels(qtbo
     assert "the number was small in the picture: read again from its own pixels" in reading.notes
     rects = [window.canvas.box_rect(b) for b in window.canvas.boxes()]
     assert len(rects) == 6 and all(0 <= r.left() and r.right() <= window.canvas.width() for r in rects)
+
+
+def test_a_number_opened_as_one_digit_says_so_and_its_link_reads_it_whole(qtbot, window, number_file, tmp_path,
+                                                                         readable):
+    """Opened in one-digit mode, a number is all its digits squeezed into one: never a bare "4 (53%)"."""
+    assert window.state.mode == "digit"
+    assert window.open_image_file(number_file)
+    settle(qtbot, window)
+    panel = window.model_panel
+    assert panel.several_label.isVisible() and panel.recognised_label.text().startswith("<span")
+    assert "Several digits (as one: " in panel.recognised_label.text()
+    assert not panel.ood_label.isVisible()  # the several-digits warning says why, not "unlike any digit"
+    assert "several digits side by side" in window.input_panel.notes_label.text()
+    read(qtbot, window, lambda: panel.several_label.linkActivated.emit("number"))
+    assert window.state.mode == "number" and window.number_panel.reading.number == "4071"
+    assert not panel.several_label.isVisible()
+    window.digit_mode_action.trigger()
+    one = tmp_path / "one.png"
+    Image.fromarray((paper(np.pad(numbergen.digit_ink(readable[3][0], 100, 1.0), 60)) * 255).astype(np.uint8)).save(one)
+    assert window.open_image_file(str(one))
+    settle(qtbot, window)
+    assert not panel.several_label.isVisible() and panel.recognised_label.text().startswith("3")
 
 
 def test_a_click_on_a_digit_shows_it_in_the_single_digit_panels(qtbot, window, number_file):

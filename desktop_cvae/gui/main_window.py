@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self._shown_id = -1
         self._shown_input: bytes | None = None  # the input (before noise) the shown update is about
         self._shown_noisy = False  # and whether the model was given it with noise
+        self._shown_several = False  # and whether it holds several digits side by side, read as one
         self._opened: tuple[np.ndarray, Normalized] | None = None  # the last opened picture, normalised
         self._digit_index = 0  # which digit of the number the single-digit panels show
         self._number_on_picture: dict[int, bool] = {}  # request id -> it sent the opened picture itself
@@ -215,6 +216,7 @@ class MainWindow(QMainWindow):
         s.mode_changed.connect(self._on_mode)
         self.input_panel.digit_mode_button.clicked.connect(lambda: self.state.set_mode("digit"))
         self.input_panel.number_mode_button.clicked.connect(lambda: self.state.set_mode("number"))
+        self.model_panel.several_label.linkActivated.connect(lambda _: self.state.set_mode("number"))
         self.number_panel.digit_clicked.connect(self.show_digit)
         self.number_panel.copy_requested.connect(self.copy_number)
 
@@ -413,7 +415,7 @@ class MainWindow(QMainWindow):
     def _on_digit_checked(self, c: DigitCheck) -> None:
         if c.input_key != self._shown_input:
             return  # about an input that has been drawn over since
-        looks = c.looks_like_digit
+        looks = c.looks_like_digit or self._shown_several  # several digits: their own warning says more
         reading = self.number_panel.reading
         if self.state.mode == "number" and reading is not None and self._digit_index < len(reading.digits):
             # A digit cut from a number is judged as the number panel judged it (reader.NOT_A_DIGIT_PERCENTILE).
@@ -454,6 +456,11 @@ class MainWindow(QMainWindow):
             self.model_panel.bars.set_probabilities(None, message="A plain VAE does not know labels: no recognition.")
             self.model_panel.recognised_label.setText("")  # the bars say why; a lone dash read as a glitch
         self._shown_input, self._shown_noisy = r.input_key, r.noisy
+        self._shown_several = r.marks > 1 and self.state.mode != "number"
+        self.model_panel.several_label.setVisible(self._shown_several)
+        if self._shown_several and a.probabilities is not None:  # never a bare "4 (53%)" for a phone number
+            self.model_panel.recognised_label.setText(
+                f"<span style='font-size: 18px'>Several digits (as one: {a.recognised})</span>")
         if r.digit_check is not None:  # else the worker checks the input before noise next: digit_checked
             self._on_digit_checked(r.digit_check)
         self.style_tab.view.set_images(r.style, cols=5, placeholder=self._style_placeholder())
@@ -489,6 +496,8 @@ class MainWindow(QMainWindow):
         self.number_mode_action.setChecked(number)
         self.copy_number_action.setEnabled(False)
         self._digit_index = 0
+        self._shown_several = False  # the warning speaks of one-digit mode only
+        self.model_panel.several_label.hide()
         self.input_panel.notes_label.setText(self._input_hint())
         picture = self.canvas.source_picture()
         self.canvas.set_wide(number)  # what is drawn stays, fitted to the new shape; its change asks for an update

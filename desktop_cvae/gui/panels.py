@@ -114,6 +114,13 @@ class ModelPanel(QWidget):
         self.ood_label.setStyleSheet("color: #d35400; font-weight: bold;")
         self.ood_label.setWordWrap(True)
         self.ood_label.hide()
+        # A number opened or drawn in one-digit mode: its digits squeezed into one; the link switches to Number mode.
+        self.several_label = QLabel("⚠ This looks like several digits side by side, squeezed here into one. "
+                                    "<a href='number'>Read it as a whole number</a> (Ctrl+2).")
+        self.several_label.setStyleSheet("color: #d35400; font-weight: bold;")
+        self.several_label.setWordWrap(True)
+        self.several_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.several_label.hide()
         self.sigma_slider = QSlider(Qt.Orientation.Horizontal)
         self.sigma_slider.setRange(0, 100)
         self.sp_slider = QSlider(Qt.Orientation.Horizontal)
@@ -148,6 +155,7 @@ class ModelPanel(QWidget):
         rv.addWidget(self.recognised_label)
         rv.addWidget(self.bars, 1)
         rv.addWidget(self.ood_label)
+        rv.addWidget(self.several_label)
         mv.addWidget(rec_box, 3)
         mv.addWidget(noise_box)
         mv.addLayout(label_row)
@@ -164,3 +172,4 @@ class ModelPanel(QWidget):
         self.bars.set_probabilities(None, message=message)
         self.recognised_label.setText("–")
         self.ood_label.hide()
+        self.several_label.hide()

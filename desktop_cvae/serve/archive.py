@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..resources import user_data_dir
+from ..vision.preprocess import SEVERAL_NOTE
 
 IMAGE_KINDS = ("picture", "thumbnail", "input", "reconstruction")
 
@@ -54,6 +55,11 @@ class Entry:
     noise: float
     notes: list[str]
     number: dict | None
+
+    @property
+    def several_digits(self) -> bool:
+        """The picture holds several digits side by side: its one-digit reading is all of them squeezed into one."""
+        return SEVERAL_NOTE in self.notes
 
     def to_json(self) -> dict:
         return {"id": self.id, "created_at": self.created_at.isoformat(), "label": self.label,

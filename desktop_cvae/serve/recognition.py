@@ -31,7 +31,7 @@ class Recognition:
     normalized: Normalized
     noisy: np.ndarray  # (28, 28) what went into the model
     analysis: object  # engine.Analysis of the noisy input
-    not_a_digit: bool  # judged on the clean input, as the app judges it
+    not_a_digit: bool  # judged on the clean input, as the app judges it; several digits squeezed into one are not one
     noise: float
 
     def to_json(self) -> dict:
@@ -247,4 +247,4 @@ class Recognizer:
             clean, analysis = await asyncio.gather(self.analyse(normalized.pixels), self.analyse(noisy))
         else:
             clean = analysis = await self.analyse(noisy)
-        return Recognition(normalized, noisy, analysis, not clean.looks_like_digit, noise)
+        return Recognition(normalized, noisy, analysis, not clean.looks_like_digit or normalized.several, noise)

@@ -44,6 +44,18 @@ DENOISE_SIGMA = 1.0
 # people, animals, objects or a textured surface measure 0.15 and more.
 BUSY_PICTURE = 0.1
 MAX_ANALYSIS_SIDE = 512  # larger inputs are downscaled first (photos are 12+ megapixels)
+# Several digits side by side (a number opened or drawn as one digit), measured in the crop's height:
+# columns of paper at least APART wide between marks; a mark counts when its ink spans MARK_TALL of the height
+# and holds MARK_INK of the largest mark's ink (a dot or a stray line does not); such marks count only in a crop
+# at least SEVERAL_FROM wide (two digits are, a 4 drawn in two strokes or a 0 in two arcs is not); a crop
+# WIDER_THAN_ONE wide is several digits even with no gap (touching ones). `python benchmarks/side_by_side.py`:
+# 1 of MNIST's 10,000 test digits passes for several, and none of 1,080 people's pictures of single digits.
+APART = 0.015
+MARK_TALL = 0.5
+MARK_INK = 0.12
+SEVERAL_FROM = 1.0
+WIDER_THAN_ONE = 2.4
+SEVERAL_NOTE = "several digits side by side, read here as one"
 
 
 @dataclass
@@ -51,6 +63,13 @@ class Normalized:
     pixels: np.ndarray  # (28, 28) float32 in [0, 1], light ink on black, as MNIST
     inverted: bool  # the input was dark ink on a light background
     notes: list[str] = field(default_factory=list)  # what was detected, for the UI to say
+    # Digit-sized marks side by side in the picture (side_by_side): 2 or more, it holds several digits, and the
+    # 28x28 is all of them squeezed into one.
+    marks: int = 1
+
+    @property
+    def several(self) -> bool:
+        return self.marks > 1
 
 
 def add_noise(pixels: np.ndarray, sigma: float = 0.0, salt_pepper: float = 0.0, seed: int = 0) -> np.ndarray:
@@ -395,8 +414,32 @@ def ink_to_mnist(ink: np.ndarray, inverted: bool = False, notes: list[str] | Non
     if not ink.size or float(ink.max()) <= 0.25:
         raise NoInkError("No ink found.")
     region = crop_to_ink(ink, notes)
+    marks = side_by_side(region)
+    if marks > 1:
+        notes.append(SEVERAL_NOTE)
     work = stroke_width_to_mnist(region, notes)
-    return Normalized(box_and_centre(work), inverted, notes)
+    return Normalized(box_and_centre(work), inverted, notes, marks)
+
+
+def side_by_side(region: np.ndarray) -> int:
+    """How many digit-sized marks stand side by side in a crop (at least 2 for one far wider than any digit):
+    a number given as one digit is several, a digit in pieces one (the constants above say how)."""
+    h, w = region.shape
+    inked = region > 0.25
+    columns = np.flatnonzero(inked.any(axis=0))
+    if len(columns) == 0:
+        return 0
+    breaks = np.flatnonzero(np.diff(columns) > max(2, int(round(APART * h))))
+    starts = np.concatenate([[columns[0]], columns[breaks + 1]])
+    ends = np.concatenate([columns[breaks], [columns[-1]]]) + 1
+    ink = np.array([float(region[:, a:b].sum()) for a, b in zip(starts, ends)])
+    marks = 0
+    for a, b, mass in zip(starts, ends, ink):
+        rows = np.flatnonzero(inked[:, a:b].any(axis=1))
+        marks += bool(rows[-1] - rows[0] + 1 >= MARK_TALL * h and mass >= MARK_INK * ink.max())
+    if w < SEVERAL_FROM * h:
+        marks = min(marks, 1)
+    return max(marks, 2) if w >= WIDER_THAN_ONE * h else max(marks, 1)
 
 
 def normalize_file(path) -> Normalized:
