@@ -126,6 +126,14 @@ def skewed(digits, rng):
     return _jpeg(_paper(ink, rng))
 
 
+def steep(digits, rng):
+    """The line of writing 12-25 degrees off horizontal, either way (a page held askew, a photo taken at a slant);
+    a phone photo."""
+    ink = compose(digits, rng, spacing="normal", width_factor=0.5)
+    ink = _turn(ink, rng.uniform(12, 25) * rng.choice([-1, 1]), 0.0)
+    return _jpeg(_paper(ink, rng))
+
+
 def line_under(digits, rng):
     """A line drawn under the number, touching the digits' feet."""
     return _png(0.96 * (1 - 0.9 * _with_line(compose(digits, rng, spacing="normal"), rng, "under")))
@@ -367,6 +375,7 @@ CONDITIONS = {
     "canvas": canvas,
     "broken strokes": broken,
     "skewed": skewed,
+    "steep": steep,
     "line under": line_under,
     "line through": line_through,
     "mixed sizes": mixed_sizes,

@@ -19,6 +19,11 @@ INK_LEVEL = 0.3  # an ink map's pixels above this are pen, below it the soft rim
 # Faint ink joins a piece when it touches strong ink (hysteresis): a pencil stroke that fades mid-way stays one.
 FAINT_LEVEL = 0.15
 MAX_SKEW_DEGREES = 12.0
+# A line through four or more digits' middles (certain of its slope) levels a number tilted this far: a page held
+# askew, a photo taken at a slant. From STEEP_FROM_DEGREES, a number's digits may share too few rows to be grouped
+# as one line of writing until it is levelled.
+MAX_MIDDLES_SKEW_DEGREES = 30.0
+STEEP_FROM_DEGREES = 10.0
 RULED_SHARE = 0.7  # a line-like piece holds a straight line if one row at some angle has ink in this share of columns
 STRAIGHTEN_FROM_DEGREES = 1.0  # below this a line of writing is read as it lies
 SKEW_CERTAINTY = 2.0  # a slope fitted through the digits' middles counts from this many standard errors
@@ -67,11 +72,9 @@ def estimate_skew(ink: np.ndarray, labels: np.ndarray, pieces: list[Piece]) -> f
         ruled = _ruled_angle(*np.nonzero(np.isin(labels, [p.index for p in frames])))
         if ruled is not None:
             return ruled
-    most = max((p.area for p in digit_like), default=0)
-    big = [p for p in digit_like if p.area >= 0.15 * most]
+    big = _substantial(digit_like)
     if len(big) >= 4:
-        return _middles_angle(np.array([p.cx for p in big]), np.array([p.cy for p in big]),
-                              np.array([p.area for p in big], np.float64))
+        return _middles_angle(big)
     if line_like:
         ys, xs = np.nonzero(np.isin(labels, [p.index for p in line_like]))
         ruled = _ruled_angle(ys, xs)
@@ -90,11 +93,15 @@ def estimate_skew(ink: np.ndarray, labels: np.ndarray, pieces: list[Piece]) -> f
     return angle if abs(angle) <= MAX_SKEW_DEGREES else 0.0
 
 
-def _middles_angle(xs: np.ndarray, ys: np.ndarray, weights: np.ndarray) -> float:
-    """The angle of a straight line fitted through the digits' middles, or 0 where the fit cannot tell it from
-    level: digits' middles stand a little higher or lower by their shape alone, and across four or five digits
-    that scatter tilts the fit by a degree or two (a level number was "turned by 2°" one time in four)."""
-    w = weights / weights.sum()
+def _middles_angle(pieces: list[Piece], certain: bool = True) -> float:
+    """The angle of a straight line fitted through the pieces' middles (weighted by their ink), or 0.
+
+    certain: 0 where the fit cannot tell the slope from level: digits' middles stand a little higher or lower by
+    their shape alone, and across four or five digits that scatter tilts the fit by a degree or two (a level
+    number was "turned by 2°" one time in four). Without it, the line through however few middles."""
+    w = np.array([p.area for p in pieces], np.float64)
+    w /= w.sum()
+    xs, ys = np.array([p.cx for p in pieces]), np.array([p.cy for p in pieces])
     xs = xs - np.sum(w * xs)
     ys = ys - np.sum(w * ys)
     spread = float(np.sum(w * xs * xs))
@@ -103,10 +110,16 @@ def _middles_angle(xs: np.ndarray, ys: np.ndarray, weights: np.ndarray) -> float
     slope = float(np.sum(w * xs * ys)) / spread
     scatter = np.sum(w * (ys - slope * xs) ** 2)  # the middles' own scatter about the line
     slope_error = float(np.sqrt(scatter * np.sum(w * w * xs * xs)) / spread)
-    if abs(slope) < SKEW_CERTAINTY * slope_error:
+    if certain and abs(slope) < SKEW_CERTAINTY * slope_error:
         return 0.0
     angle = float(np.degrees(np.arctan(slope)))
-    return angle if abs(angle) <= MAX_SKEW_DEGREES else 0.0
+    return angle if abs(angle) <= MAX_MIDDLES_SKEW_DEGREES else 0.0
+
+
+def _substantial(pieces: list[Piece]) -> list[Piece]:
+    """The pieces that hold a fair share of the ink (not specks, not a 7's bar lifted off)."""
+    most = max((p.area for p in pieces), default=0)
+    return [p for p in pieces if p.area >= 0.15 * most]
 
 
 FRAME_CANDIDATES = 64  # the pieces with the largest boxes that may frame others; a grainy picture has thousands
@@ -318,12 +331,16 @@ def find_writing(ink: np.ndarray) -> Writing:
     several lines of writing, the one with the most ink is read, and the others are counted."""
     labels, pieces = strong_pieces(ink)
     lines = lines_of_writing(pieces)
+    angle = estimate_skew(ink, labels, pieces)
     if len(lines) > 1:
-        # Fitted through two lines' digits at once, the slope is the step from one line to the other.
-        near = _along_line(pieces, lines[0])
-        angle = estimate_skew(ink * np.isin(labels, [p.index for p in near]), labels, near)
-    else:
-        angle = estimate_skew(ink, labels, pieces)
+        # A steeply tilted number's digits share too few rows to be grouped as one line until it is levelled (a
+        # short one's by a line through its few digits' middles); two real lines stay two when turned.
+        tilt = angle if abs(angle) >= STEEP_FROM_DEGREES else _through_middles(pieces)
+        if abs(tilt) >= STEEP_FROM_DEGREES and _one_line_when_level(ink, tilt):
+            angle = tilt
+        else:  # fitted through two lines' digits at once, the slope is the step from one line to the other
+            near = _along_line(pieces, lines[0])
+            angle = estimate_skew(ink * np.isin(labels, [p.index for p in near]), labels, near)
     if abs(angle) >= STRAIGHTEN_FROM_DEGREES:
         ink = straighten(ink, angle)
     else:
@@ -359,6 +376,20 @@ def find_writing(ink: np.ndarray) -> Writing:
     kept = sorted(kept + capping, key=lambda p: (p.x0 + p.x1) / 2)
     return Writing(ink, angle, labels, kept, digit_height(kept, height), line_removed, max(len(lines) - 1, 0),
                    middle, height, tuple(d for d in dashes if d not in capping))
+
+
+def _one_line_when_level(ink: np.ndarray, angle: float) -> bool:
+    """Whether the ink's pieces, turned by `angle`, form one line of writing."""
+    return len(lines_of_writing(strong_pieces(straighten(ink, angle))[1])) == 1
+
+
+def _through_middles(pieces: list[Piece]) -> float:
+    """The angle of a straight line through the middles of two or more substantial digit-like pieces, however
+    few (only worth trying where the turned pieces can confirm it), or 0."""
+    big = _substantial([p for p in pieces if p.width < 3 * p.height])
+    tallest = max((p.height for p in big), default=0)
+    big = [p for p in big if p.height >= 0.5 * tallest]  # not a comma or a full stop
+    return _middles_angle(big, certain=False) if len(big) >= 2 else 0.0
 
 
 def digit_height(pieces: list[Piece], line_height: float) -> float:
