@@ -335,8 +335,8 @@ def find_writing(ink: np.ndarray) -> Writing:
     if len(lines) > 1:
         # A steeply tilted number's digits share too few rows to be grouped as one line until it is levelled (a
         # short one's by a line through its few digits' middles); two real lines stay two when turned.
-        tilt = angle if abs(angle) >= STEEP_FROM_DEGREES else _through_middles(pieces)
-        if abs(tilt) >= STEEP_FROM_DEGREES and _one_line_when_level(ink, tilt):
+        tilt = _tilted_line(pieces, angle)
+        if tilt and _one_line_when_level(ink, tilt):
             angle = tilt
         else:  # fitted through two lines' digits at once, the slope is the step from one line to the other
             near = _along_line(pieces, lines[0])
@@ -383,13 +383,18 @@ def _one_line_when_level(ink: np.ndarray, angle: float) -> bool:
     return len(lines_of_writing(strong_pieces(straighten(ink, angle))[1])) == 1
 
 
-def _through_middles(pieces: list[Piece]) -> float:
-    """The angle of a straight line through the middles of two or more substantial digit-like pieces, however
-    few (only worth trying where the turned pieces can confirm it), or 0."""
+def _tilted_line(pieces: list[Piece], angle: float) -> float:
+    """For pieces that fall into several lines of writing: the angle of a steeply tilted line they may be (the
+    fit through every piece, else a line through two or more substantial digit-like pieces' middles, however
+    few), or 0. Only worth trying where turning the pieces can confirm it."""
     big = _substantial([p for p in pieces if p.width < 3 * p.height])
     tallest = max((p.height for p in big), default=0)
     big = [p for p in big if p.height >= 0.5 * tallest]  # not a comma or a full stop
-    return _middles_angle(big, certain=False) if len(big) >= 2 else 0.0
+    if len(big) < 2 or any(horizontal_overlap(a, b) > 0.5 for i, a in enumerate(big) for b in big[i + 1:]):
+        return 0.0  # one over another: lines of writing, which no tilt joins
+    if abs(angle) < STEEP_FROM_DEGREES:
+        angle = _middles_angle(big, certain=False)
+    return angle if abs(angle) >= STEEP_FROM_DEGREES else 0.0
 
 
 def digit_height(pieces: list[Piece], line_height: float) -> float:
