@@ -56,6 +56,27 @@ def edit_distance(a: str, b: str) -> int:
     return d[len(b)]
 
 
+def confidence_figures(rows, bins=10):
+    """rows: (confidence shown, product of the digits' probabilities, other marks, right) per number. The expected
+    calibration error of the confidence shown, numbers with and without marks apart, and the factor per mark that
+    makes the product likeliest (maximum likelihood, on a grid of hundredths)."""
+    shown, product, marks, right = rows.T
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(shown, edges[1:-1]), 0, bins - 1)
+    ece = sum(abs(shown[which == b].mean() - right[which == b].mean()) * np.mean(which == b)
+              for b in range(bins) if np.any(which == b))
+    factors = np.arange(0.05, 1.0001, 0.01)
+    p = np.clip(product[None, :] * factors[:, None] ** marks[None, :], 1e-6, 1 - 1e-6)
+    likelihood = (right * np.log(p) + (1 - right) * np.log(1 - p)).sum(axis=1)
+
+    def part(m):
+        return {"n": int(m.sum()), "confidence": round(float(shown[m].mean()), 4) if m.any() else None,
+                "exact": round(float(right[m].mean()), 4) if m.any() else None}
+
+    return {"n": len(rows), "ece": round(float(ece), 4), "marked": part(marks > 0), "unmarked": part(marks == 0),
+            "fitted_mark_factor": round(float(factors[int(np.argmax(likelihood))]), 2)}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=100, help="numbers per condition")
@@ -99,6 +120,9 @@ def main():
     # The digits of numbers read right, as the model split reads them: flagged "not a digit" by the reader, and by
     # the single digit's threshold. Both ought to be about the share of real digits left past a percentile.
     real_digits = {"n": 0, "flagged": 0, "flagged_at_single_digit_threshold": 0}
+    # Every number the model split read: its confidence, its digits' probabilities alone, its other marks, and
+    # whether it was right (how far to trust the confidence shown, and reader.MARK_FACTOR's fit).
+    confidences = []
     for condition in a.conditions or list(numbergen.CONDITIONS):
         rng = np.random.default_rng(a.seed)
         pictures = []
@@ -118,6 +142,9 @@ def main():
                 except NoInkError:
                     got, marked = "", True
                 exact += got == truth
+                if split == "model" and got:
+                    confidences.append((reading.confidence, float(np.prod([d.confidence for d in reading.digits])),
+                                        sum(d.marks for d in reading.digits), got == truth))
                 if got == truth and split == "model":
                     real_digits["n"] += len(reading.digits)
                     real_digits["flagged"] += sum(not d.looks_like_digit for d in reading.digits)
@@ -148,6 +175,8 @@ def main():
 
     if real_digits["n"]:
         result["real_digits_flagged"] = {k: round(v / real_digits["n"], 4) for k, v in real_digits.items() if k != "n"}
+    if confidences:
+        result["number_confidence"] = confidence_figures(np.array(confidences, np.float64))
 
     # Speed: one 10-digit phone photo, read again and again after a warm-up.
     rng = np.random.default_rng(a.seed + 1)
@@ -172,6 +201,12 @@ def main():
             f = result["real_digits_flagged"]
             print(f"digits of numbers read right, flagged as not a digit: {f['flagged']:.2%} (at the single digit's "
                   f"threshold: {f['flagged_at_single_digit_threshold']:.2%})")
+        if "number_confidence" in result:
+            c = result["number_confidence"]
+            print(f"number confidence: ECE {c['ece']:.2%} over {c['n']} numbers; with a digit marked for its split, "
+                  f"shape or a slash: {c['marked']['n']} numbers, shown {c['marked']['confidence']:.1%}, right "
+                  f"{c['marked']['exact']:.1%}; the others: shown {c['unmarked']['confidence']:.1%}, right "
+                  f"{c['unmarked']['exact']:.1%}; MARK_FACTOR fitted to these: {c['fitted_mark_factor']}")
         print(f"10-digit phone photo ({gray.shape[1]}x{gray.shape[0]}): read in {result['read_10_digit_photo_ms_p50']} ms "
               f"(p50 of {a.timing})")
 

@@ -403,6 +403,22 @@ def test_a_drawing_among_the_digits_is_marked_unlike_any_digit_and_the_digits_ar
     assert reading.digits[2].unsure
 
 
+def test_a_number_with_a_digit_marked_for_its_shape_split_or_a_slash_is_less_sure(readable, default_engine):
+    """Such numbers were right a third of the time while their digits' probabilities said 0.7: the number's
+    confidence takes MARK_FACTOR for every such mark, and a number without them keeps the plain product."""
+    from desktop_cvae.numbers.reader import MARK_FACTOR
+
+    for picture, marks in ((paper(with_a_smiley(readable)), 1), (marked_up(readable, "12/05/94", seed=3), 2)):
+        reading = read_number(picture, default_engine)
+        product = float(np.prod([d.confidence for d in reading.digits]))
+        assert sum(d.marks for d in reading.digits) >= marks
+        assert reading.confidence == pytest.approx(product * MARK_FACTOR ** sum(d.marks for d in reading.digits))
+        assert reading.confidence < 0.9 * product
+    plain = read_number(marked_up(readable, "120594", seed=3), default_engine)
+    assert not any(d.marks for d in plain.digits)
+    assert plain.confidence == pytest.approx(float(np.prod([d.confidence for d in plain.digits])))
+
+
 def test_real_digits_in_pencil_numbers_are_seldom_called_unlike_any_digit(sample, default_engine):
     """Drawn in grainy pencil and cut from their neighbours, real digits lie past the single digit's threshold
     (engine.OOD_PERCENTILE) three times as often as single digits do: 9 of these 128 digits were marked "does not
