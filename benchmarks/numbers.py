@@ -144,7 +144,7 @@ def main():
                 exact += got == truth
                 if split == "model" and got:
                     confidences.append((reading.confidence, float(np.prod([d.confidence for d in reading.digits])),
-                                        sum(d.marks for d in reading.digits), got == truth))
+                                        sum(d.doubts for d in reading.digits), got == truth))
                 if got == truth and split == "model":
                     real_digits["n"] += len(reading.digits)
                     real_digits["flagged"] += sum(not d.looks_like_digit for d in reading.digits)

@@ -408,14 +408,14 @@ def test_a_number_with_a_digit_marked_for_its_shape_split_or_a_slash_is_less_sur
     confidence takes MARK_FACTOR for every such mark, and a number without them keeps the plain product."""
     from desktop_cvae.numbers.reader import MARK_FACTOR
 
-    for picture, marks in ((paper(with_a_smiley(readable)), 1), (marked_up(readable, "12/05/94", seed=3), 2)):
+    for picture, doubts in ((paper(with_a_smiley(readable)), 1), (marked_up(readable, "12/05/94", seed=3), 2)):
         reading = read_number(picture, default_engine)
         product = float(np.prod([d.confidence for d in reading.digits]))
-        assert sum(d.marks for d in reading.digits) >= marks
-        assert reading.confidence == pytest.approx(product * MARK_FACTOR ** sum(d.marks for d in reading.digits))
+        assert sum(d.doubts for d in reading.digits) >= doubts
+        assert reading.confidence == pytest.approx(product * MARK_FACTOR ** sum(d.doubts for d in reading.digits))
         assert reading.confidence < 0.9 * product
     plain = read_number(marked_up(readable, "120594", seed=3), default_engine)
-    assert not any(d.marks for d in plain.digits)
+    assert not any(d.doubts for d in plain.digits)
     assert plain.confidence == pytest.approx(float(np.prod([d.confidence for d in plain.digits])))
 
 

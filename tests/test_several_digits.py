@@ -25,7 +25,7 @@ def picture(ink) -> np.ndarray:
 def test_digits_apart_close_or_touching_are_several(readable, number, gaps):
     ink, _ = row(readable, number, gaps)
     n = normalize_gray(picture(ink))
-    assert n.several and n.marks >= 2 and SEVERAL_NOTE in n.notes
+    assert n.several and n.side_by_side >= 2 and SEVERAL_NOTE in n.notes
     assert normalize_gray(1.0 - ink, drawn=True).several  # written on the canvas in one-digit mode
 
 

@@ -456,7 +456,7 @@ class MainWindow(QMainWindow):
             self.model_panel.bars.set_probabilities(None, message="A plain VAE does not know labels: no recognition.")
             self.model_panel.recognised_label.setText("")  # the bars say why; a lone dash read as a glitch
         self._shown_input, self._shown_noisy = r.input_key, r.noisy
-        self._shown_several = r.marks > 1 and self.state.mode != "number"
+        self._shown_several = r.side_by_side > 1 and self.state.mode != "number"
         self.model_panel.several_label.setVisible(self._shown_several)
         if self._shown_several and a.probabilities is not None:  # never a bare "4 (53%)" for a phone number
             self.model_panel.recognised_label.setText(

@@ -58,7 +58,7 @@ class UpdateResult:
     noisy: bool = False  # the model was given the input with noise added
     input_key: bytes = b""  # identifies the normalised input before noise (DigitCheck.input_key)
     digit_check: DigitCheck | None = None  # None: checked separately, digit_checked follows
-    marks: int = 1  # digit-sized marks side by side in the input (Normalized.marks): 2 or more, several digits
+    side_by_side: int = 1  # digit-sized marks side by side in the input (Normalized): 2 or more, several digits
 
 
 @dataclass
@@ -268,7 +268,7 @@ class InferenceWorker(QThread):
                 with self._cond:
                     self._pending["check"] = (engine, key, norm.pixels)
         self.analyzed.emit(UpdateResult(request_id, pixels, analysis, grid, self._project(analysis.z), norm.notes,
-                                        (time.perf_counter() - start) * 1000, noisy, key, check, norm.marks))
+                                        (time.perf_counter() - start) * 1000, noisy, key, check, norm.side_by_side))
 
     def _do_number(self, request_id: int, gray: np.ndarray, sigma: float, salt_pepper: float,
                    noise_seed: int) -> None:

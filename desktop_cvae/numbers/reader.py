@@ -68,8 +68,8 @@ class DigitReading:
         return float(self.probabilities[self.label])
 
     @property
-    def marks(self) -> int:
-        """How many reasons other than its label's probability it is marked for: its split in doubt, unlike any
+    def doubts(self) -> int:
+        """How many doubts other than its label's probability it is marked for: its split in doubt, unlike any
         digit, maybe a slash."""
         return int(self.split_doubt) + int(not self.looks_like_digit) + int(self.maybe_slash)
 
@@ -77,7 +77,7 @@ class DigitReading:
     def unsure(self) -> bool:
         """Marked for the person to check: the model is not sure which digit, or that this ink is one digit, or it
         is unlike any digit."""
-        return self.confidence < UNSURE_BELOW or self.marks > 0
+        return self.confidence < UNSURE_BELOW or self.doubts > 0
 
 
 @dataclass
@@ -93,10 +93,10 @@ class NumberReading:
     @property
     def confidence(self) -> float:
         """The probability that every digit is right: the product of the digits' label probabilities (their errors
-        taken as independent), times MARK_FACTOR for each of their other marks."""
+        taken as independent), times MARK_FACTOR for each of their other doubts."""
         if not self.digits:
             return 0.0
-        return float(np.prod([d.confidence for d in self.digits]) * MARK_FACTOR ** sum(d.marks for d in self.digits))
+        return float(np.prod([d.confidence for d in self.digits]) * MARK_FACTOR ** sum(d.doubts for d in self.digits))
 
     @property
     def cautions(self) -> list[str]:

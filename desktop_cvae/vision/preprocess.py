@@ -65,11 +65,11 @@ class Normalized:
     notes: list[str] = field(default_factory=list)  # what was detected, for the UI to say
     # Digit-sized marks side by side in the picture (side_by_side): 2 or more, it holds several digits, and the
     # 28x28 is all of them squeezed into one.
-    marks: int = 1
+    side_by_side: int = 1
 
     @property
     def several(self) -> bool:
-        return self.marks > 1
+        return self.side_by_side > 1
 
 
 def add_noise(pixels: np.ndarray, sigma: float = 0.0, salt_pepper: float = 0.0, seed: int = 0) -> np.ndarray:
@@ -414,11 +414,11 @@ def ink_to_mnist(ink: np.ndarray, inverted: bool = False, notes: list[str] | Non
     if not ink.size or float(ink.max()) <= 0.25:
         raise NoInkError("No ink found.")
     region = crop_to_ink(ink, notes)
-    marks = side_by_side(region)
-    if marks > 1:
+    beside = side_by_side(region)
+    if beside > 1:
         notes.append(SEVERAL_NOTE)
     work = stroke_width_to_mnist(region, notes)
-    return Normalized(box_and_centre(work), inverted, notes, marks)
+    return Normalized(box_and_centre(work), inverted, notes, beside)
 
 
 def side_by_side(region: np.ndarray) -> int:
