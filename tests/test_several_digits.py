@@ -29,6 +29,12 @@ def test_digits_apart_close_or_touching_are_several(readable, number, gaps):
     assert normalize_gray(1.0 - ink, drawn=True).several  # written on the canvas in one-digit mode
 
 
+def test_a_number_held_askew_is_several(readable):
+    """Tilted, its digits stand at different heights: measured against the crop, none was tall enough to count."""
+    ink, _ = row(readable, "4071", 0.2)
+    assert normalize_gray(picture(numbergen._turn(ink, 22, 0.0))).several
+
+
 def test_real_single_digits_are_not_several(sample):
     x = sample.x_test.astype(np.float32) / 255.0
     taken = [i for i, d in enumerate(x) if normalize_gray(d).several]

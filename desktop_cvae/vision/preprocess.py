@@ -45,7 +45,7 @@ DENOISE_SIGMA = 1.0
 BUSY_PICTURE = 0.1
 MAX_ANALYSIS_SIDE = 512  # larger inputs are downscaled first (photos are 12+ megapixels)
 # Several digits side by side (a number opened or drawn as one digit), measured in the crop's height:
-# columns of paper at least APART wide between marks; a mark counts when its ink spans MARK_TALL of the height
+# columns of paper at least APART wide between marks; a mark counts when it is MARK_TALL as tall as the tallest
 # and holds MARK_INK of the largest mark's ink (a dot or a stray line does not); such marks count only in a crop
 # at least SEVERAL_FROM wide (two digits are, a 4 drawn in two strokes or a 0 in two arcs is not); a crop
 # WIDER_THAN_ONE wide is several digits even with no gap (touching ones). `python benchmarks/side_by_side.py`:
@@ -433,10 +433,12 @@ def side_by_side(region: np.ndarray) -> int:
     starts = np.concatenate([[columns[0]], columns[breaks + 1]])
     ends = np.concatenate([columns[breaks], [columns[-1]]]) + 1
     ink = np.array([float(region[:, a:b].sum()) for a, b in zip(starts, ends)])
-    marks = 0
-    for a, b, mass in zip(starts, ends, ink):
+    tall = []
+    for a, b in zip(starts, ends):
         rows = np.flatnonzero(inked[:, a:b].any(axis=1))
-        marks += bool(rows[-1] - rows[0] + 1 >= MARK_TALL * h and mass >= MARK_INK * ink.max())
+        tall.append(rows[-1] - rows[0] + 1)
+    # Measured against the tallest mark, not the crop: the digits of a tilted number stand at different heights.
+    marks = int(np.sum((np.array(tall) >= MARK_TALL * max(tall)) & (ink >= MARK_INK * ink.max())))
     if w < SEVERAL_FROM * h:
         marks = min(marks, 1)
     return max(marks, 2) if w >= WIDER_THAN_ONE * h else max(marks, 1)
