@@ -44,8 +44,9 @@ def main():
         read = [f for f in flags if f is not None]
         return {"several": round(float(np.mean(read)), 4) if read else None, "read": len(read)}
 
-    result = {"mnist_test_taken_for_several": round(float(np.mean([ink_to_mnist(d).several for d in x])), 5),
-              "single_digit_pictures": {}, "numbers": {}}
+    taken = [ink_to_mnist(d, whole_picture=True).several for d in x]
+    result = {"mnist_test_taken_for_several": round(float(np.mean(taken)), 5), "single_digit_pictures": {},
+              "numbers": {}}
     picked = np.random.default_rng(0).choice(len(x), a.n, replace=False)
     for kind, draw in imagegen.KINDS.items():
         rng = np.random.default_rng(1)

@@ -156,9 +156,10 @@ def normalize_gray(gray: np.ndarray, drawn: bool = False) -> Normalized:
     else. Its ink is then read directly, without the guesses a photo needs (polarity from the border, uneven
     light, a sheet, ruled lines), which a drawing that covers most of the canvas would mislead."""
     if drawn:
-        return ink_to_mnist(drawing_ink(gray), inverted=True, notes=["a drawing: dark strokes on light paper"])
+        return ink_to_mnist(drawing_ink(gray), inverted=True, notes=["a drawing: dark strokes on light paper"],
+                            whole_picture=True)
     m = ink_map(gray)
-    return ink_to_mnist(m.ink, m.inverted, m.notes)
+    return ink_to_mnist(m.ink, m.inverted, m.notes, whole_picture=True)
 
 
 def drawing_ink(gray: np.ndarray) -> np.ndarray:
@@ -405,16 +406,18 @@ def box_and_centre(work: np.ndarray) -> np.ndarray:
     return out
 
 
-def ink_to_mnist(ink: np.ndarray, inverted: bool = False, notes: list[str] | None = None) -> Normalized:
+def ink_to_mnist(ink: np.ndarray, inverted: bool = False, notes: list[str] | None = None,
+                 whole_picture: bool = False) -> Normalized:
     """Stage 2: an ink map (1 = ink, 0 = nothing) -> MNIST's 28x28: cropped to the ink (specks far from it
     ignored), strokes to MNIST's width, fitted into 20x20 and the centre of mass at the centre. Raises
-    NoInkError."""
+    NoInkError. `whole_picture`: the ink is all a person gave as one digit, so the marks side by side in it are
+    counted (Normalized.side_by_side); a digit the number reader cut out, or a training digit, needs no count."""
     notes = list(notes or [])
     ink = np.asarray(ink, np.float32)
     if not ink.size or float(ink.max()) <= 0.25:
         raise NoInkError("No ink found.")
     region = crop_to_ink(ink, notes)
-    beside = side_by_side(region)
+    beside = side_by_side(region) if whole_picture else 1
     if beside > 1:
         notes.append(SEVERAL_NOTE)
     work = stroke_width_to_mnist(region, notes)
