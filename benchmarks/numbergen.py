@@ -19,6 +19,11 @@ SPACINGS = {"wide": (0.35, 0.6), "normal": (0.08, 0.2), "tight": (0.01, 0.05), "
             "overlap": (-0.14, -0.08)}
 
 
+# Each digit's (x, y, w, h) ink box in the last number composed, None for a digit without ink: what a picture
+# shows where it is not turned or cropped afterwards (benchmarks/fit_split.py learns from these).
+LAST_BOXES: list = []
+
+
 def digit_ink(digit: np.ndarray, height: int, width_factor: float) -> np.ndarray:
     """One digit as an ink map `height` pixels tall, cropped to its ink's columns (rows keep the digit's box)."""
     ink = imagegen._ink(digit, height, width_factor)
@@ -57,11 +62,14 @@ def compose(digits: np.ndarray, rng: np.random.Generator, height: int = 120, spa
     width = sum(i.shape[1] for i in inks) + sum(gaps) + 2 * pad
     out = np.zeros((height + 2 * pad, max(width, 1)), np.float32)
     x = pad
+    LAST_BOXES.clear()
     for k, ink in enumerate(inks):
         h, w = ink.shape
         top = pad + (height - h) + int(rng.integers(-height // 20, height // 20 + 1))  # on the baseline, a little off
         top = min(max(top, 0), out.shape[0] - h)
         out[top: top + h, x: x + w] = np.maximum(out[top: top + h, x: x + w], ink)
+        rows = np.flatnonzero(ink.max(axis=1) > 0.2)
+        LAST_BOXES.append((x, top + int(rows.min()), w, int(rows.max() - rows.min() + 1)) if len(rows) else None)
         x += w + (gaps[k] if k < len(gaps) else 0)
     return out
 

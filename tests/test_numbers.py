@@ -117,6 +117,14 @@ def test_digits_that_overlap_a_little_are_split(readable, default_engine):
     assert read_number(paper(ink), default_engine).number == "2604"
 
 
+@pytest.mark.parametrize("number, gap", [("16", -0.06), ("11", -0.03), ("631", -0.06), ("9310", -0.03)])
+def test_a_one_touching_its_neighbour_is_a_digit_of_its_own(readable, default_engine, number, gap):
+    # The pair is narrower than the 1.5 digit widths from which a piece is cut by its width alone: the model's doubt
+    # that it is one digit has it cut all the same (before, "16" was read as one 4, "11" as 4).
+    ink, _ = row(readable, number, gap)
+    assert read_number(paper(ink), default_engine).number == number
+
+
 def test_a_digit_in_pieces_is_one_digit(readable, default_engine):
     ink, _ = row(readable, "6574", 0.25, broken=(1, 2, 3))
     assert pieces(ink) >= 6  # the 5's flag, the 7's bar and the 4's arm come apart

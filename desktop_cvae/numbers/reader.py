@@ -1,12 +1,12 @@
 """Reading a number with the CVAE: the segmentation's open questions answered by analysis by synthesis.
 
-Where the pixels leave a question open (are these two pieces one digit? is this wide piece two digits or
-three?), every answer is normalised like a single digit and scored by the model. A candidate digit costs how
-much worse its best evidence bound is than a typical test digit of that label (nats), how unsure the model is of
-its label, plus a fixed cost per digit. The reading whose digits cost least in all wins (dynamic programming
-along the line). A real digit is explained about as well as the test digits of its label, and as one label;
-two digits squeezed into one box, or half a digit, are not. Where another split costs almost as little, the
-digits it would change are marked for the person to check.
+Where the pixels leave a question open (are these two pieces one digit? is this piece two digits, or three?),
+every answer is normalised like a single digit and scored by the model. What the model says of a candidate (how
+its best evidence bound compares with a typical test digit of that label, how sure it is of the label, how far
+the next label stands) and what the pixels say (its height and width against the writing's, the ink its cuts
+cross) give its log odds of being one whole digit, weighed by a logistic regression fitted on numbers whose digit
+boxes are known. The reading likeliest to be all whole digits wins (dynamic programming along the line). Where
+another split is almost as likely, the digits it would change are marked for the person to check.
 
 `split="pixels"` answers the same questions by pixel rules alone (the benchmark's baseline).
 """
@@ -25,19 +25,26 @@ from .segment import Unit
 
 NUMBER_SIDE = 1024  # a number's ink map is kept larger than a digit's: ten digits share its width
 UNSURE_BELOW = 0.9  # a digit whose probability is below this is marked unsure
-DIGIT_COST = 30.0  # nats: what a reading pays for each digit it claims (keeps halves of digits apart)
-MAX_PARTS = 5  # a piece is cut into at most this many digits
 MAX_UNITS_PER_DIGIT = 3  # a digit is made of at most this many units
-# Few handwritten digits are wider than the writing is tall. Squeezed into 28x28, several digits can still look
-# only a little unusual to the model, so a wider candidate pays for every tenth of a height beyond this.
-MAX_ASPECT = 1.2
-SPLIT_FROM = 1.5  # a piece narrower than this many digit widths is one digit (or part of one)
-SHORT_BELOW = 0.5  # a candidate less tall than this many writing heights is a fragment unless the model insists
-NARROW_BELOW = 0.4  # a candidate other than 1 narrower than this many digit widths is a fragment ...
-FRAGMENT_COST = 10.0  # nats per tenth of a height (or of a digit width) beyond those limits
-# nats per nat of -log p(label): a piece the model cannot put under one label is likelier part of a digit, or two
-DOUBT_COST = 15.0
-SPLIT_MARGIN = 5.0  # nats: a digit is marked when the best reading without it costs less than this much more
+SPLIT_FROM = 1.5  # a piece this many digit widths wide or more is cut into candidate digits ...
+MAYBE_SEVERAL = 0.8  # ... and one from this many, where the model doubts it is one digit:
+ONE_DIGIT_LOGIT = 0.0  # its log odds of being one whole digit below this (less likely one digit than not)
+CUT_EVERY = 0.12  # writing heights between the guessed cuts across a piece, besides its ink's valleys
+VALLEYS = 8  # the valleys of least ink tried as cuts
+VALLEY_MARGIN = 0.08  # writing heights at each end of a piece where no valley is looked for
+SLIVER = 0.06  # writing heights: a cut closer than this to a piece's end is no cut
+SAME_CUT = 0.05  # writing heights: cuts closer than this are the same cut
+WIDEST = 1.3  # writing heights: the widest piece between two cuts that is tried as one digit
+# A candidate's log odds of being one whole digit: SPLIT_WEIGHTS times split_features, a logistic regression
+# fitted on the candidates of numbers with known digit boxes, made of MNIST training digits
+# (`python benchmarks/fit_split.py` fits and prints them). A reading costs minus the sum of its digits' log odds
+# plus DIGIT_PRIOR each: dynamic programming picks the reading likeliest to be all whole digits.
+SPLIT_FEATURES = ("bias", "worse than typical", "better than typical", "-log p(label)", "short", "wide", "narrow",
+                  "ink its cuts cross", "joined", "cut", "label margin", "|log height|", "wider than digits")
+SPLIT_WEIGHTS = np.array([1.961, -0.4965, 0.3372, -0.3822, -4.176, -4.364, -7.047, -0.422, -0.8805, -1.431, 1.41,
+                          -5.033, 0.07582])
+DIGIT_PRIOR = 1.0  # log odds each digit of a reading earns: fewer, larger digits otherwise win a close call
+SPLIT_MARGIN = 2.0  # a digit is marked when the best reading without it costs less than this much more
 SPLITS = ("model", "pixels")
 # A digit of a number, written apart from the others, does not look like a digit past this percentile of the test
 # digits' bounds (a single digit: engine.OOD_PERCENTILE, 99.5). Drawn by other pens, real digits in numbers lie
@@ -46,10 +53,10 @@ SPLITS = ("model", "pixels")
 # several, keeps the single digit's threshold: there an odd shape is often a wrong cut, and the mark catches it.
 NOT_A_DIGIT_PERCENTILE = 99.7
 # A number with a digit marked for a reason other than its label's probability (its split in doubt, unlike any
-# digit, maybe a slash) is right far less often than its digits' probabilities say: a third of the time, at 0.7
-# confidence. Each such mark multiplies the number's confidence by this, fitted by maximum likelihood on the tuning
-# set's numbers of MNIST training digits (`python benchmarks/numbers.py --n 50 --digits train` prints the fit).
-MARK_FACTOR = 0.82
+# digit, maybe a slash) is right less often than its digits' probabilities say. Each such mark multiplies the
+# number's confidence by this, fitted by maximum likelihood on the tuning set's numbers of MNIST training digits
+# (`python benchmarks/numbers.py --n 50 --digits train` prints the fit).
+MARK_FACTOR = 0.89
 
 
 @dataclass
@@ -220,34 +227,38 @@ def digit_width(units: list[Unit], height: float) -> float:
     return float(np.median(single)) if len(single) >= 2 else 0.65 * height
 
 
-def _unit_cuts(line: _Line, index: int, height: float) -> list[int]:
-    """Where a unit wide enough to hold several digits might be cut: the cheapest top-to-bottom paths near the
-    columns where least ink stands and near even spacings for 2..MAX_PARTS digits, left to right (path indices).
-    None (an empty list) for a unit that is plainly one digit, or part of one."""
+def _unit_cuts(line: _Line, index: int, height: float, force: bool = False) -> list[int]:
+    """Where a unit might be cut into digits: the cheapest top-to-bottom paths near the columns where least ink
+    stands and every CUT_EVERY heights across it, left to right (path indices). None (an empty list) for a unit
+    narrower than SPLIT_FROM digit widths, unless `force`d (the model doubts it is one digit)."""
     u = line.units[index]
-    if u.width < SPLIT_FROM * line.digit_width:
+    if not force and u.width < SPLIT_FROM * line.digit_width:
         return []
-    most = int(min(MAX_PARTS, max(2, round(u.width / (0.6 * line.digit_width)))))
-    guesses = []
-    for parts in range(2, most + 1):
-        guesses += segment.valley_guesses(line.w.ink, u.x0, u.x1, u.y0, u.y1, height, parts)
+    guesses = segment.valley_guesses(line.w.ink, u.x0, u.x1, u.y0, u.y1, height, 2, VALLEY_MARGIN, VALLEYS)
+    step = CUT_EVERY * height
+    guesses += list(np.arange(u.x0 + step, u.x1 - 0.5 * step, step))
     paths = segment.cut_paths(line.w.ink, u.x0, u.x1, u.y0, u.y1, sorted(set(guesses)), 0.15 * height)
     kept: list[tuple[float, np.ndarray]] = []
     for path in sorted(paths, key=lambda p: float(np.mean(p))):
         spot = float(np.mean(path))
-        if spot - u.x0 < 0.15 * height or u.x1 - spot < 0.15 * height:
+        if spot - u.x0 < SLIVER * height or u.x1 - spot < SLIVER * height:
             continue  # a sliver at the unit's end is no digit
-        if kept and spot - kept[-1][0] < 0.08 * height:
+        if kept and spot - kept[-1][0] < SAME_CUT * height:
             continue  # the same cut found twice
         kept.append((spot, path))
     return [line.add_path(path, u.y0) for _, path in kept]
 
 
-def _pieces_of(unit: int, cuts: list[int]) -> dict[tuple[int, int], Candidate]:
-    """Every piece of a unit between two of its cut positions (0 its left edge, len(cuts) + 1 its right)."""
+def _pieces_of(line: _Line, unit: int, cuts: list[int]) -> dict[tuple[int, int], Candidate]:
+    """Every piece of a unit between two of its cut positions (0 its left edge, len(cuts) + 1 its right), up to
+    the widest a digit can be."""
+    u = line.units[unit]
     edge = [None, *cuts, None]
+    spot = [u.x0, *(float(np.mean(line.paths[k][0])) for k in cuts), u.x1]
+    widest = WIDEST * line.w.height
     return {(a, b): Candidate((unit,), edge[a], edge[b])
-            for a in range(len(edge) - 1) for b in range(a + 1, len(edge))}
+            for a in range(len(edge) - 1) for b in range(a + 1, len(edge))
+            if b == a + 1 or spot[b] - spot[a] <= widest or (a == 0 and b == len(edge) - 1)}
 
 
 def _pixel_choice(line: _Line, cluster: list[int], cuts: dict[int, list[int]]) -> list[Candidate]:
@@ -290,19 +301,27 @@ class _Judge:
         self.engine = engine
         self.crops: dict[Candidate, tuple | None] = {}
         self.normalized: dict[Candidate, Normalized] = {}
-        for c in dict.fromkeys(candidates):
-            got = self.crops[c] = line.crop(c)
+        self.scores: dict[Candidate, np.ndarray] = {}
+        self.reference = label_reference(engine)
+        self._costs: dict = {}
+        self.add(candidates)
+        if not self.normalized:
+            raise NoInkError("No digits found: no pen strokes stand out from the paper.")
+
+    def add(self, candidates: list[Candidate]) -> None:
+        """Normalise and score the candidates not seen yet, in one batch."""
+        new = [c for c in dict.fromkeys(candidates) if c not in self.crops]
+        for c in new:
+            got = self.crops[c] = self.line.crop(c)
             if got is not None:
                 try:
                     self.normalized[c] = ink_to_mnist(got[0])
                 except NoInkError:
                     pass
-        if not self.normalized:
-            raise NoInkError("No digits found: no pen strokes stand out from the paper.")
-        scored = list(self.normalized)
-        self.scores = dict(zip(scored, engine.bounds(np.stack([self.normalized[c].pixels for c in scored]))))
-        self.reference = label_reference(engine)
-        self._costs: dict = {}
+        scored = [c for c in new if c in self.normalized]
+        if scored:
+            bounds = self.engine.bounds(np.stack([self.normalized[c].pixels for c in scored]))
+            self.scores.update(zip(scored, bounds))
 
     def cost(self, c: Candidate | None) -> float:
         if c not in self._costs:  # asked again for every reading compared
@@ -310,18 +329,43 @@ class _Judge:
         return self._costs[c]
 
     def _cost(self, c: Candidate | None) -> float:
+        z = self.one_digit_logit(c)
+        return np.inf if z is None else -(z + DIGIT_PRIOR)
+
+    def one_digit_logit(self, c: Candidate) -> float | None:
+        """The log odds that the candidate is one whole digit, from what the model and the pixels say of it
+        (`split_features`, weighed by SPLIT_WEIGHTS); None for a candidate without ink."""
         s = self.scores.get(c)
         if s is None:
-            return np.inf
-        height, digit_width = self.line.w.height, self.line.digit_width
-        _, _, w, h = self.crops[c][1]
-        best = int(np.argmin(s))
-        fragment = max(SHORT_BELOW - h / height, 0.0) * 10 + max(w / max(h, height) - MAX_ASPECT, 0.0) * 10
-        if best != 1:
-            fragment += max(NARROW_BELOW - w / digit_width, 0.0) * 10
-        p = float(self.engine.probabilities(np.asarray(s, np.float64))[best])
-        return (max(float(s[best] - self.reference[best]), 0.0) + DIGIT_COST + FRAGMENT_COST * fragment
-                + DOUBT_COST * -np.log(max(p, 1e-12)))
+            return None
+        return float(split_features(self, c) @ SPLIT_WEIGHTS)
+
+
+def split_features(judge: _Judge, c: Candidate) -> np.ndarray:
+    """What tells one whole digit from half a digit, or two (SPLIT_FEATURES names them)."""
+    s = np.asarray(judge.scores[c], np.float64)
+    best = int(np.argmin(s))
+    line = judge.line
+    height, digit_width = line.w.height, line.digit_width
+    _, _, w, h = judge.crops[c][1]
+    excess = float(s[best] - judge.reference[best])
+    p = float(judge.engine.probabilities(s)[best])
+    margin = float(np.partition(s, 1)[1] - s[best])
+    cut_ink = sum(segment.path_cost(line.w.ink, *line.paths[k]) for k in (c.left, c.right) if k is not None)
+    return np.array([
+        1.0,
+        max(excess, 0.0) / 10, min(excess, 0.0) / 10,  # worse than a typical digit of its label; better (less ink)
+        -np.log(max(p, 1e-12)),  # unsure of its label
+        max(0.5 - h / height, 0.0) * 10,  # shorter than half the writing
+        max(w / max(h, height) - 1.2, 0.0) * 10,  # wider than a digit is tall
+        max(0.4 - w / digit_width, 0.0) * 10 * (best != 1),  # narrow for any digit but a 1
+        cut_ink / height * 10,  # the ink its cuts cross
+        float(len(c.units) > 1),  # joined from pieces
+        float((c.left is not None) + (c.right is not None)),  # cut from a piece
+        min(margin, 30.0) / 10,  # how far its best label stands before the next
+        abs(np.log(max(h / height, 0.05))),  # taller or shorter than the writing
+        max(w / digit_width - 1.3, 0.0) * 10,  # wider than the number's digits
+    ])
 
 
 def _cheapest(n: int, step) -> tuple[float, list[Candidate]]:
@@ -345,18 +389,26 @@ def _cheapest(n: int, step) -> tuple[float, list[Candidate]]:
 def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int, list[int]]
                   ) -> tuple[_Judge, list, set]:
     """Every reading the pixels leave open, judged by the model: within each unit, how to cut it (pieces between
-    any two of its cuts); along each cluster, which units make one digit together. Also the chosen digits whose
-    split is in doubt: without them, the next best reading costs less than SPLIT_MARGIN nats more."""
-    pieces = {i: _pieces_of(i, unit_cuts) for i, unit_cuts in cuts.items()}
+    any two of its cuts); along each cluster, which units make one digit together. A unit too narrow to be cut by
+    its width is cut all the same where the model doubts it is one digit (two digits that touch, one a 1). Also
+    the chosen digits whose split is in doubt: without them, the next best reading costs less than SPLIT_MARGIN
+    more. `cuts` is updated with the cuts made."""
     merged = {(cl[i], cl[j - 1]): Candidate(tuple(cl[i:j]), None, None) for cl in clusters
               for i in range(len(cl)) for j in range(i + 2, min(i + MAX_UNITS_PER_DIGIT, len(cl)) + 1)}
+    pieces = {i: _pieces_of(line, i, unit_cuts) for i, unit_cuts in cuts.items()}
     judge = _Judge(line, engine, [c for p in pieces.values() for c in p.values()] + list(merged.values()))
+    doubted = [i for i, u in enumerate(line.units) if not cuts[i] and u.width >= MAYBE_SEVERAL * line.digit_width
+               and (judge.one_digit_logit(Candidate((i,), None, None)) or 0.0) < ONE_DIGIT_LOGIT]
+    for i in doubted:
+        cuts[i] = _unit_cuts(line, i, line.w.height, force=True)
+        pieces[i] = _pieces_of(line, i, cuts[i])
+    judge.add([c for i in doubted for c in pieces[i].values()])
 
     def best(cluster: list[int], banned: Candidate | None = None) -> tuple[float, list]:
         def cost(c):
             return np.inf if c is None or c == banned else judge.cost(c)
 
-        cut_up = {i: _cheapest(len(cuts[i]) + 1, lambda a, b, o=pieces[i]: (cost(o[(a, b)]), [o[(a, b)]]))
+        cut_up = {i: _cheapest(len(cuts[i]) + 1, lambda a, b, o=pieces[i]: (cost(o.get((a, b))), [o.get((a, b))]))
                   for i in cluster}
 
         def step(a, b):

@@ -575,17 +575,18 @@ def path_cost(ink: np.ndarray, path: np.ndarray, y0: int) -> float:
     return float(ink[np.arange(y0, y0 + len(path)), path].sum())
 
 
-def valley_guesses(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int, height: float, parts: int) -> list[float]:
-    """Where to try cutting a piece into `parts` digits: even spacing, and the columns where least ink stands
-    (digits touch where they thin out), keeping clear of the piece's ends."""
+def valley_guesses(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int, height: float, parts: int,
+                   margin: float = 0.2, valleys: int = 4) -> list[float]:
+    """Where to try cutting a piece into `parts` digits: even spacing, and the `valleys` columns where least ink
+    stands (digits touch where they thin out), keeping `margin` writing heights clear of the piece's ends."""
     width = x1 - x0
     guesses = [x0 + width * j / parts for j in range(1, parts)]
     profile = ink[y0:y1, x0:x1].sum(axis=0)
-    margin = int(max(0.2 * height, 2))
+    margin = int(max(margin * height, 2))
     if width > 2 * margin + 2:
         inner = profile[margin: width - margin]
         smooth = np.convolve(inner, np.ones(3) / 3, mode="same")
         minima = [i for i in range(1, len(smooth) - 1) if smooth[i] <= smooth[i - 1] and smooth[i] < smooth[i + 1]]
         minima.sort(key=lambda i: smooth[i])
-        guesses += [x0 + margin + i for i in minima[:4]]
+        guesses += [x0 + margin + i for i in minima[:valleys]]
     return sorted(set(round(g, 1) for g in guesses))
