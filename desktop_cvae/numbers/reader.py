@@ -40,9 +40,10 @@ WIDEST = 1.3  # writing heights: the widest piece between two cuts that is tried
 # (`python benchmarks/fit_split.py` fits and prints them). A reading costs minus the sum of its digits' log odds
 # plus DIGIT_PRIOR each: dynamic programming picks the reading likeliest to be all whole digits.
 SPLIT_FEATURES = ("bias", "worse than typical", "better than typical", "-log p(label)", "short", "wide", "narrow",
-                  "ink its cuts cross", "joined", "cut", "label margin", "|log height|", "wider than digits")
-SPLIT_WEIGHTS = np.array([1.961, -0.4965, 0.3372, -0.3822, -4.176, -4.364, -7.047, -0.422, -0.8805, -1.431, 1.41,
-                          -5.033, 0.07582])
+                  "ink its cuts cross", "joined", "cut", "label margin", "|log height|", "wider than digits",
+                  "a 1", "a 1 cut from a piece")
+SPLIT_WEIGHTS = np.array([2.229, -0.5388, 0.4374, -0.3323, -4.227, -3.972, -3.223, -0.5302, -0.7402, -1.401, 1.526,
+                          -5.285, 0.03551, -1.5, -0.9097])
 DIGIT_PRIOR = 1.0  # log odds each digit of a reading earns: fewer, larger digits otherwise win a close call
 SPLIT_MARGIN = 2.0  # a digit is marked when the best reading without it costs less than this much more
 SPLITS = ("model", "pixels")
@@ -365,6 +366,8 @@ def split_features(judge: _Judge, c: Candidate) -> np.ndarray:
         min(margin, 30.0) / 10,  # how far its best label stands before the next
         abs(np.log(max(h / height, 0.05))),  # taller or shorter than the writing
         max(w / digit_width - 1.3, 0.0) * 10,  # wider than the number's digits
+        float(best == 1),  # a 1, the one digit a single stroke makes ...
+        float(best == 1 and (c.left is not None or c.right is not None)),  # ... and a stroke cut off a digit
     ])
 
 
