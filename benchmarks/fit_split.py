@@ -1,6 +1,6 @@
 """Fit the number reader's split scorer: which candidate digits are one whole digit.
 
-    python benchmarks/fit_split.py [--n 60] [--data NPZ] [--model FILE]
+    python benchmarks/fit_split.py [--n 100] [--data NPZ] [--model FILE] [--json]
 
 Numbers of MNIST *training* digits are built under the conditions whose pictures keep the digits where they were
 composed (gaps from wide to overlapping, broken strokes, lines, sizes, pens, photos: no turn, no crop), so each
@@ -14,6 +14,7 @@ model changes: its bounds are the features' scale.
 
 import argparse
 import io
+import json
 import sys
 
 import numpy as np
@@ -97,10 +98,11 @@ def auc(score: np.ndarray, y: np.ndarray) -> float:
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--n", type=int, default=60, help="numbers per condition")
+    p.add_argument("--n", type=int, default=100, help="numbers per condition")
     p.add_argument("--data", help="MNIST-format .npz (default: keras.datasets.mnist, cached)")
     p.add_argument("--model", help="model file (default: the shipped default)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", action="store_true")
     a = p.parse_args()
     from pathlib import Path
 
@@ -115,12 +117,18 @@ def main():
     features, whole = candidates(engine, CONDITIONS, a.n, data.x_train.astype(np.float32) / 255.0, data.y_train,
                                  a.seed)
     w = fit(features, whole)
-    print(f"{len(whole)} candidates, {whole.mean():.1%} whole digits; AUC of the log odds: current weights "
-          f"{auc(features @ reader.SPLIT_WEIGHTS, whole):.4f}, fitted {auc(features @ w, whole):.4f}")
+    result = {"candidates": len(whole), "whole": round(float(whole.mean()), 4),
+              "auc_current": round(auc(features @ reader.SPLIT_WEIGHTS, whole), 4),
+              "auc_fitted": round(auc(features @ w, whole), 4),
+              "weights": dict(zip(reader.SPLIT_FEATURES, (round(float(v), 4) for v in w)))}
+    if a.json:
+        print(json.dumps(result))
+        return
+    print(f"{result['candidates']} candidates, {result['whole']:.1%} whole digits; AUC of the log odds: current "
+          f"weights {result['auc_current']:.4f}, fitted {result['auc_fitted']:.4f}")
     for name, value in zip(reader.SPLIT_FEATURES, w):
         print(f"  {name:22s} {value:8.4g}")
     print("SPLIT_WEIGHTS = np.array([" + ", ".join(f"{v:.4g}" for v in w) + "])")
-
 
 if __name__ == "__main__":
     main()
