@@ -125,6 +125,22 @@ def test_a_one_touching_its_neighbour_is_a_digit_of_its_own(readable, default_en
     assert read_number(paper(ink), default_engine).number == number
 
 
+def test_a_long_scribble_is_cut_in_a_bounded_number_of_places(default_engine, monkeypatch):
+    # Every candidate digit is cropped, normalised and scored, and the split check reruns the search once per
+    # digit read: a zigzag across the page, cut every tenth of its small height, took 27 s to read.
+    from PIL import ImageDraw
+
+    from desktop_cvae.numbers import reader
+
+    page = Image.new("L", (1024, 300), 235)
+    ImageDraw.Draw(page).line([(x, 150 + (6 if (x // 4) % 2 else -6)) for x in range(20, 1004, 4)], fill=20, width=3)
+    made, cut = [], reader._unit_cuts
+    monkeypatch.setattr(reader, "_unit_cuts", lambda *a, **k: made.append(cut(*a, **k)) or made[-1])
+    reading = read_number(np.asarray(page, np.float32) / 255.0, default_engine)
+    assert max(map(len, made)) <= reader.MOST_CUTS + reader.VALLEYS
+    assert "?" in reading.marked
+
+
 def test_a_digit_in_pieces_is_one_digit(readable, default_engine):
     ink, _ = row(readable, "6574", 0.25, broken=(1, 2, 3))
     assert pieces(ink) >= 6  # the 5's flag, the 7's bar and the 4's arm come apart

@@ -29,7 +29,8 @@ MAX_UNITS_PER_DIGIT = 3  # a digit is made of at most this many units
 SPLIT_FROM = 1.5  # a piece this many digit widths wide or more is cut into candidate digits ...
 MAYBE_SEVERAL = 0.8  # ... and one from this many, where the model doubts it is one digit:
 ONE_DIGIT_LOGIT = 0.0  # its log odds of being one whole digit below this (less likely one digit than not)
-CUT_EVERY = 0.12  # writing heights between the guessed cuts across a piece, besides its ink's valleys
+CUT_EVERY = 0.12  # writing heights between the guessed cuts across a piece, besides its ink's valleys ...
+MOST_CUTS = 48  # ... and at most this many of them
 VALLEYS = 8  # the valleys of least ink tried as cuts
 VALLEY_MARGIN = 0.08  # writing heights at each end of a piece where no valley is looked for
 SLIVER = 0.06  # writing heights: a cut closer than this to a piece's end is no cut
@@ -181,6 +182,11 @@ class _Line:
         units = [self.units[i] for i in c.units]
         x0, x1 = min(u.x0 for u in units), max(u.x1 for u in units)
         y0, y1 = min(u.y0 for u in units), max(u.y1 for u in units)
+        # Only the columns between its cuts: a piece of a wide unit is cropped at its own size, not the unit's.
+        if c.left is not None:
+            x0 = max(x0, int(self.paths[c.left][0].min()))
+        if c.right is not None:
+            x1 = min(x1, int(self.paths[c.right][0].max()) + 1)
         pad = 2
         X0, Y0 = max(x0 - pad, 0), max(y0 - pad, 0)
         X1, Y1 = min(x1 + pad, self.w.ink.shape[1]), min(y1 + pad, self.w.ink.shape[0])
@@ -236,7 +242,8 @@ def _unit_cuts(line: _Line, index: int, height: float, force: bool = False) -> l
     if not force and u.width < SPLIT_FROM * line.digit_width:
         return []
     guesses = segment.valley_guesses(line.w.ink, u.x0, u.x1, u.y0, u.y1, height, 2, VALLEY_MARGIN, VALLEYS)
-    step = CUT_EVERY * height
+    # Scribbles many heights long would make thousands of candidates: a unit gets MOST_CUTS guesses at most.
+    step = max(CUT_EVERY * height, u.width / MOST_CUTS)
     guesses += list(np.arange(u.x0 + step, u.x1 - 0.5 * step, step))
     paths = segment.cut_paths(line.w.ink, u.x0, u.x1, u.y0, u.y1, sorted(set(guesses)), 0.15 * height)
     kept: list[tuple[float, np.ndarray]] = []
