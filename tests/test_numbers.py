@@ -120,7 +120,7 @@ def test_digits_that_overlap_a_little_are_split(readable, default_engine):
 @pytest.mark.parametrize("number, gap", [("16", -0.06), ("11", -0.03), ("631", -0.06), ("9310", -0.03)])
 def test_a_one_touching_its_neighbour_is_a_digit_of_its_own(readable, default_engine, number, gap):
     # The pair is narrower than the 1.5 digit widths from which a piece is cut by its width alone: the model's doubt
-    # that it is one digit has it cut all the same (before, "16" was read as one 4, "11" as 4).
+    # that it is one digit has it cut all the same (before, "16" was read as 6, "11" as one 4, "631" as 63).
     ink, _ = row(readable, number, gap)
     assert read_number(paper(ink), default_engine).number == number
 
