@@ -36,7 +36,7 @@ def candidates(engine, conditions, n, x, y, seed):
     """Every candidate's features and whether it is one whole digit, over n numbers per condition."""
     from desktop_cvae.numbers import reader
     from desktop_cvae.vision.imageio import decode_image
-    from desktop_cvae.vision.preprocess import InkMap, image_to_gray
+    from desktop_cvae.vision.preprocess import image_to_gray
 
     seen = {}
     choose, make_ink_map = reader._model_choice, reader.ink_map
@@ -63,11 +63,7 @@ def candidates(engine, conditions, n, x, y, seed):
                 gray = image_to_gray(decode_image(io.BytesIO(data)))
                 reader.read_number(gray, engine, zoom=False)
                 judge, m = seen["judge"], seen["ink map"]
-                steps = list(m.steps)
-                if judge.line.w.angle:
-                    h, w = m.ink.shape
-                    steps.append(("turn", judge.line.w.angle, (w, h), judge.line.w.ink.shape[::-1]))
-                frame = InkMap(judge.line.w.ink, m.inverted, [], m.source_size, steps)
+                frame = reader.writing_frame(m, judge.line.w, [])
                 for c in judge.scores:
                     box = frame.box_to_source(judge.crops[c][1])
                     features.append(reader.split_features(judge, c))

@@ -301,8 +301,8 @@ def _pixel_choice(line: _Line, cluster: list[int], cuts: dict[int, list[int]]) -
 
 
 class _Judge:
-    """The model's view of a line's candidate digits: each normalised as a single digit, all scored in one batch,
-    and each given its cost (the module docstring says why these terms)."""
+    """The model's view of a line's candidate digits: each normalised as a single digit, scored in batches
+    (`add`), and each given its cost (the module docstring says why these terms)."""
 
     def __init__(self, line: _Line, engine, candidates: list[Candidate]):
         self.line = line
@@ -407,8 +407,12 @@ def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int
               for i in range(len(cl)) for j in range(i + 2, min(i + MAX_UNITS_PER_DIGIT, len(cl)) + 1)}
     pieces = {i: _pieces_of(line, i, unit_cuts) for i, unit_cuts in cuts.items()}
     judge = _Judge(line, engine, [c for p in pieces.values() for c in p.values()] + list(merged.values()))
-    doubted = [i for i, u in enumerate(line.units) if not cuts[i] and u.width >= MAYBE_SEVERAL * line.digit_width
-               and (judge.one_digit_logit(Candidate((i,), None, None)) or 0.0) < ONE_DIGIT_LOGIT]
+    def doubted_whole(i: int) -> bool:
+        logit = judge.one_digit_logit(Candidate((i,), None, None))
+        return logit is not None and logit < ONE_DIGIT_LOGIT
+
+    doubted = [i for i, u in enumerate(line.units)
+               if not cuts[i] and u.width >= MAYBE_SEVERAL * line.digit_width and doubted_whole(i)]
     for i in doubted:
         cuts[i] = _unit_cuts(line, i, line.w.height, force=True)
         pieces[i] = _pieces_of(line, i, cuts[i])
@@ -536,11 +540,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
 
     notes = list(m.notes)
-    steps = list(m.steps)
     if writing.angle:
         notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
-        h, w = m.ink.shape
-        steps.append(("turn", writing.angle, (w, h), (writing.ink.shape[1], writing.ink.shape[0])))
     if writing.line_removed:
         notes.append("a line through or under the number taken out")
     if writing.other_lines:
@@ -550,11 +551,21 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
     if writing.marks_left_out:
         left_out = "a mark" if writing.marks_left_out == 1 else f"{writing.marks_left_out} marks"
         notes.append(f"{left_out} between the digits left out (a full stop, comma, colon, dash, bracket or plus)")
-    frame = InkMap(writing.ink, m.inverted, notes, m.source_size, steps)
+    frame = writing_frame(m, writing, notes)
     digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed, c in doubtful) for k, c in enumerate(chosen)]
     if any(d.maybe_slash for d in digits):
         notes.append("a 1 that leans like a date's slash is marked: it may be a slash")
     return NumberReading(digits, notes, m.source_size)
+
+
+def writing_frame(m: InkMap, writing: segment.Writing, notes: list[str]) -> InkMap:
+    """The levelled line of writing as an ink map whose boxes map back to the picture's own pixels: through the
+    picture's ink map (m), then the turn that levelled the line."""
+    steps = list(m.steps)
+    if writing.angle:
+        h, w = m.ink.shape
+        steps.append(("turn", writing.angle, (w, h), (writing.ink.shape[1], writing.ink.shape[0])))
+    return InkMap(writing.ink, m.inverted, notes, m.source_size, steps)
 
 
 def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, salt_pepper: float,
