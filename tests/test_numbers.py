@@ -568,3 +568,23 @@ def test_the_numbers_benchmark_runs_and_reports_each_split():
         row_ = result["conditions"]["canvas"][split]
         assert 0 <= row_["exact"] <= row_["digits"] <= 1 and 0 <= row_["silent"] <= 1 - row_["exact"]
     assert result["overall"]["model"]["touching_exact"] is not None and result["read_10_digit_photo_ms_p50"] > 0
+    # A number is exact at most as often as its two likeliest-right digits both are.
+    for kind in ("", "_as_mnist"):
+        assert result["exact_ceiling" + kind] <= result["single_digit_accuracy" + kind] ** 2 + 1e-4
+
+
+def test_the_ceiling_of_exact_numbers_follows_from_the_accuracy_per_digit():
+    """What benchmarks/numbers.py says 97 % exact needs: the per-digit accuracy whose ceiling over 2-12 digits
+    is 97 %, well above the 1 - 0.03 / 2 that two-digit numbers alone would need."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "numbers.py"
+    spec = importlib.util.spec_from_file_location("numbers_benchmark", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.exact_ceiling(1.0) == 1.0
+    assert bench.exact_ceiling(0.99) == pytest.approx(np.mean([0.99 ** n for n in range(2, 13)]))
+    needed = bench.digit_accuracy_needed(0.97)
+    assert bench.exact_ceiling(needed) == pytest.approx(0.97, abs=1e-9)
+    assert 0.995 < needed < 0.997 and bench.exact_ceiling(0.987) < 0.92
