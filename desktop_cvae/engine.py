@@ -80,6 +80,8 @@ class Engine(LatentExplorer):
         self._label_in_encoder = encoder_takes_label(self.config)
         self._all_labels = tf.function(self._all_labels_impl, input_signature=[image_spec], autograph=False)
         self._scores = tf.function(self._scores_impl, input_signature=[image_spec], autograph=False)
+        self._scored_drawings = tf.function(self._scored_drawings_impl, input_signature=[image_spec],
+                                            autograph=False)
         analyze_spec = [image_spec, tf.TensorSpec((), tf.int32)]
         self._analyze = tf.function(self._analyze_impl, input_signature=analyze_spec, autograph=False)
         # XLA fuses the update's small ops into a few kernels. That pays when the labels share one decoder pass
@@ -225,6 +227,16 @@ class Engine(LatentExplorer):
     def _scores_impl(self, images):
         """-ELBO of every image under every label: (batch, 10)."""
         return self._bounds(images)[0]
+
+    def _scored_drawings_impl(self, images):
+        """-ELBO of every image under every label (batch, 10), and the model's drawing of each under the label
+        it reads best: (batch, 28, 28). The same decoder pass as the scores."""
+        scores, _, decoded = self._bounds(images)
+        if self.model.decoder_sees_label:  # batch*10 rows: each image's row under its best label
+            best = tf.argmin(scores, axis=1, output_type=tf.int32)
+            rows = tf.range(tf.shape(images)[0]) * NUM_CLASSES + best
+            decoded = tuple(None if part is None else tf.gather(part, rows) for part in decoded)
+        return scores, tf.reshape(self.model.draw_decoded(decoded), (-1, 28, 28))
 
     def _analyze_impl(self, images, label):
         """The interactive update for one image: -ELBO and posterior means under every label, and the drawing
@@ -435,6 +447,24 @@ class Engine(LatentExplorer):
             with self._lock:
                 out.append(self._fn("_scores")(x).numpy())
         return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
+
+    def bounds_and_drawings(self, images: np.ndarray, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
+        """-ELBO (n, 10) of every image under every label, and what the model draws of each under the label it
+        reads best (n, 28, 28), from one decoder pass. Ink it leaves undrawn, or ink it draws where the image has
+        none, says where the image is not the digit it is read as: a neighbour's stroke, or a piece cut off (the
+        number reader's split)."""
+        if not self.conditional:
+            raise ValueError("a plain VAE has no labels to score")
+        scores, drawings = [], []
+        for i in range(0, len(images), batch):
+            x = self._batch(images[i:i + batch])
+            with self._lock:
+                s, d = self._fn("_scored_drawings")(x)
+            scores.append(s.numpy())
+            drawings.append(d.numpy())
+        if not scores:
+            return np.zeros((0, NUM_CLASSES), np.float32), np.zeros((0, 28, 28), np.float32)
+        return np.concatenate(scores), np.concatenate(drawings)
 
     def best_scores(self, images: np.ndarray, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
         """Per image: the predicted label and the best -ELBO (for accuracy and the OOD reference)."""

@@ -125,6 +125,16 @@ def test_a_one_touching_its_neighbour_is_a_digit_of_its_own(readable, default_en
     assert read_number(paper(ink), default_engine).number == number
 
 
+@pytest.mark.parametrize("number, gap", [("696", -0.1), ("5829", -0.1), ("3163", -0.1), ("81992", -0.06),
+                                         ("64980", -0.06)])
+def test_overlapping_digits_are_told_apart_by_the_ink_the_model_does_not_draw(readable, default_engine, number, gap):
+    # Each candidate's log odds weigh the share of its ink that the model's drawing of its digit leaves out. Without
+    # that term these were read "62", "582", "2163", "8182" and "6480": a digit holding its neighbour's stroke, or two
+    # digits in one box, scored as one ordinary digit.
+    ink, _ = row(readable, number, gap)
+    assert read_number(paper(ink), default_engine).number == number
+
+
 def test_a_long_scribble_is_cut_in_a_bounded_number_of_places(default_engine, monkeypatch):
     # Every candidate digit is cropped, normalised and scored, and the split check reruns the search once per
     # digit read: a zigzag across the page, cut every tenth of its small height, took 27 s to read.

@@ -153,3 +153,31 @@ def test_a_batch_answers_as_one_input_at_a_time(sample, which):
         if a.probabilities is not None:
             np.testing.assert_allclose(b.probabilities, a.probabilities, atol=1e-5)
         assert b.looks_like_digit == a.looks_like_digit
+
+
+def test_the_drawing_beside_the_bounds_leaves_a_neighbours_stroke_undrawn(default_engine, sample, tiny_model_path):
+    """bounds_and_drawings, what the number reader's split weighs: the same bounds as bounds(), and a drawing
+    that covers a digit's own ink but leaves undrawn a neighbour's stroke that a cut left at its side."""
+    from desktop_cvae.engine import Engine
+
+    x = sample.x_test[:100].astype(np.float32) / 255.0
+    scores, drawings = default_engine.bounds_and_drawings(x)
+    assert drawings.shape == (100, 28, 28)
+    assert np.allclose(scores, default_engine.bounds(x), atol=1e-3)
+
+    def undrawn(images, drawn):
+        return (images * (1 - drawn)).sum(axis=(1, 2)) / images.sum(axis=(1, 2))
+
+    crowded = x.copy()
+    crowded[:, 4:24, 0:3] = 1.0  # an upright stroke of the next digit along the left edge
+    _, crowded_drawings = default_engine.bounds_and_drawings(crowded)
+    own, with_stroke = undrawn(x, drawings), undrawn(crowded, crowded_drawings)
+    # The drawing follows the digit's own ink: another digit's drawing leaves far more of it out.
+    assert np.median(own) < np.median(undrawn(x, np.roll(drawings, 1, axis=0))) - 0.1
+    assert np.mean(with_stroke > own) > 0.9 and np.median(with_stroke - own) > 0.05
+    # A decoder that sees the label: the drawing is the one under the label read best.
+    tiny = Engine.load(tiny_model_path)
+    s, d = tiny.bounds_and_drawings(x[:6])
+    _, _, per_label = tiny.label_scores(x[:6])
+    assert np.allclose(s, tiny.bounds(x[:6]), atol=1e-3)
+    assert np.allclose(d, per_label[np.arange(6), s.argmin(axis=1)], atol=1e-4)

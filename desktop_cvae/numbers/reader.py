@@ -3,10 +3,11 @@
 Where the pixels leave a question open (are these two pieces one digit? is this piece two digits, or three?),
 every answer is normalised like a single digit and scored by the model. What the model says of a candidate (how
 its best evidence bound compares with a typical test digit of that label, how sure it is of the label, how far
-the next label stands) and what the pixels say (its height and width against the writing's, the ink its cuts
-cross) give its log odds of being one whole digit, weighed by a logistic regression fitted on numbers whose digit
-boxes are known. The reading likeliest to be all whole digits wins (dynamic programming along the line). Where
-another split is almost as likely, the digits it would change are marked for the person to check.
+the next label stands, where its drawing of the digit and the candidate's ink part) and what the pixels say (its
+height and width against the writing's, the ink its cuts cross) give its log odds of being one whole digit,
+weighed by a logistic regression fitted on numbers whose digit boxes are known. The reading likeliest to be all
+whole digits wins (dynamic programming along the line). Where another split is almost as likely, the digits it
+would change are marked for the person to check.
 
 `split="pixels"` answers the same questions by pixel rules alone (the benchmark's baseline).
 """
@@ -28,7 +29,7 @@ UNSURE_BELOW = 0.9  # a digit whose probability is below this is marked unsure
 MAX_UNITS_PER_DIGIT = 3  # a digit is made of at most this many units
 SPLIT_FROM = 1.5  # a piece this many digit widths wide or more is cut into candidate digits ...
 MAYBE_SEVERAL = 0.8  # ... and one from this many, where the model doubts it is one digit:
-ONE_DIGIT_LOGIT = 0.0  # its log odds of being one whole digit below this (less likely one digit than not)
+ONE_DIGIT_LOGIT = 0.5  # its log odds of being one whole digit below this (about as likely one digit as not)
 CUT_EVERY = 0.12  # writing heights between the guessed cuts across a piece, besides its ink's valleys ...
 MOST_CUTS = 48  # ... and at most this many of them
 VALLEYS = 8  # the valleys of least ink tried as cuts
@@ -42,9 +43,10 @@ WIDEST = 1.3  # writing heights: the widest piece between two cuts that is tried
 # plus DIGIT_PRIOR each: dynamic programming picks the reading likeliest to be all whole digits.
 SPLIT_FEATURES = ("bias", "worse than typical", "better than typical", "-log p(label)", "short", "wide", "narrow",
                   "ink its cuts cross", "joined", "cut", "label margin", "|log height|", "wider than digits",
-                  "a 1", "a 1 cut from a piece")
-SPLIT_WEIGHTS = np.array([2.229, -0.5388, 0.4374, -0.3323, -4.227, -3.972, -3.223, -0.5302, -0.7402, -1.401, 1.526,
-                          -5.285, 0.03551, -1.5, -0.9097])
+                  "a 1", "a 1 cut from a piece", "ink not drawn in the middle", "drawn, not inked")
+SPLIT_WEIGHTS = np.array([4.391, -0.6141, 0.1514, -0.06265, -3.265, -3.903, -1.941, -0.5429, -0.6324, -1.262, 0.8064,
+                          -6.667, -0.04821, -0.8297, -0.5495, -10.29, 2.413])
+SIDE_COLUMNS = 9  # of the model's 28, each side: ink left undrawn there is as often a digit's own slant as not
 DIGIT_PRIOR = 1.0  # log odds each digit of a reading earns: fewer, larger digits otherwise win a close call
 SPLIT_MARGIN = 2.0  # a digit is marked when the best reading without it costs less than this much more
 SPLITS = ("model", "pixels")
@@ -310,6 +312,7 @@ class _Judge:
         self.crops: dict[Candidate, tuple | None] = {}
         self.normalized: dict[Candidate, Normalized] = {}
         self.scores: dict[Candidate, np.ndarray] = {}
+        self.drawings: dict[Candidate, np.ndarray] = {}  # the model's drawing of each under its best label
         self.reference = label_reference(engine)
         self._costs: dict = {}
         self.add(candidates)
@@ -328,8 +331,9 @@ class _Judge:
                     pass
         scored = [c for c in new if c in self.normalized]
         if scored:
-            bounds = self.engine.bounds(np.stack([self.normalized[c].pixels for c in scored]))
+            bounds, drawings = self.engine.bounds_and_drawings(np.stack([self.normalized[c].pixels for c in scored]))
             self.scores.update(zip(scored, bounds))
+            self.drawings.update(zip(scored, drawings))
 
     def cost(self, c: Candidate | None) -> float:
         if c not in self._costs:  # asked again for every reading compared
@@ -360,6 +364,10 @@ def split_features(judge: _Judge, c: Candidate) -> np.ndarray:
     p = float(judge.engine.probabilities(s)[best])
     margin = float(np.partition(s, 1)[1] - s[best])
     cut_ink = sum(segment.path_cost(line.w.ink, *line.paths[k]) for k in (c.left, c.right) if k is not None)
+    # Analysis by synthesis: the ink the model's drawing of its digit leaves out in the middle (two digits in one
+    # box, a neighbour's stroke across it), and what it draws where there is no ink.
+    ink, drawn = judge.normalized[c].pixels, judge.drawings[c]
+    middle = slice(SIDE_COLUMNS, 28 - SIDE_COLUMNS)
     return np.array([
         1.0,
         max(excess, 0.0) / 10, min(excess, 0.0) / 10,  # worse than a typical digit of its label; better (less ink)
@@ -375,6 +383,8 @@ def split_features(judge: _Judge, c: Candidate) -> np.ndarray:
         max(w / digit_width - 1.3, 0.0) * 10,  # wider than the number's digits
         float(best == 1),  # a 1, the one digit a single stroke makes ...
         float(best == 1 and (c.left is not None or c.right is not None)),  # ... and a stroke cut off a digit
+        float((ink[:, middle] * (1 - drawn[:, middle])).sum()) / max(float(ink.sum()), 1e-6),
+        float((drawn * (1 - ink)).sum()) / max(float(drawn.sum()), 1e-6),
     ])
 
 
