@@ -126,5 +126,6 @@ def main():
         print(f"  {name:22s} {value:8.4g}")
     print("SPLIT_WEIGHTS = np.array([" + ", ".join(f"{v:.4g}" for v in w) + "])")
 
+
 if __name__ == "__main__":
     main()
