@@ -276,6 +276,45 @@ def form_boxes(digits, rng):
     return _png(lum)
 
 
+def _ruled_page(digits, rng, squared: bool) -> bytes:
+    """Blue ballpoint on a notebook page under a lamp, photographed: pale printed rules, JPEG."""
+    height = 120
+    ink = compose(digits, rng, height=height, spacing="normal", width_factor=0.5, margin=0.9)
+    h, w = ink.shape
+    rows = np.flatnonzero(ink.max(axis=1) > 0.2)
+    shade = rng.uniform(0.0, 1.0)  # from the palest rules to ones half as dark as the pen
+    rule = np.array([0.72, 0.81, 0.93]) * (1 - shade) + np.array([0.5, 0.58, 0.75]) * shade
+    page = np.ones((h, w, 3), np.float32) * np.array([0.95, 0.95, 0.93])
+    if squared:
+        step = int(rng.uniform(0.35, 0.6) * height)
+        first = int(rng.integers(0, step))
+        for k in range(first, max(h, w), step):
+            page[k: k + 2] = rule
+            page[:, k: k + 2] = rule
+    else:
+        # The number written on a rule, the next rules a line's height above and below; a red margin on the left.
+        step = int(rng.uniform(0.9, 1.4) * height)
+        for k in range(int(rows.max()) % step, h, step):
+            page[k: k + 2] = rule
+        margin = int(rng.uniform(0.15, 0.6) * 0.9 * height)
+        page[:, margin: margin + 2] = [0.9, 0.5, 0.5]
+    pen = np.array([0.15, 0.2, 0.55])
+    rgb = page * (1 - ink[..., None]) + pen * ink[..., None]
+    rgb = rgb * imagegen._lamp((h, w), 0.25)[..., None] / 0.9 + rng.normal(0, 0.015, (h, w, 1))
+    return _jpeg(rgb.astype(np.float32))
+
+
+def lined_paper(digits, rng):
+    """A lined notebook page: the number written on one of its pale blue rules, with the rules above and below, a
+    red margin line from the top of the page to the bottom at its left."""
+    return _ruled_page(digits, rng, squared=False)
+
+
+def squared_paper(digits, rng):
+    """Squared paper: pale rules both ways, 0.35-0.6 of the writing's height apart, across the digits."""
+    return _ruled_page(digits, rng, squared=True)
+
+
 def _mark(kind: str, rng, height: int, pen: int) -> np.ndarray:
     """A separator drawn by hand, on rows from a quarter height above the digits' tops to a quarter under their
     baseline (1.5 heights): brackets and slashes as tall as the digits or taller, a dash or a plus at mid-height,
@@ -396,6 +435,8 @@ CONDITIONS = {
     "whiteboard": whiteboard,
     "form boxes": form_boxes,
     "separators": separators,
+    "lined paper": lined_paper,
+    "squared paper": squared_paper,
 }
 TOUCHING = ("touching gaps", "overlap gaps")
 
