@@ -273,6 +273,33 @@ def test_a_line_under_or_through_a_short_number_is_taken_out(readable, default_e
     assert not any("turned" in n for n in reading.notes)  # a level line is not "straightened"
 
 
+@pytest.mark.parametrize("number, seed", [("52809", 0), ("4071", 1), ("316", 2)])
+def test_a_number_on_a_lined_notebook_page_with_a_red_margin(readable, default_engine, number, seed):
+    # The margin, a faint line from the top of the page to the bottom, was the tallest piece: it set the writing's
+    # height to the page's, and none of these numbers was read.
+    digits = np.stack([readable[int(ch)][0] for ch in number])
+    picture = numbergen.lined_paper(digits, np.random.default_rng(seed))
+    reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
+    assert reading.number == number
+
+
+def test_a_rule_across_the_writing_goes_and_the_stroke_it_crosses_stays(readable):
+    from desktop_cvae.numbers import segment
+
+    ink, spans = row(readable, "7101", 0.3)
+    top = int(np.flatnonzero(ink.max(axis=1) > 0.3).min())
+    ruled = ink.copy()
+    x = spans[0][0] + (spans[0][1] - spans[0][0]) // 2  # through the 7, across its bar
+    ruled[:, x: x + 2] = np.maximum(ruled[:, x: x + 2], 0.35)  # pale, from the top of the page to the bottom
+    out, removed = segment.remove_rules_across(ruled)
+    assert removed
+    assert out[: top - 3, x: x + 2].max() < segment.FAINT_LEVEL  # the rule is gone above the digits ...
+    bar = np.flatnonzero(ink[:, x - 3] > 0.5)[0]
+    assert out[bar, x: x + 2].min() > 0.3  # ... and the 7's bar still crosses where it was
+    # The 1s, straight strokes as tall as the writing, are no rules: only a line twice the writing's height is.
+    assert np.array_equal(segment.remove_rules_across(ink)[0], ink)
+
+
 def test_a_number_a_few_degrees_off_horizontal_is_straightened(readable, default_engine):
     ink, _ = row(readable, "739164", 0.2, width_factor=0.8)
     for degrees in (-6, 5):

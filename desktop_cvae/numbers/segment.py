@@ -182,8 +182,11 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rows, starts, ends
 
 
-def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
-    """A ruled or drawn line through or under the number taken out of a straightened ink map.
+def remove_lines(ink: np.ndarray, height: float | None = None, forms: bool = True,
+                 level: float = INK_LEVEL) -> tuple[np.ndarray, bool]:
+    """A ruled or drawn line through or under the number taken out of a straightened ink map. `height`: the
+    writing's, where the caller has measured it; `forms`: also the shorter printed lines and a form's dividers;
+    `level`: the ink a line is traced in.
 
     A line is ink that runs horizontally for more than LINE_LENGTH_PER_HEIGHT times the writing's height: no
     digit has a stroke that long, and where digits touch, their bars and tops joined (a 4's arm to the next 4,
@@ -193,7 +196,7 @@ def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
     wobbles and is never quite level, so the runs are measured with the ink smeared a few rows up and down. In
     each column the line's pixels are replaced by the lesser of the ink just above and just below them, so a
     stroke that crosses the line goes on and the paper beside it stays paper."""
-    mask = ink > INK_LEVEL
+    mask = ink > level
     h, w = mask.shape
     rows, starts, ends = _runs(mask)
     if len(rows) == 0:
@@ -204,15 +207,16 @@ def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
         smeared[k:] |= mask[:-k]
         smeared[:-k] |= mask[k:]
     srows, sstarts, sends = _runs(smeared)
-    longest = int((sends - sstarts).max())
-    # The writing's height: the rows holding ink outside the longest runs (a line would stretch the estimate).
-    lengths = ends - starts
-    short_rows = np.unique(rows[lengths < 0.5 * longest])
-    if len(short_rows) == 0:
-        return ink, False
-    height = short_rows.max() - short_rows.min() + 1
+    if height is None:
+        # The writing's height: the rows holding ink outside the longest runs (a line would stretch the estimate).
+        longest = int((sends - sstarts).max())
+        short_rows = np.unique(rows[ends - starts < 0.5 * longest])
+        if len(short_rows) == 0:
+            return ink, False
+        height = short_rows.max() - short_rows.min() + 1
     # Drawn lines first; only where there are none, the shorter printed ones (which must then be straight).
-    for per_height, printed_only in ((LINE_LENGTH_PER_HEIGHT, False), (PRINTED_LINE_LENGTH, True)):
+    kinds = ((LINE_LENGTH_PER_HEIGHT, False), (PRINTED_LINE_LENGTH, True))
+    for per_height, printed_only in kinds if forms else kinds[:1]:
         long_runs = np.flatnonzero(sends - sstarts >= max(per_height * height, 8 * reach))
         if len(long_runs):
             break
@@ -254,8 +258,43 @@ def remove_lines(ink: np.ndarray) -> tuple[np.ndarray, bool]:
         traced.append((c0, middle, half))
     if not traced:
         return ink, False
-    _remove_dividers(mask, out, traced)
+    if forms:
+        _remove_dividers(mask, out, traced)
     return out, True
+
+
+def remove_rules_across(ink: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Ruled lines across the line of writing, top to bottom, taken out of an ink map: a notebook's margin, the
+    rules of squared paper or a table's columns. Traced and bridged as a line under the number is
+    (`remove_lines`, on the map turned on its side), from LINE_LENGTH_PER_HEIGHT writing heights long: no digit
+    is that tall, and a 1 as straight as print is as tall as the writing. Left in, such a rule is the tallest
+    thing on the page: it set the writing's height, joined lines of writing and cut every digit it crossed."""
+    height = _height_between_rules(ink)
+    if not height:
+        return ink, False
+    # Traced in faint ink as well: a printed rule is paler than the pen, and a margin's red is paler still.
+    out, removed = remove_lines(np.ascontiguousarray(ink.T), height=height, forms=False, level=FAINT_LEVEL)
+    return (np.ascontiguousarray(out.T), True) if removed else (ink, False)
+
+
+def _height_between_rules(ink: np.ndarray) -> float:
+    """The writing's height where rules may run along and across it: the rows of the ink left when the runs of
+    faint ink at least half as long as the longest, either way, are set aside (rules, and a digit's longest
+    strokes: its loops and turns are left). The 2nd to the 98th percentile of those pixels' rows, so that specks
+    count for nothing; 0 where no ink is left."""
+    ruled = np.zeros(ink.shape, bool)
+    for faint, out in ((ink > FAINT_LEVEL, ruled), ((ink > FAINT_LEVEL).T, ruled.T)):  # along rows, then columns
+        rows, starts, ends = _runs(faint)
+        lengths = ends - starts
+        if not len(lengths):
+            return 0.0
+        long = lengths >= 0.5 * lengths.max()
+        for r, a, b in zip(rows[long], starts[long], ends[long]):
+            out[r, a:b] = True
+    ys = np.nonzero((ink > INK_LEVEL) & ~ruled)[0]
+    if len(ys) < 20:
+        return 0.0
+    return float(np.percentile(ys, 98) - np.percentile(ys, 2) + 1)
 
 
 def _sticks_out(mask: np.ndarray, r0: int, r1: int, c0: int, c1: int, height: float) -> bool:
@@ -329,6 +368,7 @@ class Writing:
 def find_writing(ink: np.ndarray) -> Writing:
     """Straighten the line of writing, take out a line through it, and find its pieces. Where the picture holds
     several lines of writing, the one with the most ink is read, and the others are counted."""
+    ink, rules_removed = remove_rules_across(ink)
     labels, pieces = strong_pieces(ink)
     lines = lines_of_writing(pieces)
     angle = estimate_skew(ink, labels, pieces)
@@ -345,7 +385,10 @@ def find_writing(ink: np.ndarray) -> Writing:
         ink = straighten(ink, angle)
     else:
         angle = 0.0
-    ink, line_removed = remove_lines(ink)
+    if rules_removed:  # ruled paper: the rules along the writing are as pale as those across, and stretch its rows
+        ink, line_removed = remove_lines(ink, height=_height_between_rules(ink) or None, level=FAINT_LEVEL)
+    else:
+        ink, line_removed = remove_lines(ink)
     if angle or line_removed:
         labels, pieces = strong_pieces(ink)
         lines = lines_of_writing(pieces)
