@@ -1,5 +1,6 @@
-"""The pixel work of reading a number: the line of writing straightened, a ruled or drawn line taken out, the
-pieces of ink found and grouped, and the ways a piece could be cut into several digits proposed.
+"""The pixel work of reading a number: a notebook's or a table's rules across the writing taken out, the line of
+writing straightened, a ruled or drawn line taken out, the pieces of ink found and grouped, and the ways a piece
+could be cut into several digits proposed.
 
 Everything works on an ink map (preprocess.ink_map: 1 = ink, 0 = paper). Nothing here decides an ambiguous
 case: where pieces could be one digit or two, or a wide piece two digits or three, every reading is proposed
@@ -366,8 +367,9 @@ class Writing:
 
 
 def find_writing(ink: np.ndarray) -> Writing:
-    """Straighten the line of writing, take out a line through it, and find its pieces. Where the picture holds
-    several lines of writing, the one with the most ink is read, and the others are counted."""
+    """Take out rules across the writing, straighten the line of writing, take out a line through it, and find its
+    pieces. Where the picture holds several lines of writing, the one with the most ink is read, and the others
+    are counted."""
     ink, rules_removed = remove_rules_across(ink)
     labels, pieces = strong_pieces(ink)
     lines = lines_of_writing(pieces)
