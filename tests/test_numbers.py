@@ -281,6 +281,7 @@ def test_a_number_on_a_lined_notebook_page_with_a_red_margin(readable, default_e
     picture = numbergen.lined_paper(digits, np.random.default_rng(seed))
     reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
     assert reading.number == number
+    assert "ruled lines across the writing taken out (a margin, squared paper)" in reading.notes
 
 
 def test_a_rule_across_the_writing_goes_and_the_stroke_it_crosses_stays(readable):

@@ -552,6 +552,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
     notes = list(m.notes)
     if writing.angle:
         notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
+    if writing.rules_removed:
+        notes.append("ruled lines across the writing taken out (a margin, squared paper)")
     if writing.line_removed:
         notes.append("a line through or under the number taken out")
     if writing.other_lines:

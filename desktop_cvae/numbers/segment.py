@@ -361,6 +361,7 @@ class Writing:
     middle: float = 0.0  # the row through the middle of the number's line
     line_height: float = 0.0  # the median height of its substantial pieces, before they were grouped into digits
     dashes: tuple[Piece, ...] = ()  # thin dashes left out: between digits ("555-1234") or what is left of a line
+    rules_removed: bool = False  # rules across the writing taken out (a notebook's margin, squared paper)
     # Set by marks.set_apart:
     slash_like: frozenset[int] = frozenset()  # pieces that may be a slash ("12/05") as well as a 1
     marks_left_out: int = 0  # full stops, commas, colons, dashes, brackets and plus signs between the digits
@@ -395,7 +396,7 @@ def find_writing(ink: np.ndarray) -> Writing:
         labels, pieces = strong_pieces(ink)
         lines = lines_of_writing(pieces)
     if not pieces:
-        return Writing(ink, angle, labels, [], 0.0, line_removed)
+        return Writing(ink, angle, labels, [], 0.0, line_removed, rules_removed=rules_removed)
     biggest = max(p.area for p in pieces)
     own = lines[0] if lines else pieces
     substantial = [p for p in own if p.area >= 0.15 * biggest] or own
@@ -420,7 +421,7 @@ def find_writing(ink: np.ndarray) -> Writing:
     capping = [d for d in dashes if _caps_a_digit(d, kept, height)]
     kept = sorted(kept + capping, key=lambda p: (p.x0 + p.x1) / 2)
     return Writing(ink, angle, labels, kept, digit_height(kept, height), line_removed, max(len(lines) - 1, 0),
-                   middle, height, tuple(d for d in dashes if d not in capping))
+                   middle, height, tuple(d for d in dashes if d not in capping), rules_removed=rules_removed)
 
 
 def _one_line_when_level(ink: np.ndarray, angle: float) -> bool:
