@@ -62,8 +62,8 @@ def main():
     w.model_panel.sigma_slider.setValue(int(a.sigma * 100))
     w.tabs.setCurrentIndex(a.tab)
     if a.digit is not None:
-        end = time.time() + 3
-        while time.time() < end:
+        end = time.time() + 30  # the number is read on the worker thread: wait for it, on a slow machine too
+        while w.number_panel.reading is None and time.time() < end:
             app.processEvents()
             time.sleep(0.02)
         w.show_digit(a.digit)
