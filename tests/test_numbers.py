@@ -301,6 +301,32 @@ def test_a_rule_across_the_writing_goes_and_the_stroke_it_crosses_stays(readable
     assert np.array_equal(segment.remove_rules_across(ink)[0], ink)
 
 
+@pytest.mark.parametrize("shade", [0.5, 0.8])
+def test_a_blank_page_of_squared_paper_is_no_number(default_engine, shade):
+    # With nothing written, the rules are all the ink there is, and no writing's height measures them: they were
+    # read as a row of sure 1s.
+    rng = np.random.default_rng(1)
+    page = np.ones((400, 900, 3), np.float32) * np.array([0.95, 0.95, 0.93])
+    rule = np.array([0.72, 0.81, 0.93]) * (1 - shade) + np.array([0.5, 0.58, 0.75]) * shade
+    for k in range(17, 900, 52):
+        page[k: k + 2] = rule
+        page[:, k: k + 2] = rule
+    photo = page * imagegen._lamp((400, 900), 0.25)[..., None] / 0.9 + rng.normal(0, 0.015, (400, 900, 1))
+    with pytest.raises(NoInkError):
+        read_number(image_to_gray(Image.open(io.BytesIO(imagegen._jpeg(photo.astype(np.float32))))), default_engine)
+
+
+def test_ones_drawn_from_the_top_of_the_canvas_to_the_bottom_are_no_rules(default_engine):
+    from desktop_cvae.numbers import segment
+
+    # Nothing but long upright strokes, as on a blank page of squared paper, but no line across the picture.
+    canvas = np.zeros((230, 700), np.float32)
+    for x in (200, 320, 450):
+        canvas[:, x: x + 9] = 1.0
+    assert np.array_equal(segment.remove_rules_across(canvas)[0], canvas)
+    assert read_number(paper(canvas), default_engine).number == "111"
+
+
 def test_a_number_a_few_degrees_off_horizontal_is_straightened(readable, default_engine):
     ink, _ = row(readable, "739164", 0.2, width_factor=0.8)
     for degrees in (-6, 5):

@@ -271,6 +271,8 @@ def remove_rules_across(ink: np.ndarray) -> tuple[np.ndarray, bool]:
     is that tall, and a 1 as straight as print is as tall as the writing. Left in, such a rule is the tallest
     thing on the page: it set the writing's height, joined lines of writing and cut every digit it crossed."""
     height = _height_between_rules(ink)
+    if not height and _ruled_both_ways(ink):
+        height = 0.45 * ink.shape[0]  # a blank page of squared paper: nothing but rules, each from edge to edge
     if not height:
         return ink, False
     # Traced in faint ink as well: a printed rule is paler than the pen, and a margin's red is paler still.
@@ -296,6 +298,17 @@ def _height_between_rules(ink: np.ndarray) -> float:
     if len(ys) < 20:
         return 0.0
     return float(np.percentile(ys, 98) - np.percentile(ys, 2) + 1)
+
+
+def _ruled_both_ways(ink: np.ndarray) -> bool:
+    """Whether faint ink runs across nearly the whole picture both ways: the rules of squared paper (a 1 drawn
+    from the top of the canvas to the bottom has no line across the canvas beside it)."""
+    faint = ink > FAINT_LEVEL
+    for grid in (faint, faint.T):  # along rows, then along columns
+        _, starts, ends = _runs(grid)
+        if not len(starts) or (ends - starts).max() < 0.9 * grid.shape[1]:
+            return False
+    return True
 
 
 def _sticks_out(mask: np.ndarray, r0: int, r1: int, c0: int, c1: int, height: float) -> bool:
