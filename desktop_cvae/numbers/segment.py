@@ -285,9 +285,10 @@ def _height_between_rules(ink: np.ndarray) -> float:
     faint ink at least half as long as the longest, either way, are set aside (rules, and a digit's longest
     strokes: its loops and turns are left). The 2nd to the 98th percentile of those pixels' rows, so that specks
     count for nothing; 0 where no ink is left."""
+    faint = ink > FAINT_LEVEL
     ruled = np.zeros(ink.shape, bool)
-    for faint, out in ((ink > FAINT_LEVEL, ruled), ((ink > FAINT_LEVEL).T, ruled.T)):  # along rows, then columns
-        rows, starts, ends = _runs(faint)
+    for grid, out in ((faint, ruled), (faint.T, ruled.T)):  # along rows, then columns (the views share pixels)
+        rows, starts, ends = _runs(grid)
         lengths = ends - starts
         if not len(lengths):
             return 0.0
