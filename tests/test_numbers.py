@@ -301,6 +301,16 @@ def test_a_rule_across_the_writing_goes_and_the_stroke_it_crosses_stays(readable
     assert np.array_equal(segment.remove_rules_across(ink)[0], ink)
 
 
+@pytest.mark.parametrize("n, half", [(0, 3), (1, 3), (5, 3), (7, 3), (300, 0), (300, 45), (1000, 60)])
+def test_a_lines_middle_is_the_median_of_its_window_at_every_column(n, half):
+    # Computed all at once for the full windows: a page of squared paper has dozens of lines to trace.
+    from desktop_cvae.numbers import segment
+
+    values = np.random.default_rng(n + half).normal(size=n)
+    expected = [np.median(values[max(k - half, 0): k + half + 1]) for k in range(n)]
+    assert np.array_equal(segment._running_median(values, half), np.array(expected))
+
+
 @pytest.mark.parametrize("shade", [0.5, 0.8])
 def test_a_blank_page_of_squared_paper_is_no_number(default_engine, shade):
     # With nothing written, the rules are all the ink there is, and no writing's height measures them: they were

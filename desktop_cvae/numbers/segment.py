@@ -242,8 +242,7 @@ def remove_lines(ink: np.ndarray, height: float | None = None, forms: bool = Tru
         window = max(int(height), 3)
         has = count > 0
         idx = np.flatnonzero(has)
-        smooth = np.array([np.median(centre[idx[max(k - window // 2, 0): k + window // 2 + 1]])
-                           for k in range(len(idx))])
+        smooth = _running_median(centre[idx], window // 2)
         middle = np.interp(np.arange(c1 - c0), idx, smooth)
         if printed_only and not (_printed(centre, has) or _sticks_out(mask, r0, r1, c0, c1, height)):
             continue  # shorter than a drawn line, not straight enough to be a printed one, within the digits
@@ -262,6 +261,16 @@ def remove_lines(ink: np.ndarray, height: float | None = None, forms: bool = Tru
     if forms:
         _remove_dividers(mask, out, traced)
     return out, True
+
+
+def _running_median(values: np.ndarray, half: int) -> np.ndarray:
+    """Each value's median with up to `half` values either side (fewer at the ends)."""
+    n, out = len(values), np.empty(len(values))
+    if n > 2 * half:  # the full windows at once: a ruled page has dozens of lines a thousand columns long
+        out[half: n - half] = np.median(np.lib.stride_tricks.sliding_window_view(values, 2 * half + 1), axis=1)
+    for k in [*range(min(half, n)), *range(max(n - half, half), n)]:
+        out[k] = np.median(values[max(k - half, 0): k + half + 1])
+    return out
 
 
 def remove_rules_across(ink: np.ndarray) -> tuple[np.ndarray, bool]:
