@@ -18,7 +18,8 @@ each condition:
 for the split judged by the model (analysis by synthesis) and by pixel rules alone. Over all conditions, of the
 digits of numbers read right: the share that the reader flags as not looking like a digit, and the share that the
 single digit's threshold would flag (reader.NOT_A_DIGIT_PERCENTILE against engine.OOD_PERCENTILE). Last, the time
-to read a 10-digit phone photo: p50 of --timing reads, from the decoded picture, after a warm-up.
+to read a 10-digit phone photo: p50 of --timing reads, from the decoded picture, after a warm-up; and the same
+digits on lined and squared paper.
 
 MNIST comes from keras.datasets.mnist (downloaded once, cached) or --data; --digits train builds the numbers
 from training digits instead (what the reader's constants were tuned on).
@@ -205,19 +206,24 @@ def main():
     if confidences:
         result["number_confidence"] = confidence_figures(np.array(confidences, np.float64))
 
-    # Speed: one 10-digit phone photo, read again and again after a warm-up.
-    rng = np.random.default_rng(a.seed + 1)
-    idx = rng.integers(0, len(x), 10)
-    photo, _ = numbergen.number_picture("phone photo", x[idx], y[idx], rng)
-    gray = image_to_gray(decode_image(io.BytesIO(photo)))
-    read_number(gray, engine)
-    ms = []
-    for _ in range(a.timing):
-        start = time.perf_counter()
+    # Speed: one 10-digit phone photo, read again and again after a warm-up; the same digits on notebook paper,
+    # whose rules are traced as well.
+    def p50_ms(condition: str) -> tuple[float, np.ndarray]:
+        rng = np.random.default_rng(a.seed + 1)
+        idx = rng.integers(0, len(x), 10)
+        picture, _ = numbergen.number_picture(condition, x[idx], y[idx], rng)
+        gray = image_to_gray(decode_image(io.BytesIO(picture)))
         read_number(gray, engine)
-        ms.append((time.perf_counter() - start) * 1000)
-    result["read_10_digit_photo_ms_p50"] = round(float(np.median(ms)), 1)
+        ms = []
+        for _ in range(a.timing):
+            start = time.perf_counter()
+            read_number(gray, engine)
+            ms.append((time.perf_counter() - start) * 1000)
+        return round(float(np.median(ms)), 1), gray
+
+    result["read_10_digit_photo_ms_p50"], gray = p50_ms("phone photo")
     result["photo_size"] = list(gray.shape[::-1])
+    result["read_10_digit_ms_p50_on_paper"] = {c: p50_ms(c)[0] for c in ("lined paper", "squared paper")}
     if a.json:
         print(json.dumps(result))
     else:
@@ -235,7 +241,8 @@ def main():
                   f"{c['marked']['exact']:.1%}; the others: shown {c['unmarked']['confidence']:.1%}, right "
                   f"{c['unmarked']['exact']:.1%}; MARK_FACTOR fitted to these: {c['fitted_mark_factor']}")
         print(f"10-digit phone photo ({gray.shape[1]}x{gray.shape[0]}): read in {result['read_10_digit_photo_ms_p50']} ms "
-              f"(p50 of {a.timing})")
+              f"(p50 of {a.timing}); the same digits on " + ", ".join(
+                  f"{c} in {v} ms" for c, v in result["read_10_digit_ms_p50_on_paper"].items()))
 
 
 if __name__ == "__main__":

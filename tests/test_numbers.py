@@ -301,6 +301,47 @@ def test_a_rule_across_the_writing_goes_and_the_stroke_it_crosses_stays(readable
     assert np.array_equal(segment.remove_rules_across(ink)[0], ink)
 
 
+@pytest.mark.parametrize("number, seed", [("52809", 2), ("52809", 3), ("4071", 5), ("4071", 7), ("80034967", 0)])
+def test_a_number_on_squared_paper(readable, default_engine, number, seed):
+    # Each was misread: strokes between two rules were taken for a form's dividers, strokes along a rule went
+    # with it, and rules broken by the picture's noise or running along the digits' tops were left in part.
+    digits = np.stack([readable[int(ch)][0] for ch in number])
+    picture = numbergen.squared_paper(digits, np.random.default_rng(seed))
+    reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
+    assert reading.number == number
+    assert "ruled lines across the writing taken out (a margin, squared paper)" in reading.notes
+
+
+def test_a_stroke_along_a_pale_rule_stays_when_the_rule_goes(readable):
+    from desktop_cvae.numbers import segment
+
+    ink, spans = row(readable, "7101", 0.3)
+    one = ink[:, spans[1][0]: spans[1][1]]
+    rows = np.flatnonzero(one.max(axis=1) > 0.5)
+    middle = rows[len(rows) // 2]
+    x = spans[1][0] + int(np.flatnonzero(one[middle] > 0.5)[0])  # the 1's left edge, half way down
+    ruled = ink.copy()
+    ruled[:, x: x + 2] = np.maximum(ruled[:, x: x + 2], 0.35)  # a pale rule along the edge of the stroke
+    out, removed = segment.remove_rules_across(ruled)
+    assert removed and out[: rows[0] - 3, x: x + 2].max() < segment.FAINT_LEVEL
+    stroke = ink[:, x: x + 2] > 0.6
+    assert stroke.sum() > 20
+    assert np.array_equal(out[:, x: x + 2][stroke], ink[:, x: x + 2][stroke])  # the pen's ink, as it was
+
+
+def test_the_writings_height_between_rules_ignores_a_rule_broken_by_noise(readable):
+    from desktop_cvae.numbers import segment
+
+    ink, _ = row(readable, "52809", 0.3)
+    ruled = ink.copy()
+    w = ruled.shape[1]
+    for y in range(10, ruled.shape[0], 45):
+        ruled[y: y + 2] = np.maximum(ruled[y: y + 2], 0.35)
+        ruled[y: y + 2, int(0.7 * w): int(0.7 * w) + 2] = 0.0  # a break: pieces of 70 and 30 % of the width
+    # Left in, the shorter pieces stretched the height to the page's: the rules along went untraced.
+    assert abs(segment._height_between_rules(ruled) - segment._height_between_rules(ink)) <= 5
+
+
 @pytest.mark.parametrize("n, half", [(0, 3), (1, 3), (5, 3), (7, 3), (300, 0), (300, 45), (1000, 60)])
 def test_a_lines_middle_is_the_median_of_its_window_at_every_column(n, half):
     # Computed all at once for the full windows: a page of squared paper has dozens of lines to trace.
@@ -642,6 +683,8 @@ def test_the_numbers_benchmark_runs_and_reports_each_split():
         row_ = result["conditions"]["canvas"][split]
         assert 0 <= row_["exact"] <= row_["digits"] <= 1 and 0 <= row_["silent"] <= 1 - row_["exact"]
     assert result["overall"]["model"]["touching_exact"] is not None and result["read_10_digit_photo_ms_p50"] > 0
+    assert set(result["read_10_digit_ms_p50_on_paper"]) == {"lined paper", "squared paper"}
+    assert min(result["read_10_digit_ms_p50_on_paper"].values()) > 0
     # A number is exact at most as often as its two likeliest-right digits both are.
     for kind in ("", "_as_mnist"):
         assert result["exact_ceiling" + kind] <= result["single_digit_accuracy" + kind] ** 2 + 1e-4

@@ -30,6 +30,9 @@ STRAIGHTEN_FROM_DEGREES = 1.0  # below this a line of writing is read as it lies
 SKEW_CERTAINTY = 2.0  # a slope fitted through the digits' middles counts from this many standard errors
 LINE_LENGTH_PER_HEIGHT = 2.0  # a horizontal run this many times the writing's height is a line, not strokes
 PRINTED_LINE_LENGTH = 1.2  # ... or this many, if it is as straight as print (a form's box round two digits)
+RULE_GAPS = 3  # pixels: a printed rule's breaks up to this long, left by the picture's noise, are bridged
+RULE_STUB = 4  # pixels: what is left of a rule across, either side of a rule along it
+PEN_OVER_RULE = 0.25  # ink this much darker than a printed rule, on the rule, is a pen stroke along it
 STICKS_OUT = 0.1  # ... or if it reaches this many heights past the other ink at both ends (under a short number)
 OTHER_LINE_HEIGHT = 0.4  # another line of writing is at least this share of the writing's height (not a 7's bar)
 LINE_GAP = 0.2  # ... and stands at least this many heights clear of the writing's pieces above or below it
@@ -183,11 +186,21 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rows, starts, ends
 
 
-def remove_lines(ink: np.ndarray, height: float | None = None, forms: bool = True,
-                 level: float = INK_LEVEL) -> tuple[np.ndarray, bool]:
+def _bridged(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, gap: int):
+    """Runs (as `_runs` gives them, row by row, left to right) with those in one row at most `gap` apart joined."""
+    joins = (rows[1:] == rows[:-1]) & (starts[1:] - ends[:-1] <= gap)
+    first = np.concatenate([[True], ~joins])  # where each joined run begins
+    last = np.concatenate([~joins, [True]])
+    return rows[first], starts[first], ends[last]
+
+
+def remove_lines(ink: np.ndarray, height: float | None = None, rules: bool = False) -> tuple[np.ndarray, bool]:
     """A ruled or drawn line through or under the number taken out of a straightened ink map. `height`: the
-    writing's, where the caller has measured it; `forms`: also the shorter printed lines and a form's dividers;
-    `level`: the ink a line is traced in.
+    writing's, where the caller has measured it. `rules`: the lines are a page's printed rules, paler than the
+    pen. They are traced in faint ink, with breaks of up to RULE_GAPS pixels (the picture's noise) bridged, and
+    their middle followed where they run alone (the digits' tops and feet run beside them for a while); ink
+    darker than the rule on it is a stroke along it and stays; and a column filled between two rules is a
+    digit's stroke, not a form's divider. Otherwise the shorter printed lines and a form's dividers go too.
 
     A line is ink that runs horizontally for more than LINE_LENGTH_PER_HEIGHT times the writing's height: no
     digit has a stroke that long, and where digits touch, their bars and tops joined (a 4's arm to the next 4,
@@ -197,6 +210,7 @@ def remove_lines(ink: np.ndarray, height: float | None = None, forms: bool = Tru
     wobbles and is never quite level, so the runs are measured with the ink smeared a few rows up and down. In
     each column the line's pixels are replaced by the lesser of the ink just above and just below them, so a
     stroke that crosses the line goes on and the paper beside it stays paper."""
+    level, gaps, forms = (FAINT_LEVEL, RULE_GAPS, False) if rules else (INK_LEVEL, 0, True)
     mask = ink > level
     h, w = mask.shape
     rows, starts, ends = _runs(mask)
@@ -208,6 +222,8 @@ def remove_lines(ink: np.ndarray, height: float | None = None, forms: bool = Tru
         smeared[k:] |= mask[:-k]
         smeared[:-k] |= mask[k:]
     srows, sstarts, sends = _runs(smeared)
+    if gaps:
+        srows, sstarts, sends = _bridged(srows, sstarts, sends, gaps)
     if height is None:
         # The writing's height: the rows holding ink outside the longest runs (a line would stretch the estimate).
         longest = int((sends - sstarts).max())
@@ -238,15 +254,18 @@ def remove_lines(ink: np.ndarray, height: float | None = None, forms: bool = Tru
             continue
         centre = (region * np.arange(r0, r1)[:, None]).sum(axis=0) / np.maximum(count, 1)
         thickness = float(np.median(count[count > 0]))  # most columns hold the line alone
-        # A running median of the middle over a line's stretch ignores the strokes that cross it.
+        # A running median of the middle over a line's stretch ignores the strokes that cross it; where the
+        # digits' tops or feet run beside it for a while, it follows the columns that hold the line alone.
         window = max(int(height), 3)
         has = count > 0
-        idx = np.flatnonzero(has)
+        alone = has & (count <= 2 * thickness)
+        idx = np.flatnonzero(alone if rules and alone.sum() >= 0.5 * has.sum() else has)
         smooth = _running_median(centre[idx], window // 2)
         middle = np.interp(np.arange(c1 - c0), idx, smooth)
         if printed_only and not (_printed(centre, has) or _sticks_out(mask, r0, r1, c0, c1, height)):
             continue  # shorter than a drawn line, not straight enough to be a printed one, within the digits
         half = thickness / 2 + 1
+        pen_from = _darker_than_line(ink, middle, half, c0, has & (count <= thickness)) if rules else np.inf
         for j, c in enumerate(range(c0, c1)):
             a, b = max(int(np.floor(middle[j] - half)), 0), min(int(np.ceil(middle[j] + half)) + 1, h)
             # A stroke crossing the line at a slant is above it a little to one side and below it a little to
@@ -254,13 +273,27 @@ def remove_lines(ink: np.ndarray, height: float | None = None, forms: bool = Tru
             lo, hi = max(c - int(half), 0), min(c + int(half) + 1, w)
             above = float(out[a - 1, lo:hi].max()) if a > 0 else 0.0
             below = float(out[b, lo:hi].max()) if b < h else 0.0
-            out[a:b, c] = np.minimum(out[a:b, c], min(above, below))
+            bridged = np.minimum(out[a:b, c], min(above, below))
+            # Ink darker than a pale printed rule is the pen's, even where a stroke runs along the rule.
+            out[a:b, c] = np.where(ink[a:b, c] > pen_from, ink[a:b, c], bridged)
         traced.append((c0, middle, half))
     if not traced:
         return ink, False
     if forms:
         _remove_dividers(mask, out, traced)
     return out, True
+
+
+def _darker_than_line(ink: np.ndarray, middle: np.ndarray, half: float, c0: int, alone: np.ndarray) -> float:
+    """The ink from which a pixel on a traced line is a pen's stroke, not the line: PEN_OVER_RULE above the line's
+    own ink (its darkest pixel per column where it runs alone, the median over those columns). Above 1 (never)
+    for a line drawn as dark as the digits."""
+    cols = np.flatnonzero(alone)
+    if not len(cols):
+        return np.inf
+    h = ink.shape[0]
+    rows = np.clip(np.round(middle[cols]).astype(int)[:, None] + np.arange(-int(half), int(half) + 1), 0, h - 1)
+    return float(np.median(ink[rows, (c0 + cols)[:, None]].max(axis=1))) + PEN_OVER_RULE
 
 
 def _running_median(values: np.ndarray, half: int) -> np.ndarray:
@@ -285,26 +318,38 @@ def remove_rules_across(ink: np.ndarray) -> tuple[np.ndarray, bool]:
     if not height:
         return ink, False
     # Traced in faint ink as well: a printed rule is paler than the pen, and a margin's red is paler still.
-    out, removed = remove_lines(np.ascontiguousarray(ink.T), height=height, forms=False, level=FAINT_LEVEL)
+    out, removed = remove_lines(np.ascontiguousarray(ink.T), height=height, rules=True)
     return (np.ascontiguousarray(out.T), True) if removed else (ink, False)
 
 
 def _height_between_rules(ink: np.ndarray) -> float:
     """The writing's height where rules may run along and across it: the rows of the ink left when the runs of
     faint ink at least half as long as the longest, either way, are set aside (rules, and a digit's longest
-    strokes: its loops and turns are left). The 2nd to the 98th percentile of those pixels' rows, so that specks
-    count for nothing; 0 where no ink is left."""
+    strokes: its loops and turns are left), with the pixels beside them. The 2nd to the 98th percentile of those
+    pixels' rows, so that specks count for nothing; 0 where no ink is left. A rule's breaks of up to RULE_GAPS
+    pixels, left by the picture's noise, are bridged: its pieces, shorter than half the longest, would stretch
+    the rows."""
     faint = ink > FAINT_LEVEL
     ruled = np.zeros(ink.shape, bool)
-    for grid, out in ((faint, ruled), (faint.T, ruled.T)):  # along rows, then columns (the views share pixels)
-        rows, starts, ends = _runs(grid)
+    page = np.zeros(ink.shape, bool)  # rules from edge to edge
+    for grid, out, across in ((faint, ruled, page), (faint.T, ruled.T, page.T)):  # the views share pixels
+        rows, starts, ends = _bridged(*_runs(grid), RULE_GAPS)
         lengths = ends - starts
         if not len(lengths):
             return 0.0
         long = lengths >= 0.5 * lengths.max()
-        for r, a, b in zip(rows[long], starts[long], ends[long]):
+        edge_to_edge = lengths >= 0.9 * grid.shape[1]
+        for r, a, b, whole in zip(rows[long], starts[long], ends[long], edge_to_edge[long]):
             out[r, a:b] = True
-    ys = np.nonzero((ink > INK_LEVEL) & ~ruled)[0]
+            across[r, a:b] = whole
+    # With the rules across taken out, a stub of each is left where it crossed a rule along: beside such rules.
+    near = ruled.copy()
+    for k in range(1, RULE_STUB + 1):
+        near[k:] |= page[:-k]
+        near[:-k] |= page[k:]
+        near[:, k:] |= page[:, :-k]
+        near[:, :-k] |= page[:, k:]
+    ys = np.nonzero((ink > INK_LEVEL) & ~near)[0]
     if len(ys) < 20:
         return 0.0
     return float(np.percentile(ys, 98) - np.percentile(ys, 2) + 1)
@@ -411,8 +456,10 @@ def find_writing(ink: np.ndarray) -> Writing:
         ink = straighten(ink, angle)
     else:
         angle = 0.0
-    if rules_removed:  # ruled paper: the rules along the writing are as pale as those across, and stretch its rows
-        ink, line_removed = remove_lines(ink, height=_height_between_rules(ink) or None, level=FAINT_LEVEL)
+    if rules_removed:
+        # Ruled paper: the rules along the writing are as pale as those across, and stretch its rows. Its rules
+        # across are gone already, so a column filled between two rules is a digit's stroke, not a form's divider.
+        ink, line_removed = remove_lines(ink, height=_height_between_rules(ink) or None, rules=True)
     else:
         ink, line_removed = remove_lines(ink)
     if angle or line_removed:
