@@ -6,7 +6,7 @@ import sys
 CORE = ["config", "data", "vision", "vision.preprocess", "vision.components", "vision.imageio", "styles", "explain",
         "imaging", "storage", "catalog",
         "model", "train", "engine", "evaluate", "cli", "bench", "report", "curves", "selftest", "progress", "train_process",
-        "numbers", "numbers.segment", "numbers.reader",
+        "numbers", "numbers.segment", "numbers.reader", "numbers.printed",
         "serve", "serve.settings", "serve.batcher", "serve.archive", "serve.recognition", "serve.guard", "serve.app"]
 
 

@@ -378,6 +378,36 @@ def test_ones_drawn_from_the_top_of_the_canvas_to_the_bottom_are_no_rules(defaul
     assert read_number(paper(canvas), default_engine).number == "111"
 
 
+def barcode_photo(seed: int, turn: float = 0.0) -> np.ndarray:
+    """A printed barcode photographed on a label: bars 2-8 pixels wide, its three pairs of guard bars longer."""
+    rng = np.random.default_rng(seed)
+    ink = np.zeros((400, 1000), np.float32)
+    x, bars = 200, 0
+    while x < 800:
+        wide = int(rng.integers(2, 9))
+        guard = bars in (0, 1) or x >= 790
+        ink[120: 260 + (12 if guard else 0), x: x + wide] = 1.0
+        x += wide + int(rng.integers(3, 10))
+        bars += 1
+    if turn:
+        ink = numbergen._turn(ink, turn, 0.0)
+    return jpeg_gray(np.clip(paper(ink, seed=seed), 0, 1))
+
+
+@pytest.mark.parametrize("seed, turn", [(0, 0.0), (1, 2.0)])
+def test_a_barcode_is_refused_not_read_as_ones(default_engine, seed, turn):
+    # Read, it was a row of sure 1s, none marked.
+    with pytest.raises(NoInkError, match="barcode"):
+        read_number(barcode_photo(seed, turn), default_engine)
+
+
+def test_a_handwritten_row_of_ones_is_no_barcode(readable, default_engine):
+    # Twelve 1s written by hand vary in height, lean and weight; a barcode's bars do not.
+    sizes = list(np.random.default_rng(3).uniform(0.85, 1.0, 12))
+    ink, _ = row(readable, "1" * 12, 0.35, sizes=sizes)
+    assert read_number(paper(ink), default_engine).number == "1" * 12
+
+
 def test_a_number_a_few_degrees_off_horizontal_is_straightened(readable, default_engine):
     ink, _ = row(readable, "739164", 0.2, width_factor=0.8)
     for degrees in (-6, 5):

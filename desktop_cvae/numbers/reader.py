@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from ..vision.preprocess import InkMap, NoInkError, Normalized, add_noise, ink_map, ink_to_mnist
-from . import marks, segment
+from . import marks, printed, segment
 from .segment import Unit
 
 NUMBER_SIDE = 1024  # a number's ink map is kept larger than a digit's: ten digits share its width
@@ -536,6 +536,9 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
     writing = marks.set_apart(segment.find_writing(m.ink))
     if not writing.pieces:
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
+    if printed.looks_like_barcode(writing):
+        raise NoInkError("No handwritten digits found: this looks like a barcode (a row of printed bars, all the "
+                         "same height). Photograph or crop the handwritten number on its own.")
     units, unsure = segment.group_pieces(writing.pieces, writing.height)
     line = _Line(writing, units)
     cuts = {i: _unit_cuts(line, i, writing.height) for i in range(len(units))}
