@@ -276,7 +276,7 @@ def form_boxes(digits, rng):
     return _png(lum)
 
 
-def _ruled_page(digits, rng, squared: bool) -> bytes:
+def _ruled_page(digits, rng, squared: bool, margin: bool = True) -> bytes:
     """Blue ballpoint on a notebook page under a lamp, photographed: pale printed rules, JPEG."""
     height = 120
     ink = compose(digits, rng, height=height, spacing="normal", width_factor=0.5, margin=0.9)
@@ -291,13 +291,18 @@ def _ruled_page(digits, rng, squared: bool) -> bytes:
         for k in range(first, max(h, w), step):
             page[k: k + 2] = rule
             page[:, k: k + 2] = rule
-    else:
+    elif margin:
         # The number written on a rule, the next rules a line's height above and below; a red margin on the left.
         step = int(rng.uniform(0.9, 1.4) * height)
         for k in range(int(rows.max()) % step, h, step):
             page[k: k + 2] = rule
-        margin = int(rng.uniform(0.15, 0.6) * 0.9 * height)
-        page[:, margin: margin + 2] = [0.9, 0.5, 0.5]
+        left = int(rng.uniform(0.15, 0.6) * 0.9 * height)
+        page[:, left: left + 2] = [0.9, 0.5, 0.5]
+    else:
+        # Narrow rules the digits cross, written without regard to them; the photo taken inside the margin.
+        step = int(rng.uniform(0.45, 0.8) * height)
+        for k in range(int(rng.integers(0, step)), h, step):
+            page[k: k + 2] = rule
     pen = np.array([0.15, 0.2, 0.55])
     rgb = page * (1 - ink[..., None]) + pen * ink[..., None]
     rgb = rgb * imagegen._lamp((h, w), 0.25)[..., None] / 0.9 + rng.normal(0, 0.015, (h, w, 1))
@@ -308,6 +313,12 @@ def lined_paper(digits, rng):
     """A lined notebook page: the number written on one of its pale blue rules, with the rules above and below, a
     red margin line from the top of the page to the bottom at its left."""
     return _ruled_page(digits, rng, squared=False)
+
+
+def lined_no_margin(digits, rng):
+    """A lined page photographed inside its margin: pale rules 0.45-0.8 of the writing's height apart, across the
+    digits (nothing crosses the writing top to bottom)."""
+    return _ruled_page(digits, rng, squared=False, margin=False)
 
 
 def squared_paper(digits, rng):
@@ -436,6 +447,7 @@ CONDITIONS = {
     "form boxes": form_boxes,
     "separators": separators,
     "lined paper": lined_paper,
+    "lined, no margin": lined_no_margin,
     "squared paper": squared_paper,
 }
 TOUCHING = ("touching gaps", "overlap gaps")

@@ -312,6 +312,17 @@ def test_a_number_on_squared_paper(readable, default_engine, number, seed):
     assert "ruled lines across the writing taken out (a margin, squared paper)" in reading.notes
 
 
+@pytest.mark.parametrize("number, seed", [("52809", 0), ("4071", 2), ("316", 1), ("80034967", 4)])
+def test_a_number_on_a_lined_page_photographed_inside_its_margin(readable, default_engine, number, seed):
+    # With no rule across the writing, the pale rules along it, which cross the digits, were left in: they joined
+    # the digits and were read as more of them.
+    digits = np.stack([readable[int(ch)][0] for ch in number])
+    picture = numbergen.lined_no_margin(digits, np.random.default_rng(seed))
+    reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
+    assert reading.number == number
+    assert "the rules of a lined page taken out" in reading.notes
+
+
 def test_a_stroke_along_a_pale_rule_stays_when_the_rule_goes(readable):
     from desktop_cvae.numbers import segment
 
@@ -362,6 +373,17 @@ def test_a_blank_page_of_squared_paper_is_no_number(default_engine, shade):
     for k in range(17, 900, 52):
         page[k: k + 2] = rule
         page[:, k: k + 2] = rule
+    photo = page * imagegen._lamp((400, 900), 0.25)[..., None] / 0.9 + rng.normal(0, 0.015, (400, 900, 1))
+    with pytest.raises(NoInkError):
+        read_number(image_to_gray(Image.open(io.BytesIO(imagegen._jpeg(photo.astype(np.float32))))), default_engine)
+
+
+@pytest.mark.parametrize("shade, step", [(0.5, 40), (1.0, 90)])
+def test_a_blank_lined_page_without_its_margin_is_no_number(default_engine, shade, step):
+    # Nothing crosses the rules, and they were read as a sure 7, "other lines of writing left out".
+    rng = np.random.default_rng(1)
+    page = np.ones((400, 900, 3), np.float32) * np.array([0.95, 0.95, 0.93])
+    page[17::step] = page[18::step] = np.array([0.72, 0.81, 0.93]) * (1 - shade) + np.array([0.5, 0.58, 0.75]) * shade
     photo = page * imagegen._lamp((400, 900), 0.25)[..., None] / 0.9 + rng.normal(0, 0.015, (400, 900, 1))
     with pytest.raises(NoInkError):
         read_number(image_to_gray(Image.open(io.BytesIO(imagegen._jpeg(photo.astype(np.float32))))), default_engine)

@@ -557,7 +557,9 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
     if writing.rules_removed:
         notes.append("ruled lines across the writing taken out (a margin, squared paper)")
-    if writing.line_removed:
+    if writing.lined:
+        notes.append("the rules of a lined page taken out")
+    elif writing.line_removed:
         notes.append("a line through or under the number taken out")
     if writing.other_lines:
         lines = "another line" if writing.other_lines == 1 else f"{writing.other_lines} other lines"

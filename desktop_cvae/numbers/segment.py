@@ -30,6 +30,8 @@ STRAIGHTEN_FROM_DEGREES = 1.0  # below this a line of writing is read as it lies
 SKEW_CERTAINTY = 2.0  # a slope fitted through the digits' middles counts from this many standard errors
 LINE_LENGTH_PER_HEIGHT = 2.0  # a horizontal run this many times the writing's height is a line, not strokes
 PRINTED_LINE_LENGTH = 1.2  # ... or this many, if it is as straight as print (a form's box round two digits)
+BLANK_PAGE_HEIGHT = 0.45  # a blank ruled page's writing height, of the picture's: its rules outreach twice that
+LINED_RULES = 3  # faint rules from edge to edge along the writing that make a lined page
 RULE_GAPS = 3  # pixels: a printed rule's breaks up to this long, left by the picture's noise, are bridged
 RULE_STUB = 4  # pixels: what is left of a rule across, either side of a rule along it
 PEN_OVER_RULE = 0.25  # ink this much darker than a printed rule, on the rule, is a pen stroke along it
@@ -314,7 +316,7 @@ def remove_rules_across(ink: np.ndarray) -> tuple[np.ndarray, bool]:
     thing on the page: it set the writing's height, joined lines of writing and cut every digit it crossed."""
     height = _height_between_rules(ink)
     if not height and _ruled_both_ways(ink):
-        height = 0.45 * ink.shape[0]  # a blank page of squared paper: nothing but rules, each from edge to edge
+        height = BLANK_PAGE_HEIGHT * ink.shape[0]  # a blank page of squared paper: nothing but rules, edge to edge
     if not height:
         return ink, False
     # Traced in faint ink as well: a printed rule is paler than the pen, and a margin's red is paler still.
@@ -353,6 +355,14 @@ def _height_between_rules(ink: np.ndarray) -> float:
     if len(ys) < 20:
         return 0.0
     return float(np.percentile(ys, 98) - np.percentile(ys, 2) + 1)
+
+
+def _lined(ink: np.ndarray) -> bool:
+    """Whether faint rules run along the writing from edge to edge, LINED_RULES or more: a lined page cropped
+    inside its margin (a form's boxes have two)."""
+    rows, starts, ends = _bridged(*_runs(ink > FAINT_LEVEL), RULE_GAPS)
+    whole = np.unique(rows[ends - starts >= 0.9 * ink.shape[1]])
+    return len(whole) > 0 and int((np.diff(whole) > 1).sum()) + 1 >= LINED_RULES
 
 
 def _ruled_both_ways(ink: np.ndarray) -> bool:
@@ -430,6 +440,7 @@ class Writing:
     line_height: float = 0.0  # the median height of its substantial pieces, before they were grouped into digits
     dashes: tuple[Piece, ...] = ()  # thin dashes left out: between digits ("555-1234") or what is left of a line
     rules_removed: bool = False  # rules across the writing taken out (a notebook's margin, squared paper)
+    lined: bool = False  # a lined page's rules along the writing taken out (no rules across it)
     # Set by marks.set_apart:
     slash_like: frozenset[int] = frozenset()  # pieces that may be a slash ("12/05") as well as a 1
     marks_left_out: int = 0  # full stops, commas, colons, dashes, brackets and plus signs between the digits
@@ -456,17 +467,22 @@ def find_writing(ink: np.ndarray) -> Writing:
         ink = straighten(ink, angle)
     else:
         angle = 0.0
-    if rules_removed:
+    lined = not rules_removed and _lined(ink)
+    if rules_removed or lined:
         # Ruled paper: the rules along the writing are as pale as those across, and stretch its rows. Its rules
-        # across are gone already, so a column filled between two rules is a digit's stroke, not a form's divider.
-        ink, line_removed = remove_lines(ink, height=_height_between_rules(ink) or None, rules=True)
+        # across are gone already (or it has none), so a column filled between two rules is a digit's stroke, not a
+        # form's divider.
+        # A blank lined page leaves no writing to measure: its rules from edge to edge go all the same.
+        height = _height_between_rules(ink) or (BLANK_PAGE_HEIGHT * ink.shape[0] if lined else None)
+        ink, line_removed = remove_lines(ink, height=height, rules=True)
+        lined = lined and line_removed
     else:
         ink, line_removed = remove_lines(ink)
     if angle or line_removed:
         labels, pieces = strong_pieces(ink)
         lines = lines_of_writing(pieces)
     if not pieces:
-        return Writing(ink, angle, labels, [], 0.0, line_removed, rules_removed=rules_removed)
+        return Writing(ink, angle, labels, [], 0.0, line_removed, rules_removed=rules_removed, lined=lined)
     biggest = max(p.area for p in pieces)
     own = lines[0] if lines else pieces
     substantial = [p for p in own if p.area >= 0.15 * biggest] or own
@@ -491,7 +507,8 @@ def find_writing(ink: np.ndarray) -> Writing:
     capping = [d for d in dashes if _caps_a_digit(d, kept, height)]
     kept = sorted(kept + capping, key=lambda p: (p.x0 + p.x1) / 2)
     return Writing(ink, angle, labels, kept, digit_height(kept, height), line_removed, max(len(lines) - 1, 0),
-                   middle, height, tuple(d for d in dashes if d not in capping), rules_removed=rules_removed)
+                   middle, height, tuple(d for d in dashes if d not in capping), rules_removed=rules_removed,
+                   lined=lined)
 
 
 def _one_line_when_level(ink: np.ndarray, angle: float) -> bool:
