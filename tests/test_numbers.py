@@ -273,13 +273,18 @@ def test_a_line_under_or_through_a_short_number_is_taken_out(readable, default_e
     assert not any("turned" in n for n in reading.notes)  # a level line is not "straightened"
 
 
+def read_on_page(page, readable, engine, number: str, seed: int):
+    """The number written with the sample's readable digits on a notebook page (a numbergen condition), read."""
+    digits = np.stack([readable[int(ch)][0] for ch in number])
+    picture = page(digits, np.random.default_rng(seed))
+    return read_number(image_to_gray(Image.open(io.BytesIO(picture))), engine)
+
+
 @pytest.mark.parametrize("number, seed", [("52809", 0), ("4071", 1), ("316", 2)])
 def test_a_number_on_a_lined_notebook_page_with_a_red_margin(readable, default_engine, number, seed):
     # The margin, a faint line from the top of the page to the bottom, was the tallest piece: it set the writing's
     # height to the page's, and none of these numbers was read.
-    digits = np.stack([readable[int(ch)][0] for ch in number])
-    picture = numbergen.lined_paper(digits, np.random.default_rng(seed))
-    reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
+    reading = read_on_page(numbergen.lined_paper, readable, default_engine, number, seed)
     assert reading.number == number
     assert "ruled lines across the writing taken out (a margin, squared paper)" in reading.notes
 
@@ -305,9 +310,7 @@ def test_a_rule_across_the_writing_goes_and_the_stroke_it_crosses_stays(readable
 def test_a_number_on_squared_paper(readable, default_engine, number, seed):
     # Each was misread: strokes between two rules were taken for a form's dividers, strokes along a rule went
     # with it, and rules broken by the picture's noise or running along the digits' tops were left in part.
-    digits = np.stack([readable[int(ch)][0] for ch in number])
-    picture = numbergen.squared_paper(digits, np.random.default_rng(seed))
-    reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
+    reading = read_on_page(numbergen.squared_paper, readable, default_engine, number, seed)
     assert reading.number == number
     assert "ruled lines across the writing taken out (a margin, squared paper)" in reading.notes
 
@@ -316,9 +319,7 @@ def test_a_number_on_squared_paper(readable, default_engine, number, seed):
 def test_a_number_on_a_lined_page_photographed_inside_its_margin(readable, default_engine, number, seed):
     # With no rule across the writing, the pale rules along it, which cross the digits, were left in: they joined
     # the digits and were read as more of them.
-    digits = np.stack([readable[int(ch)][0] for ch in number])
-    picture = numbergen.lined_no_margin(digits, np.random.default_rng(seed))
-    reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
+    reading = read_on_page(numbergen.lined_no_margin, readable, default_engine, number, seed)
     assert reading.number == number
     assert "the rules of a lined page taken out" in reading.notes
 
