@@ -30,6 +30,7 @@ STRAIGHTEN_FROM_DEGREES = 1.0  # below this a line of writing is read as it lies
 SKEW_CERTAINTY = 2.0  # a slope fitted through the digits' middles counts from this many standard errors
 LINE_LENGTH_PER_HEIGHT = 2.0  # a horizontal run this many times the writing's height is a line, not strokes
 PRINTED_LINE_LENGTH = 1.2  # ... or this many, if it is as straight as print (a form's box round two digits)
+EDGE_TO_EDGE = 0.9  # a page's printed rule runs across at least this share of the picture
 BLANK_PAGE_HEIGHT = 0.45  # a blank ruled page's writing height, of the picture's: its rules outreach twice that
 LINED_RULES = 3  # faint rules from edge to edge along the writing that make a lined page
 RULE_GAPS = 3  # pixels: a printed rule's breaks up to this long, left by the picture's noise, are bridged
@@ -340,7 +341,7 @@ def _height_between_rules(ink: np.ndarray) -> float:
         if not len(lengths):
             return 0.0
         long = lengths >= 0.5 * lengths.max()
-        edge_to_edge = lengths >= 0.9 * grid.shape[1]
+        edge_to_edge = lengths >= EDGE_TO_EDGE * grid.shape[1]
         for r, a, b, whole in zip(rows[long], starts[long], ends[long], edge_to_edge[long]):
             out[r, a:b] = True
             across[r, a:b] = whole
@@ -361,7 +362,7 @@ def _lined(ink: np.ndarray) -> bool:
     """Whether faint rules run along the writing from edge to edge, LINED_RULES or more: a lined page cropped
     inside its margin (a form's boxes have two)."""
     rows, starts, ends = _bridged(*_runs(ink > FAINT_LEVEL), RULE_GAPS)
-    whole = np.unique(rows[ends - starts >= 0.9 * ink.shape[1]])
+    whole = np.unique(rows[ends - starts >= EDGE_TO_EDGE * ink.shape[1]])
     return len(whole) > 0 and int((np.diff(whole) > 1).sum()) + 1 >= LINED_RULES
 
 
@@ -371,7 +372,7 @@ def _ruled_both_ways(ink: np.ndarray) -> bool:
     faint = ink > FAINT_LEVEL
     for grid in (faint, faint.T):  # along rows, then along columns
         _, starts, ends = _runs(grid)
-        if not len(starts) or (ends - starts).max() < 0.9 * grid.shape[1]:
+        if not len(starts) or (ends - starts).max() < EDGE_TO_EDGE * grid.shape[1]:
             return False
     return True
 
