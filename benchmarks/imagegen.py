@@ -220,6 +220,30 @@ def shadow(digit, rng) -> bytes:
     return _jpeg(lum)
 
 
+def shade(size: tuple[int, int], rng) -> np.ndarray:
+    """A hard-edged shadow (the phone's or a hand's, under a lamp) over 30-70 % of a picture of `size` (h, w):
+    how much of the light it takes, 0.25-0.55, its edge a straight line at any slope across the middle, soft
+    over 0-15 pixels per thousand."""
+    h, w = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    across = (xx - w / 2) * np.cos(angle) + (yy - h / 2) * np.sin(angle)  # signed distance from the middle
+    reach = np.abs(w / 2 * np.cos(angle)) + np.abs(h / 2 * np.sin(angle))
+    edge = rng.uniform(-0.4, 0.4) * reach  # the share in shadow, 30-70 %
+    soft = max(h, w) / 1000 * rng.uniform(0, 15)
+    inside = 1 / (1 + np.exp(-np.clip((across - edge) / max(soft / 2, 0.5), -50, 50)))
+    return rng.uniform(0.25, 0.55) * inside.astype(np.float32)
+
+
+def shadow_across(digit, rng) -> bytes:
+    """A phone photo with a hard-edged shadow over 30-70 % of the page, its edge crossing the digit or passing
+    it: two levels of paper, the digit on either or both."""
+    size = (1600, 1200)
+    ink = place(_ink(digit, 420, width_factor=0.5), size, (0.5, 0.5))
+    lum = 0.85 * _lamp(size, 0.2) * (1 - shade(size, rng)) * (1 - 0.75 * ink) + rng.normal(0, 0.02, size)
+    return _jpeg(lum)
+
+
 def dim_photo(digit, rng) -> bytes:
     """Taken in a dim room: dark paper, little contrast, heavy sensor noise, strong JPEG."""
     size = (1200, 900)
@@ -304,6 +328,7 @@ KINDS = {
     "squared paper": squared_paper,
     "pencil": pencil,
     "shadow": shadow,
+    "shadow across": shadow_across,
     "dim photo": dim_photo,
     "out of focus": out_of_focus,
 }

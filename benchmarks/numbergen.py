@@ -229,6 +229,14 @@ def phone_photo(digits, rng):
     return _jpeg(_paper(ink, rng, lamp=0.35, level=0.82, contrast=0.75, noise=0.02))
 
 
+def shadow_across(digits, rng):
+    """The phone photo with a hard-edged shadow (the phone's or a hand's) over 30-70 % of the page, dimming the
+    paper to 45-75 % of its light: the number's digits on either side of its edge, or across it."""
+    ink = compose(digits, rng, height=160, spacing="normal", width_factor=0.45)
+    lum = _paper(ink, rng, lamp=0.35, level=0.82, contrast=0.75, noise=0.02)
+    return _jpeg(lum * (1 - imagegen.shade(ink.shape, rng)))
+
+
 def pencil(digits, rng):
     """Soft pencil: faint, grainy strokes."""
     ink = compose(digits, rng, height=140, spacing="normal", width_factor=0.6)
@@ -441,6 +449,7 @@ CONDITIONS = {
     "card on desk": card_on_desk,
     "small card": small_card,
     "phone photo": phone_photo,
+    "shadow across": shadow_across,
     "pencil": pencil,
     "dim photo": dim_photo,
     "whiteboard": whiteboard,

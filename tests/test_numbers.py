@@ -78,6 +78,17 @@ def test_faint_pencil_on_shaded_paper(readable, default_engine):
     assert reading.number == "3852"
 
 
+@pytest.mark.parametrize("number, seed", [("4071", 3), ("90210", 3), ("5551234", 3), ("31415926", 3), ("86", 2)])
+def test_a_number_half_in_a_hard_shadow(readable, default_engine, number, seed):
+    # The phone's or a hand's shadow over part of the page: the lit part was taken for a sheet on a desk and the
+    # digits in the shadow left out ("42" for 4071), or the shadow for ink ("8787" for 86).
+    ink, _ = row(readable, number, 0.15)
+    lum = paper(ink, seed=seed) * (1 - imagegen.shade(ink.shape, np.random.default_rng(seed)))
+    reading = read_number(jpeg_gray(lum), default_engine)
+    assert reading.number == number, reading.marked
+    assert "a shadow across the page evened out" in reading.notes
+
+
 def test_a_whiteboard_in_marker_and_a_scanned_form(readable, default_engine):
     ink, _ = row(readable, "9617", 0.15, height=120, width_factor=1.6)
     glare = 0.08 * np.exp(-((np.arange(ink.shape[1])[None, :] - ink.shape[1] * 0.7) ** 2) / (2 * 60.0 ** 2))

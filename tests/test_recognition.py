@@ -8,7 +8,7 @@ import pytest
 
 import imagegen
 from desktop_cvae.vision.imageio import decode_image
-from desktop_cvae.vision.preprocess import add_noise, normalize_image
+from desktop_cvae.vision.preprocess import NoInkError, add_noise, normalize_image
 
 
 def knn_labels(sample, images: np.ndarray) -> np.ndarray:
@@ -38,7 +38,10 @@ def test_people_s_pictures_are_recognised(default_engine, sample, kind):
     right = 0
     for i in idx:
         data = imagegen.KINDS[kind](sample.x_test[i] / 255.0, rng)
-        a = default_engine.analyze(normalize_image(decode_image(io.BytesIO(data))).pixels)
+        try:
+            a = default_engine.analyze(normalize_image(decode_image(io.BytesIO(data))).pixels)
+        except NoInkError:
+            continue  # a digit refused is a digit not recognised, as in benchmarks/people_inputs.py
         right += a.recognised == sample.y_test[i]
     assert right / len(idx) >= 0.85, f"{kind}: {right}/{len(idx)}"
 

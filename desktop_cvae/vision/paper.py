@@ -1,13 +1,131 @@
 """What paper does to a picture of ink, and how each is undone: uneven light, printed lines, a hand's shadow,
-sensor noise, and a broad dark area that is the desk or a shadow rather than strokes. Each function here is
-one tool of a step of normalisation (module preprocess)."""
+a shadow across the page, sensor noise, and a broad dark area that is the desk or a shadow rather than strokes.
+Each function here is one tool of a step of normalisation (module preprocess)."""
 
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image
 
-from .pixels import otsu, percentiles, stroke_width
+from .components import label_pieces
+from .pixels import convex_fill, otsu, percentiles, resize_long_side, stroke_width
+
+# A page partly in a hard-edged shadow (a hand's, the phone's, a lamp's) has two levels of paper, and writing on
+# either. Strokes are looked for at WRITING_SIDE pixels, as what a closing over STROKE_WINDOW of the picture's
+# long side (wider than a bold digit's strokes there) lifts off the level round them. The dim part holds writing
+# where strokes nearly as dark against it as the lit part's strokes would be in its light (k c below paper dimmed
+# to k, for ink of contrast c) cover at least WRITING_AROUND of what the lit part's cover; where the lit part holds
+# none, strokes PEN_CONTRAST below the dim paper cover STROKES_SEEN of it. A desk round a sheet holds none.
+WRITING_SIDE = 256
+STROKE_WINDOW = 0.05
+WRITING_AROUND = 0.25
+STROKES_SEEN = 0.004  # fewer strokes than this share of a part is no writing: a desk's grain can match that
+EDGE_BAND = 7  # pixels at WRITING_SIDE: strokes this near the edge between the parts are not judged
+PEN_CONTRAST = 0.5  # a pen's ink is darker than that; a sheet's own shadow on the desk is paler
+SHADOW_SHARE = (0.1, 0.9)  # each level covers at least this share of the picture
+# A lamp's light falls off smoothly, and the smooth lighting fit follows it; a shadow's edge leaves the fit
+# wrong, over a tenth of the picture, by more than this (a lamp: under 0.03; shadows dimming the paper to
+# 45-60 %: 0.18 or more).
+SHADOW_STEP = 0.08
+
+
+def _running(a: np.ndarray, k: int, axis: int, op) -> np.ndarray:
+    """op (np.maximum or np.minimum) over windows of k (odd) along an axis, centred, the edges repeated: by
+    doubling, so a few array operations whatever k is."""
+    def part(start, stop):
+        return (slice(None),) * axis + (slice(start, stop),)
+
+    r = np.pad(a, [(k // 2, k // 2) if ax == axis else (0, 0) for ax in range(a.ndim)], mode="edge")
+    n, span = a.shape[axis], 1
+    while 2 * span <= k:  # r[i] = op over span values from i, then over twice as many
+        r = op(r[part(0, r.shape[axis] - span)], r[part(span, None)])
+        span *= 2
+    return op(r[part(0, n)], r[part(k - span, k - span + n)])
+
+
+def widened(a: np.ndarray, k: int) -> np.ndarray:
+    """The largest value over k x k windows (k odd): a mask grown by k // 2 pixels each way."""
+    return _running(_running(a, k, 0, np.maximum), k, 1, np.maximum)
+
+
+def closing(a: np.ndarray, k: int) -> np.ndarray:
+    """The largest, then the least, value over k x k windows (k odd, edges repeated): on a luminance picture,
+    dark strokes narrower than k filled with the level round them, broad areas (a shadow, a desk) kept."""
+    for op in (np.maximum, np.minimum):
+        a = _running(_running(a, k, 0, op), k, 1, op)
+    return a
+
+
+def _thumbnail(g: np.ndarray) -> tuple[np.ndarray, int]:
+    """The picture at WRITING_SIDE at most, and the closing's window there (odd)."""
+    small = resize_long_side(g, WRITING_SIDE) if max(g.shape) > WRITING_SIDE else g
+    return small, max(3, round(STROKE_WINDOW * max(small.shape)) | 1)
+
+
+def writing_around(g: np.ndarray, lit: np.ndarray, sheet: bool = False) -> bool:
+    """Whether the dim part of a luminance picture (outside `lit`, a mask of any size) holds pen strokes: a page
+    partly in shadow rather than a sheet on a desk. For a `sheet` (a bright piece like a sheet on a desk), strokes
+    along its edge are not counted (its own shadow on the desk runs there), nor is a dim part judged by a pen's
+    usual contrast where the lit part's strokes are too few to tell it by: a blank sheet on a grainy desk could pass."""
+    small, k = _thumbnail(g)
+    h, w = small.shape
+    mask = np.asarray(Image.fromarray(lit.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR))
+    # Each part a few pixels away from the edge between them (a soft shadow's edge, the mask's own error), a
+    # sheet's surround well away from it.
+    inside = widened(1.0 - mask, EDGE_BAND) < 0.5
+    outside = widened(mask, 3 * k if sheet else EDGE_BAND) < 0.5
+    if inside.sum() < 64 or outside.sum() < 64:
+        return False
+    paper, level = percentiles(small[inside], (50,))[0], percentiles(small[outside], (50,))[0]
+
+    def lifted(k):  # what a closing lifts off each part, the other part filled with its own paper's level
+        on_lit, on_dim = np.where(mask >= 0.5, small, paper), np.where(mask < 0.5, small, level)
+        return np.where(mask >= 0.5, closing(on_lit, k) - on_lit, closing(on_dim, k) - on_dim)
+
+    drop = lifted(k)
+    strokes_in = inside & (drop > 0.2)  # as find_sheet's own test for ink on a sheet
+    seen = strokes_in.sum() >= STROKES_SEEN * inside.sum()
+    if not seen and sheet:
+        return False
+    if seen:
+        # A window three times the strokes' width: a desk's grain and a sheet's shadow are thin too, and a
+        # wider window makes them stand out more.
+        k = min(k, max(3, round(3 * stroke_width(strokes_in)) | 1))
+        drop = lifted(k)
+        strokes_in = inside & (drop > 0.2)
+        seen = strokes_in.any()
+    least = 0.6 * percentiles(drop[strokes_in], (75,))[0] / max(paper, 1e-3) if seen else PEN_CONTRAST
+    # Strokes stand out from the dim part's own texture too: a desk's grain lifts all of it, paper in shadow little.
+    out = drop[outside]
+    texture = 1.4826 * percentiles(np.abs(out - percentiles(out, (50,))[0]), (50,))[0]
+    strokes_out = (out > max(least * level, 0.1, 6.0 * texture)).mean()
+    return bool(strokes_out >= (WRITING_AROUND * strokes_in.sum() / inside.sum() if seen else STROKES_SEEN))
+
+
+def even_out_shadow(g: np.ndarray) -> np.ndarray | None:
+    """A luminance picture of a page partly in a hard-edged shadow, with the paper brought to one level (each
+    pixel divided by the paper's level round it, a closing wider than the strokes), or None where there is no
+    such shadow. The smooth lighting fit cannot follow the shadow's edge, and with the shadow over half the page
+    even the ink's polarity and the paper's noise come out wrong."""
+    small, k = _thumbnail(g)
+    bright = small > otsu(small)
+    lo, hi = SHADOW_SHARE
+    if bright.mean() > hi:
+        return None  # paper and strokes: most pictures
+    level = closing(small, k)  # the paper, strokes filled in
+    if percentiles(np.abs((1.0 - level) - paper_level(1.0 - level)), (90,))[0] < SHADOW_STEP:
+        return None  # a lamp's smooth fall-off, which even_lighting follows
+    labels, pieces = label_pieces(bright)
+    lit = convex_fill(labels == max(pieces, key=lambda p: p.area).index)
+    if not lo <= float(lit.mean()) <= hi or not writing_around(g, lit):
+        return None
+    # At full size, the closing is three times as wide as the strokes (darker than the paper round them by 0.2).
+    strokes = (level - small) > 0.2
+    scale = max(g.shape) / max(small.shape)
+    k_full = max(3, round(max(3 * stroke_width(strokes), 0.02 * max(small.shape)) * scale) | 1)
+    paper = float(np.median(small[lit]))
+    return np.clip(g / np.maximum(closing(g, k_full), 0.02) * paper, 0.0, 1.0).astype(np.float32)
+
 
 def paper_level(ink: np.ndarray) -> np.ndarray | np.float32:
     """Smooth estimate of the paper's level under the ink (ink is high, paper low): a quadratic surface

@@ -22,7 +22,8 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from .errors import NoInkError
-from .paper import blocks_peak, broad_area_at_edge, ink_threshold, lift_shadow, paper_level, remove_ruled_lines
+from .paper import (blocks_peak, broad_area_at_edge, even_out_shadow, ink_threshold, lift_shadow, paper_level,
+                    remove_ruled_lines)
 from .pixels import frame_of, gaussian_blur, mass_bounds, percentiles, resize_long_side, stroke_width
 from .sheet import find_sheet, rotated_point_back
 
@@ -222,6 +223,15 @@ def find_the_sheet(r: Reading) -> None:
         r.notes.append(f"the sheet was turned by {abs(turn):.0f}°: straightened")
 
 
+def shadow_across(r: Reading) -> None:
+    """A page partly in a hard-edged shadow with writing in it: the paper brought to one level before anything
+    is measured on it."""
+    if r.synthetic or (even := even_out_shadow(r.gray)) is None:
+        return
+    r.gray = even
+    r.notes.append("a shadow across the page evened out")
+
+
 def ink_polarity(r: Reading) -> None:
     """Dark ink on light paper, or light ink on a dark ground: the ink map has ink high either way."""
     # The frame of the picture is mostly paper, and the ink reaches further from the paper's level than
@@ -334,7 +344,7 @@ def strokes(r: Reading) -> None:
 
 
 # Stage 1, in order. ink_map(ruled_lines=False) leaves out `printed_lines`.
-INK_STEPS = (find_the_sheet, ink_polarity, even_lighting, paper_noise, printed_lines, strokes)
+INK_STEPS = (find_the_sheet, shadow_across, ink_polarity, even_lighting, paper_noise, printed_lines, strokes)
 
 
 def ink_map(gray: np.ndarray, max_side: int = MAX_ANALYSIS_SIDE, ruled_lines: bool = True) -> InkMap:

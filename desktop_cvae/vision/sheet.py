@@ -7,6 +7,7 @@ from PIL import Image
 
 from .components import label_pieces
 from .errors import NoInkError
+from .paper import writing_around
 from .pixels import convex_fill, otsu, percentiles, resize_long_side, turn_of
 
 # A sheet turned by less than this is read as it lies: people's digits slant that much anyway.
@@ -55,6 +56,8 @@ def find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tuple
     turn, extent = turn_of(filled)
     if extent < (0.6 if share >= 0.25 else 0.8):
         return None
+    if writing_around(g, filled, sheet=True):
+        return None  # the lit part of a page in a shadow, not a sheet on a desk (preprocess evens it out)
     # Bold writing can cover a fifth of a small card; only a clearly rectangular piece may be that hollow (a
     # chalk "0" filled in is an ellipse, which fills at most pi/4 of any rectangle round it).
     if region.sum() < (0.6 if extent >= 0.88 else 0.85) * filled.sum():
@@ -81,6 +84,8 @@ def find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tuple
         return None
     paper = percentiles(g[inner], (50,))[0]
     if float((g[inner] < paper - 0.2).mean()) < 0.001:
+        if writing_around(g, filled):
+            return None  # a blank part of a page in light, the writing in the shadow beside it
         if max(piece.width, piece.height) < 4 * min(piece.width, piece.height):
             # A solid bright rectangle, not a bar, is a sheet rather than a light stroke: a blank one.
             raise NoInkError("No ink found: the sheet in the picture is blank. Write a digit on it, darker "
