@@ -1,8 +1,8 @@
 """Inputs of the kinds people hand the app, made from real MNIST digits: phone photos of pen on paper
 (large, thin strokes, grey paper, uneven light, sensor noise, JPEG), scans, screenshots, chalk on a
 board, thick marker, off-centre, tiny and huge; and the harder photos people take without thinking of
-a program reading them: the sheet on a desk, ruled and squared paper, pencil, a hand's shadow, dim light,
-out of focus. Used by the tests and by benchmarks/people_inputs.py."""
+a program reading them: the sheet on a desk, ruled and squared paper, pencil, a hand's shadow, a shadow across
+half the page, dim light, out of focus. Used by the tests and by benchmarks/people_inputs.py."""
 
 from __future__ import annotations
 

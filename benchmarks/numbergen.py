@@ -1,7 +1,7 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
 or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, separators between the
-digits (dates, phone numbers, prices), and paper and photo effects like
+digits (dates, phone numbers, prices), a shadow across the page, and paper and photo effects like
 benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
     picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
