@@ -393,16 +393,18 @@ def _reading_of(kind, digit, seed=0):
 def test_the_ink_steps_run_in_order_and_each_says_what_it_found(sample):
     from desktop_cvae.vision import preprocess as pp
 
-    assert [s.__name__ for s in pp.INK_STEPS] == ["find_the_sheet", "ink_polarity", "even_lighting", "paper_noise",
-                                                   "printed_lines", "strokes"]
+    assert [s.__name__ for s in pp.INK_STEPS] == ["find_the_sheet", "shadow_across", "ink_polarity", "even_lighting",
+                                                   "paper_noise", "printed_lines", "strokes"]
     digit, _ = sample_digit(sample, 3)
     r = _reading_of("card 45%", digit)
     pp.find_the_sheet(r)
     assert r.notes == ["a sheet on a darker surround: only the sheet is read"] and r.steps[-1][0] == "crop"
     card = r.gray.shape
+    pp.shadow_across(r)  # the card alone: one level of paper, nothing to even out
+    assert len(r.notes) == 1 and r.gray.shape == card
     pp.ink_polarity(r)
     assert r.inverted and r.notes[-1] == "dark ink on a light background: inverted"
-    for step in pp.INK_STEPS[2:]:
+    for step in pp.INK_STEPS[3:]:
         step(r)
     assert r.ink.shape == card and r.ink.max() == 1.0 and (r.ink == 0).mean() > 0.5
     # The steps one by one are ink_map exactly.
