@@ -107,10 +107,12 @@ def even_out_shadow(g: np.ndarray) -> np.ndarray | None:
     pixel divided by the paper's level round it, a closing wider than the strokes), or None where there is no
     such shadow. The smooth lighting fit cannot follow the shadow's edge, and with the shadow over half the page
     even the ink's polarity and the paper's noise come out wrong."""
+    if min(g.shape) < 32:
+        return None  # an icon: too small to hold two levels of paper and writing
     small, k = _thumbnail(g)
     bright = small > otsu(small)
     lo, hi = SHADOW_SHARE
-    if bright.mean() > hi:
+    if not bright.any() or bright.mean() > hi:
         return None  # paper and strokes: most pictures
     level = closing(small, k)  # the paper, strokes filled in
     if percentiles(np.abs((1.0 - level) - paper_level(1.0 - level)), (90,))[0] < SHADOW_STEP:
