@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,7 +108,7 @@ class Engine(LatentExplorer):
         self._elbo_sample = tf.function(self._elbo_sample_impl, input_signature=[image_spec, tf.TensorSpec((None,), tf.int32)],
                                         autograph=False)
         # Tracing the graph functions costs ~0.3 s on first use; an eager call costs ~0.1 s the first time and
-        # ~20 ms after. The app sets `eager` while it waits for its first answer, then calls warm_up().
+        # ~20 ms after. The app sets `eager` on loading a model, and runs warm_up_steps() once the person pauses.
         self.eager = False
         self._densities: list | None = None  # label_densities(), fitted on first use
         self._concrete: dict = {}  # name -> ConcreteFunction, see _fn
@@ -128,20 +129,33 @@ class Engine(LatentExplorer):
         """Trace every interactive graph function now, so later calls take milliseconds; leaves eager mode.
         Then the XLA build of the update, if this model has one: here, or with `background` in a thread of its
         own while the plain graph goes on answering (the app: a stroke must not wait seconds for a compiler)."""
+        for step in self.warm_up_steps(background):
+            step()
+
+    def warm_up_steps(self, background: bool = False) -> list[Callable[[], None]]:
+        """warm_up() in pieces, each one graph traced under the lock, so the app's worker can answer the person
+        between them (tracing them all took 3 s on a 2-core machine). The engine answers eagerly until the
+        last piece, which leaves eager mode and starts the XLA build."""
         image = tf.zeros((1, 28, 28, 1))
+
+        def traced(fn, *args) -> Callable[[], None]:
+            def step() -> None:
+                with self._lock:
+                    fn(*args)
+            return step
+
+        if self.conditional:
+            steps = [traced(self._analyze, image, tf.constant(-1)), traced(self._all_labels, image),
+                     traced(self._decode, tf.zeros((1, self.latent_dim)), tf.zeros((1, NUM_CLASSES)))]
+        else:
+            steps = [traced(self._single, image), traced(self._decode, tf.zeros((1, self.latent_dim)))]
+        steps.append(traced(self._encode, image, tf.zeros((1, NUM_CLASSES))) if self._label_in_encoder
+                     else traced(self._encode, image))
+        return [*steps, lambda: self._leave_eager_and_compile(background)]
+
+    def _leave_eager_and_compile(self, background: bool) -> None:
         with self._lock:
             self.eager = False
-            if self.conditional:
-                self._analyze(image, tf.constant(-1))
-                self._all_labels(image)
-                self._decode(tf.zeros((1, self.latent_dim)), tf.zeros((1, NUM_CLASSES)))
-            else:
-                self._single(image)
-                self._decode(tf.zeros((1, self.latent_dim)))
-            if self._label_in_encoder:
-                self._encode(image, tf.zeros((1, NUM_CLASSES)))
-            else:
-                self._encode(image)
             if self._xla_analyze is None or self._xla_started:
                 return
             self._xla_started = True

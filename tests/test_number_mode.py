@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 import numbergen
 from desktop_cvae.gui.main_window import MainWindow
-from test_gui import LOAD_TIMEOUT, draw, no_threads_left_behind, settle, window  # noqa: F401 (fixtures)
+from test_gui import ANSWER_TIMEOUT, LOAD_TIMEOUT, draw, no_threads_left_behind, settle, window  # noqa: F401 (fixtures)
 from test_numbers import marked_up, paper, row, with_a_smiley
 
 
@@ -24,9 +24,9 @@ def number_file(tmp_path, readable):
 
 def read(qtbot, window, action):
     """Do something and wait for the newest request's number."""
-    with qtbot.waitSignal(window.worker.number_read, timeout=20_000):
+    with qtbot.waitSignal(window.worker.number_read, timeout=ANSWER_TIMEOUT):
         action()
-    qtbot.waitUntil(lambda: window._shown_id >= window._request_id - 1, timeout=10_000)
+    qtbot.waitUntil(lambda: window._shown_id >= window._request_id - 1, timeout=ANSWER_TIMEOUT)
 
 
 def test_number_mode_is_in_the_input_menu_with_its_shortcuts(window):
@@ -96,8 +96,8 @@ def test_a_number_opened_as_one_digit_says_so_and_its_link_reads_it_whole(qtbot,
 def test_a_click_on_a_digit_shows_it_in_the_single_digit_panels(qtbot, window, number_file):
     window.number_mode_action.trigger()
     read(qtbot, window, lambda: window.open_image_file(number_file))
-    qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
-    with qtbot.waitSignal(window.worker.analyzed, timeout=10_000) as shown:
+    qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=ANSWER_TIMEOUT)
+    with qtbot.waitSignal(window.worker.analyzed, timeout=ANSWER_TIMEOUT) as shown:
         qtbot.mouseClick(window.number_panel.buttons()[2], Qt.MouseButton.LeftButton)
     digit = window.number_panel.reading.digits[2]
     np.testing.assert_allclose(shown.args[0].model_input, digit.normalized.pixels)
@@ -125,10 +125,10 @@ def test_writing_on_the_wide_canvas_then_clearing_leaves_nothing_stale(qtbot, wi
 
     read(qtbot, window, two_ones)
     qtbot.waitUntil(lambda: window.number_panel.reading is not None
-                    and window.number_panel.reading.number == "11", timeout=10_000)
+                    and window.number_panel.reading.number == "11", timeout=ANSWER_TIMEOUT)
     assert len(window.canvas.boxes()) == 2
     window.input_panel.clear_button.click()
-    qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
+    qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=ANSWER_TIMEOUT)
     assert window.canvas.boxes() == [] and window.number_panel.reading is None
     assert window.number_panel.message.text() == "Write a number"
     assert not window.copy_number_action.isEnabled() and window.model_panel.input_view.array() is None
@@ -151,11 +151,11 @@ def test_the_newest_request_wins(qtbot, window, readable):
     for number in ("12", "345", "6789"):
         ink, _ = row(readable, number, 0.3)
         pictures.append(paper(ink))
-    with qtbot.waitSignal(window.worker.number_read, timeout=20_000):
+    with qtbot.waitSignal(window.worker.number_read, timeout=ANSWER_TIMEOUT):
         for p in pictures:  # faster than the worker reads: only the last must be shown
             window._set_canvas_from_gray(p)
     qtbot.waitUntil(lambda: window.number_panel.reading is not None
-                    and window.number_panel.reading.number == "6789", timeout=20_000)
+                    and window.number_panel.reading.number == "6789", timeout=ANSWER_TIMEOUT)
     qtbot.wait(300)
     assert window.number_panel.reading.number == "6789"
 
@@ -180,9 +180,9 @@ def test_a_plain_vae_says_it_cannot_read_numbers(qtbot, window, number_file):
     with qtbot.waitSignal(window.state.model_changed, timeout=LOAD_TIMEOUT):
         window.load_model(str(plain))
     window.number_mode_action.trigger()
-    with qtbot.waitSignal(window.worker.input_failed, timeout=20_000):
+    with qtbot.waitSignal(window.worker.input_failed, timeout=ANSWER_TIMEOUT):
         window.open_image_file(number_file)
-    qtbot.waitUntil(lambda: "plain VAE" in window.number_panel.message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "plain VAE" in window.number_panel.message.text(), timeout=ANSWER_TIMEOUT)
     assert window.canvas.boxes() == []
 
 
@@ -217,7 +217,7 @@ def test_a_dates_slashes_are_marked_and_say_why_and_its_full_stops_are_left_out(
         else:
             assert "slash" not in summary
             notes = window.input_panel.notes_label  # said with the first digit's panels, which follow the number
-            qtbot.waitUntil(lambda: "digit 1 of the 6 read" in notes.text(), timeout=10_000)
+            qtbot.waitUntil(lambda: "digit 1 of the 6 read" in notes.text(), timeout=ANSWER_TIMEOUT)
             assert "2 marks between the digits left out" in notes.text()
 
 
@@ -233,10 +233,10 @@ def test_the_panels_call_a_digit_of_a_number_unlike_any_digit_as_the_number_pane
     for threshold, flagged in ((reader.NOT_A_DIGIT_PERCENTILE, True), (100.0, False)):
         monkeypatch.setattr(reader, "NOT_A_DIGIT_PERCENTILE", threshold)
         read(qtbot, window, lambda: window.open_image_file(str(path)))
-        qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
-        with qtbot.waitSignal(window.worker.analyzed, timeout=10_000):
+        qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=ANSWER_TIMEOUT)
+        with qtbot.waitSignal(window.worker.analyzed, timeout=ANSWER_TIMEOUT):
             qtbot.mouseClick(window.number_panel.buttons()[2], Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=10_000)
+        qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=ANSWER_TIMEOUT)
         assert window.number_panel.reading.digits[2].looks_like_digit is not flagged
         assert window.model_panel.ood_label.isVisible() is flagged
         assert ("Not a digit" in window.model_panel.recognised_label.text()) is flagged

@@ -231,9 +231,16 @@ class MainWindow(QMainWindow):
         w.interpolated.connect(self.interpolation_tab.show_steps)
         w.samples_ready.connect(self._on_samples)
         w.latent_ready.connect(self._on_latent_map)
-        w.decoded.connect(lambda xy, img: self.latent_tab.decoded_view.set_array(img))
+        # Methods, not lambdas: Qt drops a queued result for a window already deleted only when it knows the receiver.
+        w.decoded.connect(self._on_decoded)
         w.traversal_ready.connect(self._on_traversal)
-        w.gallery_ready.connect(lambda orig, rec: self.gallery_tab.view.set_images(np.concatenate([orig, rec]), cols=10))
+        w.gallery_ready.connect(self._on_gallery)
+
+    def _on_decoded(self, _xy, image: np.ndarray) -> None:
+        self.latent_tab.decoded_view.set_array(image)
+
+    def _on_gallery(self, originals: np.ndarray, reconstructions: np.ndarray) -> None:
+        self.gallery_tab.view.set_images(np.concatenate([originals, reconstructions]), cols=10)
 
     def _model_config(self) -> dict:
         return (self.state.model_info or {}).get("config") or {}

@@ -27,9 +27,12 @@ from ..vision.preprocess import NoInkError, Normalized, add_noise, normalize_gra
 # Order in which pending kinds are served: a new model first, then what follows the pen (in Number mode the
 # number, then the digit chosen from it).
 # "check" (is the input a digit, before noise) follows the update it belongs to; "views" (latent map,
-# gallery) comes last: the person's own digit is answered before them.
+# gallery) comes next to last: the person's own digit is answered before them. "warm" (tracing the model's
+# graphs, one per request, then its XLA build) comes last, and only once the person has paused: until then the
+# model answers eagerly (~20 ms), and a stroke never waits seconds behind a compiler.
 PRIORITY = ("load", "number", "analyze", "explain", "check", "decode", "samples", "traversal", "interpolate",
-            "views")
+            "views", "warm")
+WARM_AFTER_IDLE_S = 1.0
 SAMPLE_COUNT = 16
 ENGINE_CACHE = 4  # models kept loaded for instant switching
 
@@ -99,6 +102,8 @@ class InferenceWorker(QThread):
         self._sample = None
         self._engines: OrderedDict = OrderedDict()  # (path, mtime, size) -> loaded engine and its views
         self._last_check: tuple[object, DigitCheck] | None = None  # (engine, check): noise moves cost no rerun
+        self._last_request = 0.0  # time.monotonic() of the newest submit: warming up waits for a pause
+        self.warm_after_idle_s = WARM_AFTER_IDLE_S
         InferenceWorker.instances.add(self)
 
     # -- called from the UI thread -------------------------------------------------------------
@@ -109,13 +114,15 @@ class InferenceWorker(QThread):
             if self._abort:
                 return  # stopped for good (the window is closing): a late signal must not restart it
             self._pending[kind] = args
+            self._last_request = time.monotonic()
             self._cond.notify()
         if not self.isRunning():
             self.start()
 
-    def stop(self, timeout_ms: int = 10_000) -> None:
+    def stop(self, timeout_ms: int = 30_000) -> None:
         """Abort pending work and wait for the thread to finish (the current call completes first), and for
-        any model's XLA build it started (a window closed seconds after loading a model)."""
+        any model's XLA build it started (a window closed seconds after loading a model). Each call takes well
+        under a second, a compile a few; the bound is for a machine many times slower than that."""
         with self._cond:
             self._abort = True
             self._pending.clear()
@@ -133,13 +140,9 @@ class InferenceWorker(QThread):
     def run(self) -> None:
         while True:
             with self._cond:
-                # Until a model is loaded only a load can run; other requests wait for it (a picture
-                # opened at start is answered the moment the model is ready).
-                while not self._abort and not (self._pending if self.engine is not None else "load" in self._pending):
-                    self._cond.wait()
-                if self._abort:
+                kind = self._next_kind()
+                if kind is None:
                     return
-                kind = next(k for k in PRIORITY if k in self._pending)
                 args = self._pending.pop(kind)
             try:
                 getattr(self, f"_do_{kind}")(*args)
@@ -149,6 +152,22 @@ class InferenceWorker(QThread):
                     self.model_failed.emit(f"Could not load the model: {e}")
                 elif kind in ("analyze", "number"):
                     self.input_failed.emit(args[0], f"Could not analyse the input: {e}")
+
+    def _next_kind(self) -> str | None:
+        """Wait for the next request to serve (under the lock); None once stopped."""
+        while not self._abort:
+            # Until a model is loaded only a load can run; other requests wait for it (a picture opened at start
+            # is answered the moment the model is ready).
+            ready = [k for k in PRIORITY if k in self._pending and (self.engine is not None or k == "load")]
+            if not ready:
+                self._cond.wait()
+                continue
+            idle = time.monotonic() - self._last_request
+            if ready[0] == "warm" and idle < self.warm_after_idle_s:
+                self._cond.wait(self.warm_after_idle_s - idle)
+                continue
+            return ready[0]
+        return None
 
     def _do_load(self, path: str) -> None:
         from ..tensorflow_loader import load_tensorflow
@@ -172,7 +191,7 @@ class InferenceWorker(QThread):
         except ModelFileError as e:
             self.model_failed.emit(str(e))
             return
-        engine.eager = True  # answer a waiting request without first tracing graphs; warm_up() in _do_views
+        engine.eager = True  # answer at once, without first tracing graphs: _do_warm traces them later
         # The model is usable now: say so, and let a waiting request (a picture opened at start) be answered
         # before the latent map and the gallery, which nobody is waiting for.
         self.engine, self.latent = engine, None
@@ -183,7 +202,6 @@ class InferenceWorker(QThread):
     def _do_views(self, engine, key, path: str) -> None:
         if engine is not self.engine:
             return  # another model was loaded meanwhile
-        engine.warm_up(background=True)
         if self._sample is None:
             self._sample = load_sample()
         x = self._sample.x_test.astype(np.float32) / 255.0
@@ -202,12 +220,28 @@ class InferenceWorker(QThread):
         self.latent = latent
         self.latent_ready.emit(latent)
         self.gallery_ready.emit(x[gallery_idx], recon)
+        self._warm_when_idle(engine)
+
+    def _warm_when_idle(self, engine) -> None:
+        if engine.eager:
+            with self._cond:
+                self._pending["warm"] = (engine, engine.warm_up_steps(background=True))
+
+    def _do_warm(self, engine, steps: list) -> None:
+        """One piece of the model's warm-up, then the rest as a new request: the person is answered between."""
+        if engine is not self.engine:
+            return  # switched away: it warms up when it is chosen again (_activate)
+        steps[0]()
+        if len(steps) > 1:
+            with self._cond:
+                self._pending.setdefault("warm", (engine, steps[1:]))
 
     def _activate(self, engine, latent, originals, recon, path) -> None:
         self.engine, self.latent = engine, latent
         self.model_loaded.emit({"path": path, "config": engine.config.to_dict(), "meta": engine.meta})
         self.latent_ready.emit(latent)
         self.gallery_ready.emit(originals, recon)
+        self._warm_when_idle(engine)
 
     @staticmethod
     def _latent_map(engine, x: np.ndarray, y: np.ndarray) -> LatentMap:
