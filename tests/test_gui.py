@@ -72,6 +72,9 @@ def draw(qtbot, canvas, points):
 def settle(qtbot, window):
     """Wait until the newest request has been answered (results for older ones may arrive first)."""
     qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=ANSWER_TIMEOUT)
+    # One answer reaches each of its receivers by an event of its own: the window's may have been handled and
+    # a test's own (results.append) not yet, when the wait ended.
+    QApplication.processEvents()
 
 
 def one_stroke():
