@@ -1,7 +1,7 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
 or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, separators between the
-digits (dates, phone numbers, prices), a shadow across the page, and paper and photo effects like
+digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, and paper and photo effects like
 benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
     picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
@@ -237,6 +237,44 @@ def shadow_across(digits, rng):
     return _jpeg(lum * (1 - imagegen.shade(ink.shape, rng)))
 
 
+def at_a_slant(page: np.ndarray, rng, side: str, slant: float) -> np.ndarray:
+    """A page's luminance photographed at a slant: its `side` ("top", "bottom", "left" or "right") further from
+    the phone and narrower by `slant` of the page's width, the page's corners at the frame's, and the desk (its
+    tone and grain) showing past the converging edges."""
+    h, w = page.shape
+    s = slant * w
+    t = s * h / w
+    quad = {"top": (-s, 0, 0, h, w, h, w + s, 0), "bottom": (0, 0, -s, h, w + s, h, w, 0),
+            "left": (0, -t, 0, h + t, w, h, w, 0), "right": (0, 0, 0, h, w, h + t, w, -t)}[side]
+
+    def seen(a):  # what the phone sees of the page's plane: outside the page, nothing
+        return np.asarray(Image.fromarray(np.asarray(a, np.float32), mode="F").transform(
+            (w, h), Image.Transform.QUAD, quad, Image.Resampling.BILINEAR, fillcolor=0.0), np.float32)
+
+    on_page = seen(np.ones_like(page))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    along = np.deg2rad(rng.uniform(0, 180))
+    grain = np.sin((xx * np.cos(along) + yy * np.sin(along)) / rng.uniform(6, 30)) * rng.uniform(0, 0.04)
+    desk = rng.uniform(0.12, 0.5) + grain
+    return desk * (1 - on_page) + seen(page)
+
+
+def slanted_page(digits, rng):
+    """A phone photo of a page taken at a slant, the page filling the frame: its far side narrower by 8-20 % of
+    its width (any side), the desk showing past its converging edges; the number 45-80 % of the page's width."""
+    ink = compose(digits, rng, height=int(rng.integers(90, 161)), spacing="normal", width_factor=0.45)
+    ih, iw = ink.shape
+    w = int(iw / rng.uniform(0.45, 0.8))
+    h = max(int(w * rng.uniform(0.6, 0.8)), 2 * ih)
+    page_ink = np.zeros((h, w), np.float32)
+    top, left = int(rng.uniform(0.25, 0.6) * (h - ih)), (w - iw) // 2
+    page_ink[top: top + ih, left: left + iw] = ink
+    lum = _paper(page_ink, rng, lamp=0.3, level=0.85, contrast=0.75, noise=0.0)
+    side = str(rng.choice(["top", "bottom", "left", "right"]))
+    lum = at_a_slant(lum, rng, side, float(rng.uniform(0.08, 0.2)))
+    return _jpeg(lum + rng.normal(0, 0.015, lum.shape))
+
+
 def pencil(digits, rng):
     """Soft pencil: faint, grainy strokes."""
     ink = compose(digits, rng, height=140, spacing="normal", width_factor=0.6)
@@ -450,6 +488,7 @@ CONDITIONS = {
     "small card": small_card,
     "phone photo": phone_photo,
     "shadow across": shadow_across,
+    "page at a slant": slanted_page,
     "pencil": pencil,
     "dim photo": dim_photo,
     "whiteboard": whiteboard,

@@ -89,6 +89,42 @@ def test_a_number_half_in_a_hard_shadow(readable, default_engine, number, seed):
     assert "a shadow across the page evened out" in reading.notes
 
 
+@pytest.mark.parametrize("number, side, seed", [("4071", "top", 0), ("5836", "bottom", 1), ("92", "left", 2),
+                                               ("370519", "right", 3)])
+def test_a_page_photographed_at_a_slant_with_the_desk_past_its_edges(readable, default_engine, number, side, seed):
+    # The page fills the frame but its edges converge, so the desk shows in wedges along them; as "paper filling
+    # the frame", the wedges were read as ink: as a row of 1s at the picture's edges, or as a lamp's shadow that
+    # washed out half the strokes.
+    ink, spans = row(readable, number, 0.15, height=60, width_factor=0.6)
+    h, w = ink.shape
+    page = np.zeros((int(1.6 * w * 0.75), int(1.6 * w)), np.float32)
+    top, left = (page.shape[0] - h) // 3, (page.shape[1] - w) // 2
+    page[top: top + h, left: left + w] = ink
+    lum = numbergen.at_a_slant(paper(page, seed=seed), np.random.default_rng(seed), side, 0.18)
+    reading = read_number(jpeg_gray(lum), default_engine)
+    assert reading.number == number, reading.marked
+    # Nearly square to the phone, the page is a sheet on a desk; at a steeper slant, a page with desk past it.
+    assert {"a dark area along the picture's edge left out (a desk past the page, a shadow)", "a sheet on a darker surround: only the sheet is read"} & set(
+        reading.notes)
+    assert all(w / 4 < d.box[0] + d.box[2] / 2 < 3 * w / 2 for d in reading.digits)  # none on the desk
+
+
+def test_neither_a_shadow_with_writing_nor_a_digit_cut_off_by_the_frame_is_taken_for_desk(readable, sample,
+                                                                                          default_engine):
+    # A dark shadow at the frame's edge with digits in it: its digits are read, not painted over.
+    ink, _ = row(readable, "4071", 0.15, height=60, width_factor=0.6)
+    lum = paper(ink)
+    lum[:, : ink.shape[1] // 2] *= 0.35
+    assert read_number(jpeg_gray(lum), default_engine).number == "4071"
+    # A tight crop of a 7, its bar along the frame's top: dark, solid and on the edge, as desk is, but no broader
+    # than the digit's other strokes. Taken for desk, these read as "5?4?7?", "5?7?" and "12?".
+    for index in np.flatnonzero(sample.y_test == 7)[:3]:
+        ink = numbergen.digit_ink(sample.x_test[index].astype(np.float32) / 255, 200, 1.0)
+        rows, cols = np.flatnonzero(ink.max(axis=1) > 0.3), np.flatnonzero(ink.max(axis=0) > 0.3)
+        tight = ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+        assert read_number(jpeg_gray(paper(tight)), default_engine).number == "7"
+
+
 def test_a_whiteboard_in_marker_and_a_scanned_form(readable, default_engine):
     ink, _ = row(readable, "9617", 0.15, height=120, width_factor=1.6)
     glare = 0.08 * np.exp(-((np.arange(ink.shape[1])[None, :] - ink.shape[1] * 0.7) ** 2) / (2 * 60.0 ** 2))

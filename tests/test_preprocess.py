@@ -124,7 +124,10 @@ THIN_PEN = {"phone photo", "scan", "desk photo", "turned sheet", "ruled paper", 
 @pytest.mark.parametrize("kind, note", [("desk photo", "a sheet on a darker surround: only the sheet is read"),
                                         ("ruled paper", "ruled lines removed"),
                                         ("squared paper", "ruled lines removed"),
-                                        ("shadow", "a shadow on the paper corrected")])
+                                        # a hand's shadow over a corner, clear of the digit: as dark and
+                                        # bare as a desk past the page's edge, and left out the same way
+                                        ("shadow", "a dark area along the picture's edge left out (a desk past "
+                                                   "the page, a shadow)")])
 def test_what_is_not_the_digit_is_taken_out_and_said(sample, kind, note):
     # The desk round the sheet, the printed lines and the shadow were read as ink before: the digit came out
     # as a square, a dot under a line, or a triangle.

@@ -25,7 +25,7 @@ from .errors import NoInkError
 from .paper import (blocks_peak, broad_area_at_edge, even_out_shadow, ink_threshold, lift_shadow, paper_level,
                     remove_ruled_lines)
 from .pixels import frame_of, gaussian_blur, mass_bounds, percentiles, resize_long_side, stroke_width
-from .sheet import find_sheet, rotated_point_back
+from .sheet import desk_past_the_page, find_sheet, rotated_point_back
 
 __all__ = ["NoInkError", "Normalized", "InkMap", "Reading", "add_noise", "image_to_gray", "normalize_image",
            "normalize_gray", "normalize_file", "drawing_ink", "ink_map", "ink_to_mnist", "INK_STEPS",
@@ -211,7 +211,13 @@ class Reading:
 
 def find_the_sheet(r: Reading) -> None:
     """A sheet, card or note lying on a darker desk: only the sheet is read, turned upright if it lay turned."""
-    if r.synthetic or (found := find_sheet(r.gray)) is None:
+    if r.synthetic:
+        return
+    if (found := find_sheet(r.gray)) is None:
+        if (page := desk_past_the_page(r.gray)) is not None:
+            r.gray, corner = page
+            r.steps.append(("crop", corner))
+            r.notes.append("a dark area along the picture's edge left out (a desk past the page, a shadow)")
         return
     h, w = r.gray.shape
     r.gray, turn, corner, turned_size = found

@@ -7,8 +7,15 @@ from PIL import Image
 
 from .components import label_pieces
 from .errors import NoInkError
-from .paper import writing_around
-from .pixels import convex_fill, otsu, percentiles, resize_long_side, turn_of
+from .paper import closing, writing_around
+from .pixels import (
+    convex_fill,
+    otsu,
+    percentiles,
+    resize_long_side,
+    stroke_width,
+    turn_of,
+)
 
 # A sheet turned by less than this is read as it lies: people's digits slant that much anyway.
 STRAIGHTEN_FROM_DEGREES = 10.0
@@ -17,6 +24,24 @@ STRAIGHTEN_FROM_DEGREES = 10.0
 # about 9 % of a 4:3 photo. Smaller bright pieces are strokes, reflections or the things on a desk.
 SHEET_MIN_SHARE = 0.05
 SHEET_MASK_SIDE = 128  # the sheet is looked for at this long side: a small card is still ~30 pixels tall
+
+# The desk past a page's edges, where the page fills most of the frame (a page photographed at a slant, its
+# edges converging, or lying turned): dark areas at the frame's edge, each at least DESK_MIN_SHARE of the
+# picture, DESK_SOLID pixels thick at SHEET_MASK_SIDE or more (a pen's stroke there is 1-2 pixels, and a
+# marker's 2-3), and along DESK_MIN_EDGE of the frame's shorter side or more (a stroke cut off by the frame
+# touches it across its own width).
+DESK_MIN_SHARE = 0.01
+DESK_SOLID = 5
+DESK_MIN_EDGE = 0.15
+DESK_BROADER = 3.0  # times the writing's stroke width, at least
+
+
+def desk_breadth(desk: np.ndarray) -> float:
+    """How far a mask reaches in from the frame's edge on average: its area over the length of its boundary
+    inside the frame (a wedge of desk along a side: half its widest; a stroke cut off by the frame: its width)."""
+    m = desk.astype(np.int8)
+    inside = np.abs(np.diff(m, axis=0)).sum() + np.abs(np.diff(m, axis=1)).sum()
+    return float(m.sum()) / max(float(inside), 1.0)
 
 
 def find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tuple[int, int]] | None:
@@ -95,6 +120,68 @@ def find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tuple
     out = np.where(inner, g, np.float32(paper))
     crop = out[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
     return np.ascontiguousarray(crop), turn, (int(cols.min()), int(rows.min())), (w, h)
+
+
+def desk_past_the_page(g: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """A page filling most of the frame with the desk showing past its edges: the picture with the desk
+    filled in with the paper's level, cropped to the page, and where the crop's top left corner lies (x, y). None
+    when no desk shows; when what looks like desk holds anything darker than itself (a shadow with writing in it,
+    which preprocess.shadow_across evens out; a desk's grain, left as it was); or when it is not far broader
+    than the strokes written beside it, or nothing is (a bold digit cut off by the frame)."""
+    h, w = g.shape
+    if min(h, w) < 32:
+        return None
+    small = resize_long_side(g, SHEET_MASK_SIDE)
+    sh, sw = small.shape
+    dark = small <= otsu(small)
+    # The page itself must be most of the frame's edge; otherwise find_sheet looks for a sheet on a desk.
+    border = np.concatenate([dark[0], dark[-1], dark[:, 0], dark[:, -1]])
+    if border.mean() >= 0.5:
+        return None
+    # Solid: what is left of the dark after an opening DESK_SOLID wide (a stroke goes, the desk stays).
+    solid = ~closing((~dark).astype(np.float32), DESK_SOLID).astype(bool)
+    labels, pieces = label_pieces(solid)
+    edge = np.zeros_like(solid)
+    edge[0], edge[-1], edge[:, 0], edge[:, -1] = True, True, True, True
+    on_edge = np.bincount(labels[edge], minlength=len(pieces) + 1)
+    wide = [p.index for p in pieces
+            if p.area >= DESK_MIN_SHARE * solid.size and on_edge[p.index] >= DESK_MIN_EDGE * min(sh, sw)]
+    if not wide:
+        return None
+    # The whole of each dark area that holds such a solid part: a wedge of desk narrows to a sliver at its tip.
+    dark_labels, _ = label_pieces(dark)
+    desk = np.isin(dark_labels, np.unique(dark_labels[np.isin(labels, wide)]))
+    if desk.mean() > 0.5:
+        return None
+
+    def at_full_size(mask: np.ndarray, cut: float) -> np.ndarray:
+        return np.asarray(Image.fromarray(mask.astype(np.float32), mode="F").resize(
+            (w, h), Image.Resampling.BILINEAR)) > cut
+
+    grown = at_full_size(desk, 0.05)  # with the page's own shaded rim beside it, and the mask's edge a pixel out
+    seen_desk = at_full_size(desk, 0.95)
+    if not seen_desk.any():
+        return None
+    level = percentiles(g[seen_desk], (50,))[0]
+    if float((g[seen_desk] < level - 0.15).mean()) > 0.002:
+        return None  # something drawn or lying there: not bare desk
+    page = ~grown
+    paper = percentiles(g[page], (50,))[0]
+    # Desk is far broader than the writing's strokes: a bold digit cut off by the frame (a 7's bar along the
+    # top of a tight crop) is dark, solid and on the edge too, but no broader than the digit's other strokes.
+    # The writing: the dark pieces at full size that do not reach into the desk.
+    dark_full = g < paper - 0.15
+    full_labels, _ = label_pieces(dark_full)
+    in_desk = np.isin(full_labels, np.unique(full_labels[seen_desk & dark_full]))
+    if np.count_nonzero(in_desk & page) > 20:
+        return None  # strokes run into it from the page: a shadow over the writing, not desk
+    writing = dark_full & ~in_desk
+    if writing.sum() < 20 or desk_breadth(in_desk) < DESK_BROADER * stroke_width(writing):
+        return None
+    rows, cols = np.nonzero(page)
+    out = np.where(page, g, np.float32(paper))
+    crop = out[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+    return np.ascontiguousarray(crop), (int(cols.min()), int(rows.min()))
 
 
 def rotated_point_back(x: float, y: float, degrees: float, size_in: tuple[int, int],
