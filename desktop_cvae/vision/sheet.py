@@ -163,8 +163,8 @@ def desk_past_the_page(g: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     if not seen_desk.any():
         return None
     level = percentiles(g[seen_desk], (50,))[0]
-    if float((g[seen_desk] < level - 0.15).mean()) > 0.002:
-        return None  # something drawn or lying there: not bare desk
+    if np.count_nonzero(g[seen_desk] < level - 0.15) > max(20, 0.0005 * np.count_nonzero(seen_desk)):
+        return None  # something drawn or lying there (a stroke reaching into a shadow): not bare desk
     page = ~grown
     paper = percentiles(g[page], (50,))[0]
     # Desk is far broader than the writing's strokes: a bold digit cut off by the frame (a 7's bar along the
@@ -173,15 +173,30 @@ def desk_past_the_page(g: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     dark_full = g < paper - 0.15
     full_labels, _ = label_pieces(dark_full)
     in_desk = np.isin(full_labels, np.unique(full_labels[seen_desk & dark_full]))
-    if np.count_nonzero(in_desk & page) > 20:
-        return None  # strokes run into it from the page: a shadow over the writing, not desk
     writing = dark_full & ~in_desk
     if writing.sum() < 20 or desk_breadth(in_desk) < DESK_BROADER * stroke_width(writing):
         return None
     rows, cols = np.nonzero(page)
-    out = np.where(page, g, np.float32(paper))
+    # Filled with the paper's light as it falls there (a lamp shades a page from one side), not one level: a
+    # flat patch beside shaded paper is a step the later steps would read as ink.
+    out = np.where(page, g, paper_light(g, page & ~dark_full))
     crop = out[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
     return np.ascontiguousarray(crop), (int(cols.min()), int(rows.min()))
+
+
+def paper_light(g: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """A quadratic surface fitted to the picture's paper pixels (a mask), over the whole picture."""
+    h, w = g.shape
+    rows, cols = np.nonzero(paper)
+    step = max(1, len(rows) // 20_000)
+    y, x = rows[::step] / h - 0.5, cols[::step] / w - 0.5
+
+    def terms(y, x):
+        return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1)
+
+    coef, *_ = np.linalg.lstsq(terms(y, x), g[rows[::step], cols[::step]], rcond=None)
+    yy, xx = np.mgrid[0:h, 0:w]
+    return (terms(yy / h - 0.5, xx / w - 0.5) @ coef).astype(np.float32)
 
 
 def rotated_point_back(x: float, y: float, degrees: float, size_in: tuple[int, int],
