@@ -179,13 +179,14 @@ def desk_past_the_page(g: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | No
     rows, cols = np.nonzero(page)
     # Filled with the paper's light as it falls there (a lamp shades a page from one side), not one level: a
     # flat patch beside shaded paper is a step the later steps would read as ink.
-    out = np.where(page, g, paper_light(g, page & ~dark_full))
+    out = g.copy()
+    out[grown] = paper_light(g, page & ~dark_full, grown)
     crop = out[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
     return np.ascontiguousarray(crop), (int(cols.min()), int(rows.min()))
 
 
-def paper_light(g: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """A quadratic surface fitted to the picture's paper pixels (a mask), over the whole picture."""
+def paper_light(g: np.ndarray, paper: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """A quadratic surface fitted to the picture's paper pixels (a mask), at the pixels of `where` (a mask)."""
     h, w = g.shape
     rows, cols = np.nonzero(paper)
     step = max(1, len(rows) // 20_000)
@@ -195,7 +196,7 @@ def paper_light(g: np.ndarray, paper: np.ndarray) -> np.ndarray:
         return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1)
 
     coef, *_ = np.linalg.lstsq(terms(y, x), g[rows[::step], cols[::step]], rcond=None)
-    yy, xx = np.mgrid[0:h, 0:w]
+    yy, xx = np.nonzero(where)
     return (terms(yy / h - 0.5, xx / w - 0.5) @ coef).astype(np.float32)
 
 
