@@ -124,7 +124,7 @@ def find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tuple
 
 def desk_past_the_page(g: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
     """A page filling most of the frame with the desk showing past its edges: the picture with the desk
-    filled in with the paper's level, cropped to the page, and where the crop's top left corner lies (x, y). None
+    filled in with the paper's light (paper_light), cropped to the page, and where the crop's top left corner lies (x, y). None
     when no desk shows; when what looks like desk holds anything darker than itself (a shadow with writing in it,
     which preprocess.shadow_across evens out; a desk's grain, left as it was); or when it is not far broader
     than the strokes written beside it, or nothing is (a bold digit cut off by the frame)."""
