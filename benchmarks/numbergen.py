@@ -1,7 +1,7 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
 or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, separators between the
-digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, and paper and photo effects like
+digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, a pen or a finger on the page, and paper and photo effects like
 benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
     picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
@@ -275,6 +275,88 @@ def slanted_page(digits, rng):
     return _jpeg(lum + rng.normal(0, 0.015, lum.shape))
 
 
+def _blurred(mask: np.ndarray, radius: float) -> np.ndarray:
+    from PIL import ImageFilter
+
+    img = Image.fromarray((np.clip(mask, 0, 1) * 255).astype(np.uint8))
+    return np.asarray(img.filter(ImageFilter.GaussianBlur(radius)), np.float32) / 255
+
+
+def _bar(shape, middle, length, thick, angle) -> np.ndarray:
+    """A straight bar's mask (a pen's body, its highlight), its edges a little soft."""
+    from PIL import ImageDraw
+
+    m = Image.new("L", (shape[1], shape[0]), 0)
+    dx, dy = np.cos(angle) * length / 2, np.sin(angle) * length / 2
+    ImageDraw.Draw(m).line([(middle[0] - dx, middle[1] - dy), (middle[0] + dx, middle[1] + dy)], fill=255,
+                           width=max(int(thick), 1))
+    return _blurred(np.asarray(m, np.float32) / 255, 1.0)
+
+
+def lying_on_the_page(lum: np.ndarray, ink: np.ndarray, rng, thing: str, height: float) -> np.ndarray:
+    """The page's luminance with a thing lying on it beside the writing (`ink`, digits `height` pixels tall),
+    never over it: a "pen" (its body 0.5-1 heights thick and 8-14 long, any tone from black to grey, with a
+    highlight along it and a soft shadow), nearly level above or below the number or nearly upright beside it,
+    often running off the frame; or a "finger" holding the page, a broad skin-toned tip from the frame's edge."""
+    from PIL import ImageDraw, ImageFilter
+
+    h, w = lum.shape
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.2), np.flatnonzero(ink.max(axis=0) > 0.2)
+    top, bottom, left, right = rows.min(), rows.max(), cols.min(), cols.max()
+    near = np.asarray(Image.fromarray((ink > 0.2).astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(13))) > 0
+    if thing == "finger":
+        r = height * rng.uniform(0.8, 1.3)
+        side = str(rng.choice(["left", "right", "bottom"]))
+        m = Image.new("L", (w, h), 0)
+        if side == "left":
+            cx, cy = rng.uniform(-0.5, 0.3) * r, rng.uniform(0.2, 0.8) * h
+            box = [cx - 3 * r, cy - r, cx + r, cy + r]
+        elif side == "right":
+            cx, cy = w - rng.uniform(-0.5, 0.3) * r, rng.uniform(0.2, 0.8) * h
+            box = [cx - r, cy - r, cx + 3 * r, cy + r]
+        else:
+            cx, cy = rng.uniform(0.2, 0.8) * w, h - rng.uniform(-0.5, 0.3) * r
+            box = [cx - r, cy - r, cx + r, cy + 3 * r]
+        ImageDraw.Draw(m).ellipse(box, fill=255)
+        tip = _blurred(np.asarray(m, np.float32) / 255, 3) * ~near
+        return lum * (1 - tip) + rng.uniform(0.45, 0.7) * tip
+    for _ in range(50):  # placed clear of the writing
+        thick, length = height * rng.uniform(0.5, 1.0), height * rng.uniform(8, 14)
+        if rng.random() < 0.7:  # above or below the number, nearly level
+            angle = rng.uniform(-0.3, 0.3)
+            off = thick / 2 + rng.uniform(0.1, 1.0) * height
+            middle = (w * rng.uniform(0.3, 0.7), bottom + off if rng.random() < 0.5 else top - off)
+        else:  # beside it, nearly upright
+            angle = np.pi / 2 + rng.uniform(-0.3, 0.3)
+            off = thick / 2 + rng.uniform(0.1, 0.8) * height
+            middle = (left - off if rng.random() < 0.5 else right + off, h * rng.uniform(0.3, 0.7))
+        body = _bar(lum.shape, middle, length, thick, angle)
+        if not (body > 0.05)[near].any():
+            break
+    else:
+        return lum
+    shade = _blurred(_bar(lum.shape, (middle[0] + 0.15 * thick, middle[1] + 0.3 * thick), length, thick, angle),
+                     thick / 4)
+    gloss = _bar(lum.shape, (middle[0], middle[1] - 0.2 * thick), 0.9 * length, 0.15 * thick, angle)
+    tone = rng.uniform(0.08, 0.55) + 0.3 * gloss
+    return lum * (1 - 0.3 * shade * (1 - body)) * (1 - body) + tone * body
+
+
+def pen_on_the_page(digits, rng):
+    """A phone photo of a number with a pen lying on the page beside it (3 in 4) or a fingertip holding the
+    page at its edge (1 in 4): lying_on_the_page."""
+    height = int(rng.integers(90, 161))
+    ink = compose(digits, rng, height=height, spacing="normal", width_factor=0.45)
+    ih, iw = ink.shape
+    h, w = int(ih * rng.uniform(2.0, 3.0)), int(iw * rng.uniform(1.1, 1.4))
+    page = np.zeros((h, w), np.float32)
+    top, left = int(rng.uniform(0.2, 0.5) * (h - ih)), (w - iw) // 2
+    page[top: top + ih, left: left + iw] = ink
+    lum = _paper(page, rng, lamp=0.3, level=0.85, contrast=0.75, noise=0.0)
+    lum = lying_on_the_page(lum, page, rng, "pen" if rng.random() < 0.75 else "finger", height)
+    return _jpeg(lum + rng.normal(0, 0.015, lum.shape))
+
+
 def pencil(digits, rng):
     """Soft pencil: faint, grainy strokes."""
     ink = compose(digits, rng, height=140, spacing="normal", width_factor=0.6)
@@ -489,6 +571,7 @@ CONDITIONS = {
     "phone photo": phone_photo,
     "shadow across": shadow_across,
     "page at a slant": slanted_page,
+    "pen on the page": pen_on_the_page,
     "pencil": pencil,
     "dim photo": dim_photo,
     "whiteboard": whiteboard,

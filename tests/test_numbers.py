@@ -8,14 +8,15 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 import imagegen
 import numbergen
 from desktop_cvae.cli import main
 from desktop_cvae.numbers import read_number, read_number_file
 from desktop_cvae.vision.components import label_pieces
-from desktop_cvae.vision.preprocess import NoInkError, image_to_gray, ink_to_mnist
+from desktop_cvae.numbers.reader import NUMBER_SIDE
+from desktop_cvae.vision.preprocess import NoInkError, image_to_gray, ink_map, ink_to_mnist
 
 
 def row(readable, number: str, gaps, height=100, width_factor=0.8, sizes=None, broken=()):
@@ -123,6 +124,32 @@ def test_neither_a_shadow_with_writing_nor_a_digit_cut_off_by_the_frame_is_taken
         rows, cols = np.flatnonzero(ink.max(axis=1) > 0.3), np.flatnonzero(ink.max(axis=0) > 0.3)
         tight = ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
         assert read_number(jpeg_gray(paper(tight)), default_engine).number == "7"
+
+
+@pytest.mark.parametrize("number, seed", [("95697", 2), ("7809", 14), ("278", 20), ("81790", 26)])
+def test_a_pen_or_a_finger_on_the_page_is_left_out(readable, default_engine, number, seed):
+    # Far thicker than the strokes and far longer (or larger) than the digits, it was read as digits, or as the
+    # line with the most ink: "41", "61", "2228" and "4635" for these.
+    digits = [readable[int(c)][k % 3] for k, c in enumerate(number)]
+    picture = numbergen.pen_on_the_page(digits, np.random.default_rng(seed))
+    reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
+    assert reading.number == number, reading.marked
+    assert "a pen or other thing lying on the page left out" in reading.notes
+
+
+def test_a_bold_digit_among_thin_ones_and_a_shadow_with_writing_are_no_things_on_the_page(readable):
+    # A digit written over twice is thicker than its neighbours, but no longer; a shadow is broad, but has
+    # darker writing in it. Neither is left out.
+    thin, _ = row(readable, "4071", 0.15, height=60, width_factor=0.6)
+    bold = thin.copy()
+    first = slice(0, thin.shape[1] // 3)
+    bold[:, first] = np.asarray(Image.fromarray(thin[:, first]).filter(ImageFilter.MaxFilter(7)))
+    shadow = paper(thin)
+    shadow[:, : thin.shape[1] // 2] *= 0.35
+    for lum in (paper(bold), shadow):
+        m = ink_map(jpeg_gray(lum), max_side=NUMBER_SIDE, ruled_lines=False)
+        assert "a pen or other thing lying on the page left out" not in m.notes
+        assert len(label_pieces(m.ink > 0.3)[1]) >= 4  # every digit's ink is still there
 
 
 def test_a_whiteboard_in_marker_and_a_scanned_form(readable, default_engine):

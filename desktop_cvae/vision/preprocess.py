@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from .errors import NoInkError
+from .objects import objects_on_the_page
 from .paper import (blocks_peak, broad_area_at_edge, even_out_shadow, ink_threshold, lift_shadow, paper_level,
                     remove_ruled_lines)
 from .pixels import frame_of, gaussian_blur, mass_bounds, percentiles, resize_long_side, stroke_width
@@ -338,6 +339,13 @@ def strokes(r: Reading) -> None:
         mask = ink > threshold
         if mask.sum() < 3:
             raise NoInkError("No ink found: only a shadow stands out from the paper.")
+    if not r.synthetic and (lying := objects_on_the_page(ink, mask)) is not None:
+        # Its darkness would set the threshold and the contrast: the writing is measured without it.
+        ink = np.where(lying, np.float32(0), ink)
+        r.notes.append("a pen or other thing lying on the page left out")
+        peak = float(ink.max())
+        threshold = ink_threshold(ink, peak, noise)
+        mask = ink > threshold
     if not r.synthetic and broad_area_at_edge(mask):
         raise NoInkError("No digit found: what stands out from the paper is a broad area reaching the edge of "
                          "the picture (a shadow, or the desk), not pen strokes. Photograph the digit with "

@@ -1,0 +1,145 @@
+"""Things lying on the page that are not writing: a pen beside the number, a fingertip holding the page. Each is
+far thicker than the strokes written with the pen, and longer or larger than the digits."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from .components import label_pieces
+from .pixels import stroke_width
+
+THICKER = 2.5  # an object is at least this many times as thick as the writing's strokes ...
+BOLD = 0.3  # ... and as thick as this share of the writing's pieces are long (a bold digit's strokes: 0.1-0.16)
+AS_TALL = 0.7  # the writing compared with: two or more pieces at least this share of the tallest one's height
+LONGER = 2.5  # ... and this many times as long as them (a pen), or as large as this many squares of it (a finger)
+SMALLEST = 0.015  # of the picture's long side: pieces shorter than this are specks, neither writing nor objects
+WRITING_LONG = 3.0  # a piece of writing is at least this many times as long as its strokes are thick
+CLOSE = 2  # pixels: holes and notches this narrow in a piece are noise, not the gaps between strokes
+HOLE_THIN = 4  # a hole this many times as long as it is wide is no digit's loop: a pen's highlight
+INSIDE = 0.2  # ink: strokes this much darker than most of a dark area are writing in it, not part of a thing
+GUARD = 2  # pixels: an object's soft rim, left out with it
+
+
+def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """Where the mask holds things lying on the page (a pen, a fingertip) beside writing, or None if it holds none.
+
+    A piece is an object where, against the writing beside it (two or more writing-like pieces that do not touch
+    it), it is THICKER times as thick as the writing's strokes, as thick as BOLD of the writing's height, and
+    LONGER times as long as its tallest piece, or as large as LONGER squares of that. A pen is as thick as a digit is tall, or half that; a
+    digit's strokes, however bold, are a sixth of its height at most, and a chain of touching digits is long but
+    no thicker than its strokes. A piece lying against an object, as thick and as large, is part of it: a pen's
+    highlight splits it in two along its length. A picture without writing beside the object has nothing to
+    compare it with, and is read as before. Nor is a dark area with darker strokes inside it (a shadow with
+    writing in it): a pen or a finger is of one tone, give or take INSIDE."""
+    labels, pieces = label_pieces(mask)
+    shortest = SMALLEST * max(mask.shape)
+    sized = [p for p in pieces if max(p.width, p.height) >= shortest]
+    if len(sized) < 3:
+        return None
+    # Thickness is measured plainly first (2 * area / boundary); a large piece, the only kind that can be an
+    # object, is measured again with its holes closed (_solid).
+    widths = np.array([stroke_width(labels[p.y0:p.y1, p.x0:p.x1] == p.index) for p in sized])
+    lengths = np.array([max(p.width, p.height) for p in sized], np.float64)
+    heights = np.array([p.height for p in sized], np.float64)
+    areas = np.array([p.area for p in sized], np.float64)
+    # Writing: pieces longer than their strokes are thick, but no straight rule (a ruled page's, or a line under).
+    writing = (lengths >= WRITING_LONG * widths) & (np.array([min(p.width, p.height) for p in sized]) >= 2 * widths)
+    # Large and, even measured plainly, thicker than most: a ruled page's long rules need no second look.
+    candidates = np.flatnonzero(((lengths >= LONGER * np.median(lengths)) | (areas >= LONGER ** 2 * np.median(areas)))
+                                & (widths >= 1.5 * np.median(widths)))
+    if not len(candidates):
+        return None
+    h, w = mask.shape
+    for i in candidates:
+        p = sized[i]
+        at_frame = (p.y0 == 0, p.y1 == h, p.x0 == 0, p.x1 == w)
+        widths[i] = stroke_width(_solid(labels[p.y0:p.y1, p.x0:p.x1] == p.index, at_frame))
+
+    def beside(i: int) -> np.ndarray:
+        """The pieces that do not lie against piece i (within its own thickness)."""
+        p, reach = sized[i], int(np.ceil(widths[i])) + 2 * GUARD
+        y0, y1, x0, x1 = max(p.y0 - reach, 0), min(p.y1 + reach, h), max(p.x0 - reach, 0), min(p.x1 + reach, w)
+        around = _grown(labels[y0:y1, x0:x1] == p.index, reach)
+        touching = set(np.unique(labels[y0:y1, x0:x1][around]).tolist())
+        return np.array([q.index not in touching for q in sized])
+
+    def thick_and_large(i: int, others: np.ndarray, thicker: float = THICKER, bold: float = BOLD) -> bool:
+        if others.sum() < 2:
+            return False
+        # The writing's strokes and height, each piece weighing by its ink: a broken stroke's fragments and a
+        # rule's stubs are many but small. A piece twice as thick as the strokes is not writing to compare with.
+        stroke = _weighted_median(widths[others], areas[others])
+        others = others & (widths <= 2 * stroke)
+        # Digits: two or more pieces about as tall as the tallest (not the inner fragments of a tangle).
+        others = others & (heights >= AS_TALL * heights[others].max()) if others.any() else others
+        if others.sum() < 2:
+            return False
+        tall, tallest = _weighted_median(heights[others], areas[others]), float(lengths[others].max())
+        return (widths[i] >= thicker * stroke and widths[i] >= bold * tall
+                and (lengths[i] >= LONGER * tallest or areas[i] >= LONGER * tallest * tallest))
+
+    def of_one_tone(i: int) -> bool:
+        p = sized[i]
+        tones = ink[p.y0:p.y1, p.x0:p.x1][labels[p.y0:p.y1, p.x0:p.x1] == p.index]
+        return float(np.percentile(tones, 98) - np.median(tones)) < INSIDE
+
+    found = np.zeros(len(sized), bool)
+    for i in candidates:
+        found[i] = thick_and_large(i, writing & beside(i)) and of_one_tone(i)
+    if not found.any():
+        return None
+    # What lies against an object and is as large, if less thick, is the object's too (its halves either side
+    # of a highlight).
+    reach = int(np.ceil(widths[found].max()))
+    near = _grown(np.isin(labels, [sized[i].index for i in np.flatnonzero(found)]), reach)
+    for i in candidates[~found[candidates]]:
+        p = sized[i]
+        touches = near[p.y0:p.y1, p.x0:p.x1][labels[p.y0:p.y1, p.x0:p.x1] == p.index].any()
+        found[i] = (touches and thick_and_large(i, writing & ~found & beside(i), thicker=1.5, bold=BOLD / 2)
+                    and of_one_tone(i))
+    if found.all():
+        return None
+    return _grown(np.isin(labels, [sized[i].index for i in np.flatnonzero(found)]), GUARD)
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    c = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(c, 0.5 * c[-1])])
+
+
+def _grown(mask: np.ndarray, by: int) -> np.ndarray:
+    """The mask grown by `by` pixels every way (a square): shifted ORs whose reach doubles, so a pen's thickness
+    costs a few passes, not a filter that wide."""
+    out = mask.copy()
+    for axis in (0, 1):
+        reach = 0
+        while reach < by:
+            step = min(reach + 1, by - reach)
+            ahead, behind = np.zeros_like(out), np.zeros_like(out)
+            if axis == 0:
+                ahead[step:], behind[:-step] = out[:-step], out[step:]
+            else:
+                ahead[:, step:], behind[:, :-step] = out[:, :-step], out[:, step:]
+            out |= ahead | behind
+            reach += step
+    return out
+
+
+def _solid(piece: np.ndarray, at_frame: tuple[bool, bool, bool, bool]) -> np.ndarray:
+    """A piece with its pinholes and ragged rims closed, and its long thin holes filled: sensor noise at the
+    threshold riddles a dark object with holes, and a pen's highlight runs inside it, whose edges would count as
+    stroke edges. A digit's loops are rounder. at_frame: whether the piece reaches the picture's top, bottom,
+    left and right edge; a highlight that runs off the picture there is a hole all the same."""
+    side, pad = 2 * CLOSE + 1, CLOSE + 1
+    img = Image.fromarray(np.pad(piece, pad).astype(np.uint8) * 255)
+    closed = np.asarray(img.filter(ImageFilter.MaxFilter(side)).filter(ImageFilter.MinFilter(side))) > 0
+    closed[pad:-pad, pad:-pad] |= piece
+    top, bottom, left, right = at_frame
+    closed[:pad], closed[-pad:], closed[:, :pad], closed[:, -pad:] = top, bottom, left, right
+    gap_labels, gaps = label_pieces(~closed)
+    margin = np.concatenate([gap_labels[0], gap_labels[-1], gap_labels[:, 0], gap_labels[:, -1]])
+    outside = set(margin[margin > 0].tolist())
+    thin = [g.index for g in gaps if g.index not in outside and g.area * HOLE_THIN <= max(g.width, g.height) ** 2]
+    return (closed | np.isin(gap_labels, thin))[pad:-pad, pad:-pad]
