@@ -1,7 +1,7 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
 or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, separators between the
-digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, a pen or a finger on the page, and paper and photo effects like
+digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, a pen or a finger on the page, soft pencil on squared paper, and paper and photo effects like
 benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
     picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
@@ -404,10 +404,12 @@ def form_boxes(digits, rng):
     return _png(lum)
 
 
-def _ruled_page(digits, rng, squared: bool, margin: bool = True) -> bytes:
-    """Blue ballpoint on a notebook page under a lamp, photographed: pale printed rules, JPEG."""
+def _ruled_page(digits, rng, squared: bool, margin: bool = True, pencil: bool = False) -> bytes:
+    """Blue ballpoint (or soft pencil) on a notebook page under a lamp, photographed: pale printed rules, JPEG."""
     height = 120
     ink = compose(digits, rng, height=height, spacing="normal", width_factor=0.5, margin=0.9)
+    if pencil:  # grey and grainy, about as pale as the rules
+        ink = ink * np.clip(rng.normal(0.75, 0.2, ink.shape), 0.2, 1.0) * rng.uniform(0.45, 0.65)
     h, w = ink.shape
     rows = np.flatnonzero(ink.max(axis=1) > 0.2)
     shade = rng.uniform(0.0, 1.0)  # from the palest rules to ones half as dark as the pen
@@ -431,7 +433,7 @@ def _ruled_page(digits, rng, squared: bool, margin: bool = True) -> bytes:
         step = int(rng.uniform(0.45, 0.8) * height)
         for k in range(int(rng.integers(0, step)), h, step):
             page[k: k + 2] = rule
-    pen = np.array([0.15, 0.2, 0.55])
+    pen = np.array([0.2, 0.2, 0.22]) if pencil else np.array([0.15, 0.2, 0.55])
     rgb = page * (1 - ink[..., None]) + pen * ink[..., None]
     rgb = rgb * imagegen._lamp((h, w), 0.25)[..., None] / 0.9 + rng.normal(0, 0.015, (h, w, 1))
     return _jpeg(rgb.astype(np.float32))
@@ -452,6 +454,12 @@ def lined_no_margin(digits, rng):
 def squared_paper(digits, rng):
     """Squared paper: pale rules both ways, 0.35-0.6 of the writing's height apart, across the digits."""
     return _ruled_page(digits, rng, squared=True)
+
+
+def pencil_on_squared_paper(digits, rng):
+    """Soft pencil on squared paper: grey strokes about as pale as the blue rules, which only their colour tells
+    apart."""
+    return _ruled_page(digits, rng, squared=True, pencil=True)
 
 
 def _mark(kind: str, rng, height: int, pen: int) -> np.ndarray:
@@ -580,6 +588,7 @@ CONDITIONS = {
     "lined paper": lined_paper,
     "lined, no margin": lined_no_margin,
     "squared paper": squared_paper,
+    "pencil, squared paper": pencil_on_squared_paper,
 }
 TOUCHING = ("touching gaps", "overlap gaps")
 

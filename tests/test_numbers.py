@@ -389,6 +389,14 @@ def test_a_number_on_squared_paper(readable, default_engine, number, seed):
     assert "ruled lines across the writing taken out (a margin, squared paper)" in reading.notes
 
 
+@pytest.mark.parametrize("number, seed", [("52809", 1), ("52809", 3), ("4071", 0), ("4071", 3), ("80034967", 0)])
+def test_a_number_in_soft_pencil_on_squared_paper(readable, default_engine, number, seed):
+    # Pencil as pale as the blue rules: in luminance the rules' tracing took strokes with them and left pieces of
+    # rules as digits ("96811136" for 52809, "24" for 80034967). Grey blind to the rules' colour reads them.
+    reading = read_on_page(numbergen.pencil_on_squared_paper, readable, default_engine, number, seed)
+    assert reading.number == number
+
+
 @pytest.mark.parametrize("number, seed", [("52809", 0), ("4071", 2), ("316", 1), ("80034967", 4)])
 def test_a_number_on_a_lined_page_photographed_inside_its_margin(readable, default_engine, number, seed):
     # With no rule across the writing, the pale rules along it, which cross the digits, were left in: they joined

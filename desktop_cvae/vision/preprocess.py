@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from .errors import NoInkError
+from .colour import rule_blind_gray
 from .objects import objects_on_the_page
 from .paper import (blocks_peak, broad_area_at_edge, even_out_shadow, ink_threshold, lift_shadow, paper_level,
                     remove_ruled_lines)
@@ -98,6 +99,10 @@ def image_to_gray(img: Image.Image) -> np.ndarray:
         return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
     has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (img.mode == "P" and "transparency" in img.info)
     if not has_alpha:
+        if img.mode not in ("1", "L"):  # colour: a ruled page's rules may be told from pencil by it
+            blind = rule_blind_gray(img)
+            if blind is not None:
+                return blind
         return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
     rgba = img.convert("RGBA")
     lum = np.asarray(rgba.convert("L"), dtype=np.float32) / 255.0

@@ -1,0 +1,181 @@
+"""A page's printed rules by their colour: grey that does not see them.
+
+Soft pencil is about as pale as the blue rules of squared or lined paper, so in luminance the two cannot be told
+apart, and tracing the rules takes the strokes with them. Their colour tells them apart: the rules are printed in
+one hue, pencil is grey. Where a picture holds several long, thin, straight lines of one hue, it is turned to grey
+by weights under which that hue weighs as much as the paper (`blind_weights`): the rules vanish and grey strokes
+keep all their contrast. Light falling unevenly scales the rules' colour and the paper's alike, so one set of
+weights serves the whole picture.
+
+Written in any other colour (a red pen, a blue ballpoint), a number makes no set of long lines: its strokes are
+short, or too thick for rules, and the picture is turned to grey as always.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from .pixels import gaussian_blur
+
+ANALYSIS_SIDE = 384  # the rules are looked for at this size: long lines survive it, and it is quick
+COLOURED = 0.035  # a pixel this far from the paper's colour (per channel, 0-1, after the grey is taken out) is tinted
+SAME_HUE_DEGREES = 25.0  # tinted pixels within this angle of the commonest hue are taken for the rules' ink
+LINE_SHARE = 0.6  # a rule runs across this share of the picture at least
+THINNEST_RULES = 3  # ... and the rules are at least this many parallel lines (a lined or squared page)
+RULE_THICKNESS = 0.015  # of the picture's long side: a rule is no thicker (a pen's stroke in a tight crop is)
+ANGLES = np.arange(-12.0, 12.5, 1.0)  # degrees off level (or upright) at which rules are looked for
+
+
+def rule_colour(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(the paper's colour, the density each pixel of the rules adds to it (N, 3), the rules' pixels (H, W))
+    where the picture (H, W, 3) in [0, 1] shows a ruled page with rules of one hue, else None."""
+    h, w, _ = rgb.shape
+    grey = rgb.mean(axis=2, keepdims=True)
+    tint = rgb - grey  # each pixel's colour with its grey taken out: light falling unevenly scales it a little
+    bright = grey[..., 0] >= np.percentile(grey, 50)
+    paper_tint = np.median(tint[bright], axis=0)
+    off = tint - paper_tint
+    far = np.linalg.norm(off, axis=2) > COLOURED
+    if far.sum() < 0.005 * h * w:
+        return None
+    # The commonest hue among tinted pixels, on the plane of colours with their grey taken out.
+    u = np.array([1.0, -1.0, 0.0]) / np.sqrt(2)
+    v = np.array([1.0, 1.0, -2.0]) / np.sqrt(6)
+    hue = np.degrees(np.arctan2(off[far] @ v, off[far] @ u))
+    counts, edges = np.histogram(hue, bins=36, range=(-180, 180))
+    peak = edges[int(np.argmax(counts))] + 5.0
+    near = np.abs((hue - peak + 180) % 360 - 180) <= SAME_HUE_DEGREES
+    mask = np.zeros((h, w), bool)
+    mask[far] = near
+    lines = _ruled(mask)
+    if lines is None:
+        return None
+    paper = np.median(rgb[bright & ~mask], axis=0)
+    return paper, _density(rgb[lines]) - _density(paper), lines
+
+
+def _ruled(mask: np.ndarray) -> np.ndarray | None:
+    """The mask's pixels on long, thin, parallel lines, level or upright, where it holds THINNEST_RULES or more
+    such lines one way; else None."""
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask)
+    on_lines = np.zeros(len(ys), bool)
+    found = False
+    for along, across, length in ((xs, ys, w), (ys, xs, h)):  # level rules, then upright ones
+        best = None
+        for angle in ANGLES:
+            t = np.radians(angle)
+            rows = np.round(across * np.cos(t) - along * np.sin(t)).astype(np.int64)
+            rows -= rows.min()
+            cols = np.round(along * np.cos(t) + across * np.sin(t)).astype(np.int64)
+            cols -= cols.min()
+            # The columns a row covers, not its pixels: a thick stroke along a row counts once per column.
+            occupied = np.zeros((rows.max() + 1, cols.max() + 1), bool)
+            occupied[rows, cols] = True
+            covered = occupied.sum(axis=1)
+            long_rows = covered >= LINE_SHARE * length
+            if best is None or long_rows.sum() > best[1].sum():
+                best = rows, long_rows
+        rows, long_rows = best
+        if not long_rows.any():
+            continue
+        # Runs of long rows are lines: count them, and how thick the thickest is.
+        edges = np.diff(np.concatenate([[0], long_rows.astype(np.int8), [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        if len(starts) >= THINNEST_RULES and (ends - starts).max() <= max(RULE_THICKNESS * max(h, w), 2):
+            found = True
+        near = long_rows | np.concatenate([long_rows[1:], [False]]) | np.concatenate([[False], long_rows[:-1]])
+        on_lines |= near[rows]
+    if not found:
+        return None
+    lines = np.zeros((h, w), bool)
+    lines[ys[on_lines], xs[on_lines]] = True
+    return lines
+
+
+NOISE = 0.03  # the density noise of a photo's pixel: the weights are kept small enough not to swell it
+
+
+def blind_weights(added: np.ndarray) -> np.ndarray:
+    """Weights for the three channels' optical densities that sum to 1 (a grey keeps its level) and make the
+    density the rules add (`added`, (N, 3)) as near nothing as they can without swelling the picture's noise
+    (least squares, the pixels that fit worst, a pencil stroke over a rule, left out of a second fit). In
+    densities a stroke over a rule is the rule's density plus the stroke's, so a grey stroke keeps its own
+    there too."""
+    keep = np.ones(len(added), bool)
+    for _ in range(2):
+        a = added[keep].T @ added[keep] + keep.sum() * NOISE ** 2 * np.eye(3)
+        w = np.linalg.solve(a, np.ones(3))
+        w /= w.sum()
+        miss = np.abs(added @ w)
+        keep = miss <= np.percentile(miss, 80)
+    return w
+
+
+def _density(rgb: np.ndarray) -> np.ndarray:
+    return -np.log(np.maximum(rgb, 0.02))
+
+
+def rule_blind_gray(img: Image.Image) -> np.ndarray | None:
+    """The picture's grey as the rules' colour does not show it, or None where it shows no rules of one hue, or
+    where its writing is of their hue too (blue ballpoint on blue rules would fade with them)."""
+    rgb_img = img.convert("RGB")
+    full = rgb_img.size
+    # A JPEG keeps colour at half the resolution of light: at full size a thin rule's colour is smeared past its
+    # edges, and weights fitted or applied there leave bright rims. Both are done at half size, where they agree.
+    half = rgb_img.resize((max(full[0] // 2, 1), max(full[1] // 2, 1)), Image.Resampling.BOX)
+    small = half
+    if max(small.size) > ANALYSIS_SIDE:
+        small = small.copy()
+        small.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BOX)
+    small_rgb = np.asarray(small, np.float32) / 255.0
+    found = rule_colour(small_rgb)
+    if found is None:
+        return None
+    w = blind_weights(found[1]).astype(np.float32)
+    if _ink_fades(small_rgb, w, found[0], found[2]):
+        return None
+    density = _density(np.asarray(half, np.float32) / 255.0) @ w
+    density = _without_traces(density, found[2])
+    gray = Image.fromarray(np.exp(-density).astype(np.float32), mode="F").resize(full, Image.Resampling.BILINEAR)
+    return np.clip(np.asarray(gray, np.float32), 0.0, 1.0)
+
+
+TRACE = 0.12  # density: what is left of a rule, on its pixels, up to this much darker than the paper beside it
+
+
+def _without_traces(density: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """The density with the rules' traces (their rims, where a JPEG's colour and light disagree) brought to the
+    paper's beside them; a stroke across a rule is far darker and stays."""
+    h, w = density.shape
+    on = np.asarray(Image.fromarray(lines.astype(np.uint8) * 255).resize((w, h), Image.Resampling.NEAREST)
+                    .filter(ImageFilter.MaxFilter(5))) > 0
+    # The paper beside the rules: neither rule nor stroke (far darker than the page's usual level).
+    off = ~on
+    off &= density < np.percentile(density[off], 50) + TRACE if off.any() else off
+    off = off.astype(np.float32)
+    sigma = max(0.01 * max(h, w), 2.0)
+    paper = gaussian_blur(density * off, sigma) / np.maximum(gaussian_blur(off, sigma), 1e-3)
+    trace = on & (density - paper < TRACE)
+    out = density.copy()
+    out[trace] = paper[trace]
+    return out
+
+
+WRITING_KEPT = 0.6  # the share of the writing's density the weights must keep
+
+
+def _ink_fades(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, rules: np.ndarray) -> bool:
+    """Whether the darkest strokes off the rules (the writing) lose more than 1 - WRITING_KEPT of their density
+    under the weights."""
+    lum = rgb.mean(axis=2)
+    near_rules = np.asarray(Image.fromarray(rules.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
+    off = lum[~near_rules]
+    if off.size == 0:
+        return True
+    dark = (lum <= np.percentile(off, 0.5)) & ~near_rules
+    density = _density(rgb[dark])
+    grey = density.mean(axis=1) - _density(paper).mean()
+    blind = density @ w - _density(paper) @ w
+    return float(np.median(blind)) < WRITING_KEPT * float(np.median(grey))

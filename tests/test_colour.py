@@ -1,0 +1,71 @@
+"""A page's printed rules told from pencil by their colour (vision/colour.py)."""
+
+import io
+
+import imagegen
+import numbergen
+import numpy as np
+import pytest
+from PIL import Image
+
+from desktop_cvae.vision.colour import rule_blind_gray
+from desktop_cvae.vision.preprocess import image_to_gray
+
+PAPER = np.array([0.95, 0.95, 0.93])
+BLUE_RULE = np.array([0.6, 0.68, 0.82])
+
+
+def photo(rgb: np.ndarray, seed: int = 1) -> Image.Image:
+    """The page under a lamp with a sensor's noise, through a JPEG as a phone keeps it."""
+    h, w, _ = rgb.shape
+    lit = rgb * imagegen._lamp((h, w), 0.25)[..., None] / 0.9 + np.random.default_rng(seed).normal(0, 0.015, (h, w, 1))
+    return Image.open(io.BytesIO(imagegen._jpeg(lit.astype(np.float32))))
+
+
+def squared_page(h=400, w=900, step=52) -> np.ndarray:
+    page = np.ones((h, w, 3), np.float32) * PAPER
+    for k in range(17, max(h, w), step):
+        page[k: k + 2] = BLUE_RULE
+        page[:, k: k + 2] = BLUE_RULE
+    return page
+
+
+def test_pencil_on_squared_paper_keeps_its_strokes_and_loses_the_rules():
+    page = squared_page()
+    pencil = np.zeros(page.shape[:2], bool)
+    pencil[150:250, 300:306] = pencil[180:186, 200:700] = True  # strokes across and along the rules
+    page[pencil] *= 0.55  # grey: darkens every channel alike
+    img = photo(page)
+    blind = rule_blind_gray(img)
+    assert blind is not None
+    lum = image_to_gray(img.convert("L"))
+    paper = np.median(blind[60:120, 40:60])  # between rules, lit like the rule beside it
+    rule = blind[60:120, 69:71].mean()  # an upright rule, off the strokes
+    assert abs(rule - paper) < 0.04  # as luminance shows it: 0.15 darker
+    assert np.median(lum[60:120, 40:60]) - lum[60:120, 69:71].mean() > 0.1
+    stroke = blind[195:245, 302:304].mean()  # on the upright stroke, away from the rules
+    stroke_then = lum[195:245, 302:304].mean()
+    assert paper - stroke > 0.8 * (np.median(lum[195:245, 290:296]) - stroke_then)
+    crossing = blind[181:185, 381:383].mean()  # the stroke along a row where an upright rule crosses it
+    assert paper - crossing > 0.25
+
+
+def test_blue_ballpoint_on_blue_rules_is_turned_to_grey_as_always():
+    # The pen is of the rules' hue: weights blind to the rules would fade the writing with them.
+    page = squared_page()
+    page[150:250, 300:306] = [0.15, 0.2, 0.55]
+    page[180:186, 200:700] = [0.15, 0.2, 0.55]
+    assert rule_blind_gray(photo(page)) is None
+
+
+@pytest.mark.parametrize("tight", [False, True])
+def test_writing_in_colour_without_rules_is_turned_to_grey_as_always(sample, tight):
+    # A red pen's strokes are of one hue, but no set of long thin lines: not rules, and the number stays.
+    ones = sample.x_test[sample.y_test == 1][:4].astype(np.float32) / 255.0
+    ink = numbergen.compose(ones, np.random.default_rng(0), height=120, spacing="normal",
+                            margin=0.02 if tight else 0.6)
+    page = np.ones((*ink.shape, 3), np.float32) * PAPER
+    rgb = page * (1 - ink[..., None]) + np.array([0.85, 0.15, 0.15]) * ink[..., None]
+    img = photo(rgb)
+    assert rule_blind_gray(img) is None
+    assert np.array_equal(image_to_gray(img), np.asarray(img.convert("L"), np.float32) / 255.0)
