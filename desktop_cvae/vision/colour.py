@@ -124,11 +124,8 @@ def rule_blind_gray(img: Image.Image) -> np.ndarray | None:
     full = rgb_img.size
     # A JPEG keeps colour at half the resolution of light: at full size a thin rule's colour is smeared past its
     # edges, and weights fitted or applied there leave bright rims. Both are done at half size, where they agree.
-    half = rgb_img.resize((max(full[0] // 2, 1), max(full[1] // 2, 1)), Image.Resampling.BOX)
-    small = half
-    if max(small.size) > ANALYSIS_SIDE:
-        small = small.copy()
-        small.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BOX)
+    half = rgb_img.reduce(2) if min(full) >= 2 else rgb_img
+    small = half.reduce(int(np.ceil(max(half.size) / ANALYSIS_SIDE))) if max(half.size) > ANALYSIS_SIDE else half
     small_rgb = np.asarray(small, np.float32) / 255.0
     found = rule_colour(small_rgb)
     if found is None:
