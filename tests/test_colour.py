@@ -50,12 +50,17 @@ def test_pencil_on_squared_paper_keeps_its_strokes_and_loses_the_rules():
     assert paper - crossing > 0.25
 
 
-def test_blue_ballpoint_on_blue_rules_is_turned_to_grey_as_always():
-    # The pen is of the rules' hue: weights blind to the rules would fade the writing with them.
+@pytest.mark.parametrize("pen, why", [((0.4, 0.48, 0.7), "a blue pen as pale as the rules, of their hue"),
+                                     ((0.15, 0.15, 0.17), "a black pen far darker than the rules")])
+def test_a_pen_of_the_rules_hue_or_far_darker_than_them_is_turned_to_grey_as_always(pen, why):
+    # Weights blind to the rules would fade a pen of their hue with them; a dark pen is told from them by darkness,
+    # and luminance is less noisy.
     page = squared_page()
-    page[150:250, 300:306] = [0.15, 0.2, 0.55]
-    page[180:186, 200:700] = [0.15, 0.2, 0.55]
-    assert rule_blind_gray(photo(page)) is None
+    page[150:250, 300:306] = pen
+    page[180:186, 200:700] = pen
+    img = photo(page)
+    assert rule_blind_gray(img) is None, why
+    assert np.array_equal(image_to_gray(img), np.asarray(img.convert("L"), np.float32) / 255.0)
 
 
 @pytest.mark.parametrize("tight", [False, True])

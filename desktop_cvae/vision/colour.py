@@ -118,8 +118,8 @@ def _density(rgb: np.ndarray) -> np.ndarray:
 
 
 def rule_blind_gray(img: Image.Image) -> np.ndarray | None:
-    """The picture's grey as the rules' colour does not show it, or None where it shows no rules of one hue, or
-    where its writing is of their hue too (blue ballpoint on blue rules would fade with them)."""
+    """The picture's grey as the rules' colour does not show it, or None where it shows no rules of one hue, where
+    its writing is far darker than they are, or where the writing is of their hue too."""
     rgb_img = img.convert("RGB")
     full = rgb_img.size
     # A JPEG keeps colour at half the resolution of light: at full size a thin rule's colour is smeared past its
@@ -131,7 +131,7 @@ def rule_blind_gray(img: Image.Image) -> np.ndarray | None:
     if found is None:
         return None
     w = blind_weights(found[1]).astype(np.float32)
-    if _ink_fades(small_rgb, w, found[0], found[2]):
+    if not _writing_needs_colour(small_rgb, w, *found):
         return None
     density = _density(np.asarray(half, np.float32) / 255.0) @ w
     density = _without_traces(density, found[2])
@@ -161,18 +161,22 @@ def _without_traces(density: np.ndarray, lines: np.ndarray) -> np.ndarray:
 
 
 WRITING_KEPT = 0.6  # the share of the writing's density the weights must keep
+DARK_ENOUGH = 2.5  # writing this many times as dense as the rules is told from them by darkness alone
 
 
-def _ink_fades(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, rules: np.ndarray) -> bool:
-    """Whether the darkest strokes off the rules (the writing) lose more than 1 - WRITING_KEPT of their density
-    under the weights."""
+def _writing_needs_colour(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, added: np.ndarray,
+                          rules: np.ndarray) -> bool:
+    """Whether the writing (the darkest strokes off the rules) is too pale to be told from the rules by darkness
+    (a pen far darker than the rules is traced as well in luminance, which is less noisy) and keeps its density
+    under the weights (blue ballpoint on blue rules would fade with them)."""
     lum = rgb.mean(axis=2)
     near_rules = np.asarray(Image.fromarray(rules.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
     off = lum[~near_rules]
     if off.size == 0:
-        return True
+        return False
     dark = (lum <= np.percentile(off, 0.5)) & ~near_rules
     density = _density(rgb[dark])
-    grey = density.mean(axis=1) - _density(paper).mean()
-    blind = density @ w - _density(paper) @ w
-    return float(np.median(blind)) < WRITING_KEPT * float(np.median(grey))
+    grey = float(np.median(density.mean(axis=1) - _density(paper).mean()))
+    blind = float(np.median(density @ w - _density(paper) @ w))
+    rules_grey = float(np.percentile(added.mean(axis=1), 90))
+    return grey < DARK_ENOUGH * rules_grey and blind >= WRITING_KEPT * grey
