@@ -100,6 +100,17 @@ def confidence_figures(rows, bins=10):
             "fitted_mark_factor": round(float(factors[int(np.argmax(likelihood))]), 2)}
 
 
+def confidence_line(c: dict) -> str:
+    """confidence_figures as one line of text; a group no number fell in (a short run) shows n/a."""
+    def share(v):
+        return "n/a" if v is None else f"{v:.1%}"
+
+    return (f"number confidence: ECE {c['ece']:.2%} over {c['n']} numbers; with a digit marked for its split, "
+            f"shape or a slash: {c['marked']['n']} numbers, shown {share(c['marked']['confidence'])}, right "
+            f"{share(c['marked']['exact'])}; the others: shown {share(c['unmarked']['confidence'])}, right "
+            f"{share(c['unmarked']['exact'])}; MARK_FACTOR fitted to these: {c['fitted_mark_factor']}")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=100, help="numbers per condition")
@@ -236,11 +247,7 @@ def main():
             print(f"digits of numbers read right, flagged as not a digit: {f['flagged']:.2%} (at the single digit's "
                   f"threshold: {f['flagged_at_single_digit_threshold']:.2%})")
         if "number_confidence" in result:
-            c = result["number_confidence"]
-            print(f"number confidence: ECE {c['ece']:.2%} over {c['n']} numbers; with a digit marked for its split, "
-                  f"shape or a slash: {c['marked']['n']} numbers, shown {c['marked']['confidence']:.1%}, right "
-                  f"{c['marked']['exact']:.1%}; the others: shown {c['unmarked']['confidence']:.1%}, right "
-                  f"{c['unmarked']['exact']:.1%}; MARK_FACTOR fitted to these: {c['fitted_mark_factor']}")
+            print(confidence_line(result["number_confidence"]))
         print(f"10-digit phone photo ({gray.shape[1]}x{gray.shape[0]}): read in {result['read_10_digit_photo_ms_p50']} ms "
               f"(p50 of {a.timing}); the same digits on " + ", ".join(
                   f"{c} in {v} ms" for c, v in result["read_10_digit_ms_p50_on_paper"].items()))

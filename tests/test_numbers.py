@@ -825,9 +825,7 @@ def test_the_numbers_benchmark_runs_and_reports_each_split():
         assert result["exact_ceiling" + kind] <= result["single_digit_accuracy" + kind] ** 2 + 1e-4
 
 
-def test_the_ceiling_of_exact_numbers_follows_from_the_accuracy_per_digit():
-    """What benchmarks/numbers.py says 97 % exact needs: the per-digit accuracy whose ceiling over 2-12 digits
-    is 97 %, well above the 1 - 0.03 / 2 that two-digit numbers alone would need."""
+def numbers_benchmark():
     import importlib.util
     from pathlib import Path
 
@@ -835,8 +833,25 @@ def test_the_ceiling_of_exact_numbers_follows_from_the_accuracy_per_digit():
     spec = importlib.util.spec_from_file_location("numbers_benchmark", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_the_ceiling_of_exact_numbers_follows_from_the_accuracy_per_digit():
+    """What benchmarks/numbers.py says 97 % exact needs: the per-digit accuracy whose ceiling over 2-12 digits
+    is 97 %, well above the 1 - 0.03 / 2 that two-digit numbers alone would need."""
+    bench = numbers_benchmark()
     assert bench.exact_ceiling(1.0) == 1.0
     assert bench.exact_ceiling(0.99) == pytest.approx(np.mean([0.99 ** n for n in range(2, 13)]))
     needed = bench.digit_accuracy_needed(0.97)
     assert bench.exact_ceiling(needed) == pytest.approx(0.97, abs=1e-9)
     assert 0.995 < needed < 0.997 and bench.exact_ceiling(0.987) < 0.92
+
+
+def test_the_numbers_benchmark_reports_confidence_when_no_number_was_marked():
+    # A short run (--n 1) may read no number with a mark: the text report formatted that group's None and crashed.
+    bench = numbers_benchmark()
+    rows = np.array([[0.95, 0.95, 0, 1], [0.9, 0.9, 0, 1], [0.6, 0.6, 0, 0]], np.float64)
+    figures = bench.confidence_figures(rows)
+    assert figures["marked"] == {"n": 0, "confidence": None, "exact": None}
+    line = bench.confidence_line(figures)
+    assert "0 numbers, shown n/a, right n/a" in line and "the others: shown 81.7%, right 66.7%" in line
