@@ -22,6 +22,18 @@ def photo(rgb: np.ndarray, seed: int = 1) -> Image.Image:
     return Image.open(io.BytesIO(imagegen._jpeg(lit.astype(np.float32))))
 
 
+def at_a_slant(picture: bytes, side: str, slant: float = 0.12) -> Image.Image:
+    """A colour picture as a phone sees it at a slant: its `side` ("top" or "left") further away and narrower by
+    `slant`, the rules converging, a dark desk past the page's edges; through a JPEG again."""
+    a = np.asarray(Image.open(io.BytesIO(picture)).convert("RGB"), np.float32) / 255.0
+    h, w, _ = a.shape
+    s, t = slant * w, slant * h
+    quad = {"top": (-s, 0, 0, h, w, h, w + s, 0), "left": (0, -t, 0, h + t, w, h, w, 0)}[side]
+    seen = np.stack([np.asarray(Image.fromarray(a[..., c], mode="F").transform(
+        (w, h), Image.Transform.QUAD, quad, Image.Resampling.BILINEAR, fillcolor=0.3)) for c in range(3)], axis=-1)
+    return Image.open(io.BytesIO(imagegen._jpeg(seen.astype(np.float32))))
+
+
 def squared_page(h=400, w=900, step=52) -> np.ndarray:
     page = np.ones((h, w, 3), np.float32) * PAPER
     for k in range(17, max(h, w), step):

@@ -397,6 +397,18 @@ def test_a_number_in_soft_pencil_on_squared_paper(readable, default_engine, numb
     assert reading.number == number
 
 
+@pytest.mark.parametrize("number, seed, side", [("52809", 3, "top"), ("52809", 3, "left"), ("4071", 0, "top"),
+                                                ("4071", 0, "left")])
+def test_a_number_in_pencil_on_squared_paper_photographed_at_a_slant(readable, default_engine, number, seed, side):
+    # The rules converge and the desk shows past the page: the rules were looked for along straight rows only,
+    # and the desk's dark wedges were taken for the writing, far darker than the rules, so luminance was used.
+    from test_colour import at_a_slant
+
+    digits = np.stack([readable[int(ch)][0] for ch in number])
+    picture = at_a_slant(numbergen.pencil_on_squared_paper(digits, np.random.default_rng(seed)), side)
+    assert read_number(image_to_gray(picture), default_engine).number == number
+
+
 @pytest.mark.parametrize("number, seed", [("52809", 0), ("4071", 2), ("316", 1), ("80034967", 4)])
 def test_a_number_on_a_lined_page_photographed_inside_its_margin(readable, default_engine, number, seed):
     # With no rule across the writing, the pale rules along it, which cross the digits, were left in: they joined

@@ -24,6 +24,7 @@ SAME_HUE_DEGREES = 25.0  # tinted pixels within this angle of the commonest hue 
 LINE_SHARE = 0.6  # a rule runs across this share of the picture at least
 THINNEST_RULES = 3  # ... and the rules are at least this many parallel lines (a lined or squared page)
 RULE_THICKNESS = 0.015  # of the picture's long side: a rule is no thicker (a pen's stroke in a tight crop is)
+BOW = 2  # pixels (at ANALYSIS_SIDE) a rule may stray from a straight line
 ANGLES = np.arange(-12.0, 12.5, 1.0)  # degrees off level (or upright) at which rules are looked for
 
 
@@ -71,9 +72,14 @@ def _ruled(mask: np.ndarray) -> np.ndarray | None:
             cols = np.round(along * np.cos(t) + across * np.sin(t)).astype(np.int64)
             cols -= cols.min()
             # The columns a row covers, not its pixels: a thick stroke along a row counts once per column.
-            occupied = np.zeros((rows.max() + 1, cols.max() + 1), bool)
-            occupied[rows, cols] = True
-            covered = occupied.sum(axis=1)
+            occupied = np.zeros((rows.max() + 1 + 2 * BOW, cols.max() + 1), bool)
+            occupied[rows + BOW, cols] = True
+            # A row's columns counted with the rows BOW either side: a page's curve, or rules converging a
+            # little in a photo taken at a slant, moves a rule off one row.
+            band = np.zeros_like(occupied[2 * BOW:])
+            for k in range(2 * BOW + 1):
+                band |= occupied[k: k + band.shape[0]]
+            covered = band.sum(axis=1)
             long_rows = covered >= LINE_SHARE * length
             if best is None or long_rows.sum() > best[1].sum():
                 best = rows, long_rows
@@ -83,7 +89,7 @@ def _ruled(mask: np.ndarray) -> np.ndarray | None:
         # Runs of long rows are lines: count them, and how thick the thickest is.
         edges = np.diff(np.concatenate([[0], long_rows.astype(np.int8), [0]]))
         starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        if len(starts) >= THINNEST_RULES and (ends - starts).max() <= max(RULE_THICKNESS * max(h, w), 2):
+        if len(starts) >= THINNEST_RULES and (ends - starts).max() <= max(RULE_THICKNESS * max(h, w), 2) + 2 * BOW:
             found = True
         near = long_rows | np.concatenate([long_rows[1:], [False]]) | np.concatenate([[False], long_rows[:-1]])
         on_lines |= near[rows]
@@ -162,6 +168,11 @@ def _without_traces(density: np.ndarray, lines: np.ndarray) -> np.ndarray:
 
 WRITING_KEPT = 0.6  # the share of the writing's density the weights must keep
 DARK_ENOUGH = 2.5  # writing this many times as dense as the rules is told from them by darkness alone
+BROAD = 7  # pixels (at ANALYSIS_SIDE): dark areas this wide are no strokes
+
+
+def _grown(mask: np.ndarray, size: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(size))) > 0
 
 
 def _writing_needs_colour(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, added: np.ndarray,
@@ -170,12 +181,21 @@ def _writing_needs_colour(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, add
     (a pen far darker than the rules is traced as well in luminance, which is less noisy) and keeps its density
     under the weights (blue ballpoint on blue rules would fade with them)."""
     lum = rgb.mean(axis=2)
-    near_rules = np.asarray(Image.fromarray(rules.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
-    off = lum[~near_rules]
-    if off.size == 0:
+    near_rules = _grown(rules, 3)
+    # Strokes: darker than the paper and than the paper round them (a lamp's gradient is not, where it crosses
+    # the paper's mean level), and not broad (what an opening BROAD wide leaves: a desk past a page photographed
+    # at a slant, a shadow).
+    round_it = np.asarray(Image.fromarray((lum * 255).astype(np.uint8)).filter(ImageFilter.MaxFilter(2 * BROAD + 1)),
+                          np.float32) / 255.0
+    darker = lum < float(np.mean(paper)) - 0.1
+    broad = _grown(~_grown(~darker, BROAD), BROAD)
+    strokes = darker & (lum < round_it - 0.1) & ~broad & ~near_rules
+    # A broad area's thin end at the frame (a desk's wedge tapering along the edge) passes the opening.
+    strokes[:BROAD], strokes[-BROAD:], strokes[:, :BROAD], strokes[:, -BROAD:] = False, False, False, False
+    if strokes.sum() < 10:
         return False
-    dark = (lum <= np.percentile(off, 0.5)) & ~near_rules
-    density = _density(rgb[dark])
+    darkest = lum[strokes] <= np.percentile(lum[strokes], 10)
+    density = _density(rgb[strokes][darkest])
     grey = float(np.median(density.mean(axis=1) - _density(paper).mean()))
     blind = float(np.median(density @ w - _density(paper) @ w))
     rules_grey = float(np.percentile(added.mean(axis=1), 90))

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageFilter
 
-from .errors import NoInkError
 from .colour import rule_blind_gray
+from .errors import NoInkError
 from .objects import objects_on_the_page
 from .paper import (blocks_peak, broad_area_at_edge, even_out_shadow, ink_threshold, lift_shadow, paper_level,
                     remove_ruled_lines)
