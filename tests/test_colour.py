@@ -86,3 +86,10 @@ def test_writing_in_colour_without_rules_is_turned_to_grey_as_always(sample, tig
     img = photo(rgb)
     assert rule_blind_gray(img) is None
     assert np.array_equal(image_to_gray(img), np.asarray(img.convert("L"), np.float32) / 255.0)
+
+
+def test_colour_noise_has_no_rules():
+    # Pixels of every hue: those of the commonest fill enough of some rows to pass for lines, but most of them lie
+    # off any line.
+    noise = np.random.default_rng(0).integers(0, 256, (400, 400, 3), dtype=np.uint8)
+    assert rule_blind_gray(Image.fromarray(noise)) is None

@@ -24,6 +24,7 @@ SAME_HUE_DEGREES = 25.0  # tinted pixels within this angle of the commonest hue 
 LINE_SHARE = 0.6  # a rule runs across this share of the picture at least
 THINNEST_RULES = 3  # ... and the rules are at least this many parallel lines (a lined or squared page)
 RULE_THICKNESS = 0.015  # of the picture's long side: a rule is no thicker (a pen's stroke in a tight crop is)
+ON_LINES = 0.5  # the share of the hue's pixels on the lines at least: a picture tinted all over has no rules
 BOW = 2  # pixels (at ANALYSIS_SIDE) a rule may stray from a straight line
 ANGLES = np.arange(-12.0, 12.5, 1.0)  # degrees off level (or upright) at which rules are looked for
 
@@ -93,7 +94,7 @@ def _ruled(mask: np.ndarray) -> np.ndarray | None:
             found = True
         near = long_rows | np.concatenate([long_rows[1:], [False]]) | np.concatenate([[False], long_rows[:-1]])
         on_lines |= near[rows]
-    if not found:
+    if not found or on_lines.mean() < ON_LINES:
         return None
     lines = np.zeros((h, w), bool)
     lines[ys[on_lines], xs[on_lines]] = True
