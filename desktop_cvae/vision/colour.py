@@ -64,6 +64,7 @@ def _ruled(mask: np.ndarray) -> np.ndarray | None:
     ys, xs = np.nonzero(mask)
     on_lines = np.zeros(len(ys), bool)
     found = False
+    thickest = max(RULE_THICKNESS * max(h, w), 2) + 2 * BOW
     for along, across, length in ((xs, ys, w), (ys, xs, h)):  # level rules, then upright ones
         best = None
         for angle in ANGLES:
@@ -80,17 +81,15 @@ def _ruled(mask: np.ndarray) -> np.ndarray | None:
             band = np.zeros_like(occupied[2 * BOW:])
             for k in range(2 * BOW + 1):
                 band |= occupied[k: k + band.shape[0]]
-            covered = band.sum(axis=1)
-            long_rows = covered >= LINE_SHARE * length
+            long_rows = band.sum(axis=1) >= LINE_SHARE * length
             if best is None or long_rows.sum() > best[1].sum():
                 best = rows, long_rows
         rows, long_rows = best
-        if not long_rows.any():
-            continue
-        # Runs of long rows are lines: count them, and how thick the thickest is.
+        # Runs of long rows are lines; THINNEST_RULES thin ones or more make a ruled page (a thick run may be two
+        # rules that meet, or a stroke along one).
         edges = np.diff(np.concatenate([[0], long_rows.astype(np.int8), [0]]))
         starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        if len(starts) >= THINNEST_RULES and (ends - starts).max() <= max(RULE_THICKNESS * max(h, w), 2) + 2 * BOW:
+        if np.sum(ends - starts <= thickest) >= THINNEST_RULES:
             found = True
         near = long_rows | np.concatenate([long_rows[1:], [False]]) | np.concatenate([[False], long_rows[:-1]])
         on_lines |= near[rows]
