@@ -14,9 +14,9 @@ short, or too thick for rules, and the picture is turned to grey as always.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
-from .pixels import gaussian_blur
+from .pixels import gaussian_blur, grown
 
 ANALYSIS_SIDE = 384  # the rules are looked for at this size: long lines survive it, and it is quick
 COLOURED = 0.035  # a pixel this far from the paper's colour (per channel, 0-1, after the grey is taken out) is tinted
@@ -152,8 +152,8 @@ def _without_traces(density: np.ndarray, lines: np.ndarray) -> np.ndarray:
     """The density with the rules' traces (their rims, where a JPEG's colour and light disagree) brought to the
     paper's beside them; a stroke across a rule is far darker and stays."""
     h, w = density.shape
-    on = np.asarray(Image.fromarray(lines.astype(np.uint8) * 255).resize((w, h), Image.Resampling.NEAREST)
-                    .filter(ImageFilter.MaxFilter(5))) > 0
+    at_size = Image.fromarray(lines.astype(np.uint8) * 255).resize((w, h), Image.Resampling.NEAREST)
+    on = grown(np.asarray(at_size) > 0, 2)
     # The paper beside the rules: neither rule nor stroke (far darker than the page's usual level).
     off = ~on
     off &= density < np.percentile(density[off], 50) + TRACE if off.any() else off
@@ -171,8 +171,6 @@ DARK_ENOUGH = 2.5  # writing this many times as dense as the rules is told from 
 BROAD = 7  # pixels (at ANALYSIS_SIDE): dark areas this wide are no strokes
 
 
-def _grown(mask: np.ndarray, size: int) -> np.ndarray:
-    return np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(size))) > 0
 
 
 def _writing_needs_colour(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, added: np.ndarray,
@@ -181,14 +179,13 @@ def _writing_needs_colour(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, add
     (a pen far darker than the rules is traced as well in luminance, which is less noisy) and keeps its density
     under the weights (blue ballpoint on blue rules would fade with them)."""
     lum = rgb.mean(axis=2)
-    near_rules = _grown(rules, 3)
+    near_rules = grown(rules, 1)
     # Strokes: darker than the paper and than the paper round them (a lamp's gradient is not, where it crosses
     # the paper's mean level), and not broad (what an opening BROAD wide leaves: a desk past a page photographed
     # at a slant, a shadow).
-    round_it = np.asarray(Image.fromarray((lum * 255).astype(np.uint8)).filter(ImageFilter.MaxFilter(2 * BROAD + 1)),
-                          np.float32) / 255.0
+    round_it = grown(lum, BROAD)
     darker = lum < float(np.mean(paper)) - 0.1
-    broad = _grown(~_grown(~darker, BROAD), BROAD)
+    broad = grown(~grown(~darker, BROAD // 2), BROAD // 2)
     strokes = darker & (lum < round_it - 0.1) & ~broad & ~near_rules
     # A broad area's thin end at the frame (a desk's wedge tapering along the edge) passes the opening.
     strokes[:BROAD], strokes[-BROAD:], strokes[:, :BROAD], strokes[:, -BROAD:] = False, False, False, False

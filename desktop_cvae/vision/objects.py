@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from .components import label_pieces
-from .pixels import stroke_width
+from .pixels import grown, stroke_width
 
 THICKER = 2.5  # an object is at least this many times as thick as the writing's strokes ...
 BOLD = 0.3  # ... and as thick as this share of the writing's pieces are long (a bold digit's strokes: 0.1-0.16)
@@ -60,7 +60,7 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         """The pieces that do not lie against piece i (within its own thickness)."""
         p, reach = sized[i], int(np.ceil(widths[i])) + 2 * GUARD
         y0, y1, x0, x1 = max(p.y0 - reach, 0), min(p.y1 + reach, h), max(p.x0 - reach, 0), min(p.x1 + reach, w)
-        around = _grown(labels[y0:y1, x0:x1] == p.index, reach)
+        around = grown(labels[y0:y1, x0:x1] == p.index, reach)
         touching = set(np.unique(labels[y0:y1, x0:x1][around]).tolist())
         return np.array([q.index not in touching for q in sized])
 
@@ -92,7 +92,7 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     # What lies against an object and is as large, if less thick, is the object's too (its halves either side
     # of a highlight).
     reach = int(np.ceil(widths[found].max()))
-    near = _grown(np.isin(labels, [sized[i].index for i in np.flatnonzero(found)]), reach)
+    near = grown(np.isin(labels, [sized[i].index for i in np.flatnonzero(found)]), reach)
     for i in candidates[~found[candidates]]:
         p = sized[i]
         touches = near[p.y0:p.y1, p.x0:p.x1][labels[p.y0:p.y1, p.x0:p.x1] == p.index].any()
@@ -100,31 +100,13 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
                     and of_one_tone(i))
     if found.all():
         return None
-    return _grown(np.isin(labels, [sized[i].index for i in np.flatnonzero(found)]), GUARD)
+    return grown(np.isin(labels, [sized[i].index for i in np.flatnonzero(found)]), GUARD)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values)
     c = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(c, 0.5 * c[-1])])
-
-
-def _grown(mask: np.ndarray, by: int) -> np.ndarray:
-    """The mask grown by `by` pixels every way (a square): shifted ORs whose reach doubles, so a pen's thickness
-    costs a few passes, not a filter that wide."""
-    out = mask.copy()
-    for axis in (0, 1):
-        reach = 0
-        while reach < by:
-            step = min(reach + 1, by - reach)
-            ahead, behind = np.zeros_like(out), np.zeros_like(out)
-            if axis == 0:
-                ahead[step:], behind[:-step] = out[:-step], out[step:]
-            else:
-                ahead[:, step:], behind[:, :-step] = out[:, :-step], out[:, step:]
-            out |= ahead | behind
-            reach += step
-    return out
 
 
 def _solid(piece: np.ndarray, at_frame: tuple[bool, bool, bool, bool]) -> np.ndarray:

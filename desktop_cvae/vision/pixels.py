@@ -130,3 +130,21 @@ def gaussian_blur(a: np.ndarray, sigma: float) -> np.ndarray:
         n = out.shape[axis]
         out = sum(t * np.take(padded, np.arange(k, k + n), axis=axis) for k, t in enumerate(taps))
     return out.astype(np.float32)
+
+
+def grown(a: np.ndarray, by: int) -> np.ndarray:
+    """A mask grown by `by` pixels every way (a square), or a float picture's maximum over that square: shifted
+    maxima whose reach doubles, so a wide square costs a few passes, not a filter that wide."""
+    out = a.copy()
+    for axis in (0, 1):
+        reach = 0
+        while reach < by:
+            step = min(reach + 1, by - reach)
+            ahead, behind = np.zeros_like(out), np.zeros_like(out)
+            if axis == 0:
+                ahead[step:], behind[:-step] = out[:-step], out[step:]
+            else:
+                ahead[:, step:], behind[:, :-step] = out[:, :-step], out[:, step:]
+            out = np.maximum(out, np.maximum(ahead, behind))
+            reach += step
+    return out
