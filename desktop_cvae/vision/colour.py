@@ -2,13 +2,14 @@
 
 Soft pencil is about as pale as the blue rules of squared or lined paper, so in luminance the two cannot be told
 apart, and tracing the rules takes the strokes with them. Their colour tells them apart: the rules are printed in
-one hue, pencil is grey. Where a picture holds several long, thin, straight lines of one hue, it is turned to grey
-by weights under which that hue weighs as much as the paper (`blind_weights`): the rules vanish and grey strokes
-keep all their contrast. Light falling unevenly scales the rules' colour and the paper's alike, so one set of
-weights serves the whole picture.
+one hue, pencil is grey. Where a picture holds several long, thin lines of one hue (near straight: a page's curve
+and a photo's slant bend them a little), it is turned to grey by weights under which that hue weighs as much as
+the paper (`blind_weights`): the rules vanish and grey strokes keep their contrast. Light falling unevenly scales
+the rules' colour and the paper's alike, so one set of weights serves the whole picture.
 
-Written in any other colour (a red pen, a blue ballpoint), a number makes no set of long lines: its strokes are
-short, or too thick for rules, and the picture is turned to grey as always.
+Everywhere else the grey is the luminance: a number written in colour (a red pen) makes no set of long lines; a pen
+of the rules' own hue (blue ballpoint on blue rules) would fade with them; and a pen far darker than the rules is
+told from them by darkness, in luminance, which is less noisy.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def rule_colour(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | 
     mask = np.zeros((h, w), bool)
     mask[far] = near
     lines = _ruled(mask)
-    if lines is None:
+    if lines is None or not (bright & ~mask).any():
         return None
     paper = np.median(rgb[bright & ~mask], axis=0)
     return paper, _density(rgb[lines]) - _density(paper), lines
@@ -156,7 +157,8 @@ def _without_traces(density: np.ndarray, lines: np.ndarray) -> np.ndarray:
     on = grown(np.asarray(at_size) > 0, 2)
     # The paper beside the rules: neither rule nor stroke (far darker than the page's usual level).
     off = ~on
-    off &= density < np.percentile(density[off], 50) + TRACE if off.any() else off
+    if off.any():
+        off &= density < np.percentile(density[off], 50) + TRACE
     off = off.astype(np.float32)
     sigma = max(0.01 * max(h, w), 2.0)
     paper = gaussian_blur(density * off, sigma) / np.maximum(gaussian_blur(off, sigma), 1e-3)
@@ -169,8 +171,6 @@ def _without_traces(density: np.ndarray, lines: np.ndarray) -> np.ndarray:
 WRITING_KEPT = 0.6  # the share of the writing's density the weights must keep
 DARK_ENOUGH = 2.5  # writing this many times as dense as the rules is told from them by darkness alone
 BROAD = 7  # pixels (at ANALYSIS_SIDE): dark areas this wide are no strokes
-
-
 
 
 def _writing_needs_colour(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, added: np.ndarray,
