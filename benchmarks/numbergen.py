@@ -1,7 +1,7 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
 or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, separators between the
-digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, a pen or a finger on the page, soft pencil on squared paper, and paper and photo effects like
+digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, a pen or a finger on the page, soft pencil on squared paper, chalk on a blackboard, and paper and photo effects like
 benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
     picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
@@ -378,6 +378,15 @@ def whiteboard(digits, rng):
     return _jpeg(np.clip(0.9 + glare - 0.75 * ink, 0, 1) + rng.normal(0, 0.015, ink.shape), tint=(0.98, 1.0, 1.0))
 
 
+def chalkboard(digits, rng):
+    """Chalk on a green blackboard, photographed: light, thick, grainy strokes on a dark board."""
+    ink = compose(digits, rng, height=120, spacing="normal", width_factor=0.9)
+    h, w = ink.shape
+    grain = np.clip(rng.normal(0.85, 0.15, (h, w)), 0.3, 1.0)  # chalk leaves the board's texture in its strokes
+    lum = 0.18 + rng.normal(0, 0.02, (h, w)) + 0.6 * ink * grain
+    return _jpeg(lum, tint=(0.8, 1.0, 0.85))
+
+
 def form_boxes(digits, rng):
     """A scanned form: each digit written in its own printed box (a comb field), the print paler than the pen."""
     height, width_factor = 100, 0.7
@@ -583,6 +592,7 @@ CONDITIONS = {
     "pencil": pencil,
     "dim photo": dim_photo,
     "whiteboard": whiteboard,
+    "chalkboard": chalkboard,
     "form boxes": form_boxes,
     "separators": separators,
     "lined paper": lined_paper,

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from .components import label_pieces
-from .pixels import convex_fill, otsu, percentiles, resize_long_side, stroke_width
+from .pixels import convex_fill, gaussian_blur, otsu, percentiles, resize_long_side, stroke_width
 
 # A page partly in a hard-edged shadow (a hand's, the phone's, a lamp's) has two levels of paper, and writing on
 # either. Strokes are looked for at WRITING_SIDE pixels, as what a closing over STROKE_WINDOW of the picture's
@@ -27,6 +27,7 @@ SHADOW_SHARE = (0.1, 0.9)  # each level covers at least this share of the pictur
 # wrong, over a tenth of the picture, by more than this (a lamp: under 0.03; shadows dimming the paper to
 # 45-60 %: 0.18 or more).
 SHADOW_STEP = 0.08
+GRAIN_SIGMA = 1.5  # pixels: a hand's shadow's two levels are judged smoothed by this much (a stroke's grain is not a level)
 
 
 def _running(a: np.ndarray, k: int, axis: int, op) -> np.ndarray:
@@ -199,7 +200,11 @@ def lift_shadow(ink: np.ndarray, mask: np.ndarray, peak: float) -> np.ndarray | 
     paper reads 1 - k in the ink map and ink of contrast c reads (1 - k) + k c, so (ink - s) / (1 - s)
     with s = 1 - k gives the contrast back. The shadow's region is found at 1/8 resolution, where a
     stroke inside it is a minority of its block."""
-    inside = ink[mask]
+    # The levels are told apart a little smoothed: chalk's or a soft pencil's grain makes each stroke two levels
+    # pixel by pixel, its faint pixels spread across the whole stroke like a shadow's.
+    smooth = gaussian_blur(ink, GRAIN_SIGMA)
+    inside = smooth[mask]
+    peak = max(float(inside.max()), 1e-6)
     split = otsu(inside / peak) * peak
     faint = inside <= split
     if faint.mean() < 0.5 and (~faint).sum() > 0:
@@ -210,9 +215,11 @@ def lift_shadow(ink: np.ndarray, mask: np.ndarray, peak: float) -> np.ndarray | 
         faint = inside <= split
     if faint.mean() < 0.5 or faint.all() or float(inside[faint].mean()) >= 0.75 * float(inside[~faint].mean()):
         return None
-    shade = mask & (ink <= split)
-    if stroke_width(shade) <= 1.5 * stroke_width(ink > split):
+    shade = mask & (smooth <= split)
+    if stroke_width(shade) <= 1.5 * stroke_width(smooth > split):
         return None
+    inside = ink[mask]
+    faint = shade[mask]
     h, w = ink.shape
 
     def coarse(a: np.ndarray, step: int) -> np.ndarray:  # block means at 1/step, back to full size
