@@ -8,7 +8,14 @@ import numpy as np
 from PIL import Image
 
 from .components import label_pieces
-from .pixels import convex_fill, gaussian_blur, otsu, percentiles, resize_long_side, stroke_width
+from .pixels import (
+    convex_fill,
+    gaussian_blur,
+    otsu,
+    percentiles,
+    resize_long_side,
+    stroke_width,
+)
 
 # A page partly in a hard-edged shadow (a hand's, the phone's, a lamp's) has two levels of paper, and writing on
 # either. Strokes are looked for at WRITING_SIDE pixels, as what a closing over STROKE_WINDOW of the picture's
@@ -27,7 +34,7 @@ SHADOW_SHARE = (0.1, 0.9)  # each level covers at least this share of the pictur
 # wrong, over a tenth of the picture, by more than this (a lamp: under 0.03; shadows dimming the paper to
 # 45-60 %: 0.18 or more).
 SHADOW_STEP = 0.08
-GRAIN_SIGMA = 1.5  # pixels: a hand's shadow's two levels are judged smoothed by this much (a stroke's grain is not a level)
+GRAIN_SIGMA = 1.5  # pixels: a hand's shadow's two levels are judged smoothed this much (a stroke's grain is none)
 
 
 def _running(a: np.ndarray, k: int, axis: int, op) -> np.ndarray:
