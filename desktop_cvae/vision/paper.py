@@ -207,23 +207,10 @@ def lift_shadow(ink: np.ndarray, mask: np.ndarray, peak: float) -> np.ndarray | 
     paper reads 1 - k in the ink map and ink of contrast c reads (1 - k) + k c, so (ink - s) / (1 - s)
     with s = 1 - k gives the contrast back. The shadow's region is found at 1/8 resolution, where a
     stroke inside it is a minority of its block."""
-    # The levels are told apart a little smoothed: chalk's or a soft pencil's grain makes each stroke two levels
-    # pixel by pixel, its faint pixels spread across the whole stroke like a shadow's.
-    smooth = gaussian_blur(ink, GRAIN_SIGMA)
-    inside = smooth[mask]
-    peak = max(float(inside.max()), 1e-6)
-    split = otsu(inside / peak) * peak
-    faint = inside <= split
-    if faint.mean() < 0.5 and (~faint).sum() > 0:
-        # The shadow's soft edge can be the fainter level and the shadow itself merged with the ink: split
-        # again above it.
-        above = inside[~faint]
-        split = split + otsu((above - split) / max(peak - split, 1e-6)) * (peak - split)
-        faint = inside <= split
-    if faint.mean() < 0.5 or faint.all() or float(inside[faint].mean()) >= 0.75 * float(inside[~faint].mean()):
-        return None
-    shade = mask & (smooth <= split)
-    if stroke_width(shade) <= 1.5 * stroke_width(smooth > split):
+    # Two levels both as the pixels are and a little smoothed: chalk's or a soft pencil's grain makes each stroke
+    # two levels pixel by pixel, its faint pixels spread across the whole stroke like a shadow's.
+    shade = _shadow_level(ink, mask, peak)
+    if shade is None or _shadow_level(gaussian_blur(ink, GRAIN_SIGMA), mask, None) is None:
         return None
     inside = ink[mask]
     faint = shade[mask]
@@ -242,6 +229,27 @@ def lift_shadow(ink: np.ndarray, mask: np.ndarray, peak: float) -> np.ndarray | 
     out = ink.copy()
     out[region] = (ink[region] - level[region]) / np.maximum(1.0 - level[region], np.float32(0.2))
     return np.clip(out, 0.0, None).astype(np.float32)
+
+
+def _shadow_level(ink: np.ndarray, mask: np.ndarray, peak: float | None) -> np.ndarray | None:
+    """The pixels of the fainter of two clear levels of what stands out, where that level is broad (paper in a
+    shadow, not the soft rims of strokes); None where there is no such level."""
+    inside = ink[mask]
+    peak = max(float(inside.max()), 1e-6) if peak is None else peak
+    split = otsu(inside / peak) * peak
+    faint = inside <= split
+    if faint.mean() < 0.5 and (~faint).sum() > 0:
+        # The shadow's soft edge can be the fainter level and the shadow itself merged with the ink: split
+        # again above it.
+        above = inside[~faint]
+        split = split + otsu((above - split) / max(peak - split, 1e-6)) * (peak - split)
+        faint = inside <= split
+    if faint.mean() < 0.5 or faint.all() or float(inside[faint].mean()) >= 0.75 * float(inside[~faint].mean()):
+        return None
+    shade = mask & (ink <= split)
+    if stroke_width(shade) <= 1.5 * stroke_width(ink > split):
+        return None
+    return shade
 
 
 def blocks_peak(ink: np.ndarray) -> float:
