@@ -1,14 +1,17 @@
 """Number mode in the main window, driven as a person would (pytest-qt, offscreen): open or write a number, see a
 box per digit and the number large, click a digit to see it in the single-digit panels, copy it, clear it."""
 
+import io
+
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageQt
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
 import numbergen
+from desktop_cvae.gui.canvas import gray_to_qimage
 from desktop_cvae.gui.main_window import MainWindow
 from test_gui import ANSWER_TIMEOUT, LOAD_TIMEOUT, draw, no_threads_left_behind, settle, window  # noqa: F401 (fixtures)
 from test_numbers import marked_up, paper, row, with_a_smiley
@@ -152,12 +155,47 @@ def test_the_newest_request_wins(qtbot, window, readable):
         ink, _ = row(readable, number, 0.3)
         pictures.append(paper(ink))
     with qtbot.waitSignal(window.worker.number_read, timeout=ANSWER_TIMEOUT):
-        for p in pictures:  # faster than the worker reads: only the last must be shown
-            window._set_canvas_from_gray(p)
+        for p in pictures:  # pasted faster than the worker reads: only the last must be shown
+            QApplication.clipboard().setImage(gray_to_qimage(p))
+            window.paste_image()
     qtbot.waitUntil(lambda: window.number_panel.reading is not None
                     and window.number_panel.reading.number == "6789", timeout=ANSWER_TIMEOUT)
     qtbot.wait(300)
     assert window.number_panel.reading.number == "6789"
+
+
+@pytest.mark.parametrize("number, seed", [("52809", 4), ("4071", 3), ("8003497", 0)])
+def test_a_pasted_photo_in_colour_is_read_as_the_same_photo_opened(qtbot, window, readable, number, seed):
+    """Soft pencil on blue squares is read only where its colour is (the rules go, the pencil stays): pasted, these
+    photos went to grey by Qt's luminance and read "82", "2" and "82"; opened, they read right."""
+    digits = np.stack([readable[int(ch)][0] for ch in number])
+    photo = Image.open(io.BytesIO(numbergen.pencil_on_squared_paper(digits, np.random.default_rng(seed))))
+    window.number_mode_action.trigger()
+    QApplication.clipboard().setImage(ImageQt.ImageQt(photo.convert("RGB")))
+    read(qtbot, window, window.paste_image)
+    assert window.number_panel.reading.number == number
+
+
+def test_a_pasted_picture_with_a_clear_background_is_read(qtbot, window, readable):
+    """Dark strokes on a transparent background (a drawing copied from another program): Qt's grey made the clear
+    pixels black, and the strokes vanished into them."""
+    ink, _ = row(readable, "4071", 0.3)
+    rgba = np.zeros(ink.shape + (4,), np.uint8)
+    rgba[..., 3] = (np.clip(ink, 0, 1) * 255).astype(np.uint8)  # black ink, opaque only where it is
+    window.number_mode_action.trigger()
+    QApplication.clipboard().setImage(ImageQt.ImageQt(Image.fromarray(rgba, "RGBA")))
+    read(qtbot, window, window.paste_image)
+    assert window.number_panel.reading.number == "4071"
+    assert not window.input_panel.message_label.isVisible()
+
+
+def test_a_pasted_picture_with_no_ink_says_so_and_keeps_the_last_reading(qtbot, window, number_file):
+    window.number_mode_action.trigger()
+    read(qtbot, window, lambda: window.open_image_file(number_file))
+    QApplication.clipboard().setImage(gray_to_qimage(np.full((200, 600), 0.92, np.float32)))
+    window.paste_image()
+    assert "No ink" in window.input_panel.message_label.text()
+    assert window.number_panel.reading.number == "4071" and len(window.canvas.boxes()) == 4
 
 
 def test_the_mode_is_remembered(qtbot, tmp_path):

@@ -17,10 +17,10 @@ from ..calibration import runner_up_if_unsure
 from ..catalog import default_model_path, display_name
 from ..imaging import grid_image, save_png_atomic
 from ..vision.imageio import ImageError, file_dialog_filter
-from ..vision.preprocess import NoInkError, Normalized, normalize_gray
-from .canvas import Box, qimage_to_gray
+from ..vision.preprocess import NoInkError, Normalized
+from .canvas import Box
 from .model_menu import ModelMenu
-from .opener import PictureOpener, load_picture
+from .opener import PictureOpener, load_picture, pasted_picture
 from .panels import InputPanel, ModelPanel
 from .state import AppState
 from .tabs import ExplainTab, GalleryTab, InterpolationTab, LatentGridTab, LatentTab, LossTab, SamplesTab, StyleTab
@@ -649,10 +649,12 @@ class MainWindow(QMainWindow):
             if img.isNull():
                 self.show_input_error("The clipboard's image could not be read.")
                 return
-            side = self._picture_side()
-            if max(img.width(), img.height()) > side:
-                img = img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-            self._set_canvas_from_gray(qimage_to_gray(img))
+            try:
+                gray, norm = pasted_picture(img, self._picture_side())
+            except NoInkError as e:
+                self.show_input_error(str(e))
+                return
+            self._show_picture(gray, norm)
         elif mime is not None and mime.hasUrls() and mime.urls()[0].isLocalFile():
             self.open_image_in_background(mime.urls()[0].toLocalFile())
         else:
@@ -661,17 +663,6 @@ class MainWindow(QMainWindow):
     def _picture_side(self) -> int:
         """How large an opened or pasted picture is kept: a number's dozen digits share its width."""
         return MAX_NUMBER_PICTURE_SIDE if self.state.mode == "number" else MAX_PASTE_SIDE
-
-    def _set_canvas_from_gray(self, gray: np.ndarray) -> bool:
-        """Make a picture the canvas content, unless it has no ink (then say so and change nothing)."""
-        gray = np.asarray(gray, np.float32)  # the very array the canvas keeps as its source picture
-        try:
-            norm = normalize_gray(gray)
-        except NoInkError as e:
-            self.show_input_error(str(e))
-            return False
-        self._show_picture(gray, norm)
-        return True
 
     def _show_picture(self, gray: np.ndarray, norm: Normalized) -> None:
         self._drop_pending_open()  # a picture pasted or opened now wins over one still opening

@@ -1,5 +1,6 @@
-"""Opening a picture file off the UI thread: a 12-megapixel photo takes a quarter of a second to decode, turn grey
-and check for ink, which froze the window. The newest request wins, as in the model's worker."""
+"""Pictures coming in, opened or pasted, made the canvas's content the same way; a file is opened off the UI thread
+(a 12-megapixel photo takes a quarter of a second to decode, turn grey and check for ink, which froze the window).
+The newest request wins, as in the model's worker."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import threading
 import weakref
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import QThread, Signal
+from PySide6.QtGui import QImage
 
 from ..vision.imageio import ImageError, open_image
 from ..vision.preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
@@ -16,7 +19,21 @@ from ..vision.preprocess import NoInkError, Normalized, image_to_gray, normalize
 def load_picture(path: str, side: int) -> tuple[np.ndarray, Normalized]:
     """A picture file as the canvas keeps it (luminance, at most `side` pixels a side) and its normalisation,
     which says whether it holds ink at all. Raises ImageError or NoInkError, each with a message for people."""
-    img = open_image(path)
+    return _as_canvas_picture(open_image(path), side)
+
+
+def pasted_picture(img: QImage, side: int) -> tuple[np.ndarray, Normalized]:
+    """A pasted picture as `load_picture` makes a file's: its colour (a ruled page's rules told from pencil) and its
+    transparency (strokes on a clear background) read as an opened file's are. Raises NoInkError."""
+    alpha = img.hasAlphaChannel()
+    rgb = img.convertToFormat(QImage.Format.Format_RGBA8888 if alpha else QImage.Format.Format_RGB888)
+    w, h, bpl, channels = rgb.width(), rgb.height(), rgb.bytesPerLine(), 4 if alpha else 3
+    rows = np.frombuffer(rgb.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
+    pixels = rows[:, : w * channels].reshape(h, w, channels).copy()
+    return _as_canvas_picture(Image.fromarray(pixels, "RGBA" if alpha else "RGB"), side)
+
+
+def _as_canvas_picture(img: Image.Image, side: int) -> tuple[np.ndarray, Normalized]:
     img.thumbnail((side, side))
     gray = np.asarray(image_to_gray(img), np.float32)
     return gray, normalize_gray(gray)
