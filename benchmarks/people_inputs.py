@@ -30,7 +30,7 @@ import imagegen
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=200, help="test digits of the shipped sample, spread over its labels")
-    p.add_argument("--kinds", nargs="*", help=f"kinds (default all): {', '.join(imagegen.KINDS)}")
+    p.add_argument("--kinds", nargs="*", help=f"kinds (default all): {', '.join(imagegen.KINDS)}".replace("%", "%%"))
     p.add_argument("--model", help="model file (default: the shipped default)")
     p.add_argument("--blank", type=int, default=0, help="instead: this many pictures of each kind with no digit")
     p.add_argument("--json", action="store_true")
