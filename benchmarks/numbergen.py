@@ -229,6 +229,14 @@ def phone_photo(digits, rng):
     return _jpeg(_paper(ink, rng, lamp=0.35, level=0.82, contrast=0.75, noise=0.02))
 
 
+def out_of_focus(digits, rng):
+    """The phone photo out of focus: the strokes blurred by 1.5-3 pixels (one to two hundredths of the digits'
+    height), so a thin stroke keeps half its darkness or less beside a thick one, with the sensor's noise on top."""
+    ink = compose(digits, rng, height=160, spacing="normal", width_factor=0.45)
+    ink = _blurred(ink, float(rng.uniform(1.5, 3.0)))
+    return _jpeg(_paper(ink, rng, lamp=0.35, level=0.82, contrast=0.75, noise=0.02))
+
+
 def shadow_across(digits, rng):
     """The phone photo with a hard-edged shadow (the phone's or a hand's) over 30-70 % of the page, dimming the
     paper to 45-75 % of its light: the number's digits on either side of its edge, or across it."""
@@ -586,6 +594,7 @@ CONDITIONS = {
     "card on desk": card_on_desk,
     "small card": small_card,
     "phone photo": phone_photo,
+    "out of focus": out_of_focus,
     "shadow across": shadow_across,
     "page at a slant": slanted_page,
     "pen on the page": pen_on_the_page,

@@ -400,6 +400,13 @@ def test_a_number_in_chalk_on_a_blackboard(readable, default_engine, seed):
     assert "a shadow on the paper corrected" not in reading.notes
 
 
+@pytest.mark.parametrize("number, seed", [("689599", 0), ("316", 3), ("2468", 1)])
+def test_a_number_photographed_out_of_focus(readable, default_engine, number, seed):
+    # Blurred, a digit's thin strokes keep half the darkness of its thick ones: the model saw them faint and read
+    # the 6s as 5s ("589599", "315", "2458"). Each digit's strokes are now brought to full ink along their ridges.
+    assert read_on_page(numbergen.out_of_focus, readable, default_engine, number, seed).number == number
+
+
 @pytest.mark.parametrize("number, seed", [("52809", 1), ("52809", 3), ("4071", 0), ("4071", 3), ("8003497", 0)])
 def test_a_number_in_soft_pencil_on_squared_paper(readable, default_engine, number, seed):
     # Pencil as pale as the blue rules: in luminance the rules' tracing took strokes with them and left pieces of

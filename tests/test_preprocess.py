@@ -247,6 +247,25 @@ def test_grain_of_a_dim_room_does_not_break_thin_strokes(sample, index):
         assert len(pieces) <= len(label_pieces(ink > 0.3)[1]) + 1
 
 
+def test_a_thin_stroke_out_of_focus_comes_out_as_strong_as_a_thick_one():
+    # Out of focus, a thin stroke keeps half a thick one's darkness or less (here 0.41): the model saw it faint (an
+    # 8's thin arcs, read as a 3). Stage 2 brings each stroke's ridge to full ink; a faint haze stays faint.
+    from desktop_cvae.vision.pixels import gaussian_blur
+    from desktop_cvae.vision.preprocess import ink_to_mnist
+
+    ink = np.zeros((140, 100), np.float32)
+    ink[20:120, 20:34] = 1.0  # a thick stroke
+    ink[20:120, 66:70] = 1.0  # a thin one
+    blurred = gaussian_blur(ink, 4.0)
+    blurred /= blurred.max()
+    blurred[40:100, 42:56] = np.maximum(blurred[40:100, 42:56], 0.08)  # haze between them
+    across = ink_to_mnist(blurred).pixels[8:20].max(axis=0)
+    inked = np.flatnonzero(across > 0.05)
+    thick, thin = across[inked[0]: inked[0] + 4].max(), across[inked[-1] - 3: inked[-1] + 1].max()
+    assert thin > 0.85 * thick
+    assert across[inked[0] + 4: inked[-1] - 3].max() < 0.3
+
+
 def test_dark_ink_on_dark_paper_is_still_dark_ink(sample):
     # A photo taken in a dim room: the paper itself reads darker than mid-grey. Polarity is which way the ink
     # departs from the paper, not whether the paper is light; and the sensor noise must not become specks.
