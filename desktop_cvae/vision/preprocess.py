@@ -7,7 +7,7 @@ updates one `Reading` and says what it found in its notes (the app shows them as
 
 - stage 1, `ink_map` (the number reader starts from here): INK_STEPS, a picture -> its ink alone, 1 ink and 0
   paper: `find_the_sheet`, `ink_polarity`, `even_lighting`, `paper_noise`, `printed_lines`, `strokes`;
-- stage 2, `ink_to_mnist`: an ink map -> MNIST's 28x28: `crop_to_ink`, `stroke_width_to_mnist`,
+- stage 2, `ink_to_mnist`: an ink map -> MNIST's 28x28: `crop_to_ink`, `even_ridges`, `stroke_width_to_mnist`,
   `box_and_centre`.
 
 The tools the steps use live beside this module: `sheet` (a sheet on a desk), `paper` (light, lines, shadows,
@@ -440,8 +440,8 @@ def box_and_centre(work: np.ndarray) -> np.ndarray:
 def ink_to_mnist(ink: np.ndarray, inverted: bool = False, notes: list[str] | None = None,
                  whole_picture: bool = False) -> Normalized:
     """Stage 2: an ink map (1 = ink, 0 = nothing) -> MNIST's 28x28: cropped to the ink (specks far from it
-    ignored), strokes to MNIST's width, fitted into 20x20 and the centre of mass at the centre. Raises
-    NoInkError. `whole_picture`: the ink is all a person gave as one digit, so the marks side by side in it are
+    ignored), each stroke's ridge brought to full ink, strokes to MNIST's width, fitted into 20x20 and the centre
+    of mass at the centre. Raises NoInkError. `whole_picture`: the ink is all a person gave as one digit, so the marks side by side in it are
     counted (Normalized.side_by_side); a digit the number reader cut out, or a training digit, needs no count."""
     notes = list(notes or [])
     ink = np.asarray(ink, np.float32)
@@ -461,7 +461,7 @@ def even_ridges(ink: np.ndarray) -> np.ndarray:
     the model saw it faint (an 8 lost its left arcs and read as a 3). Ink whose ridge is below RIDGE_FLOOR of the
     digit's strongest is raised no more than that floor allows: a faint haze stays faint."""
     width = stroke_width(ink > 0.5 * float(ink.max()))
-    nearby = grown(ink, max(1, int(round(width))))
+    nearby = grown(ink, max(1, round(width)))
     return np.clip(ink / np.maximum(nearby, np.float32(RIDGE_FLOOR * float(ink.max()))), 0.0, 1.0).astype(np.float32)
 
 
