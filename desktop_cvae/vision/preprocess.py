@@ -46,7 +46,7 @@ DENOISE_SIGMA = 1.0
 # picture benchmarks/imagegen.py and numbergen.py draw stays under 0.06 (a dim room's photo), while photos of
 # people, animals, objects or a textured surface measure 0.15 and more.
 BUSY_PICTURE = 0.1
-# A stroke's ridge is brought to full ink (`even_ridges`) when it reaches this share of the ink's contrast or more.
+# A stroke's ridge is brought to full ink (`even_ridges`) when it reaches this share of the digit's strongest ink.
 RIDGE_FLOOR = 0.35
 MAX_ANALYSIS_SIDE = 512  # larger inputs are downscaled first (photos are 12+ megapixels)
 # Several digits side by side (a number opened or drawn as one digit), measured in the crop's height:
@@ -441,8 +441,9 @@ def ink_to_mnist(ink: np.ndarray, inverted: bool = False, notes: list[str] | Non
                  whole_picture: bool = False) -> Normalized:
     """Stage 2: an ink map (1 = ink, 0 = nothing) -> MNIST's 28x28: cropped to the ink (specks far from it
     ignored), each stroke's ridge brought to full ink, strokes to MNIST's width, fitted into 20x20 and the centre
-    of mass at the centre. Raises NoInkError. `whole_picture`: the ink is all a person gave as one digit, so the marks side by side in it are
-    counted (Normalized.side_by_side); a digit the number reader cut out, or a training digit, needs no count."""
+    of mass at the centre. Raises NoInkError. `whole_picture`: the ink is all a person gave as one digit, so the
+    marks side by side in it are counted (Normalized.side_by_side); a digit the number reader cut out, or a
+    training digit, needs no count."""
     notes = list(notes or [])
     ink = np.asarray(ink, np.float32)
     if not ink.size or float(ink.max()) <= 0.25:
