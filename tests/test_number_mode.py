@@ -189,6 +189,17 @@ def test_a_pasted_picture_with_a_clear_background_is_read(qtbot, window, readabl
     assert not window.input_panel.message_label.isVisible()
 
 
+def test_a_pasted_photo_larger_than_the_canvas_keeps_is_shrunk_and_read(qtbot, window, readable):
+    ink, _ = row(readable, "4071", 0.3, height=400)
+    big = paper(np.pad(ink, ((600, 600), (1500, 1500))))  # wider than the 4,096 pixels kept
+    assert max(big.shape) > 4096
+    window.number_mode_action.trigger()
+    QApplication.clipboard().setImage(gray_to_qimage(big))
+    read(qtbot, window, window.paste_image)
+    assert max(window.canvas.source_picture().shape) == 4096
+    assert window.number_panel.reading.number == "4071"
+
+
 def test_a_pasted_picture_with_no_ink_says_so_and_keeps_the_last_reading(qtbot, window, number_file):
     window.number_mode_action.trigger()
     read(qtbot, window, lambda: window.open_image_file(number_file))

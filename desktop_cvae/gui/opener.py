@@ -9,7 +9,7 @@ import weakref
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtGui import QImage
 
 from ..vision.imageio import ImageError, open_image
@@ -25,6 +25,8 @@ def load_picture(path: str, side: int) -> tuple[np.ndarray, Normalized]:
 def pasted_picture(img: QImage, side: int) -> tuple[np.ndarray, Normalized]:
     """A pasted picture as `load_picture` makes a file's: its colour (a ruled page's rules told from pencil) and its
     transparency (strokes on a clear background) read as an opened file's are. Raises NoInkError."""
+    if max(img.width(), img.height()) > side:  # shrunk by Qt first: a huge paste is never copied whole
+        img = img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
     alpha = img.hasAlphaChannel()
     rgb = img.convertToFormat(QImage.Format.Format_RGBA8888 if alpha else QImage.Format.Format_RGB888)
     w, h, bpl, channels = rgb.width(), rgb.height(), rgb.bytesPerLine(), 4 if alpha else 3
