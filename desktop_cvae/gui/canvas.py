@@ -37,10 +37,18 @@ def qimage_to_gray(img: QImage, side: int | None = None, size: tuple[int, int] |
     if size is not None:
         img = img.scaled(size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio,
                          Qt.TransformationMode.SmoothTransformation)
-    g = img.convertToFormat(QImage.Format.Format_Grayscale8)
+    return qimage_pixels(img, QImage.Format.Format_Grayscale8)[..., 0].astype(np.float32) / 255.0
+
+
+def qimage_pixels(img: QImage, fmt: QImage.Format) -> np.ndarray:
+    """A QImage's 8-bit pixels in `fmt` (Grayscale8, RGB888 or RGBA8888) as a (H, W, channels) copy, its rows'
+    padding left out."""
+    F = QImage.Format
+    channels = {F.Format_Grayscale8: 1, F.Format_RGB888: 3, F.Format_RGBA8888: 4}[fmt]
+    g = img.convertToFormat(fmt)
     w, h, bpl = g.width(), g.height(), g.bytesPerLine()
-    buf = np.frombuffer(g.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)[:, :w]
-    return buf.astype(np.float32) / 255.0
+    rows = np.frombuffer(g.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
+    return rows[:, : w * channels].reshape(h, w, channels).copy()
 
 
 @functools.lru_cache(maxsize=None)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage
 
 from ..vision.imageio import ImageError, open_image
 from ..vision.preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
+from .canvas import qimage_pixels
 
 
 def load_picture(path: str, side: int) -> tuple[np.ndarray, Normalized]:
@@ -28,10 +29,7 @@ def pasted_picture(img: QImage, side: int) -> tuple[np.ndarray, Normalized]:
     if max(img.width(), img.height()) > side:  # shrunk by Qt first: a huge paste is never copied whole
         img = img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
     alpha = img.hasAlphaChannel()
-    rgb = img.convertToFormat(QImage.Format.Format_RGBA8888 if alpha else QImage.Format.Format_RGB888)
-    w, h, bpl, channels = rgb.width(), rgb.height(), rgb.bytesPerLine(), 4 if alpha else 3
-    rows = np.frombuffer(rgb.constBits(), dtype=np.uint8, count=bpl * h).reshape(h, bpl)
-    pixels = rows[:, : w * channels].reshape(h, w, channels).copy()
+    pixels = qimage_pixels(img, QImage.Format.Format_RGBA8888 if alpha else QImage.Format.Format_RGB888)
     return _as_canvas_picture(Image.fromarray(pixels, "RGBA" if alpha else "RGB"), side)
 
 
