@@ -75,6 +75,28 @@ def test_a_pen_of_the_rules_hue_or_far_darker_than_them_is_turned_to_grey_as_alw
     assert np.array_equal(image_to_gray(img), np.asarray(img.convert("L"), np.float32) / 255.0)
 
 
+@pytest.mark.parametrize("seed", [0, 6, 9])
+def test_a_number_written_large_across_the_rules_in_their_hue_keeps_its_strokes(sample, seed):
+    # Dark blue ballpoint across three blue rules: the pen's pixels on the rules' rows are of their hue and were
+    # counted as rules, so the rules seemed as dark as the pen and its strokes hid among them; the grey blind to
+    # the rules then kept only the strokes' rims.
+    rng = np.random.default_rng(seed)
+    x = sample.x_test.astype(np.float32) / 255.0
+    ink = numbergen.compose(x[rng.integers(0, len(x), 9)], rng, height=110, spacing="normal", width_factor=0.5)
+    h, w = ink.shape
+    page = np.ones((h, w, 3), np.float32) * PAPER
+    for k in range(int(rng.integers(0, 38)), h, 38):
+        page[k: k + 2] = PAPER * (0.55, 0.7, 0.95)
+    page[:, w // 12: w // 12 + 2] = PAPER * (0.95, 0.4, 0.45)  # the red margin
+    rgb = page * (1 - ink[..., None]) + np.array([0.1, 0.12, 0.5]) * ink[..., None]
+    rgb = np.clip(rgb + rng.normal(0, 0.015, rgb.shape), 0, 1)
+    buf = io.BytesIO()
+    Image.fromarray((rgb * 255).astype(np.uint8)).save(buf, "JPEG", quality=85)
+    img = Image.open(buf)
+    assert rule_blind_gray(img) is None
+    assert np.median(image_to_gray(img)[ink > 0.9]) < 0.3  # the strokes as dark as the pen: filled, not hollow
+
+
 @pytest.mark.parametrize("tight", [False, True])
 def test_writing_in_colour_without_rules_is_turned_to_grey_as_always(sample, tight):
     # A red pen's strokes are of one hue, but no set of long thin lines: not rules, and the number stays.

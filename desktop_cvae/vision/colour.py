@@ -171,6 +171,7 @@ def _without_traces(density: np.ndarray, lines: np.ndarray) -> np.ndarray:
 WRITING_KEPT = 0.6  # the share of the writing's density the weights must keep
 DARK_ENOUGH = 2.5  # writing this many times as dense as the rules is told from them by darkness alone
 BROAD = 7  # pixels (at ANALYSIS_SIDE): dark areas this wide are no strokes
+RULE_SPREAD = 5.0  # a pixel on the rules this many times as dense as their median one is a pen's, not a rule's
 
 
 def _writing_needs_colour(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, added: np.ndarray,
@@ -179,6 +180,16 @@ def _writing_needs_colour(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, add
     (a pen far darker than the rules is traced as well in luminance, which is less noisy) and keeps its density
     under the weights (blue ballpoint on blue rules would fade with them)."""
     lum = rgb.mean(axis=2)
+    # A pen of the rules' hue written across several rules puts its pixels among theirs (found by hue, on the
+    # rules' rows). Far denser than the rules' own pixels, they are no rule: counted as rules, the pen was taken
+    # for dark rules, left out of the writing, and faded with them.
+    on_rules = added.mean(axis=1)
+    typical = float(np.median(on_rules))
+    own = on_rules <= RULE_SPREAD * typical
+    if typical > 0 and own.sum() >= 10:
+        rules = rules.copy()
+        rules[rules] = own
+        on_rules = on_rules[own]
     near_rules = grown(rules, 1)
     # Strokes: darker than the paper and than the paper round them (a lamp's gradient is not, where it crosses
     # the paper's mean level), and not broad (what an opening BROAD wide leaves: a desk past a page photographed
@@ -195,5 +206,5 @@ def _writing_needs_colour(rgb: np.ndarray, w: np.ndarray, paper: np.ndarray, add
     density = _density(rgb[strokes][darkest])
     grey = float(np.median(density.mean(axis=1) - _density(paper).mean()))
     blind = float(np.median(density @ w - _density(paper) @ w))
-    rules_grey = float(np.percentile(added.mean(axis=1), 90))
+    rules_grey = float(np.percentile(on_rules, 90))
     return grey < DARK_ENOUGH * rules_grey and blind >= WRITING_KEPT * grey
