@@ -1,7 +1,7 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
 or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, separators between the
-digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, a pen or a finger on the page, soft pencil on squared paper, chalk on a blackboard, and paper and photo effects like
+digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, a pen or a finger on the page, a number written large across a lined page's rules, soft pencil on squared paper, chalk on a blackboard, and paper and photo effects like
 benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
     picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
@@ -421,16 +421,20 @@ def form_boxes(digits, rng):
     return _png(lum)
 
 
-def _ruled_page(digits, rng, squared: bool, margin: bool = True, pencil: bool = False) -> bytes:
-    """Blue ballpoint (or soft pencil) on a notebook page under a lamp, photographed: pale printed rules, JPEG."""
+def _ruled_page(digits, rng, squared: bool, margin: bool = True, pencil: bool = False, large: bool = False) -> bytes:
+    """Blue ballpoint (or soft pencil) on a notebook page under a lamp, photographed: pale printed rules, JPEG.
+    `large`: the number written across three or four of a lined page's rules."""
     height = 120
-    ink = compose(digits, rng, height=height, spacing="normal", width_factor=0.5, margin=0.9)
+    # Written large, the number is photographed close: the picture's rules are mostly the ones it crosses.
+    ink = compose(digits, rng, height=height, spacing="normal", width_factor=0.5, margin=0.5 if large else 0.9)
     if pencil:  # grey and grainy, about as pale as the rules
         ink = ink * np.clip(rng.normal(0.75, 0.2, ink.shape), 0.2, 1.0) * rng.uniform(0.45, 0.65)
     h, w = ink.shape
     rows = np.flatnonzero(ink.max(axis=1) > 0.2)
     shade = rng.uniform(0.0, 1.0)  # from the palest rules to ones half as dark as the pen
     rule = np.array([0.72, 0.81, 0.93]) * (1 - shade) + np.array([0.5, 0.58, 0.75]) * shade
+    if large:  # some pads' rules are a deeper blue
+        rule = rule + rng.uniform(0.0, 1.0) * (np.array([0.52, 0.67, 0.88]) - rule)
     page = np.ones((h, w, 3), np.float32) * np.array([0.95, 0.95, 0.93])
     if squared:
         step = int(rng.uniform(0.35, 0.6) * height)
@@ -440,7 +444,7 @@ def _ruled_page(digits, rng, squared: bool, margin: bool = True, pencil: bool = 
             page[:, k: k + 2] = rule
     elif margin:
         # The number written on a rule, the next rules a line's height above and below; a red margin on the left.
-        step = int(rng.uniform(0.9, 1.4) * height)
+        step = int(rng.uniform(0.25, 0.4) * height) if large else int(rng.uniform(0.9, 1.4) * height)
         for k in range(int(rows.max()) % step, h, step):
             page[k: k + 2] = rule
         left = int(rng.uniform(0.15, 0.6) * 0.9 * height)
@@ -451,6 +455,8 @@ def _ruled_page(digits, rng, squared: bool, margin: bool = True, pencil: bool = 
         for k in range(int(rng.integers(0, step)), h, step):
             page[k: k + 2] = rule
     pen = np.array([0.2, 0.2, 0.22]) if pencil else np.array([0.15, 0.2, 0.55])
+    if large:  # ballpoints differ: from the usual blue to a darker, deeper one
+        pen = pen + rng.uniform(0.0, 1.0) * (np.array([0.08, 0.1, 0.45]) - pen)
     rgb = page * (1 - ink[..., None]) + pen * ink[..., None]
     rgb = rgb * imagegen._lamp((h, w), 0.25)[..., None] / 0.9 + rng.normal(0, 0.015, (h, w, 1))
     return _jpeg(rgb.astype(np.float32))
@@ -460,6 +466,13 @@ def lined_paper(digits, rng):
     """A lined notebook page: the number written on one of its pale blue rules, with the rules above and below, a
     red margin line from the top of the page to the bottom at its left."""
     return _ruled_page(digits, rng, squared=False)
+
+
+def lined_written_large(digits, rng):
+    """A number written large on a lined page, across three or four of its rules (0.25-0.4 of the writing's height
+    apart) and photographed close, in blue ballpoint of the rules' hue (the usual blue to a darker, deeper one, and
+    rules from pale to a deep blue), a red margin at its left."""
+    return _ruled_page(digits, rng, squared=False, large=True)
 
 
 def lined_no_margin(digits, rng):
@@ -606,6 +619,7 @@ CONDITIONS = {
     "separators": separators,
     "lined paper": lined_paper,
     "lined, no margin": lined_no_margin,
+    "lined, written large": lined_written_large,
     "squared paper": squared_paper,
     "pencil, squared paper": pencil_on_squared_paper,
 }
