@@ -1,4 +1,4 @@
-"""Fuzz the image loader and normaliser: mutated files of every allowed format, plus raw bytes.
+"""Fuzz the image loader and normaliser: mutated files of every allowed format (HEIC and AVIF too), plus raw bytes.
 
     python benchmarks/fuzz_images.py --cases 10000 [--json]
 
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from desktop_cvae.vision.imageio import ImageError, decode_image
+from desktop_cvae.vision.imageio import ImageError, decode_image  # registers the HEIF decoder (and encoder)
 from desktop_cvae.vision.preprocess import NoInkError, normalize_image
 
 
@@ -31,7 +31,8 @@ def seeds() -> list[bytes]:
     for fmt, im, kw in [("PNG", img, {}), ("JPEG", img, {}), ("GIF", img, {}), ("BMP", img, {}),
                         ("TIFF", img, {}), ("WEBP", img, {}), ("PPM", img, {}), ("PNG", img.convert("RGBA"), {}),
                         ("PNG", img.convert("P"), {"transparency": 0}), ("TIFF", img.convert("CMYK"), {}),
-                        ("GIF", img, {"save_all": True, "append_images": [img.rotate(90)]})]:
+                        ("GIF", img, {"save_all": True, "append_images": [img.rotate(90)]}),
+                        ("HEIF", img.convert("RGB"), {}), ("AVIF", img.convert("RGB"), {})]:
         buf = io.BytesIO()
         im.save(buf, format=fmt, **kw)
         out.append(buf.getvalue())

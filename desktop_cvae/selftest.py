@@ -1,8 +1,8 @@
 """`desktop-cvae --self-test`: proves a build works without a person. Loads the default model,
 recognises a bundled sample digit, starts a child process as training does, opens and closes the main
-window offscreen, prints one JSON line. Also opens a PNG and a JPEG of a digit the way a person's file
-is opened, so a build whose image decoders are broken fails too, and reads the ten digits side by side as
-one number."""
+window offscreen, prints one JSON line. Also opens a PNG, a JPEG, a HEIC and an AVIF of a digit the way a
+person's file is opened, so a build whose image decoders are broken (or missing: libheif, libavif) fails too,
+and reads the ten digits side by side as one number."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def run() -> int:
         window.close()
         app.processEvents()
         result["ok"] = (correct >= 9 and "Desktop CVAE" in result["window_title"]
-                        and result["files"] == {"png": 7, "jpeg": 7}
+                        and result["files"] == {fmt: 7 for fmt in PICTURE_FORMATS}
                         and len(result["number"]) == 10
                         and sum(a == b for a, b in zip(result["number"], "0123456789")) >= 9)
     except Exception as e:  # a self-test reports, it does not crash
@@ -64,16 +64,20 @@ def run() -> int:
     return 0 if result["ok"] else 1
 
 
+PICTURE_FORMATS = ("png", "jpeg", "heic", "avif")
+
+
 def _recognise_files(engine, digit) -> dict:
-    """A shipped 7 as dark ink on paper, saved as PNG and JPEG and opened like a person's file."""
+    """A shipped 7 as dark ink on paper, saved in each of PICTURE_FORMATS and opened like a person's file."""
     from PIL import Image
 
+    from .vision import imageio  # noqa: F401  (registers HEIC with Pillow, for saving as well)
     from .vision.preprocess import normalize_file
 
-    paper = Image.fromarray(255 - digit).resize((112, 112))
+    paper = Image.fromarray(255 - digit).resize((112, 112)).convert("RGB")
     found = {}
     with tempfile.TemporaryDirectory() as folder:
-        for fmt in ("png", "jpeg"):
+        for fmt in PICTURE_FORMATS:
             path = os.path.join(folder, f"seven.{fmt}")
             paper.save(path)
             found[fmt] = engine.analyze(normalize_file(path).pixels).recognised

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from desktop_cvae.vision import imageio  # noqa: F401  (registers HEIC, which the files below are saved as)
+
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
@@ -98,6 +100,14 @@ def make_all(folder: str | os.PathLike) -> dict[str, tuple[Path, str]]:
     put("gray-alpha.png", encode(la, "PNG"), "image")
     put("webp.webp", encode(digit_image(), "WEBP"), "image")
     put("truncated.webp", encode(digit_image(), "WEBP")[:40], "error")
+    # HEIC (an iPhone's photos) and AVIF: ISO media files, decoded by libheif and libavif.
+    heic, avif = encode(digit_image().convert("RGB"), "HEIF"), encode(digit_image().convert("RGB"), "AVIF")
+    put("iphone.heic", heic, "image")
+    put("photo.avif", avif, "image")
+    put("truncated.heic", heic[: len(heic) // 2], "error")
+    put("truncated.avif", avif[: len(avif) // 2], "error")
+    ispe = heic.index(b"ispe")  # the image's declared size: 4 bytes of version and flags, then width and height
+    put("heic-bomb.heic", heic[: ispe + 8] + struct.pack(">II", 100_000, 100_000) + heic[ispe + 16:], "error")
     put("portable.pgm", encode(digit_image(), "PPM"), "image")
     put("ppm-huge-dims.ppm", b"P5\n99999 99999\n255\n" + b"\0" * 100, "error")
     exif = Image.Exif()

@@ -247,7 +247,7 @@ def test_self_test_passes_from_source_opens_image_files_and_reads_a_number(tmp_p
                          env=env, timeout=300)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert out.returncode == 0 and result["ok"], result
-    assert result["files"] == {"png": 7, "jpeg": 7} and result["correct"] >= 9
+    assert result["files"] == {"png": 7, "jpeg": 7, "heic": 7, "avif": 7} and result["correct"] >= 9
     assert len(result["number"]) == 10  # the ten shipped digits side by side, read as one number
 
 

@@ -47,7 +47,7 @@ def test_formats_outside_the_allow_list_are_refused_by_name(hostile_files):
 
 
 def test_decompression_bombs_are_refused_before_decoding(hostile_files):
-    for name in ("png-bomb-100k.png", "gif-bomb.gif", "bmp-bomb.bmp", "ppm-huge-dims.ppm"):
+    for name in ("png-bomb-100k.png", "gif-bomb.gif", "bmp-bomb.bmp", "ppm-huge-dims.ppm", "heic-bomb.heic"):
         with pytest.raises(ImageError, match="pixels|damaged"):
             normalize_file(hostile_files[name][0])
 

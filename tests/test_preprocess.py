@@ -99,6 +99,22 @@ def test_exif_orientation_is_applied(sample):
     assert corr(rotated_result, digit) > 0.75
 
 
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_a_phone_photo_saved_as_heic_or_avif_opens_upright(sample, fmt):
+    """An iPhone saves its photos as HEIC, and some phones and web pages as AVIF; both carry the phone's turn in
+    their EXIF data, as a JPEG does."""
+    digit, _ = sample_digit(sample, 700)
+    rng = np.random.default_rng(0)
+    upright = normalize_image(decode(imagegen.phone_photo(digit, rng))).pixels
+    with Image.open(io.BytesIO(imagegen.phone_photo(digit, rng, exif_rotate=True))) as jpeg:  # as the sensor wrote it
+        assert jpeg.size == (1600, 1200)
+        buf = io.BytesIO()
+        jpeg.save(buf, format=fmt, quality=80, exif=jpeg.info["exif"])
+    opened = decode(buf.getvalue())
+    assert opened.size == (1200, 1600)
+    assert corr(normalize_image(opened).pixels, upright) > 0.9
+
+
 @pytest.mark.parametrize("kind", sorted(imagegen.KINDS))
 def test_every_kind_of_input_resembles_the_digit(sample, kind):
     rng = np.random.default_rng(1)

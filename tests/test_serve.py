@@ -147,6 +147,17 @@ def test_the_page_flow_keeps_a_reencoded_picture_and_no_client_name(client, read
     assert client.get(f"/images/{entry_id}/..%2F..%2Fetc%2Fpasswd.png").status_code == 404
 
 
+def test_a_heic_photo_is_read_and_kept_as_a_png_a_browser_shows(client, readable):
+    """An iPhone uploads HEIC, which no browser but Safari shows: the archive keeps the picture re-encoded."""
+    heic = png_of(np.asarray(Image.open(io.BytesIO(photo_of(readable[4][0]))).convert("RGB")), "HEIF")
+    r = client.post("/recognize", files={"file": ("IMG_0001.HEIC", heic, "image/heic")}, data={"noise": "0"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert 'id="label">4<' in client.get(r.headers["location"]).text
+    entry_id = int(r.headers["location"].rsplit("/", 1)[1])
+    assert client.get(f"/images/{entry_id}/picture.png").content.startswith(b"\x89PNG")
+
+
 def test_pages_say_what_went_wrong(client):
     r = client.post("/recognize", files={"file": ("x.png", b"not an image at all", "image/png")})
     assert r.status_code == 415 and "not an image in a supported format" in r.text and 'id="error"' in r.text
