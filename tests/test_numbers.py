@@ -622,6 +622,34 @@ def test_of_two_lines_of_writing_the_number_is_read_and_the_other_left_out_with_
         assert all(t <= degrees + 2 for t in turned), turned
 
 
+def with_printed_label(ink: np.ndarray, label: str, font: str, size: float) -> np.ndarray:
+    """A form's printed label over the number, `size` of its height tall, a label's height above it."""
+    from PIL import ImageDraw, ImageFont
+
+    height = ink.shape[0] / 2.2  # row()'s margins: 0.6 of the height above and below
+    face = ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{font}.ttf", int(size * height))
+    label_rows = int(2 * size * height)
+    out = np.zeros((ink.shape[0] + label_rows, ink.shape[1]), np.float32)
+    out[label_rows:] = ink
+    printed = Image.new("F", (out.shape[1], label_rows + int(0.6 * height)), 0.0)
+    ImageDraw.Draw(printed).text((int(0.3 * height), int(0.6 * height)), label, font=face, fill=0.95)
+    np.maximum(out[: printed.size[1]], np.asarray(printed), out=out[: printed.size[1]])
+    return out
+
+
+@pytest.mark.parametrize("label, font, size", [("Telephone number:", "DejaVuSans-Bold", 0.36),
+                                               ("Account number", "DejaVuSerif-Bold", 0.38),
+                                               ("Postcode", "DejaVuSans-Bold", 0.34)])
+def test_a_printed_label_over_the_number_is_another_line_not_its_marks(readable, default_engine, label, font, size):
+    """A form's label over a handwritten number is smaller than the digits, as a number's own marks are. Taken for
+    the number's marks, it stretched the line's rows and set the writing's height to the print's, and every digit
+    but the tallest was dropped: "Telephone number:" over "90479" was read as "0"."""
+    ink, _ = row(readable, "90479", 0.15, width_factor=0.5)
+    reading = read_number(jpeg_gray(paper(with_printed_label(ink, label, font, size), noise=0.015)), default_engine)
+    assert reading.number == "90479", reading.notes
+    assert any("of writing left out: the line with the most ink is read" in n for n in reading.notes), reading.notes
+
+
 def test_a_number_small_in_a_large_photo_is_read_again_from_its_own_pixels(readable, default_engine, tmp_path):
     """A phone number on a card 4000 pixels wide: shrunk to the reader's 1024, its digits were 15 pixels tall."""
     ink, spans = row(readable, "739164", 0.2, height=60, width_factor=1.0)

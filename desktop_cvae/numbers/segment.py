@@ -39,6 +39,7 @@ PEN_OVER_RULE = 0.25  # ink this much darker than a printed rule, on the rule, i
 STICKS_OUT = 0.1  # ... or if it reaches this many heights past the other ink at both ends (under a short number)
 OTHER_LINE_HEIGHT = 0.4  # another line of writing is at least this share of the writing's height (not a 7's bar)
 LINE_GAP = 0.2  # ... and stands at least this many heights clear of the writing's pieces above or below it
+MARK_REACH = 0.3  # a line of marks smaller than that, this many heights clear of the writing, is another line
 MAX_LINE_PIECES = 400  # the largest pieces grouped into lines; a number on one line has far fewer
 
 
@@ -544,8 +545,8 @@ def digit_height(pieces: list[Piece], line_height: float) -> float:
 def lines_of_writing(pieces: list[Piece]) -> list[list[Piece]]:
     """The substantial pieces grouped into lines of writing, the line with the most ink first. Two pieces are on
     one line when they share half the rows of the shorter and stand within a few heights of each other:
-    neighbours link a tilted line from end to end. Marks less tall than OTHER_LINE_HEIGHT of the writing, or
-    closer than LINE_GAP over or under its pieces, are the first line's own. A thin rule is left out: it would
+    neighbours link a tilted line from end to end. Marks less tall than OTHER_LINE_HEIGHT of the writing and
+    within MARK_REACH of its rows, or closer than LINE_GAP over or under its pieces, are the first line's own. A thin rule is left out: it would
     join the lines it runs between."""
     if not pieces:
         return []
@@ -579,12 +580,17 @@ def lines_of_writing(pieces: list[Piece]) -> list[list[Piece]]:
     ranked = sorted(lines.values(), key=lambda line: -sum(p.area for p in line))
     main = list(ranked[0])
     tall = np.median([p.height for p in main])
+    top, bottom = min(p.y0 for p in main), max(p.y1 for p in main)
     others = []
     for line in ranked[1:]:
         # Marks just over or under the line's pieces are theirs: a digit's top broken off by a lifted pen.
         near = any(horizontal_overlap(p, q) > 0 and max(p.y0, q.y0) - min(p.y1, q.y1) < LINE_GAP * tall
                    for p in line for q in ranked[0])
-        if near or max(p.height for p in line) < OTHER_LINE_HEIGHT * tall:
+        # Small marks are the number's too, but only beside its rows: a form's printed label over the number is
+        # as small, and taken for its marks, it stretched the writing's rows and narrowed its height to the
+        # print's, and every digit but the tallest was dropped ("Telephone number:" over "90479" read as "0").
+        clear = max(min(p.y0 for p in line) - bottom, top - max(p.y1 for p in line))
+        if near or (max(p.height for p in line) < OTHER_LINE_HEIGHT * tall and clear < MARK_REACH * tall):
             main += line
         else:
             others.append(line)
