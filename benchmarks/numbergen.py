@@ -395,6 +395,48 @@ def chalkboard(digits, rng):
     return _jpeg(lum, tint=(0.8, 1.0, 0.85))
 
 
+LABELS = ("Tel.", "Telephone number:", "Postcode", "Order no:", "Account number", "Ref", "Date of birth", "Phone",
+          "Customer reference:", "Amount")
+LABEL_FONTS = ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSerif", "DejaVuSerif-Bold")
+
+
+def _label_font(rng, size: int):
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{rng.choice(LABEL_FONTS)}.ttf", size)
+    except OSError:  # no DejaVu fonts (Debian's fonts-dejavu-core): Pillow's own
+        return ImageFont.load_default(size)
+
+
+def printed_label(digits, rng):
+    """A scanned form: a printed label, 25-40 % of the digits' height, over the handwritten number (half the time)
+    or before it on its baseline."""
+    from PIL import ImageDraw
+
+    height = 120
+    ink = compose(digits, rng, height=height, spacing="normal", width_factor=float(rng.uniform(0.45, 0.7)))
+    h, w = ink.shape
+    pad = int(0.6 * height)
+    font = _label_font(rng, int(height * rng.uniform(0.25, 0.4)))
+    label = str(rng.choice(LABELS))
+    length = int(ImageDraw.Draw(Image.new("L", (1, 1))).textlength(label, font=font))
+    if rng.random() < 0.5:  # over the number, its baseline 15-40 % of a height above the number's box
+        above = int(height * 0.6)
+        baseline = pad + above - int(height * rng.uniform(0.15, 0.4))
+        page = Image.new("F", (max(w, length + pad), h + above), 0.0)
+        ImageDraw.Draw(page).text((pad, baseline), label, font=font, fill=0.95, anchor="ls")
+        out = np.asarray(page).copy()
+        np.maximum(out[above:, :w], ink, out=out[above:, :w])
+    else:  # before it, on its baseline
+        room = length + int(height * rng.uniform(0.2, 0.5))
+        page = Image.new("F", (w + room, h), 0.0)
+        ImageDraw.Draw(page).text((pad // 2, pad + height), label, font=font, fill=0.95, anchor="ls")
+        out = np.asarray(page).copy()
+        np.maximum(out[:, room:], ink, out=out[:, room:])
+    return _png(0.96 * (1 - 0.9 * out) + rng.normal(0, 0.01, out.shape))
+
+
 def form_boxes(digits, rng):
     """A scanned form: each digit written in its own printed box (a comb field), the print paler than the pen."""
     height, width_factor = 100, 0.7
@@ -616,6 +658,7 @@ CONDITIONS = {
     "whiteboard": whiteboard,
     "chalkboard": chalkboard,
     "form boxes": form_boxes,
+    "printed label": printed_label,
     "separators": separators,
     "lined paper": lined_paper,
     "lined, no margin": lined_no_margin,

@@ -650,6 +650,29 @@ def test_a_printed_label_over_the_number_is_another_line_not_its_marks(readable,
     assert any("of writing left out: the line with the most ink is read" in n for n in reading.notes), reading.notes
 
 
+@pytest.mark.parametrize("label, font, size, number", [("Tel.", "DejaVuSans", 0.3, "5550172"),
+                                                       ("Order no:", "DejaVuSerif", 0.35, "40917"),
+                                                       ("Ref", "DejaVuSans-Bold", 0.4, "8326")])
+def test_a_printed_label_before_the_number_is_left_out(readable, default_engine, label, font, size, number):
+    """A form's printed label on the number's line, on its baseline: its letters were read as more digits, and,
+    most of the line's pieces, set the writing's height to theirs ("Tel." before "5550172" read as "7215550172")."""
+    from PIL import ImageDraw, ImageFont
+
+    ink, _ = row(readable, number, 0.15, width_factor=0.5)
+    height = ink.shape[0] / 2.2
+    face = ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{font}.ttf", int(size * height))
+    room = int(ImageDraw.Draw(Image.new("L", (1, 1))).textlength(label, font=face)) + int(0.4 * height)
+    printed = Image.new("F", (ink.shape[1] + room, ink.shape[0]), 0.0)
+    baseline = int(0.6 * height + height)
+    ImageDraw.Draw(printed).text((int(0.2 * height), baseline), label, font=face, fill=0.95, anchor="ls")
+    picture = np.asarray(printed).copy()
+    np.maximum(picture[:, room:], ink, out=picture[:, room:])
+    reading = read_number(jpeg_gray(paper(picture, noise=0.015)), default_engine)
+    assert reading.number == number, reading.notes
+    assert any(n.startswith("small print beside the number left out") for n in reading.notes), reading.notes
+    assert reading.digits[0].box[0] >= room - 2  # the first digit is the number's, not the label's last letter
+
+
 def test_a_number_small_in_a_large_photo_is_read_again_from_its_own_pixels(readable, default_engine, tmp_path):
     """A phone number on a card 4000 pixels wide: shrunk to the reader's 1024, its digits were 15 pixels tall."""
     ink, spans = row(readable, "739164", 0.2, height=60, width_factor=1.0)

@@ -3,13 +3,21 @@
 A barcode's bars are 1s to the model, and sure ones: a label's barcode was read as a row of 1s with no digit
 marked. No hand draws a dozen strokes the same height to a few pixels, each filling its box, so
 such a row is refused, with a message that says why.
+
+A form's printed label beside a handwritten number ("Tel." before it) is read as more digits, and its letters,
+being most of the line's pieces, set the writing's height to theirs. Where they are far smaller than the digits,
+side by side at an end of the line, they are left out (`without_small_print`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from itertools import pairwise
+
 import numpy as np
 
-from .segment import Writing
+from ..vision.components import Piece
+from .segment import Writing, digit_height, horizontal_overlap
 
 BARCODE_BARS = 12  # a barcode has at least this many bars (a short EAN-8 has 22) ...
 SAME_HEIGHT = 0.04  # ... as tall as their median to within this share (a hand varies by a tenth or more) ...
@@ -26,3 +34,57 @@ def looks_like_barcode(w: Writing) -> bool:
     heights = np.array([p.height for p in bars], np.float64)
     same = np.abs(heights - np.median(heights)) <= SAME_HEIGHT * np.median(heights)
     return int(same.sum()) >= BARCODE_BARS
+
+
+SMALL_PRINT_HEIGHT = 0.5  # a label's letters are less tall than this share of the digits (the smallest of a
+# hurried hand's digits are 0.6 of its tallest, and of its median 0.75) ...
+SMALL_PRINT_RUN = 3  # ... and stand side by side at an end of the line, this many or more: a word, not a mark,
+SMALL_PRINT_BAND = 0.6  # ... in a band of rows less tall than this share of the digits (a digit broken into
+# small pieces spreads them over its whole height)
+
+
+def without_small_print(w: Writing) -> Writing:
+    """The line of writing without a printed label at either end of it: SMALL_PRINT_RUN or more pieces side by
+    side, each less tall than SMALL_PRINT_HEIGHT of the digits and clear of their columns (a digit's broken-off
+    piece shares its digit's columns), all within SMALL_PRINT_BAND of the digits' height. The line's height and
+    middle are measured again without them."""
+    pieces = w.pieces
+    if len(pieces) <= SMALL_PRINT_RUN:
+        return w
+    tallest = max(p.height for p in pieces)
+    tall = [p for p in pieces if p.height >= 0.5 * tallest]
+    if _side_by_side(tall) < 2:  # one tall thing is no measure of digits: a pen left on the page beside them
+        return w
+    digits_tall = float(np.median([p.height for p in tall]))
+    small = [p.height < SMALL_PRINT_HEIGHT * digits_tall and not any(horizontal_overlap(p, q) > 0 for q in tall)
+             for p in pieces]
+    first = next((k for k, s in enumerate(small) if not s), len(pieces))
+    last = next((k for k in range(len(pieces) - 1, -1, -1) if not small[k]), -1)
+    left_out = [run for run in (pieces[:first], pieces[last + 1:]) if _a_word(run, digits_tall)]
+    if not left_out or first == len(pieces):
+        return w
+    drop = {p.index for run in left_out for p in run}
+    kept = [p for p in pieces if p.index not in drop]
+    biggest = max(p.area for p in kept)
+    substantial = [p for p in kept if p.area >= 0.15 * biggest] or kept
+    line_height = float(np.median([p.height for p in substantial]))
+    middle = float(np.average([p.cy for p in substantial], weights=[p.area for p in substantial]))
+    return dataclasses.replace(w, pieces=kept, height=digit_height(kept, line_height), line_height=line_height,
+                               middle=middle, print_left_out=len(left_out))
+
+
+def _a_word(run: list[Piece], digits_tall: float) -> bool:
+    """SMALL_PRINT_RUN or more pieces, left to right, each sharing less than half its columns with the next one
+    (print's kerning tucks an "e" under a "T"; a broken digit's pieces lie over one another), in one band of rows
+    (a broken 1's dashes are strung along its height)."""
+    if not run or max(p.y1 for p in run) - min(p.y0 for p in run) >= SMALL_PRINT_BAND * digits_tall:
+        return False
+    return _side_by_side(run) >= SMALL_PRINT_RUN
+
+
+def _side_by_side(pieces: list[Piece]) -> int:
+    """How many pieces, left to right, stand side by side: the first, and each that shares under half its
+    columns with the one before."""
+    if not pieces:
+        return 0
+    return 1 + sum(horizontal_overlap(a, b) < 0.5 for a, b in pairwise(pieces))

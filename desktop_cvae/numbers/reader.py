@@ -533,7 +533,7 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         raise ValueError("this model is a plain VAE; reading digits needs a conditional model (CVAE)")
     # Ruled lines are left for segment.remove_lines, which traces every line, and a form's dividers between them.
     m = ink_map(gray, max_side=NUMBER_SIDE, ruled_lines=False)
-    writing = marks.set_apart(segment.find_writing(m.ink))
+    writing = marks.set_apart(printed.without_small_print(segment.find_writing(m.ink)))
     if not writing.pieces:
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
     if printed.looks_like_barcode(writing):
@@ -565,6 +565,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         lines = "another line" if writing.other_lines == 1 else f"{writing.other_lines} other lines"
         notes.append(f"{lines} of writing left out: the line with the most ink is read (crop the picture to "
                      "read another)")
+    if writing.print_left_out:
+        notes.append("small print beside the number left out (a printed label, such as \"Tel.\")")
     if writing.marks_left_out:
         left_out = "a mark" if writing.marks_left_out == 1 else f"{writing.marks_left_out} marks"
         notes.append(f"{left_out} between the digits left out (a full stop, comma, colon, dash, bracket or plus)")
