@@ -548,8 +548,8 @@ def lines_of_writing(pieces: list[Piece]) -> list[list[Piece]]:
     """The substantial pieces grouped into lines of writing, the line with the most ink first. Two pieces are on
     one line when they share half the rows of the shorter and stand within a few heights of each other:
     neighbours link a tilted line from end to end. Marks less tall than OTHER_LINE_HEIGHT of the writing and
-    within MARK_REACH of its rows, or closer than LINE_GAP over or under its pieces, are the first line's own. A thin rule is left out: it would
-    join the lines it runs between."""
+    within MARK_REACH of its rows, or closer than LINE_GAP over or under its pieces, are the first line's own. A
+    thin rule is left out: it would join the lines it runs between."""
     if not pieces:
         return []
     biggest = max(p.area for p in pieces)
