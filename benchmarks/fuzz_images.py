@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from desktop_cvae.vision.imageio import ImageError, decode_image  # registers the HEIF decoder (and encoder)
+# Importing imageio registers the HEIF decoder (and its encoder, which seeds() uses).
+from desktop_cvae.vision.imageio import ImageError, decode_image
 from desktop_cvae.vision.preprocess import NoInkError, normalize_image
 
 
