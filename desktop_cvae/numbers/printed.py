@@ -17,7 +17,7 @@ from itertools import pairwise
 import numpy as np
 
 from ..vision.components import Piece
-from .segment import Writing, digit_height, horizontal_overlap
+from .segment import Writing, digit_height, horizontal_overlap, line_measures
 
 BARCODE_BARS = 12  # a barcode has at least this many bars (a short EAN-8 has 22) ...
 SAME_HEIGHT = 0.04  # ... as tall as their median to within this share (a hand varies by a tenth or more) ...
@@ -65,10 +65,7 @@ def without_small_print(w: Writing) -> Writing:
         return w
     drop = {p.index for run in left_out for p in run}
     kept = [p for p in pieces if p.index not in drop]
-    biggest = max(p.area for p in kept)
-    substantial = [p for p in kept if p.area >= 0.15 * biggest] or kept
-    line_height = float(np.median([p.height for p in substantial]))
-    middle = float(np.average([p.cy for p in substantial], weights=[p.area for p in substantial]))
+    line_height, middle = line_measures(kept, max(p.area for p in kept))
     return dataclasses.replace(w, pieces=kept, height=digit_height(kept, line_height), line_height=line_height,
                                middle=middle, print_left_out=len(left_out))
 

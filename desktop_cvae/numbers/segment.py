@@ -487,12 +487,8 @@ def find_writing(ink: np.ndarray) -> Writing:
         lines = lines_of_writing(pieces)
     if not pieces:
         return Writing(ink, angle, labels, [], 0.0, line_removed, rules_removed=rules_removed, lined=lined)
-    biggest = max(p.area for p in pieces)
-    own = lines[0] if lines else pieces
-    substantial = [p for p in own if p.area >= 0.15 * biggest] or own
-    height = float(np.median([p.height for p in substantial]))
-    # The number's line: where the substantial pieces' middles lie (weighted by ink), a height either way.
-    middle = float(np.average([p.cy for p in substantial], weights=[p.area for p in substantial]))
+    # The number's line: where its substantial pieces' middles lie, a height either way.
+    height, middle = line_measures(lines[0] if lines else pieces, max(p.area for p in pieces))
     # Another line's pieces, and marks nearer another line than this one, are that line's.
     others = {p.index for line in lines[1:] for p in line}
     other_middles = [float(np.average([p.cy for p in line], weights=[p.area for p in line])) for line in lines[1:]]
@@ -513,6 +509,14 @@ def find_writing(ink: np.ndarray) -> Writing:
     return Writing(ink, angle, labels, kept, digit_height(kept, height), line_removed, max(len(lines) - 1, 0),
                    middle, height, tuple(d for d in dashes if d not in capping), rules_removed=rules_removed,
                    lined=lined)
+
+
+def line_measures(line: list[Piece], biggest: float) -> tuple[float, float]:
+    """A line of writing's height and middle row: the median height of its substantial pieces (those holding 15 %
+    of the `biggest` piece's ink or more; all of them if none does), and their middles weighted by ink."""
+    substantial = [p for p in line if p.area >= 0.15 * biggest] or line
+    height = float(np.median([p.height for p in substantial]))
+    return height, float(np.average([p.cy for p in substantial], weights=[p.area for p in substantial]))
 
 
 def _one_line_when_level(ink: np.ndarray, angle: float) -> bool:
