@@ -334,6 +334,66 @@ def test_a_line_under_or_through_the_number_is_taken_out(readable, default_engin
     assert "a line through or under the number taken out" in reading.notes
 
 
+def with_ring(ink: np.ndarray, shape: str, pad: float = 0.25, ends: tuple[float, float] = (0, 360)) -> np.ndarray:
+    """A ring (an ellipse from `ends[0]` to `ends[1]` degrees: a gap where they do not meet), a box of four
+    strokes whose corners overshoot, or a box of two strokes open at two corners, drawn by hand round the number,
+    `pad` of its height clear of the digits."""
+    from PIL import ImageDraw
+
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.3), np.flatnonzero(ink.max(axis=0) > 0.3)
+    height = rows.max() - rows.min()
+    x0, y0, x1, y1 = cols.min() - pad * height, rows.min() - pad * height, cols.max() + pad * height, \
+        rows.max() + pad * height
+    room = int(0.6 * height)
+    out = np.pad(ink, room)
+    frame = Image.new("F", (out.shape[1], out.shape[0]), 0.0)
+    draw, pen = ImageDraw.Draw(frame), max(int(0.045 * height), 2)
+    x0, x1, y0, y1 = x0 + room, x1 + room, y0 + room, y1 + room
+    if shape == "ring":  # an ellipse round the box reaches past its corners
+        grow_x, grow_y = 0.12 * (x1 - x0), 0.15 * (y1 - y0)
+        draw.arc((x0 - grow_x, y0 - grow_y, x1 + grow_x, y1 + grow_y), ends[0], ends[1], fill=0.9, width=pen)
+    elif shape == "open box":  # two strokes, each a side and the top or bottom, meeting at neither end
+        gap = 0.1 * height
+        draw.line([(x0 + gap, y0), (x1, y0 + 2), (x1 - 2, y1 - gap)], fill=0.9, width=pen, joint="curve")
+        draw.line([(x1 - gap, y1), (x0, y1 - 2), (x0 + 2, y0 + gap)], fill=0.9, width=pen, joint="curve")
+    else:
+        over = 0.08 * height
+        for a, b in (((x0 - over, y0), (x1 + over, y0 + 3)), ((x1, y0 - over), (x1 - 2, y1 + over)),
+                     ((x1 + over, y1), (x0 - over, y1 - 2)), ((x0, y1 + over), (x0 + 3, y0 - over))):
+            draw.line([a, b], fill=0.9, width=pen)
+    return np.maximum(out, np.asarray(frame))
+
+
+@pytest.mark.parametrize("number, shape, ends", [("52809", "ring", (0, 360)), ("4176", "ring", (100, 440)),
+                                                 ("306", "ring", (20, 370)), ("7", "ring", (0, 360)),
+                                                 ("52809", "box", None), ("91", "box", None),
+                                                 ("6034", "open box", None)])
+def test_a_ring_or_box_drawn_round_the_number_is_taken_out(readable, default_engine, number, shape, ends):
+    """"Circle your answer": a ring round a number was read as digits of its own ("52809" ringed as "0" and 6s, or
+    one wide blob), and a box's sides as 1s. A ring may be closed, leave a gap, or overlap its start; a box may be
+    two pieces; a single digit may be ringed."""
+    ink, _ = row(readable, number, 0.15, width_factor=0.6)
+    ringed = with_ring(ink, shape, ends=ends or (0, 360))
+    reading = read_number(jpeg_gray(paper(ringed, lamp=0.3, noise=0.015)), default_engine)
+    assert reading.number == number, reading.notes
+    assert "a ring or box drawn round the number taken out" in reading.notes
+
+
+@pytest.mark.parametrize("number, gaps, broken, sizes", [("4830", [0.15, -0.08, 0.15], (), None),
+                                                         ("20583", -0.1, (), None),
+                                                         ("57140", 0.1, (0, 2, 4), None),
+                                                         ("9162", 0.1, (), [1.0, 0.6, 0.7, 1.0])])
+def test_touching_broken_or_uneven_digits_are_no_ring(readable, number, gaps, broken, sizes):
+    """A ring is one piece with others wholly inside it: touching digits' blob round a digit's broken-off piece,
+    or a tall digit beside small ones, must not be taken for one (its outermost pixels would be erased)."""
+    from desktop_cvae.numbers.rings import find_ring
+    from desktop_cvae.numbers.segment import strong_pieces
+
+    ink, _ = row(readable, number, gaps, broken=broken, sizes=sizes)
+    assert find_ring(*strong_pieces(ink)) is None
+    assert find_ring(*strong_pieces(with_ring(ink, "ring"))) is not None
+
+
 @pytest.mark.parametrize("number", ["52", "947"])
 @pytest.mark.parametrize("where", ["under", "through"])
 def test_a_line_under_or_through_a_short_number_is_taken_out(readable, default_engine, number, where):

@@ -555,6 +555,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
     notes = list(m.notes)
     if writing.angle:
         notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
+    if writing.ring_removed:
+        notes.append("a ring or box drawn round the number taken out")
     if writing.rules_removed:
         notes.append("ruled lines across the writing taken out (a margin, squared paper)")
     if writing.lined:

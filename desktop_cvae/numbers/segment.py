@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ..vision.components import Piece, label_pieces
+from . import rings
 
 INK_LEVEL = 0.3  # an ink map's pixels above this are pen, below it the soft rims of strokes and paper
 # Faint ink joins a piece when it touches strong ink (hysteresis): a pencil stroke that fades mid-way stays one.
@@ -443,6 +444,7 @@ class Writing:
     dashes: tuple[Piece, ...] = ()  # thin dashes left out: between digits ("555-1234") or what is left of a line
     rules_removed: bool = False  # rules across the writing taken out (a notebook's margin, squared paper)
     lined: bool = False  # a lined page's rules along the writing taken out (no rules across it)
+    ring_removed: bool = False  # a ring or box drawn round the number taken out (rings.find_ring)
     # Set by marks.set_apart:
     slash_like: frozenset[int] = frozenset()  # pieces that may be a slash ("12/05") as well as a 1
     marks_left_out: int = 0  # full stops, commas, colons, dashes, brackets and plus signs between the digits
@@ -456,6 +458,13 @@ def find_writing(ink: np.ndarray) -> Writing:
     are counted."""
     ink, rules_removed = remove_rules_across(ink)
     labels, pieces = strong_pieces(ink)
+    ringed = False
+    for _ in range(rings.RINGS_AT_MOST):  # a box drawn in strokes that do not all meet is two pieces round them
+        ring = rings.find_ring(labels, pieces)
+        if ring is None:
+            break
+        ink, ringed = rings.without_ring(ink, labels, ring), True
+        labels, pieces = strong_pieces(ink)
     lines = lines_of_writing(pieces)
     angle = estimate_skew(ink, labels, pieces)
     if len(lines) > 1:
@@ -486,7 +495,8 @@ def find_writing(ink: np.ndarray) -> Writing:
         labels, pieces = strong_pieces(ink)
         lines = lines_of_writing(pieces)
     if not pieces:
-        return Writing(ink, angle, labels, [], 0.0, line_removed, rules_removed=rules_removed, lined=lined)
+        return Writing(ink, angle, labels, [], 0.0, line_removed, rules_removed=rules_removed, lined=lined,
+                       ring_removed=ringed)
     # The number's line: where its substantial pieces' middles lie, a height either way.
     height, middle = line_measures(lines[0] if lines else pieces, max(p.area for p in pieces))
     # Another line's pieces, and marks nearer another line than this one, are that line's.
@@ -508,7 +518,7 @@ def find_writing(ink: np.ndarray) -> Writing:
     kept = sorted(kept + capping, key=lambda p: (p.x0 + p.x1) / 2)
     return Writing(ink, angle, labels, kept, digit_height(kept, height), line_removed, max(len(lines) - 1, 0),
                    middle, height, tuple(d for d in dashes if d not in capping), rules_removed=rules_removed,
-                   lined=lined)
+                   lined=lined, ring_removed=ringed)
 
 
 def line_measures(line: list[Piece], biggest: float) -> tuple[float, float]:

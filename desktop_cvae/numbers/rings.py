@@ -1,0 +1,73 @@
+"""A ring or box drawn by hand round the number ("circle your answer", a total boxed on a bill), found and
+taken out before the digits are looked for.
+
+Left in, a ring was read as digits of its own: a box's sides as 1s round a number read right otherwise, a ring
+as 0s and 6s or as a wide blob that swallowed the digits. A ring is one piece of ink whose box holds other
+substantial pieces wholly inside it, taller than any of them, whose pixels lie along its box's edges (a ring or a
+box, closed or not quite), and with no stroke across its inside from top to bottom (a form's comb of boxes, which
+the line step takes apart by its dividers). Its pixels are taken out as the outermost run of ink of its own in
+every row and column: where a digit touches the ring from inside, the digit keeps all but the stroke that
+touches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..vision.components import Piece
+
+RINGS_AT_MOST = 2  # a ring, or a box drawn in two strokes that do not meet (two corners open)
+RING_CANDIDATES = 8  # the pieces with the largest boxes that may be rings; a grainy picture has thousands
+RING_TALLER = 1.2  # a ring is at least this many times as tall as the tallest piece inside it
+RING_EDGE = 0.25  # ... its pixels within this share of its box's shorter side from the box's edges ...
+RING_ON_EDGE = 0.5  # ... this share of them or more (digits touching it from inside add pixels off its edge)
+RING_HOLDS = 0.25  # the pieces inside hold this share of the ring's ink or more (not a speck in a blob of digits)
+DIVIDER_FILL = 0.95  # a column inside the box filled over this share of its height is a divider, not a ring's
+DIVIDER_SLANT = 1 / 30  # ... give or take this share of the height either way (a scan a degree or two askew)
+
+
+def find_ring(labels: np.ndarray, pieces: list[Piece]) -> Piece | None:
+    """The piece that rings others, or None."""
+    if len(pieces) < 2:
+        return None
+    most = max(p.area for p in pieces)
+    substantial = [p for p in pieces if p.area >= 0.05 * most]
+    for ring in sorted(pieces, key=lambda p: -p.width * p.height)[:RING_CANDIDATES]:
+        inside = [p for p in substantial if p is not ring and ring.x0 < p.x0 and p.x1 < ring.x1
+                  and ring.y0 < p.y0 and p.y1 < ring.y1]
+        if not inside or ring.height < RING_TALLER * max(p.height for p in inside):
+            continue
+        if sum(p.area for p in inside) < RING_HOLDS * ring.area:
+            continue
+        if _along_its_edges(labels[ring.y0:ring.y1, ring.x0:ring.x1] == ring.index):
+            return ring
+    return None
+
+
+def _along_its_edges(mask: np.ndarray) -> bool:
+    """Whether a piece's pixels (its box's mask) lie along the box's edges, with no divider across its inside."""
+    h, w = mask.shape
+    edge = max(int(RING_EDGE * min(h, w)), 1)
+    inner = mask[edge:h - edge, edge:w - edge]
+    if mask.sum() == 0 or inner.sum() > (1 - RING_ON_EDGE) * mask.sum():
+        return False
+    reach = max(int(DIVIDER_SLANT * h), 1)
+    near = np.stack([np.roll(mask, k, axis=1) for k in range(-reach, reach + 1)]).any(axis=0)
+    return not np.any(near[:, edge:w - edge].mean(axis=0) > DIVIDER_FILL)
+
+
+def _outermost_runs(mask: np.ndarray) -> np.ndarray:
+    """The pixels of each row's first run of ink (from the left)."""
+    seen = np.cumsum(mask, axis=1) > 0
+    return mask & (np.cumsum(~mask & seen, axis=1) == 0)
+
+
+def without_ring(ink: np.ndarray, labels: np.ndarray, ring: Piece) -> np.ndarray:
+    """The ink map with the ring taken out: in its box, the outermost run of its pixels from each side."""
+    box = (slice(ring.y0, ring.y1), slice(ring.x0, ring.x1))
+    mask = labels[box] == ring.index
+    outer = (_outermost_runs(mask) | _outermost_runs(mask[:, ::-1])[:, ::-1]
+             | _outermost_runs(mask.T).T | _outermost_runs(mask.T[:, ::-1])[:, ::-1].T)
+    out = ink.copy()
+    out[box][outer] = 0.0
+    return out
