@@ -1,6 +1,6 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
-or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, separators between the
+or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, a ring or box drawn round the number, separators between the
 digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, a pen or a finger on the page, a number written large across a lined page's rules, soft pencil on squared paper, chalk on a blackboard, and paper and photo effects like
 benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
 
@@ -437,6 +437,68 @@ def printed_label(digits, rng):
     return _png(0.96 * (1 - 0.9 * out) + rng.normal(0, 0.01, out.shape))
 
 
+def _ring_points(box, rng, height: int) -> list[tuple[float, float]]:
+    """A ring drawn by hand round a box: an ellipse through the box's corners' neighbourhood, wobbling, tilted a
+    little, its ends overlapping or leaving a small gap."""
+    x0, y0, x1, y1 = box
+    cx, cy, a, b = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+    start = rng.uniform(0, 2 * np.pi)
+    sweep = 2 * np.pi + rng.uniform(-0.15, 0.4)  # a gap of up to 9 degrees, or an overlap of up to 23
+    tilt = np.radians(rng.uniform(-4, 4))
+    phases, sizes = rng.uniform(0, 2 * np.pi, 3), rng.uniform(0, 0.04, 3)
+    # the hand spirals a little: the end comes back up to 5 % of a height inside or outside the start
+    spiral = rng.uniform(-0.05, 0.05) * height / max(b, 1)
+    points = []
+    for t in np.linspace(start, start + sweep, 240):
+        wobble = 1 + sum(s * np.sin(k * t + p) for k, s, p in zip((2, 3, 5), sizes, phases))
+        r = wobble + (t - start) / sweep * spiral
+        px, py = a * r * np.cos(t), b * r * np.sin(t)
+        points.append((cx + px * np.cos(tilt) - py * np.sin(tilt), cy + px * np.sin(tilt) + py * np.cos(tilt)))
+    return points
+
+
+def ringed(digits, rng):
+    """A phone photo of a number with a ring (two times in three) or a box drawn round it by hand in the same pen,
+    as people mark an answer or a total: a little clear of the digits, wobbling, its ends overlapping or not quite
+    meeting; a box of four strokes whose corners overshoot."""
+    from PIL import ImageDraw
+
+    height = 140
+    ink = compose(digits, rng, height=height, spacing="normal", width_factor=0.5, margin=1.0)
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.2), np.flatnonzero(ink.max(axis=0) > 0.2)
+    pad = height * rng.uniform(0.12, 0.3)
+    x0, y0, x1, y1 = cols.min() - pad, rows.min() - pad, cols.max() + pad, rows.max() + pad
+    ring = rng.random() < 2 / 3
+    if ring:  # an ellipse round a long box must reach past its corners: its half-axes a diagonal's share longer
+        stretch = (1.15, 1.35)
+        grow_x, grow_y = (x1 - x0) * (rng.uniform(*stretch) - 1) / 2, (y1 - y0) * (rng.uniform(*stretch) - 1) / 2
+        x0, y0, x1, y1 = x0 - grow_x, y0 - grow_y, x1 + grow_x, y1 + grow_y
+    # paper round it all, the ring's wobble and a box's overshoot included
+    room_x = int(max(0, -x0, x1 - ink.shape[1] + 1) + 0.25 * height)
+    room_y = int(max(0, -y0, y1 - ink.shape[0] + 1) + 0.25 * height)
+    ink = np.pad(ink, ((room_y, room_y), (room_x, room_x)))
+    x0, x1, y0, y1 = x0 + room_x, x1 + room_x, y0 + room_y, y1 + room_y
+    frame = Image.new("F", (ink.shape[1], ink.shape[0]), 0.0)
+    draw, pen = ImageDraw.Draw(frame), max(int(height * rng.uniform(0.03, 0.06)), 2)
+    if ring:
+        box = (x0, y0, x1, y1)
+        draw.line(_ring_points(box, rng, height), fill=0.9, width=pen, joint="curve")
+    else:
+        def over():
+            return height * rng.uniform(0.0, 0.12)
+
+        def jitter():
+            return height * rng.uniform(-0.03, 0.03)
+
+        for a, b in (((x0 - over(), y0 + jitter()), (x1 + over(), y0 + jitter())),
+                     ((x1 + jitter(), y0 - over()), (x1 + jitter(), y1 + over())),
+                     ((x1 + over(), y1 + jitter()), (x0 - over(), y1 + jitter())),
+                     ((x0 + jitter(), y1 + over()), (x0 + jitter(), y0 - over()))):
+            draw.line([a, b], fill=0.9, width=pen)
+    out = np.maximum(ink, np.asarray(frame))
+    return _jpeg(_paper(out, rng, lamp=0.3, level=0.84, contrast=0.8, noise=0.02))
+
+
 def form_boxes(digits, rng):
     """A scanned form: each digit written in its own printed box (a comb field), the print paler than the pen."""
     height, width_factor = 100, 0.7
@@ -658,6 +720,7 @@ CONDITIONS = {
     "whiteboard": whiteboard,
     "chalkboard": chalkboard,
     "form boxes": form_boxes,
+    "ring round": ringed,
     "printed label": printed_label,
     "separators": separators,
     "lined paper": lined_paper,
