@@ -4,10 +4,10 @@ taken out before the digits are looked for.
 Left in, a ring was read as digits of its own: a box's sides as 1s round a number read right otherwise, a ring
 as 0s and 6s or as a wide blob that swallowed the digits. A ring is one piece of ink whose box holds other
 substantial pieces wholly inside it, taller than any of them, whose pixels lie along its box's edges (a ring or a
-box, closed or not quite), and with no stroke across its inside from top to bottom (a form's comb of boxes, which
-the line step takes apart by its dividers). Its pixels are taken out as the outermost run of ink of its own in
-every row and column: where a digit touches the ring from inside, the digit keeps all but the stroke that
-touches.
+box, closed or not quite) and go round the pieces inside on all four sides, with no stroke across its inside from
+top to bottom (a form's comb of boxes, which the line step takes apart by its dividers). Its pixels are taken out
+as the outermost run of ink of its own in every row and column: where a digit touches the ring from inside, the
+digit keeps all but the stroke that touches.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ import numpy as np
 
 from ..vision.components import Piece
 
-RINGS_AT_MOST = 2  # a ring, or a box drawn in two strokes that do not meet (two corners open)
 RING_CANDIDATES = 8  # the pieces with the largest boxes that may be rings; a grainy picture has thousands
 RING_TALLER = 1.2  # a ring is at least this many times as tall as the tallest piece inside it
 RING_EDGE = 0.25  # ... its pixels within this share of its box's shorter side from the box's edges ...
 RING_ON_EDGE = 0.5  # ... this share of them or more (digits touching it from inside add pixels off its edge)
 RING_HOLDS = 0.25  # the pieces inside hold this share of the ring's ink or more (not a speck in a blob of digits)
+ROUND = 0.5  # a ring has pixels above and below the pieces inside over this share of their columns, and left and
+# right of them over this share of their rows (a line under the number joined to a digit holds another within its
+# box, and a lined page's rules joined by a digit hold the rest, but neither goes round them)
 DIVIDER_FILL = 0.95  # a column inside the box filled over this share of its height is a divider, not a ring's
 DIVIDER_SLANT = 1 / 30  # ... give or take this share of the height either way (a scan a degree or two askew)
 
@@ -39,7 +41,8 @@ def find_ring(labels: np.ndarray, pieces: list[Piece]) -> Piece | None:
             continue
         if sum(p.area for p in inside) < RING_HOLDS * ring.area:
             continue
-        if _along_its_edges(labels[ring.y0:ring.y1, ring.x0:ring.x1] == ring.index):
+        mask = labels[ring.y0:ring.y1, ring.x0:ring.x1] == ring.index
+        if _along_its_edges(mask) and _goes_round(mask, ring, inside):
             return ring
     return None
 
@@ -54,6 +57,15 @@ def _along_its_edges(mask: np.ndarray) -> bool:
     reach = max(int(DIVIDER_SLANT * h), 1)
     near = np.stack([np.roll(mask, k, axis=1) for k in range(-reach, reach + 1)]).any(axis=0)
     return not np.any(near[:, edge:w - edge].mean(axis=0) > DIVIDER_FILL)
+
+
+def _goes_round(mask: np.ndarray, ring: Piece, inside: list[Piece]) -> bool:
+    """Whether a piece's pixels (its box's mask) lie above, below, left and right of the pieces inside it."""
+    x0, y0 = min(p.x0 for p in inside) - ring.x0, min(p.y0 for p in inside) - ring.y0
+    x1, y1 = max(p.x1 for p in inside) - ring.x0, max(p.y1 for p in inside) - ring.y0
+    sides = (mask[:y0, x0:x1].any(axis=0), mask[y1:, x0:x1].any(axis=0),
+             mask[y0:y1, :x0].any(axis=1), mask[y0:y1, x1:].any(axis=1))
+    return all(side.size and side.mean() >= ROUND for side in sides)
 
 
 def _outermost_runs(mask: np.ndarray) -> np.ndarray:

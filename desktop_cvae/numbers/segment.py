@@ -458,12 +458,9 @@ def find_writing(ink: np.ndarray) -> Writing:
     are counted."""
     ink, rules_removed = remove_rules_across(ink)
     labels, pieces = strong_pieces(ink)
-    ringed = False
-    for _ in range(rings.RINGS_AT_MOST):  # a box drawn in strokes that do not all meet is two pieces round them
-        ring = rings.find_ring(labels, pieces)
-        if ring is None:
-            break
-        ink, ringed = rings.without_ring(ink, labels, ring), True
+    ring = rings.find_ring(labels, pieces)
+    if ring is not None:
+        ink = rings.without_ring(ink, labels, ring)
         labels, pieces = strong_pieces(ink)
     lines = lines_of_writing(pieces)
     angle = estimate_skew(ink, labels, pieces)
@@ -496,7 +493,7 @@ def find_writing(ink: np.ndarray) -> Writing:
         lines = lines_of_writing(pieces)
     if not pieces:
         return Writing(ink, angle, labels, [], 0.0, line_removed, rules_removed=rules_removed, lined=lined,
-                       ring_removed=ringed)
+                       ring_removed=ring is not None)
     # The number's line: where its substantial pieces' middles lie, a height either way.
     height, middle = line_measures(lines[0] if lines else pieces, max(p.area for p in pieces))
     # Another line's pieces, and marks nearer another line than this one, are that line's.
@@ -518,7 +515,7 @@ def find_writing(ink: np.ndarray) -> Writing:
     kept = sorted(kept + capping, key=lambda p: (p.x0 + p.x1) / 2)
     return Writing(ink, angle, labels, kept, digit_height(kept, height), line_removed, max(len(lines) - 1, 0),
                    middle, height, tuple(d for d in dashes if d not in capping), rules_removed=rules_removed,
-                   lined=lined, ring_removed=ringed)
+                   lined=lined, ring_removed=ring is not None)
 
 
 def line_measures(line: list[Piece], biggest: float) -> tuple[float, float]:
