@@ -23,6 +23,8 @@ STRAIGHTEN_FROM_DEGREES = 10.0
 # The smallest sheet looked for, as a share of the picture: a sticky note 35 % of the frame's height covers
 # about 9 % of a 4:3 photo. Smaller bright pieces are strokes, reflections or the things on a desk.
 SHEET_MIN_SHARE = 0.05
+SHEET_STEP = 0.2  # the sheet at least this much brighter than its surround, on average (0-1 luminance): a card on a
+# light desk, its digit's ink in the sheet's mean, was seen at 0.248
 SHEET_MASK_SIDE = 128  # the sheet is looked for at this long side: a small card is still ~30 pixels tall
 
 # The desk past a page's edges, where the page fills most of the frame (a page photographed at a slant, its
@@ -76,7 +78,7 @@ def find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tuple
     # The sheet is convex: its hull takes in the ink on it, also where a stroke reaches its edge and makes a
     # notch rather than a hole.
     filled = convex_fill(region)
-    if float(small[filled].mean() - small[~filled].mean()) < 0.25:
+    if float(small[filled].mean() - small[~filled].mean()) < SHEET_STEP:
         return None  # no clear step from surround to sheet
     turn, extent = turn_of(filled)
     if extent < (0.6 if share >= 0.25 else 0.8):
