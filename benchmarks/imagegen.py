@@ -311,6 +311,16 @@ def _png(a: np.ndarray, mode: str = "L") -> bytes:
     return buf.getvalue()
 
 
+def _as_number(condition: str, what: str):
+    """A kind made by one of benchmarks/numbergen.py's conditions from a number of one digit."""
+    def make(digit, rng) -> bytes:
+        import numbergen  # it builds on this module
+
+        return numbergen.CONDITIONS[condition](digit[None], rng)
+    make.__doc__ = what
+    return make
+
+
 KINDS = {
     "phone photo": phone_photo,
     "scan": scan,
@@ -331,4 +341,8 @@ KINDS = {
     "shadow across": shadow_across,
     "dim photo": dim_photo,
     "out of focus": out_of_focus,
+    "ring round": _as_number("ring round", "A phone photo of the digit with a ring (two times in three) or a box drawn "
+                             "round it by hand in the same pen: a circled answer."),
+    "line under": _as_number("line under", "A scan of the digit with a pen line drawn under it, touching its foot."),
+    "form box": _as_number("form boxes", "A scanned form: the digit written in a printed box, paler than the pen."),
 }

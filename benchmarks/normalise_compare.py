@@ -27,8 +27,9 @@ import imagegen
 
 
 def load_at(rev: str):
-    """The preprocess module of the package at REV, imported as desktop_cvae_at_rev: its own relative imports
-    (components, imageio) resolve inside that copy, not in the current package."""
+    """The single-digit normalisation of the package at REV (numbers.digit, or before it existed the preprocess
+    module), imported as desktop_cvae_at_rev: its own relative imports resolve inside that copy, not in the
+    current package."""
     repo = Path(__file__).resolve().parent.parent
     archive = subprocess.run(["git", "archive", rev, "desktop_cvae"], cwd=repo, check=True, capture_output=True).stdout
     root = Path(tempfile.mkdtemp())
@@ -37,7 +38,8 @@ def load_at(rev: str):
     (root / "desktop_cvae").rename(root / "desktop_cvae_at_rev")
     sys.path.insert(0, str(root))
     package = root / "desktop_cvae_at_rev"
-    name = "vision.preprocess" if (package / "vision" / "preprocess.py").exists() else "preprocess"
+    name = ("numbers.digit" if (package / "numbers" / "digit.py").exists()
+            else "vision.preprocess" if (package / "vision" / "preprocess.py").exists() else "preprocess")
     return importlib.import_module(f"desktop_cvae_at_rev.{name}")
 
 
@@ -47,7 +49,7 @@ def main():
     p.add_argument("--kinds", nargs="*", default=list(imagegen.KINDS))
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
-    from desktop_cvae.vision import preprocess as now
+    from desktop_cvae.numbers import digit as now  # what opening a picture does
     from desktop_cvae.bench import canvas_like_inputs
     from desktop_cvae.data import load_sample
     from desktop_cvae.vision.imageio import decode_image

@@ -39,8 +39,9 @@ def main():
     from desktop_cvae.catalog import default_model_path
     from desktop_cvae.data import load_sample
     from desktop_cvae.engine import Engine
+    from desktop_cvae.numbers.digit import normalize_image
     from desktop_cvae.vision.imageio import decode_image
-    from desktop_cvae.vision.preprocess import NoInkError, normalize_image
+    from desktop_cvae.vision.preprocess import NoInkError
 
     if a.blank:
         engine = Engine.load(Path(a.model) if a.model else default_model_path())

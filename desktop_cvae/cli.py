@@ -62,7 +62,7 @@ def _emit(obj) -> None:
 
 # -- recognize --------------------------------------------------------------------------------------
 def cmd_recognize(args) -> int:
-    from .vision.preprocess import normalize_file
+    from .numbers.digit import normalize_file
 
     engine = _engine(args.model)
     if not engine.conditional:

@@ -41,9 +41,10 @@ def run() -> int:
         check_child_process()  # the training dialog trains in a spawned process: prove the build can start one
         result["training_process"] = "ok"
 
+        from PySide6.QtCore import QSettings
+
         from .gui.app import make_application
         from .gui.main_window import MainWindow
-        from PySide6.QtCore import QSettings
 
         app = make_application([sys.argv[0], "-platform", os.environ["QT_QPA_PLATFORM"]])
         settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "desktop-cvae-selftest")
@@ -71,8 +72,8 @@ def _recognise_files(engine, digit) -> dict:
     """A shipped 7 as dark ink on paper, saved in each of PICTURE_FORMATS and opened like a person's file."""
     from PIL import Image
 
+    from .numbers.digit import normalize_file
     from .vision import imageio  # noqa: F401  (registers HEIC with Pillow, for saving as well)
-    from .vision.preprocess import normalize_file
 
     paper = Image.fromarray(255 - digit).resize((112, 112)).convert("RGB")
     found = {}

@@ -8,7 +8,8 @@ import pytest
 
 import imagegen
 from desktop_cvae.vision.imageio import decode_image
-from desktop_cvae.vision.preprocess import NoInkError, add_noise, normalize_image
+from desktop_cvae.numbers.digit import normalize_image  # as the app opens a picture
+from desktop_cvae.vision.preprocess import NoInkError, add_noise
 
 
 def knn_labels(sample, images: np.ndarray) -> np.ndarray:

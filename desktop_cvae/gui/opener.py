@@ -12,8 +12,9 @@ from PIL import Image
 from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtGui import QImage
 
+from ..numbers.digit import normalize_gray
 from ..vision.imageio import ImageError, open_image
-from ..vision.preprocess import NoInkError, Normalized, image_to_gray, normalize_gray
+from ..vision.preprocess import NoInkError, Normalized, image_to_gray
 from .canvas import qimage_pixels
 
 

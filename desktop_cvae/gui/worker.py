@@ -22,7 +22,8 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 from ..data import load_sample
-from ..vision.preprocess import NoInkError, Normalized, add_noise, normalize_gray
+from ..numbers.digit import normalize_gray
+from ..vision.preprocess import NoInkError, Normalized, add_noise
 
 # Order in which pending kinds are served: a new model first, then what follows the pen (in Number mode the
 # number, then the digit chosen from it).

@@ -18,7 +18,7 @@ import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from ..vision.preprocess import InkMap, NoInkError, Normalized, add_noise, ink_map, ink_to_mnist
 from . import marks, printed, segment
@@ -193,9 +193,7 @@ class _Line:
         X0, Y0 = max(x0 - pad, 0), max(y0 - pad, 0)
         X1, Y1 = min(x1 + pad, self.w.ink.shape[1]), min(y1 + pad, self.w.ink.shape[0])
         ids = [p.index for u in units for p in u.pieces]
-        mask = np.isin(self.w.labels[Y0:Y1, X0:X1], ids)
-        # The soft rims of the strokes belong to them: one pixel round the pieces.
-        mask = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
+        mask = segment.with_rims(np.isin(self.w.labels[Y0:Y1, X0:X1], ids))
         cols = np.arange(X0, X1)[None, :]
         for index, keep_right in ((c.left, True), (c.right, False)):
             if index is None:

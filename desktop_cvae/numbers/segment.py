@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from ..vision.components import Piece, label_pieces
 from . import rings
@@ -41,6 +41,8 @@ STICKS_OUT = 0.1  # ... or if it reaches this many heights past the other ink at
 OTHER_LINE_HEIGHT = 0.4  # another line of writing is at least this share of the writing's height (not a 7's bar)
 LINE_GAP = 0.2  # ... and stands at least this many heights clear of the writing's pieces above or below it
 MARK_REACH = 0.3  # a line of marks smaller than that, this many heights clear of the writing, is another line
+ONE_DIGIT_KEPT = 0.7  # what one_digit keeps of a picture is at least this share of its tallest piece's height
+ONE_DIGIT_LINE_REACH = 0.1  # ... and a line it takes out reaches past the digit by this share of its height
 MAX_LINE_PIECES = 400  # the largest pieces grouped into lines; a number on one line has far fewer
 
 
@@ -193,6 +195,8 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _bridged(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, gap: int):
     """Runs (as `_runs` gives them, row by row, left to right) with those in one row at most `gap` apart joined."""
+    if not len(rows):  # no ink at all: a page whose rules were all that stood out, taken out already
+        return rows, starts, ends
     joins = (rows[1:] == rows[:-1]) & (starts[1:] - ends[:-1] <= gap)
     first = np.concatenate([[True], ~joins])  # where each joined run begins
     last = np.concatenate([~joins, [True]])
@@ -516,6 +520,50 @@ def find_writing(ink: np.ndarray) -> Writing:
     return Writing(ink, angle, labels, kept, digit_height(kept, height), line_removed, max(len(lines) - 1, 0),
                    middle, height, tuple(d for d in dashes if d not in capping), rules_removed=rules_removed,
                    lined=lined, ring_removed=ring is not None)
+
+
+def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """A picture given as one digit (preprocess.normalize_gray): its ink with what `find_writing` takes out of a
+    number's picture taken out of it too (a ring or box drawn round it, a line under or through it, a form's box),
+    and notes saying what went. The ink as it was, and no notes, where nothing was taken out: a plain digit is
+    read exactly as before, and turned only where something drawn round it was."""
+    w = find_writing(ink)
+    notes = []
+    if w.ring_removed:
+        notes.append("a ring or box round the digit taken out")
+    if w.line_removed or w.rules_removed or w.lined:
+        notes.append("a line under, through or round the digit taken out (a form's box)")
+    underlines = [d for d in w.dashes if d.width >= 0.5 * w.height]  # a dash as long as half a digit or more
+    if underlines and not w.line_removed:
+        notes.append("a line under the digit left out")
+    if not notes or not w.pieces:
+        return ink, []
+    # What is left must still be the digit, as tall as the tallest piece that held no other (a ring or a box does):
+    # a thin 1 beside a full stop, the writing measured on both, was seen to go in part as a line.
+    pieces = _substantial(strong_pieces(ink)[1])
+    before = [p for p in pieces if not any(q is not p and p.x0 <= q.x0 and q.x1 <= p.x1 and p.y0 <= q.y0
+                                           and q.y1 <= p.y1 for q in pieces)]
+    kept_height = max(p.y1 for p in w.pieces) - min(p.y0 for p in w.pieces)
+    if before and kept_height < ONE_DIGIT_KEPT * max(p.height for p in before):
+        return ink, []
+    keep = with_rims(np.isin(w.labels, [p.index for p in w.pieces]))
+    if (w.line_removed or w.rules_removed or w.lined) and not w.ring_removed:
+        # A line under or through a digit, or a form's box, reaches past it to the left or right; a digit's own
+        # stroke taken for a line (a 6's long top, a 1's slope) does not.
+        removed = ((straighten(ink, w.angle) if w.angle else ink) > INK_LEVEL) & ~keep
+        cols = np.flatnonzero(removed.any(axis=0))
+        reach = ONE_DIGIT_LINE_REACH * kept_height
+        left, right = min(p.x0 for p in w.pieces), max(p.x1 for p in w.pieces)
+        if not len(cols) or (cols.min() > left - reach and cols.max() < right + reach):
+            return ink, []
+    if w.angle:
+        notes.append(f"the digit was turned by {abs(w.angle):.0f}°: straightened")
+    return (w.ink * keep).astype(np.float32), notes
+
+
+def with_rims(mask: np.ndarray) -> np.ndarray:
+    """A mask of pieces and one pixel round them: the soft rims of the strokes belong to them."""
+    return np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
 
 
 def line_measures(line: list[Piece], biggest: float) -> tuple[float, float]:

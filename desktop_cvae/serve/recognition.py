@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from ..numbers.digit import normalize_image
 from ..vision.imageio import ImageError, decode_image
-from ..vision.preprocess import NoInkError, Normalized, add_noise, normalize_image
+from ..vision.preprocess import NoInkError, Normalized, add_noise
 from .batcher import Batcher
 
 PICTURE_SIDE = 640  # the archive keeps the picture at most this large

@@ -16,6 +16,7 @@ noise) and `pixels` (array helpers).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +50,8 @@ BUSY_PICTURE = 0.1
 # A stroke's ridge is brought to full ink (`even_ridges`) when it reaches this share of the digit's strongest ink.
 RIDGE_FLOOR = 0.35
 MAX_ANALYSIS_SIDE = 512  # larger inputs are downscaled first (photos are 12+ megapixels)
+# A photo's ink map -> the ink of its digit alone, and notes saying what was taken out (normalize_gray's `clean`).
+Clean = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
 # Several digits side by side (a number opened or drawn as one digit), measured in the crop's height:
 # columns of paper at least APART wide between marks; a mark counts when it is MARK_TALL as tall as the tallest
 # and holds MARK_INK of the largest mark's ink (a dot or a stray line does not); such marks count only in a crop
@@ -117,11 +120,11 @@ def image_to_gray(img: Image.Image) -> np.ndarray:
     return lum * alpha + background * (1.0 - alpha)
 
 
-def normalize_image(img: Image.Image) -> Normalized:
+def normalize_image(img: Image.Image, clean: Clean | None = None) -> Normalized:
     img = img.copy()
     if max(img.size) > MAX_ANALYSIS_SIDE:
         img.thumbnail((MAX_ANALYSIS_SIDE, MAX_ANALYSIS_SIDE), Image.Resampling.BOX)
-    return normalize_gray(image_to_gray(img))
+    return normalize_gray(image_to_gray(img), clean=clean)
 
 
 @dataclass
@@ -158,17 +161,23 @@ class InkMap:
         return x0, y0, max(x1 - x0, 1), max(y1 - y0, 1)
 
 
-def normalize_gray(gray: np.ndarray, drawn: bool = False) -> Normalized:
+def normalize_gray(gray: np.ndarray, drawn: bool = False, clean: Clean | None = None) -> Normalized:
     """Luminance (H, W) in [0, 1], any polarity -> MNIST-like 28x28. Raises NoInkError.
 
     `drawn`: the picture is a drawing made on the app's canvas, dark strokes on its light paper and nothing
     else. Its ink is then read directly, without the guesses a photo needs (polarity from the border, uneven
-    light, a sheet, ruled lines), which a drawing that covers most of the canvas would mislead."""
+    light, a sheet, ruled lines), which a drawing that covers most of the canvas would mislead.
+    `clean`: for a photo, a step between the two stages that takes out what is drawn round the digit and says
+    what it took (numbers.digit passes the number reader's; this module sits below it)."""
     if drawn:
         return ink_to_mnist(drawing_ink(gray), inverted=True, notes=["a drawing: dark strokes on light paper"],
                             whole_picture=True)
     m = ink_map(gray)
-    return ink_to_mnist(m.ink, m.inverted, m.notes, whole_picture=True)
+    ink, notes = m.ink, m.notes
+    if clean is not None:
+        ink, taken_out = clean(ink)
+        notes = notes + taken_out
+    return ink_to_mnist(ink, m.inverted, notes, whole_picture=True)
 
 
 def drawing_ink(gray: np.ndarray) -> np.ndarray:
@@ -489,8 +498,8 @@ def side_by_side(region: np.ndarray) -> int:
     return max(marks, 2) if w >= WIDER_THAN_ONE * h else max(marks, 1)
 
 
-def normalize_file(path) -> Normalized:
+def normalize_file(path, clean: Clean | None = None) -> Normalized:
     """Open (safely) and normalise an image file. Raises imageio.ImageError or NoInkError."""
     from .imageio import open_image
 
-    return normalize_image(open_image(path))
+    return normalize_image(open_image(path), clean)
