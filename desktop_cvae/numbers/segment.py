@@ -42,7 +42,9 @@ OTHER_LINE_HEIGHT = 0.4  # another line of writing is at least this share of the
 LINE_GAP = 0.2  # ... and stands at least this many heights clear of the writing's pieces above or below it
 MARK_REACH = 0.3  # a line of marks smaller than that, this many heights clear of the writing, is another line
 ONE_DIGIT_KEPT = 0.7  # what one_digit keeps of a picture is at least this share of its tallest piece's height
-ONE_DIGIT_LINE_REACH = 0.1  # ... and a line it takes out reaches past the digit by this share of its height
+ONE_DIGIT_LINE_REACH = 0.03  # ... and a line it takes out reaches past the digit on both sides by this share of its
+# height (a form's box may stand only a few pixels clear of the digit)
+ONE_DIGIT_SMALLEST = 64  # pixels: a picture smaller than this either way is the digit alone (MNIST's own 28)
 MAX_LINE_PIECES = 400  # the largest pieces grouped into lines; a number on one line has far fewer
 
 
@@ -527,6 +529,8 @@ def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
     number's picture taken out of it too (a ring or box drawn round it, a line under or through it, a form's box),
     and notes saying what went. The ink as it was, and no notes, where nothing was taken out: a plain digit is
     read exactly as before, and turned only where something drawn round it was."""
+    if min(ink.shape) < ONE_DIGIT_SMALLEST:
+        return ink, []
     w = find_writing(ink)
     notes = []
     if w.ring_removed:
@@ -548,13 +552,13 @@ def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
         return ink, []
     keep = with_rims(np.isin(w.labels, [p.index for p in w.pieces]))
     if (w.line_removed or w.rules_removed or w.lined) and not w.ring_removed:
-        # A line under or through a digit, or a form's box, reaches past it to the left or right; a digit's own
-        # stroke taken for a line (a 6's long top, a 1's slope) does not.
+        # A line under or through a digit, or a form's box, reaches past it on both sides; a digit's own stroke
+        # taken for a line (a 6's long top, a 1's slope, a 7's bar) does not.
         removed = ((straighten(ink, w.angle) if w.angle else ink) > INK_LEVEL) & ~keep
         cols = np.flatnonzero(removed.any(axis=0))
         reach = ONE_DIGIT_LINE_REACH * kept_height
         left, right = min(p.x0 for p in w.pieces), max(p.x1 for p in w.pieces)
-        if not len(cols) or (cols.min() > left - reach and cols.max() < right + reach):
+        if not len(cols) or cols.min() > left - reach or cols.max() < right + reach:
             return ink, []
     if w.angle:
         notes.append(f"the digit was turned by {abs(w.angle):.0f}°: straightened")
