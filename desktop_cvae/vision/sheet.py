@@ -24,7 +24,8 @@ STRAIGHTEN_FROM_DEGREES = 10.0
 # about 9 % of a 4:3 photo. Smaller bright pieces are strokes, reflections or the things on a desk.
 SHEET_MIN_SHARE = 0.05
 SHEET_STEP = 0.2  # the sheet at least this much brighter than its surround, on average (0-1 luminance): a card on a
-# light desk, its digit's ink in the sheet's mean, was seen at 0.248
+# light desk, its digit's ink in the sheet's mean, was seen at 0.235. The lit part of a page half in a hard shadow,
+# which is no sheet, reaches 0.20-0.23 too (benchmarks/imagegen.py's "shadow across"): the step cannot tell them apart
 SHEET_MASK_SIDE = 128  # the sheet is looked for at this long side: a small card is still ~30 pixels tall
 
 # The desk past a page's edges, where the page fills most of the frame (a page photographed at a slant, its
