@@ -28,8 +28,9 @@ def main():
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
     from desktop_cvae.data import load_mnist
+    from desktop_cvae.numbers.digit import normalize_image
     from desktop_cvae.vision.imageio import decode_image
-    from desktop_cvae.vision.preprocess import NoInkError, ink_to_mnist, normalize_image
+    from desktop_cvae.vision.preprocess import NoInkError, ink_to_mnist
 
     data = load_mnist(a.data)
     x, y = data.x_test.astype(np.float32) / 255.0, data.y_test
