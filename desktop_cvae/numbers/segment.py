@@ -532,10 +532,11 @@ def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
     if min(ink.shape) < ONE_DIGIT_SMALLEST:
         return ink, []
     w = find_writing(ink)
+    lines_out = w.line_removed or w.rules_removed or w.lined
     notes = []
     if w.ring_removed:
         notes.append("a ring or box round the digit taken out")
-    if w.line_removed or w.rules_removed or w.lined:
+    if lines_out:
         notes.append("a line under, through or round the digit taken out (a form's box)")
     underlines = [d for d in w.dashes if d.width >= 0.5 * w.height]  # a dash as long as half a digit or more
     if underlines and not w.line_removed:
@@ -551,7 +552,7 @@ def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
     if before and kept_height < ONE_DIGIT_KEPT * max(p.height for p in before):
         return ink, []
     keep = with_rims(np.isin(w.labels, [p.index for p in w.pieces]))
-    if (w.line_removed or w.rules_removed or w.lined) and not w.ring_removed:
+    if lines_out and not w.ring_removed:
         # A line under or through a digit, or a form's box, reaches past it on both sides; a digit's own stroke
         # taken for a line (a 6's long top, a 1's slope, a 7's bar) does not.
         removed = ((straighten(ink, w.angle) if w.angle else ink) > INK_LEVEL) & ~keep
