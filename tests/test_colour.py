@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from desktop_cvae.numbers.digit import normalize_image
 from desktop_cvae.vision.colour import rule_blind_gray
 from desktop_cvae.vision.preprocess import image_to_gray
 
@@ -115,3 +116,17 @@ def test_colour_noise_has_no_rules():
     # off any line.
     noise = np.random.default_rng(0).integers(0, 256, (400, 400, 3), dtype=np.uint8)
     assert rule_blind_gray(Image.fromarray(noise)) is None
+
+
+@pytest.mark.parametrize("seed, height, why", [(78, 0.6, "a near-black desk with a faint grain: far too dark"),
+                                               (111, 0.45, "a mid-brown desk: over most of the picture")])
+def test_a_desk_round_a_warm_lit_card_is_no_ruled_page(sample, default_engine, seed, height, why):
+    # Against a card in a lamp's warm light the desk round it is tinted one hue, and its rows and grain's stripes
+    # are long, thin and parallel: it passed for rules. Greyed to the paper's white, the desk then hid the card.
+    nine = sample.x_test[0].astype(np.float32) / 255.0
+    assert sample.y_test[0] == 9
+    img = Image.open(io.BytesIO(imagegen.card_on_desk(nine, np.random.default_rng(seed), height)))
+    assert rule_blind_gray(img) is None, why
+    result = normalize_image(img)
+    assert any("sheet" in note for note in result.notes)  # the card is found, and only it is read
+    assert default_engine.analyze(result.pixels).recognised == 9
