@@ -1,16 +1,16 @@
 """Recognition of the kinds of picture people hand the app, end to end: file bytes -> decode -> normalise ->
 the model's recognition.
 
-    python benchmarks/people_inputs.py [--n 200] [--kinds NAME ...] [--model PATH] [--json]
+    python benchmarks/people_inputs.py [--n 200] [--kinds NAME ...] [--model PATH] [--seed 0] [--json]
     python benchmarks/people_inputs.py --blank 10 [--kinds NAME ...]   # pictures of each kind with no digit
 
 Each test digit of the shipped sample (the first n of an even spread over its 1,000, all labels alike) is
 rendered as every kind of input in benchmarks/imagegen.py (phone photos, scans, screenshots, the sheet on a
-desk, ruled paper, pencil, a hand's shadow, ...), seeded, and goes through exactly what opening the file in
-the app does. "clean" is the same digits as MNIST gives them: the model's own ceiling. A picture in which
-normalisation finds no ink counts as wrong and is counted apart ("no ink"). "ece" is the expected calibration
-error (15 bins) of the probabilities the app shows for the pictures it read, per kind and over all kinds together
-("ece_all": 200 pictures make a noisy ECE on their own).
+desk, ruled paper, pencil, a hand's shadow, ...), seeded (--seed draws other pictures of the same digits), and
+goes through exactly what opening the file in the app does. "clean" is the same digits as MNIST gives them: the
+model's own ceiling. A picture in which normalisation finds no ink counts as wrong and is counted apart ("no
+ink"). "ece" is the expected calibration error (15 bins) of the probabilities the app shows for the pictures it
+read, per kind and over all kinds together ("ece_all": 200 pictures make a noisy ECE on their own).
 
 With --blank N, each kind is rendered N times (seeds 0..N-1) with no digit at all, and the pictures are
 counted as refused ("no ink"), flagged by the model ("does not look like a digit") or passed as a digit.
@@ -32,6 +32,7 @@ def main():
     p.add_argument("--n", type=int, default=200, help="test digits of the shipped sample, spread over its labels")
     p.add_argument("--kinds", nargs="*", help=f"kinds (default all): {', '.join(imagegen.KINDS)}".replace("%", "%%"))
     p.add_argument("--model", help="model file (default: the shipped default)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the pictures' random choices (default 0: the docs')")
     p.add_argument("--blank", type=int, default=0, help="instead: this many pictures of each kind with no digit")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
@@ -68,11 +69,11 @@ def main():
     digits, labels = sample.x_test[idx].astype(np.float32) / 255.0, sample.y_test[idx]
     engine = Engine.load(Path(a.model) if a.model else default_model_path())
     clean, _ = engine.best_scores(digits)
-    result = {"n": int(a.n), "model": (Path(a.model) if a.model else default_model_path()).name,
+    result = {"n": int(a.n), "seed": a.seed, "model": (Path(a.model) if a.model else default_model_path()).name,
               "clean": round(float(np.mean(clean == labels)), 4), "kinds": {}}
     all_probs, all_labels = [], []
     for kind in a.kinds or list(imagegen.KINDS):
-        rng = np.random.default_rng(0)
+        rng = np.random.default_rng(a.seed)
         pixels, ms, no_ink = np.zeros((a.n, 28, 28), np.float32), [], 0
         for j, digit in enumerate(digits):
             data = imagegen.KINDS[kind](digit, rng)
