@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
-from ..vision.components import Piece, label_pieces
+from ..vision.components import Piece, label_pieces, row_runs
+from ..vision.pixels import grown
 from . import rings
 
 INK_LEVEL = 0.3  # an ink map's pixels above this are pen, below it the soft rims of strokes and paper
@@ -184,19 +185,8 @@ def straighten(ink: np.ndarray, angle: float) -> np.ndarray:
         angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=0.0), dtype=np.float32)
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each row's runs of True: (row, first column, column after the last)."""
-    h, w = mask.shape
-    padded = np.zeros((h, w + 2), np.int8)
-    padded[:, 1:-1] = mask
-    d = np.diff(padded, axis=1)
-    rows, starts = np.nonzero(d == 1)
-    _, ends = np.nonzero(d == -1)
-    return rows, starts, ends
-
-
 def _bridged(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, gap: int):
-    """Runs (as `_runs` gives them, row by row, left to right) with those in one row at most `gap` apart joined."""
+    """Runs (as `row_runs` gives them, row by row, left to right) with those in one row at most `gap` apart joined."""
     if not len(rows):  # no ink at all: a page whose rules were all that stood out, taken out already
         return rows, starts, ends
     joins = (rows[1:] == rows[:-1]) & (starts[1:] - ends[:-1] <= gap)
@@ -224,7 +214,7 @@ def remove_lines(ink: np.ndarray, height: float | None = None, rules: bool = Fal
     level, gaps, forms = (FAINT_LEVEL, RULE_GAPS, False) if rules else (INK_LEVEL, 0, True)
     mask = ink > level
     h, w = mask.shape
-    rows, starts, ends = _runs(mask)
+    rows, starts, ends = row_runs(mask)
     if len(rows) == 0:
         return ink, False
     reach = max(int(round(0.012 * max(h, w))), 2)  # how far a line may wobble, in rows
@@ -232,7 +222,7 @@ def remove_lines(ink: np.ndarray, height: float | None = None, rules: bool = Fal
     for k in range(1, reach + 1):
         smeared[k:] |= mask[:-k]
         smeared[:-k] |= mask[k:]
-    srows, sstarts, sends = _runs(smeared)
+    srows, sstarts, sends = row_runs(smeared)
     if gaps:
         srows, sstarts, sends = _bridged(srows, sstarts, sends, gaps)
     if height is None:
@@ -344,7 +334,7 @@ def _height_between_rules(ink: np.ndarray) -> float:
     ruled = np.zeros(ink.shape, bool)
     page = np.zeros(ink.shape, bool)  # rules from edge to edge
     for grid, out, across in ((faint, ruled, page), (faint.T, ruled.T, page.T)):  # the views share pixels
-        rows, starts, ends = _bridged(*_runs(grid), RULE_GAPS)
+        rows, starts, ends = _bridged(*row_runs(grid), RULE_GAPS)
         lengths = ends - starts
         if not len(lengths):
             return 0.0
@@ -369,7 +359,7 @@ def _height_between_rules(ink: np.ndarray) -> float:
 def _lined(ink: np.ndarray) -> bool:
     """Whether faint rules run along the writing from edge to edge, LINED_RULES or more: a lined page cropped
     inside its margin (a form's boxes have two)."""
-    rows, starts, ends = _bridged(*_runs(ink > FAINT_LEVEL), RULE_GAPS)
+    rows, starts, ends = _bridged(*row_runs(ink > FAINT_LEVEL), RULE_GAPS)
     whole = np.unique(rows[ends - starts >= EDGE_TO_EDGE * ink.shape[1]])
     return len(whole) > 0 and int((np.diff(whole) > 1).sum()) + 1 >= LINED_RULES
 
@@ -379,7 +369,7 @@ def _ruled_both_ways(ink: np.ndarray) -> bool:
     from the top of the canvas to the bottom has no line across the canvas beside it)."""
     faint = ink > FAINT_LEVEL
     for grid in (faint, faint.T):  # along rows, then along columns
-        _, starts, ends = _runs(grid)
+        _, starts, ends = row_runs(grid)
         if not len(starts) or (ends - starts).max() < EDGE_TO_EDGE * grid.shape[1]:
             return False
     return True
@@ -568,7 +558,7 @@ def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 def with_rims(mask: np.ndarray) -> np.ndarray:
     """A mask of pieces and one pixel round them: the soft rims of the strokes belong to them."""
-    return np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(3))) > 0
+    return grown(mask.astype(bool), 1)
 
 
 def line_measures(line: list[Piece], biggest: float) -> tuple[float, float]:
@@ -748,31 +738,40 @@ def cut_paths(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int, centres: list
     the column of the cut in each row y0..y1-1, in the ink map's columns."""
     box = ink[y0:y1, x0:x1]
     h, w = box.shape
-    paths = []
-    for centre in centres:
+    paths: list[np.ndarray | None] = [None] * len(centres)
+    windows = []  # (index, lo, hi): each guess's columns of the box
+    for i, centre in enumerate(centres):
         lo = int(max(round(centre - reach - x0), 1))
         hi = int(min(round(centre + reach - x0) + 1, w - 1))
         if hi - lo < 1:
-            paths.append(np.full(h, int(round(centre))))
-            continue
+            paths[i] = np.full(h, int(round(centre)))
+        else:
+            windows.append((i, lo, hi))
+    if not windows:
+        return paths
+    # All guesses at once, row by row: each window padded to the widest with columns no path may enter.
+    width = max(hi - lo for _, lo, hi in windows)
+    cost = np.full((len(windows), h, width), np.inf)
+    for k, (i, lo, hi) in enumerate(windows):
         # Crossing a pixel of ink costs its value; straying from the guess costs a little, so that among cuts
         # through equally little ink the straight one wins.
-        cost = box[:, lo:hi].astype(np.float64) + 0.02 * np.abs(np.arange(lo, hi) - (centre - x0))[None, :]
-        acc = cost[0].copy()
-        back = np.zeros((h, hi - lo), np.int8)
-        for r in range(1, h):
-            left = np.concatenate([[np.inf], acc[:-1]])
-            right = np.concatenate([acc[1:], [np.inf]])
-            stacked = np.stack([left, acc, right])
-            step = np.argmin(stacked, axis=0)
-            back[r] = step - 1
-            acc = stacked[step, np.arange(hi - lo)] + cost[r]
-        col = int(np.argmin(acc))
+        cost[k, :, :hi - lo] = box[:, lo:hi] + 0.02 * np.abs(np.arange(lo, hi) - (centres[i] - x0))[None, :]
+    acc = cost[:, 0].copy()
+    back = np.zeros((h, len(windows), width), np.int8)
+    edge = np.full((len(windows), 1), np.inf)
+    for r in range(1, h):
+        stacked = np.stack([np.concatenate([edge, acc[:, :-1]], axis=1), acc,
+                            np.concatenate([acc[:, 1:], edge], axis=1)])
+        step = np.argmin(stacked, axis=0)
+        back[r] = step - 1
+        acc = np.take_along_axis(stacked, step[None], axis=0)[0] + cost[:, r]
+    for k, (i, lo, _) in enumerate(windows):
+        col = int(np.argmin(acc[k]))
         path = np.empty(h, np.int64)
         for r in range(h - 1, -1, -1):
             path[r] = col
-            col = col + back[r, col] if r > 0 else col
-        paths.append(path + lo + x0)
+            col = col + back[r, k, col] if r > 0 else col
+        paths[i] = path + lo + x0
     return paths
 
 

@@ -36,6 +36,15 @@ class Piece:
         return (self.y0 + self.y1) / 2
 
 
+def row_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's runs of True, row by row and left to right: (row, first column, column after the last)."""
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), np.int8)
+    padded[:, 1:-1] = mask
+    rows, cols = np.nonzero(np.diff(padded, axis=1) != 0)  # each run's start, then its end
+    return rows[0::2], cols[0::2], cols[1::2]
+
+
 def label_pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
     """8-connected components of a boolean mask: a label image (0 = background, 1..n) and each piece's box.
 
@@ -43,32 +52,23 @@ def label_pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
     (diagonally too) are joined by label propagation, and the labels are painted back run by run with one
     cumulative sum. Digits have a few thousand runs at most, so this stays in milliseconds."""
     h, w = mask.shape
-    padded = np.zeros((h, w + 2), np.int8)
-    padded[:, 1:-1] = mask
-    d = np.diff(padded, axis=1)
-    sr, sc = np.nonzero(d == 1)  # run starts (row, first column)
-    er, ec = np.nonzero(d == -1)  # run ends (row, column after the last); same order as the starts
+    sr, sc, ec = row_runs(mask)
+    er = sr
     n = len(sr)
     labels = np.zeros((h, w), np.int32)
     if n == 0:
         return labels, []
     # Runs of row r and row r + 1 touch (8-connected) when start_a <= end_b and start_b <= end_a (ends exclusive).
-    row_first = np.searchsorted(sr, np.arange(h + 1))
-    pairs_a, pairs_b = [], []
-    for r in range(h - 1):
-        a0, a1, b0, b1 = row_first[r], row_first[r + 1], row_first[r + 1], row_first[r + 2]
-        if a0 == a1 or b0 == b1:
-            continue
-        # For each run a of row r: the runs b of row r + 1 with start_b <= end_a and end_b >= start_a.
-        lo = np.searchsorted(ec[b0:b1], sc[a0:a1], side="left")  # first b whose end >= start_a
-        hi = np.searchsorted(sc[b0:b1], ec[a0:a1], side="right")  # b's whose start <= end_a
-        for i in np.flatnonzero(hi > lo):
-            for j in range(lo[i], hi[i]):
-                pairs_a.append(a0 + i)
-                pairs_b.append(b0 + j)
+    # Keyed by (row, column), the starts and the ends are each in order: for each run a, the runs b of the next
+    # row with end_b >= start_a begin at `lo`, and those with start_b <= end_a end before `hi`.
+    key = w + 2
+    lo = np.searchsorted(er * key + ec, (sr + 1) * key + sc, side="left")
+    hi = np.searchsorted(sr * key + sc, (sr + 1) * key + ec, side="right")
+    counts = np.maximum(hi - lo, 0)
+    a = np.repeat(np.arange(n), counts)
+    b = np.arange(len(a)) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
     root = np.arange(n)
-    if pairs_a:
-        a, b = np.array(pairs_a), np.array(pairs_b)
+    if len(a):
         while True:  # propagate the smallest index through every touching pair until nothing changes
             m = np.minimum(root[a], root[b])
             before = root.copy()

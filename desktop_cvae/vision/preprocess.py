@@ -20,14 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from .colour import rule_blind_gray
 from .errors import NoInkError
 from .objects import objects_on_the_page
 from .paper import (blocks_peak, broad_area_at_edge, even_out_shadow, ink_threshold, lift_shadow, paper_level,
                     remove_ruled_lines)
-from .pixels import frame_of, gaussian_blur, grown, mass_bounds, percentiles, resize_long_side, stroke_width
+from .pixels import (frame_of, gaussian_blur, grown, mass_bounds, max_3x3, min_3x3, percentiles, resize_long_side,
+                     stroke_width)
 from .sheet import desk_past_the_page, find_sheet, rotated_point_back
 
 __all__ = ["NoInkError", "Normalized", "InkMap", "Reading", "add_noise", "image_to_gray", "normalize_image",
@@ -414,11 +415,11 @@ def stroke_width_to_mnist(region: np.ndarray, notes: list[str]) -> np.ndarray:
     for step in range(8):
         width = stroke_width(work > 0.5)
         if width < 0.7 * target:
-            work = np.asarray(Image.fromarray(work, mode="F").filter(ImageFilter.MaxFilter(3)), dtype=np.float32)
+            work = max_3x3(work)
             if step == 0:
                 notes.append("thin strokes thickened")
         elif width > 1.4 * target:
-            thinner = np.asarray(Image.fromarray(work, mode="F").filter(ImageFilter.MinFilter(3)), dtype=np.float32)
+            thinner = min_3x3(work)
             if (thinner > 0.5).sum() < 0.35 * area:
                 break  # never erase the digit
             work = thinner
