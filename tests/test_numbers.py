@@ -547,6 +547,30 @@ def test_a_lines_middle_is_the_median_of_its_window_at_every_column(n, half):
     assert np.array_equal(segment._running_median(values, half), np.array(expected))
 
 
+@pytest.mark.parametrize("slope, wobble, pen_from", [(0.0, 0.0, np.inf), (0.3, 0.0, np.inf), (-0.8, 1.5, 0.6),
+                                                    (1.2, 3.0, np.inf)])
+def test_a_line_is_bridged_as_a_loop_over_its_columns_would_bridge_it(slope, wobble, pen_from):
+    # Done for every column at once: a column that reads, above or below the line, a pixel that a column on its
+    # left has just set (a sloping line) must see it set, as the column-by-column loop did.
+    from desktop_cvae.numbers import segment
+
+    rng = np.random.default_rng(7)
+    h, w, c0, half = 60, 300, 20, 2.6
+    ink = (rng.random((h, w)) ** 2).astype(np.float32)
+    middle = np.clip(20 + slope * np.arange(w - 40) / 10 + rng.normal(0, wobble, w - 40), 0, h - 1)
+    expected = ink.copy()
+    for j, c in enumerate(range(c0, c0 + len(middle))):
+        a, b = max(int(np.floor(middle[j] - half)), 0), min(int(np.ceil(middle[j] + half)) + 1, h)
+        lo, hi = max(c - int(half), 0), min(c + int(half) + 1, w)
+        above = float(expected[a - 1, lo:hi].max()) if a > 0 else 0.0
+        below = float(expected[b, lo:hi].max()) if b < h else 0.0
+        bridged = np.minimum(expected[a:b, c], min(above, below))
+        expected[a:b, c] = np.where(ink[a:b, c] > pen_from, ink[a:b, c], bridged)
+    out = ink.copy()
+    segment._bridge_over(out, ink, middle, half, c0, pen_from)
+    assert np.array_equal(out, expected)
+
+
 @pytest.mark.parametrize("shade", [0.5, 0.8])
 def test_a_blank_page_of_squared_paper_is_no_number(default_engine, shade):
     # With nothing written, the rules are all the ink there is, and no writing's height measures them: they were
