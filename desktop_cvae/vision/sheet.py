@@ -21,7 +21,8 @@ from .pixels import (
 STRAIGHTEN_FROM_DEGREES = 10.0
 
 # The smallest sheet looked for, as a share of the picture: a sticky note 35 % of the frame's height covers
-# about 9 % of a 4:3 photo. Smaller bright pieces are strokes, reflections or the things on a desk.
+# about 9 % of a 4:3 photo, an upright card that high in a landscape photo 6 %. Smaller bright pieces are strokes,
+# reflections or the things on a desk.
 SHEET_MIN_SHARE = 0.05
 SHEET_STEP = 0.2  # the sheet at least this much brighter than its surround, on average (0-1 luminance): a card on a
 # light desk, its digit's ink in the sheet's mean, was seen at 0.235. The lit part of a page half in a hard shadow,
@@ -72,13 +73,13 @@ def find_sheet(g: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int], tuple
     if not pieces:
         return None
     piece = max(pieces, key=lambda p: p.area)
-    share = piece.area / bright.size
-    if share < SHEET_MIN_SHARE:
-        return None
     region = labels == piece.index
     # The sheet is convex: its hull takes in the ink on it, also where a stroke reaches its edge and makes a
-    # notch rather than a hole.
+    # notch rather than a hole. Its size is the hull's: bold writing can cover a quarter of a small card.
     filled = convex_fill(region)
+    share = float(filled.mean())
+    if share < SHEET_MIN_SHARE:
+        return None
     if float(small[filled].mean() - small[~filled].mean()) < SHEET_STEP:
         return None  # no clear step from surround to sheet
     turn, extent = turn_of(filled)
