@@ -251,6 +251,18 @@ def test_a_card_on_a_desk_is_found_wherever_it_lies(sample, height):
     assert np.median(scores) > 0.7, scores
 
 
+@pytest.mark.parametrize("seed", [25, 49])
+def test_an_upright_card_with_a_bold_digit_is_found(sample, seed):
+    # An upright card 35 % of a landscape photo's height covers 6 % of it, and this bold 0 a quarter of the card:
+    # its bright pixels alone were under the smallest sheet looked for, and the card was read as a light 0.
+    digit, label = sample_digit(sample, 668)
+    assert label == 0
+    result = normalize_image(decode(imagegen.card_on_desk(digit, np.random.default_rng(seed), 0.35)))
+    assert "a sheet on a darker surround: only the sheet is read" in result.notes, result.notes
+    assert result.inverted
+    assert corr(result.pixels, digit) > 0.7
+
+
 def test_writing_that_runs_to_the_card_s_edge_is_still_on_the_card(sample):
     # A stroke that reaches the edge cuts a notch into the bright card, not a hole: filling holes left the ink
     # outside the card, which then looked blank.
