@@ -316,15 +316,16 @@ def _bridge_over(out: np.ndarray, ink: np.ndarray, middle: np.ndarray, half: flo
     r, c = rows[j, k], cols[j]
     bridged = np.minimum(before[r - top, c], lesser[j])
     out[r, c] = np.where(ink[r, c] > pen_from, ink[r, c], bridged)
+    def side(row: int, c: int) -> float:
+        """The most ink in `row` within `reach` columns of c: the columns on the left as this line left them,
+        the others as they were."""
+        lo, hi = max(c - reach, 0), min(c + reach + 1, w)
+        return float(max(out[row, lo:c].max(initial=-np.inf), before[row - top, c:hi].max()))
+
     for j in np.flatnonzero(after):
-        c, lo, hi = int(cols[j]), max(int(cols[j]) - reach, 0), min(int(cols[j]) + reach + 1, w)
-        aj, bj = int(a[j]), int(b[j])
-
-        def side(row: int) -> float:  # the columns on the left as this line left them, the others as they were
-            return float(max(out[row, lo:c].max(initial=-np.inf), before[row - top, c:hi].max()))
-
-        above = side(aj - 1) if aj > 0 else 0.0
-        below = side(bj) if bj < h else 0.0
+        c, aj, bj = int(cols[j]), int(a[j]), int(b[j])
+        above = side(aj - 1, c) if aj > 0 else 0.0
+        below = side(bj, c) if bj < h else 0.0
         bridged = np.minimum(before[aj - top:bj - top, c], min(above, below))
         out[aj:bj, c] = np.where(ink[aj:bj, c] > pen_from, ink[aj:bj, c], bridged)
 
