@@ -318,6 +318,7 @@ def _as_number(condition: str, what: str):
 
         return numbergen.CONDITIONS[condition](digit[None], rng)
     make.__doc__ = what
+    make.marks_round_the_digit = True  # a ring, line or box: ink of its own, so no picture of it is blank
     return make
 
 
