@@ -316,6 +316,7 @@ def _bridge_over(out: np.ndarray, ink: np.ndarray, middle: np.ndarray, half: flo
     r, c = rows[j, k], cols[j]
     bridged = np.minimum(before[r - top, c], lesser[j])
     out[r, c] = np.where(ink[r, c] > pen_from, ink[r, c], bridged)
+
     def side(row: int, c: int) -> float:
         """The most ink in `row` within `reach` columns of c: the columns on the left as this line left them,
         the others as they were."""

@@ -52,8 +52,8 @@ def label_pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
     (diagonally too) are joined by label propagation, and the labels are painted back run by run with one
     cumulative sum. Digits have a few thousand runs at most, so this stays in milliseconds."""
     h, w = mask.shape
-    sr, sc, ec = row_runs(mask)
-    er = sr
+    sr, sc, ec = row_runs(mask)  # each run's row, first column and the column after its last
+    er = sr  # a run ends in the row it starts in
     n = len(sr)
     labels = np.zeros((h, w), np.int32)
     if n == 0:
