@@ -27,7 +27,7 @@ from .errors import NoInkError
 from .objects import objects_on_the_page
 from .paper import (blocks_peak, broad_area_at_edge, even_out_shadow, ink_threshold, lift_shadow, paper_level,
                     remove_ruled_lines)
-from .pixels import (frame_of, gaussian_blur, grown, mass_bounds, max_3x3, min_3x3, percentiles, resize_long_side,
+from .pixels import (frame_of, gaussian_blur, grown, mass_bounds, min_3x3, percentiles, resize_long_side,
                      stroke_width)
 from .sheet import desk_past_the_page, find_sheet, rotated_point_back
 
@@ -415,7 +415,7 @@ def stroke_width_to_mnist(region: np.ndarray, notes: list[str]) -> np.ndarray:
     for step in range(8):
         width = stroke_width(work > 0.5)
         if width < 0.7 * target:
-            work = max_3x3(work)
+            work = grown(work, 1)
             if step == 0:
                 notes.append("thin strokes thickened")
         elif width > 1.4 * target:
