@@ -1031,3 +1031,45 @@ def test_the_numbers_benchmark_reports_confidence_when_no_number_was_marked():
     assert figures["marked"] == {"n": 0, "confidence": None, "exact": None}
     line = bench.confidence_line(figures)
     assert "0 numbers, shown n/a, right n/a" in line and "the others: shown 81.7%, right 66.7%" in line
+
+
+@pytest.mark.parametrize("kind, seed", [("printed box", 0), ("printed box", 1), ("rounded box", 2), ("drawn box", 3),
+                                        ("drawn box", 4), ("printed comb", 5)])
+def test_an_empty_box_is_no_digit(default_engine, kind, seed):
+    """A form's field left blank: an empty box was read as a sure 0 (a square one as "12"), and a row of empty
+    printed boxes as "000". Now the reader says there is nothing written, as one digit and as a number."""
+    import empty_boxes
+    from desktop_cvae.numbers.digit import normalize_image
+
+    picture = Image.open(io.BytesIO(empty_boxes.KINDS[kind](np.random.default_rng(seed))))
+    with pytest.raises(NoInkError, match="No digits found"):
+        read_number(image_to_gray(picture), default_engine)
+    if kind != "printed comb":  # one digit: its dividers are a stroke across, read as before (docs/NUMBERS.md)
+        with pytest.raises(NoInkError, match="the box is empty"):
+            normalize_image(picture)
+
+
+def test_an_empty_box_beside_a_number_is_left_out(readable, default_engine):
+    """A number written beside a blank form field: the box was read as a 0 after it."""
+    from PIL import ImageDraw
+
+    ink, _ = row(readable, "306", 0.15, width_factor=0.6)
+    ink = np.pad(ink, ((0, 0), (0, 200)))
+    frame = Image.fromarray(ink)
+    right = ink.shape[1] - 220
+    ImageDraw.Draw(frame).rectangle([right, 60, right + 100, 160], outline=0.9, width=3)
+    reading = read_number(jpeg_gray(paper(np.asarray(frame), lamp=0.3, noise=0.015)), default_engine)
+    assert reading.number == "306"
+    assert "an empty box beside the number left out (nothing written in them)" in reading.notes
+
+
+@pytest.mark.parametrize("width_factor", [0.3, 1.0, 2.0])
+def test_no_zero_is_taken_for_an_empty_box(sample, width_factor):
+    """A 0 is a closed loop with nothing inside, as an empty box is: its rounded corners and curved sides tell
+    them apart, thin or bold, however square it is written."""
+    from desktop_cvae.numbers.rings import empty_boxes
+    from desktop_cvae.numbers.segment import strong_pieces
+
+    zeros = sample.x_test[sample.y_test == 0].astype(np.float32) / 255.0
+    assert len(zeros) >= 80
+    assert not [i for i, z in enumerate(zeros) if empty_boxes(*strong_pieces(numbergen.digit_ink(z, 120, width_factor)))]

@@ -532,6 +532,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
     # Ruled lines are left for segment.remove_lines, which traces every line, and a form's dividers between them.
     m = ink_map(gray, max_side=NUMBER_SIDE, ruled_lines=False)
     writing = marks.set_apart(printed.without_small_print(segment.find_writing(m.ink)))
+    if not writing.pieces and writing.empty_boxes:
+        raise NoInkError("No digits found: only empty boxes, with nothing written in them.")
     if not writing.pieces:
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
     if printed.looks_like_barcode(writing):
@@ -555,6 +557,9 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
     if writing.ring_removed:
         notes.append("a ring or box drawn round the number taken out")
+    if writing.empty_boxes:
+        boxes = "an empty box" if writing.empty_boxes == 1 else f"{writing.empty_boxes} empty boxes"
+        notes.append(f"{boxes} beside the number left out (nothing written in them)")
     if writing.rules_removed:
         notes.append("ruled lines across the writing taken out (a margin, squared paper)")
     if writing.lined:

@@ -8,6 +8,11 @@ box, closed or not quite) and go round the pieces inside on all four sides, with
 top to bottom (a form's comb of boxes, which the line step takes apart by its dividers). Its pixels are taken out
 as the outermost run of ink of its own in every row and column: where a digit touches the ring from inside, the
 digit keeps all but the stroke that touches.
+
+A box with nothing written in it (a form's field left blank, a row of boxes for a number not yet filled in) is no
+digit either: read as one, an empty box was a sure 0 and a square one "12". It is a piece whose pixels run the
+whole length of its box's four sides, with nothing inside (`empty_boxes`). A 0, however square, leaves its box's
+corners bare.
 """
 
 from __future__ import annotations
@@ -26,6 +31,16 @@ ROUND = 0.5  # a ring has pixels above and below the pieces inside over this sha
 # box, and a lined page's rules joined by a digit hold the rest, but neither goes round them)
 DIVIDER_FILL = 0.95  # a column inside the box filled over this share of its height is a divider, not a ring's
 DIVIDER_SLANT = 1 / 30  # ... give or take this share of the height either way (a scan a degree or two askew)
+BOX_SIDE = 0.06  # an empty box's sides wobble within this share of its shorter side either way (and half
+# their thickness) ...
+BOX_SIDE_FILLED = 0.9  # ... each side along this share of its length or more (an oval's top covers about 65 %) ...
+BOX_INSIDE = 0.02  # ... with at most this share of its pixels further inside
+BOX_STRAIGHT = 0.03  # ... and straight: the first ink along each side within this share of it from a line ...
+BOX_STRAIGHT_ROWS = 90  # ... in this percentage of its rows (not its rounded corners)
+BOX_STROKE = 0.1  # a box's lines are at most this share of its shorter side thick on average (a bold 0 is more)
+BOX_CANDIDATES = 32  # the pieces with the largest boxes that may be empty boxes (a row of a form's fields)
+BOX_SMALLEST = 12  # pixels either way: smaller pieces are too coarse to tell a box from a 0
+BOX_HOLDS = 0.25  # a piece inside the box at least this share of its height tall is something written in it
 
 
 def find_ring(labels: np.ndarray, pieces: list[Piece]) -> Piece | None:
@@ -66,6 +81,68 @@ def _goes_round(mask: np.ndarray, ring: Piece, inside: list[Piece]) -> bool:
     sides = (mask[:y0, x0:x1].any(axis=0), mask[y1:, x0:x1].any(axis=0),
              mask[y0:y1, :x0].any(axis=1), mask[y0:y1, x1:].any(axis=1))
     return all(side.size and side.mean() >= ROUND for side in sides)
+
+
+def empty_boxes(labels: np.ndarray, pieces: list[Piece]) -> list[Piece]:
+    """The pieces that are boxes with nothing written in them."""
+    boxes = []
+    for box in sorted(pieces, key=lambda p: -p.width * p.height)[:BOX_CANDIDATES]:
+        if min(box.width, box.height) < BOX_SMALLEST:
+            continue
+        if any(p is not box and box.x0 < p.x0 and p.x1 < box.x1 and box.y0 < p.y0 and p.y1 < box.y1
+               and p.height >= BOX_HOLDS * box.height for p in pieces):
+            continue
+        if _a_box(labels[box.y0:box.y1, box.x0:box.x1] == box.index):
+            boxes.append(box)
+    return boxes
+
+
+def _a_box(mask: np.ndarray) -> bool:
+    """Whether a piece's pixels (its box's mask) run the length of four sides and keep off the inside between them.
+    Each side is the row or column of most ink in its quarter of the box: a hand-drawn box's corners overshoot."""
+    h, w = mask.shape
+    rows, cols = mask.sum(axis=1), mask.sum(axis=0)
+    top, left = int(np.argmax(rows[:max(h // 4, 1)])), int(np.argmax(cols[:max(w // 4, 1)]))
+    bottom = h - max(h // 4, 1) + int(np.argmax(rows[h - max(h // 4, 1):]))
+    right = w - max(w // 4, 1) + int(np.argmax(cols[w - max(w // 4, 1):]))
+    perimeter = 2 * ((bottom - top) + (right - left))
+    stroke = mask.sum() / max(perimeter, 1)  # the lines' mean thickness, were the piece a box
+    if stroke > BOX_STROKE * min(h, w):
+        return False
+    band = int(round(BOX_SIDE * min(h, w) + stroke / 2)) + 1
+    if bottom - top <= 2 * band or right - left <= 2 * band:
+        return False
+
+    def across(r, c):  # a side's band, along the box between the other two sides
+        return mask[max(r.start, 0):r.stop, max(c.start, 0):c.stop]
+
+    sides = (across(slice(top - band, top + band + 1), slice(left, right + 1)).any(axis=0),
+             across(slice(bottom - band, bottom + band + 1), slice(left, right + 1)).any(axis=0),
+             across(slice(top, bottom + 1), slice(left - band, left + band + 1)).any(axis=1),
+             across(slice(top, bottom + 1), slice(right - band, right + band + 1)).any(axis=1))
+    if min(s.mean() for s in sides) < BOX_SIDE_FILLED:
+        return False
+    # A box's sides are straight lines that meet at its corners, where a 0's curve leaves the paper bare.
+    upright, level = mask[top + band:bottom - band + 1], mask[:, left + band:right - band + 1].T  # past the corners
+    if not all(_straight(side, BOX_STRAIGHT * min(h, w) + 1)
+               for side in (upright, upright[:, ::-1], level, level[:, ::-1])):
+        return False
+    if not all(across(slice(r - band, r + band + 1), slice(c - band, c + band + 1)).any()
+               for r in (top, bottom) for c in (left, right)):
+        return False
+    return mask[top + band + 1:bottom - band, left + band + 1:right - band].sum() <= BOX_INSIDE * mask.sum()
+
+
+def _straight(mask: np.ndarray, within: float) -> bool:
+    """Whether the first ink in each row of a mask (from the left, in its left half) lies along a straight line: most
+    rows within `within` pixels of the line fitted through them (a rounded corner's rows may not)."""
+    half = mask[:, :max(mask.shape[1] // 2, 1)]
+    rows = np.flatnonzero(half.any(axis=1))
+    if len(rows) < 3:
+        return False
+    first = np.argmax(half[rows], axis=1)
+    fitted = np.polyval(np.polyfit(rows, first, 1), rows)
+    return float(np.percentile(np.abs(first - fitted), BOX_STRAIGHT_ROWS)) <= within
 
 
 def _outermost_runs(mask: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ..vision.components import Piece, label_pieces, row_runs
+from ..vision.errors import NoInkError
 from ..vision.pixels import grown
 from . import rings
 
@@ -500,6 +501,7 @@ class Writing:
     rules_removed: bool = False  # rules across the writing taken out (a notebook's margin, squared paper)
     lined: bool = False  # a lined page's rules along the writing taken out (no rules across it)
     ring_removed: bool = False  # a ring or box drawn round the number taken out (rings.find_ring)
+    empty_boxes: int = 0  # boxes with nothing written in them, left out (rings.empty_boxes)
     # Set by marks.set_apart:
     slash_like: frozenset[int] = frozenset()  # pieces that may be a slash ("12/05") as well as a 1
     marks_left_out: int = 0  # full stops, commas, colons, dashes, brackets and plus signs between the digits
@@ -516,6 +518,10 @@ def find_writing(ink: np.ndarray) -> Writing:
     ring = rings.find_ring(labels, pieces)
     if ring is not None:
         ink = rings.without_ring(ink, labels, ring)
+        labels, pieces = strong_pieces(ink)
+    empty = rings.empty_boxes(labels, pieces)
+    if empty:
+        ink = ink * ~with_rims(np.isin(labels, [b.index for b in empty]))
         labels, pieces = strong_pieces(ink)
     lines = lines_of_writing(pieces)
     angle = estimate_skew(ink, labels, pieces)
@@ -548,7 +554,7 @@ def find_writing(ink: np.ndarray) -> Writing:
         lines = lines_of_writing(pieces)
     if not pieces:
         return Writing(ink, angle, labels, [], 0.0, line_removed, rules_removed=rules_removed, lined=lined,
-                       ring_removed=ring is not None)
+                       ring_removed=ring is not None, empty_boxes=len(empty))
     # The number's line: where its substantial pieces' middles lie, a height either way.
     height, middle = line_measures(lines[0] if lines else pieces, max(p.area for p in pieces))
     # Another line's pieces, and marks nearer another line than this one, are that line's.
@@ -570,7 +576,7 @@ def find_writing(ink: np.ndarray) -> Writing:
     kept = sorted(kept + capping, key=lambda p: (p.x0 + p.x1) / 2)
     return Writing(ink, angle, labels, kept, digit_height(kept, height), line_removed, max(len(lines) - 1, 0),
                    middle, height, tuple(d for d in dashes if d not in capping), rules_removed=rules_removed,
-                   lined=lined, ring_removed=ring is not None)
+                   lined=lined, ring_removed=ring is not None, empty_boxes=len(empty))
 
 
 def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -581,10 +587,14 @@ def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
     if min(ink.shape) < ONE_DIGIT_SMALLEST:
         return ink, []
     w = find_writing(ink)
+    if w.empty_boxes and not w.pieces:
+        raise NoInkError("No digit found: the box is empty, with nothing written in it.")
     lines_out = w.line_removed or w.rules_removed or w.lined
     notes = []
     if w.ring_removed:
         notes.append("a ring or box round the digit taken out")
+    if w.empty_boxes:
+        notes.append("an empty box beside the digit left out")
     if lines_out:
         notes.append("a line under, through or round the digit taken out (a form's box)")
     underlines = [d for d in w.dashes if d.width >= 0.5 * w.height]  # a dash as long as half a digit or more
@@ -594,7 +604,9 @@ def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
         return ink, []
     # What is left must still be the digit, as tall as the tallest piece that held no other (a ring or a box does):
     # a thin 1 beside a full stop, the writing measured on both, was seen to go in part as a line.
-    pieces = _substantial(strong_pieces(ink)[1])
+    labels, pieces = strong_pieces(ink)
+    boxes = rings.empty_boxes(labels, pieces)
+    pieces = _substantial([p for p in pieces if p not in boxes])
     before = [p for p in pieces if not any(q is not p and p.x0 <= q.x0 and q.x1 <= p.x1 and p.y0 <= q.y0
                                            and q.y1 <= p.y1 for q in pieces)]
     kept_height = max(p.y1 for p in w.pieces) - min(p.y0 for p in w.pieces)
