@@ -317,3 +317,20 @@ def test_a_long_number_shrinks_its_tiles_to_fit_and_a_short_one_keeps_them_large
     three = shown(3)
     assert three[0].font().pointSizeF() > small  # room to spare: the tiles stay large
     assert three[0].font().pointSizeF() == pytest.approx(panel.font().pointSizeF() * 1.6)
+
+
+def test_an_empty_box_opened_says_nothing_is_written_in_it(qtbot, window, number_file, tmp_path):
+    """A form's field left blank was read as a sure 0 (as one digit) or "0" marked (as a number). Now it is refused
+    at once, as a blank page is, in either mode, and what the canvas shows is left as it was."""
+    import empty_boxes
+
+    window.number_mode_action.trigger()
+    read(qtbot, window, lambda: window.open_image_file(number_file))
+    box = tmp_path / "blank field.jpg"
+    box.write_bytes(empty_boxes.printed_box(np.random.default_rng(0)))
+    assert not window.open_image_file(str(box))
+    assert "the box is empty" in window.input_panel.message_label.text()
+    assert window.number_panel.reading.number == "4071" and len(window.canvas.boxes()) == 4
+    window.digit_mode_action.trigger()
+    assert not window.open_image_file(str(box))
+    assert "the box is empty" in window.input_panel.message_label.text()

@@ -1036,17 +1036,17 @@ def test_the_numbers_benchmark_reports_confidence_when_no_number_was_marked():
 @pytest.mark.parametrize("kind, seed", [("printed box", 0), ("printed box", 1), ("rounded box", 2), ("drawn box", 3),
                                         ("drawn box", 4), ("printed comb", 5)])
 def test_an_empty_box_is_no_digit(default_engine, kind, seed):
-    """A form's field left blank: an empty box was read as a sure 0 (a square one as "12"), and a row of empty
-    printed boxes as "000". Now the reader says there is nothing written, as one digit and as a number."""
+    """A form's field left blank: an empty box was read as a sure 0 (a square one as "12"), and a comb of empty
+    printed boxes opened as one digit as a digit. Now the reader says there is nothing written, as one digit and as
+    a number."""
     import empty_boxes
     from desktop_cvae.numbers.digit import normalize_image
 
     picture = Image.open(io.BytesIO(empty_boxes.KINDS[kind](np.random.default_rng(seed))))
     with pytest.raises(NoInkError, match="No digits found"):
         read_number(image_to_gray(picture), default_engine)
-    if kind != "printed comb":  # one digit: its dividers are a stroke across, read as before (docs/NUMBERS.md)
-        with pytest.raises(NoInkError, match="the box is empty"):
-            normalize_image(picture)
+    with pytest.raises(NoInkError, match="the box is empty"):
+        normalize_image(picture)
 
 
 def test_an_empty_box_beside_a_number_is_left_out(readable, default_engine):

@@ -9,10 +9,10 @@ top to bottom (a form's comb of boxes, which the line step takes apart by its di
 as the outermost run of ink of its own in every row and column: where a digit touches the ring from inside, the
 digit keeps all but the stroke that touches.
 
-A box with nothing written in it (a form's field left blank, a row of boxes for a number not yet filled in) is no
-digit either: read as one, an empty box was a sure 0 and a square one "12". It is a piece whose pixels run the
-whole length of its box's four sides, with nothing inside (`empty_boxes`). A 0, however square, leaves its box's
-corners bare.
+A box with nothing written in it (a form's field left blank, a comb of boxes for a number not yet filled in) is
+no digit either: read as one, an empty box was a sure 0 and a square one "12". It is a piece whose pixels run the
+whole length of its box's four straight sides, with nothing inside but a comb's dividers (`empty_boxes`). A 0,
+however square, curves and leaves its box's corners bare.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ BOX_SIDE_FILLED = 0.9  # ... each side along this share of its length or more (a
 BOX_INSIDE = 0.02  # ... with at most this share of its pixels further inside
 BOX_STRAIGHT = 0.03  # ... and straight: the first ink along each side within this share of it from a line ...
 BOX_STRAIGHT_ROWS = 90  # ... in this percentage of its rows (not its rounded corners)
-BOX_STROKE = 0.1  # a box's lines are at most this share of its shorter side thick on average (a bold 0 is more)
+BOX_STROKE = 0.1  # a box's lines are at most this share of its shorter side thick (a bold 0's strokes are more)
 BOX_CANDIDATES = 32  # the pieces with the largest boxes that may be empty boxes (a row of a form's fields)
 BOX_SMALLEST = 12  # pixels either way: smaller pieces are too coarse to tell a box from a 0
 BOX_HOLDS = 0.25  # a piece inside the box at least this share of its height tall is something written in it
@@ -105,8 +105,7 @@ def _a_box(mask: np.ndarray) -> bool:
     top, left = int(np.argmax(rows[:max(h // 4, 1)])), int(np.argmax(cols[:max(w // 4, 1)]))
     bottom = h - max(h // 4, 1) + int(np.argmax(rows[h - max(h // 4, 1):]))
     right = w - max(w // 4, 1) + int(np.argmax(cols[w - max(w // 4, 1):]))
-    perimeter = 2 * ((bottom - top) + (right - left))
-    stroke = mask.sum() / max(perimeter, 1)  # the lines' mean thickness, were the piece a box
+    stroke = _thickness(mask)
     if stroke > BOX_STROKE * min(h, w):
         return False
     band = int(round(BOX_SIDE * min(h, w) + stroke / 2)) + 1
@@ -130,7 +129,25 @@ def _a_box(mask: np.ndarray) -> bool:
     if not all(across(slice(r - band, r + band + 1), slice(c - band, c + band + 1)).any()
                for r in (top, bottom) for c in (left, right)):
         return False
-    return mask[top + band + 1:bottom - band, left + band + 1:right - band].sum() <= BOX_INSIDE * mask.sum()
+    inside = mask[top + band + 1:bottom - band, left + band + 1:right - band]
+    # A form's comb of boxes: its dividers fill the inside from top to bottom, and are no writing.
+    reach = max(int(DIVIDER_SLANT * inside.shape[0]), 1)
+    near = np.stack([np.roll(inside, k, axis=1) for k in range(-reach, reach + 1)]).any(axis=0)
+    dividers = np.convolve(near.mean(axis=0) > DIVIDER_FILL, np.ones(2 * band + 1), mode="same") > 0
+    return inside[:, ~dividers].sum() <= BOX_INSIDE * mask.sum()
+
+
+def _thickness(mask: np.ndarray) -> float:
+    """How thick a piece's outermost strokes are: the median length of the first run of ink met from each side, in
+    each row and column that has ink."""
+    runs = []
+    for side in (mask, mask[:, ::-1], mask.T, mask.T[:, ::-1]):
+        rows = side[side.any(axis=1)]
+        start = np.argmax(rows, axis=1)
+        after = np.cumsum(rows, axis=1) > 0  # from the first ink on
+        ends = np.argmax(after & ~rows, axis=1)  # the first paper after it (0: ink to the edge)
+        runs.append(np.where(ends > 0, ends, rows.shape[1]) - start)
+    return float(np.median(np.concatenate(runs)))
 
 
 def _straight(mask: np.ndarray, within: float) -> bool:
