@@ -329,8 +329,13 @@ def test_an_empty_box_opened_says_nothing_is_written_in_it(qtbot, window, number
     box = tmp_path / "blank field.jpg"
     box.write_bytes(empty_boxes.printed_box(np.random.default_rng(0)))
     assert not window.open_image_file(str(box))
+    # The answers still on their way (the first digit shown in the panels) are the number's: the message stays.
+    settle(qtbot, window)
     assert "the box is empty" in window.input_panel.message_label.text()
+    assert window.input_panel.message_label.isVisible()
     assert window.number_panel.reading.number == "4071" and len(window.canvas.boxes()) == 4
     window.digit_mode_action.trigger()
+    settle(qtbot, window)
     assert not window.open_image_file(str(box))
     assert "the box is empty" in window.input_panel.message_label.text()
+    assert window.input_panel.message_label.isVisible()

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self._open_id = 0  # the newest file asked for from opener
         self._opening = False
         self._request_id = 0
+        self._error_after = 0  # the newest request when an input was refused: only newer answers clear the message
         self._shown_id = -1
         self._shown_input: bytes | None = None  # the input (before noise) the shown update is about
         self._shown_noisy = False  # and whether the model was given it with noise
@@ -442,7 +443,8 @@ class MainWindow(QMainWindow):
             return  # an older answer overtaken by a newer one
         self._shown_id = r.request_id
         a = r.analysis
-        self.input_panel.message_label.hide()
+        if r.request_id > self._error_after:
+            self.input_panel.message_label.hide()
         self.model_panel.input_view.set_array(r.model_input)
         # "as 7" only where the decoder takes the label; a decoder without one (the label only in the prior)
         # draws the same reconstruction whatever label is recognised.
@@ -488,7 +490,8 @@ class MainWindow(QMainWindow):
             return  # overtaken by a newer request, or the person has gone back to one digit
         self._shown_id = request_id
         self._boxes_on_picture = self._number_on_picture.pop(request_id, False)
-        self.input_panel.message_label.hide()
+        if request_id > self._error_after:
+            self.input_panel.message_label.hide()
         if self._digit_index >= len(reading.digits):  # the digit shown is gone: the first unsure one, else the first
             unsure = [i for i, d in enumerate(reading.digits) if d.unsure]
             self._digit_index = unsure[0] if unsure else 0
@@ -589,6 +592,7 @@ class MainWindow(QMainWindow):
         """A picture that could not be used: nothing changes, and the message says which input the panels show,
         so that an earlier answer is never taken for this picture's."""
         kept = "" if self.canvas.is_blank() else " The panels still show the earlier input, which is kept."
+        self._error_after = self._request_id  # an answer still on its way is the earlier input's: it leaves this
         self.show_error(message + kept)
 
     def open_image_dialog(self) -> None:
