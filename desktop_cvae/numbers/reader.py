@@ -558,8 +558,9 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
     if writing.ring_removed:
         notes.append("a ring or box drawn round the number taken out")
     if writing.empty_boxes:
-        boxes = "an empty box" if writing.empty_boxes == 1 else f"{writing.empty_boxes} empty boxes"
-        notes.append(f"{boxes} beside the number left out (nothing written in them)")
+        one = writing.empty_boxes == 1
+        boxes = "an empty box" if one else f"{writing.empty_boxes} empty boxes"
+        notes.append(f"{boxes} beside the number left out (nothing written in {'it' if one else 'them'})")
     if writing.rules_removed:
         notes.append("ruled lines across the writing taken out (a margin, squared paper)")
     if writing.lined:
