@@ -8,6 +8,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageFilter
 
 import imagegen
@@ -1074,3 +1076,22 @@ def test_no_zero_is_taken_for_an_empty_box(sample, width_factor):
     assert len(zeros) >= 80
     drawn = [numbergen.digit_ink(z, 120, width_factor) for z in zeros]
     assert not [i for i, ink in enumerate(drawn) if empty_boxes(*strong_pieces(ink))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(h=st.integers(12, 90), w=st.integers(12, 180), thick=st.integers(1, 6), cells=st.integers(1, 4),
+       noise=st.floats(0.0, 0.9), seed=st.integers(0, 2**16))
+def test_a_drawn_box_of_any_size_is_found_and_no_mask_breaks_the_search(h, w, thick, cells, noise, seed):
+    """Boxes and combs of any size and line thickness under a tenth of their side are boxes; any mask at all is
+    looked at without an error (a small comb once made the dividers' mask wider than the box)."""
+    from desktop_cvae.numbers.rings import _a_box
+
+    box = np.zeros((h, w), bool)
+    box[:thick] = box[-thick:] = box[:, :thick] = box[:, -thick:] = True
+    for k in range(1, cells):
+        box[:, k * w // cells: k * w // cells + thick] = True
+    found = _a_box(box)
+    assert found or not (thick <= 0.08 * min(h, w) and w // cells > 4 * thick)
+    speckled = np.random.default_rng(seed).random((h, w)) < noise
+    if speckled.any():
+        _a_box(speckled)

@@ -109,7 +109,7 @@ def _a_box(mask: np.ndarray) -> bool:
     if stroke > BOX_STROKE * min(h, w):
         return False
     band = int(round(BOX_SIDE * min(h, w) + stroke / 2)) + 1
-    if bottom - top <= 2 * band or right - left <= 2 * band:
+    if bottom - top <= 2 * band + 2 or right - left <= 2 * band + 2:  # no inside between the sides' bands
         return False
 
     def across(r, c):  # a side's band, along the box between the other two sides
@@ -133,7 +133,8 @@ def _a_box(mask: np.ndarray) -> bool:
     # A form's comb of boxes: its dividers fill the inside from top to bottom, and are no writing.
     reach = max(int(DIVIDER_SLANT * inside.shape[0]), 1)
     near = np.stack([np.roll(inside, k, axis=1) for k in range(-reach, reach + 1)]).any(axis=0)
-    dividers = np.convolve(near.mean(axis=0) > DIVIDER_FILL, np.ones(2 * band + 1), mode="same") > 0
+    filled = near.mean(axis=0) > DIVIDER_FILL
+    dividers = np.convolve(filled, np.ones(2 * band + 1))[band:band + len(filled)] > 0  # with their rims
     return inside[:, ~dividers].sum() <= BOX_INSIDE * mask.sum()
 
 
