@@ -59,22 +59,9 @@ def drawn_box(rng) -> bytes:
     """A box drawn by hand in four strokes, wobbling a little, its corners overshooting (numbergen's ringed box)."""
     h = 140
     w = int(h * rng.uniform(0.7, 2.0))
-    x0, y0 = h, h
-    x1, y1 = x0 + w, y0 + h
     frame = Image.new("F", (w + 2 * h, 3 * h), 0.0)
-    draw, pen = ImageDraw.Draw(frame), max(int(h * rng.uniform(0.03, 0.06)), 2)
-
-    def over():
-        return h * rng.uniform(0.0, 0.12)
-
-    def jitter():
-        return h * rng.uniform(-0.03, 0.03)
-
-    for a, b in (((x0 - over(), y0 + jitter()), (x1 + over(), y0 + jitter())),
-                 ((x1 + jitter(), y0 - over()), (x1 + jitter(), y1 + over())),
-                 ((x1 + over(), y1 + jitter()), (x0 - over(), y1 + jitter())),
-                 ((x0 + jitter(), y1 + over()), (x0 + jitter(), y0 - over()))):
-        draw.line([a, b], fill=0.9, width=pen)
+    pen = max(int(h * rng.uniform(0.03, 0.06)), 2)
+    numbergen.hand_drawn_box(ImageDraw.Draw(frame), (h, h, h + w, 2 * h), rng, h, pen)
     return _photo(np.asarray(frame), rng)
 
 

@@ -1042,6 +1042,7 @@ def test_an_empty_box_is_no_digit(default_engine, kind, seed):
     printed boxes opened as one digit as a digit. Now the reader says there is nothing written, as one digit and as
     a number."""
     import empty_boxes
+
     from desktop_cvae.numbers.digit import normalize_image
 
     picture = Image.open(io.BytesIO(empty_boxes.KINDS[kind](np.random.default_rng(seed))))

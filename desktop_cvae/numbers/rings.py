@@ -108,7 +108,7 @@ def _a_box(mask: np.ndarray) -> bool:
     stroke = _thickness(mask)
     if stroke > BOX_STROKE * min(h, w):
         return False
-    band = int(round(BOX_SIDE * min(h, w) + stroke / 2)) + 1
+    band = round(BOX_SIDE * min(h, w) + stroke / 2) + 1
     if bottom - top <= 2 * band + 2 or right - left <= 2 * band + 2:  # no inside between the sides' bands
         return False
 
