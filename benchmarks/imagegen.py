@@ -311,14 +311,16 @@ def _png(a: np.ndarray, mode: str = "L") -> bytes:
     return buf.getvalue()
 
 
-def _as_number(condition: str, what: str):
+def _as_number(condition: str, what: str, drawn_round_its_ink: bool = True):
     """A kind made by one of benchmarks/numbergen.py's conditions from a number of one digit."""
     def make(digit, rng) -> bytes:
         import numbergen  # it builds on this module
 
         return numbergen.CONDITIONS[condition](digit[None], rng)
     make.__doc__ = what
-    make.marks_round_the_digit = True  # a ring, line or box: ink of its own, so no picture of it is blank
+    # A ring or a line drawn round the digit's ink is ink of its own, and needs a digit to go round: no picture of it
+    # is blank. A form's printed box stands where it stands: with no digit, it is a blank form's empty field.
+    make.marks_round_the_digit = drawn_round_its_ink
     return make
 
 
@@ -345,5 +347,6 @@ KINDS = {
     "ring round": _as_number("ring round", "A phone photo of the digit with a ring (two times in three) or a box drawn "
                              "round it by hand in the same pen: a circled answer."),
     "line under": _as_number("line under", "A scan of the digit with a pen line drawn under it, touching its foot."),
-    "form box": _as_number("form boxes", "A scanned form: the digit written in a printed box, paler than the pen."),
+    "form box": _as_number("form boxes", "A scanned form: the digit written in a printed box, paler than the pen.",
+                           drawn_round_its_ink=False),
 }

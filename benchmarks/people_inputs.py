@@ -14,7 +14,8 @@ read, per kind and over all kinds together ("ece_all": 200 pictures make a noisy
 
 With --blank N, each kind is rendered N times (seeds 0..N-1) with no digit at all, and the pictures are
 counted as refused ("no ink"), flagged by the model ("does not look like a digit") or passed as a digit. The kinds
-that draw a ring, line or box round the digit are skipped: what they draw is ink of its own.
+that draw a ring or a line round the digit are skipped: what they draw is ink of its own. A form's printed box with
+no digit in it is a blank form's empty field, and counts like the others.
 """
 
 import argparse
