@@ -10,7 +10,8 @@ silent). An empty box read as a sure 0 or "12" was what this counts.
 
 Then the other way round: MNIST's 10,000 test digits (from keras.datasets.mnist, cached, or --data), each drawn
 120 pixels tall with a fine, a medium and a bold pen, and the share of them that `rings.empty_boxes` takes for a
-box (a 0 is a closed loop with nothing inside too).
+box (a 0 is a closed loop with nothing inside too); with --numbers N, also N numbers of test digits under each of
+benchmarks/numbergen.py's conditions, and how many of them have a box taken out by the number reader's first steps.
 """
 
 import argparse
@@ -73,6 +74,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=50, help="pictures of each kind")
     p.add_argument("--data", help="MNIST-format .npz (default: keras.datasets.mnist, cached)")
+    p.add_argument("--numbers", type=int, default=0, help="numbers per condition of numbergen.py to look in")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
     from desktop_cvae.catalog import default_model_path
@@ -118,11 +120,48 @@ def main():
                       if empty_boxes(*strong_pieces(numbergen.digit_ink(x[i], 120, pen)))]
     result["digits_taken_for_boxes"] = {"of": 3 * len(x), "n": sum(len(t) for t in taken.values()),
                                         "labels": sorted(label for t in taken.values() for label in t)}
+    if a.numbers:
+        result["numbers_with_a_box_taken_out"] = numbers_with_boxes(rings, x, data.y_test, a.numbers, a.json)
     if a.json:
         print(json.dumps(result))
     else:
         t = result["digits_taken_for_boxes"]
         print(f"test digits taken for an empty box: {t['n']} of {t['of']} (three pens each)")
+
+
+def numbers_with_boxes(rings, x, y, n: int, quiet: bool) -> dict:
+    """Per condition, how many of n numbers of test digits have a box taken out, as the number reader finds its
+    writing (`segment.find_writing` on the reader's ink map)."""
+    from desktop_cvae.numbers import segment
+    from desktop_cvae.numbers.reader import NUMBER_SIDE
+    from desktop_cvae.vision.imageio import decode_image
+    from desktop_cvae.vision.preprocess import image_to_gray, ink_map
+
+    found = []
+    look = rings.empty_boxes
+
+    def counting(labels, pieces):
+        boxes = look(labels, pieces)
+        found.extend(boxes)
+        return boxes
+
+    rings.empty_boxes = counting
+    counts = {}
+    try:
+        for condition in numbergen.CONDITIONS:
+            rng = np.random.default_rng(0)
+            before = len(found)
+            for _ in range(n):
+                idx = rng.integers(0, len(x), int(rng.integers(2, 13)))
+                picture, _ = numbergen.number_picture(condition, x[idx], y[idx], rng)
+                m = ink_map(image_to_gray(decode_image(io.BytesIO(picture))), max_side=NUMBER_SIDE, ruled_lines=False)
+                segment.find_writing(m.ink)
+            counts[condition] = len(found) - before
+            if not quiet:
+                print(f"{condition:22s} boxes taken out of {n} numbers: {counts[condition]}", flush=True)
+    finally:
+        rings.empty_boxes = look
+    return counts
 
 
 if __name__ == "__main__":
