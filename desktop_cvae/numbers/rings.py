@@ -69,9 +69,14 @@ def _along_its_edges(mask: np.ndarray) -> bool:
     inner = mask[edge:h - edge, edge:w - edge]
     if mask.sum() == 0 or inner.sum() > (1 - RING_ON_EDGE) * mask.sum():
         return False
-    reach = max(int(DIVIDER_SLANT * h), 1)
+    return not np.any(_divider_columns(mask)[edge:w - edge])
+
+
+def _divider_columns(mask: np.ndarray) -> np.ndarray:
+    """Per column of a mask, whether ink fills it from top to bottom (a form's divider), give or take a slant."""
+    reach = max(int(DIVIDER_SLANT * mask.shape[0]), 1)
     near = np.stack([np.roll(mask, k, axis=1) for k in range(-reach, reach + 1)]).any(axis=0)
-    return not np.any(near[:, edge:w - edge].mean(axis=0) > DIVIDER_FILL)
+    return near.mean(axis=0) > DIVIDER_FILL
 
 
 def _goes_round(mask: np.ndarray, ring: Piece, inside: list[Piece]) -> bool:
@@ -131,9 +136,7 @@ def _a_box(mask: np.ndarray) -> bool:
         return False
     inside = mask[top + band + 1:bottom - band, left + band + 1:right - band]
     # A form's comb of boxes: its dividers fill the inside from top to bottom, and are no writing.
-    reach = max(int(DIVIDER_SLANT * inside.shape[0]), 1)
-    near = np.stack([np.roll(inside, k, axis=1) for k in range(-reach, reach + 1)]).any(axis=0)
-    filled = near.mean(axis=0) > DIVIDER_FILL
+    filled = _divider_columns(inside)
     dividers = np.convolve(filled, np.ones(2 * band + 1))[band:band + len(filled)] > 0  # with their rims
     return inside[:, ~dividers].sum() <= BOX_INSIDE * mask.sum()
 
