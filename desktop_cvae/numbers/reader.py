@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from .. import letters
 from ..vision.preprocess import InkMap, NoInkError, Normalized, add_noise, ink_map, ink_to_mnist
 from . import marks, printed, segment
 from .segment import Unit
@@ -61,6 +62,13 @@ NOT_A_DIGIT_PERCENTILE = 99.7
 # number's confidence by this, fitted by maximum likelihood on the tuning set's numbers of MNIST training digits
 # (`python benchmarks/numbers.py --n 50 --digits train` prints the fit).
 MARK_FACTOR = 0.89
+# Letters (desktop_cvae/letters.py). The line's characters fall into words where a gap is wider than WORD_GAP
+# writing heights; one with at least WORD_LETTERS characters taken for letters, and at least WORD_SHARE of its
+# characters, is a word, not digits ("Total", "Tel"), and is left out with a note; a line of words alone is
+# refused. Letters elsewhere are marked as unlike any digit.
+WORD_GAP = 0.4
+WORD_LETTERS = 2
+WORD_SHARE = 1 / 3
 
 
 @dataclass
@@ -73,6 +81,7 @@ class DigitReading:
     normalized: Normalized  # the 28x28 model input, before any noise
     split_doubt: bool = False  # another split of the ink around this digit cost almost as little
     maybe_slash: bool = False  # a 1 leaning like a slash ("12/05/2024"), which the pixels cannot tell from one
+    letter_like: bool = False  # taken for a letter by letters.LetterJudge (then looks_like_digit is False too)
 
     @property
     def confidence(self) -> float:
@@ -129,8 +138,8 @@ class NumberReading:
 
 def cautions(notes: list[str]) -> list[str]:
     """Of a reading's notes (those kept in an archive too), the ones about the number itself rather than about
-    the picture: ink left out of it, 1s that may be slashes."""
-    return [n for n in notes if "left out" in n or "slash" in n]
+    the picture: ink left out of it, 1s that may be slashes, characters that look like letters."""
+    return [n for n in notes if "left out" in n or "slash" in n or "like a letter" in n or "like letters" in n]
 
 
 # -- what a typical digit of each label costs --------------------------------------------------------------
@@ -551,6 +560,13 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
     chosen = [c for c in chosen if c in judge.scores]
     if not chosen:
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
+    letter_like = _letter_like(judge, chosen)
+    words = _words(judge, chosen, letter_like, writing.height)
+    if words:
+        chosen = [c for c in chosen if c not in words]
+        letter_like -= words
+        if not chosen:
+            raise NoInkError("No number found: this looks like writing in letters (a word), not digits.")
 
     notes = list(m.notes)
     if writing.angle:
@@ -577,7 +593,14 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         left_out = "a mark" if writing.marks_left_out == 1 else f"{writing.marks_left_out} marks"
         notes.append(f"{left_out} between the digits left out (a full stop, comma, colon, dash, bracket or plus)")
     frame = writing_frame(m, writing, notes)
-    digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed, c in doubtful) for k, c in enumerate(chosen)]
+    if words:
+        notes.append("letters beside the number left out (a word, such as \"Total\" or \"Tel\")")
+    if letter_like:
+        one = len(letter_like) == 1
+        notes.append(f"{'a character that looks' if one else f'{len(letter_like)} characters that look'} like "
+                     f"{'a letter' if one else 'letters'}, not {'a digit' if one else 'digits'}, marked")
+    digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed, c in doubtful, c in letter_like)
+              for k, c in enumerate(chosen)]
     if any(d.maybe_slash for d in digits):
         notes.append("a 1 that leans like a date's slash is marked: it may be a slash")
     return NumberReading(digits, notes, m.source_size)
@@ -593,8 +616,33 @@ def writing_frame(m: InkMap, writing: segment.Writing, notes: list[str]) -> InkM
     return InkMap(writing.ink, m.inverted, notes, m.source_size, steps)
 
 
+def _letter_like(judge: _Judge, chosen: list[Candidate]) -> set[Candidate]:
+    """The chosen candidates the letter judge takes for letters (none if it could not be read)."""
+    taken = letters.taken_for_letters(np.stack([judge.normalized[c].pixels for c in chosen]))
+    return {c for c, t in zip(chosen, taken) if t}
+
+
+def _words(judge: _Judge, chosen: list[Candidate], letter_like: set[Candidate], height: float) -> set[Candidate]:
+    """The chosen candidates that make words: runs between gaps wider than WORD_GAP heights with enough letters."""
+    runs, run, right = [], [], None
+    for c in chosen:  # left to right
+        x, _, w, _ = judge.crops[c][1]
+        if run and x - right > WORD_GAP * height:
+            runs.append(run)
+            run = []
+        run.append(c)
+        right = x + w if len(run) == 1 else max(right, x + w)
+    runs.append(run)
+    words = set()
+    for run in runs:
+        found = sum(c in letter_like for c in run)
+        if found >= WORD_LETTERS and found >= WORD_SHARE * len(run):
+            words.update(run)
+    return words
+
+
 def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, salt_pepper: float,
-           noise_seed: int, split_doubt: bool = False) -> DigitReading:
+           noise_seed: int, split_doubt: bool = False, letter_like: bool = False) -> DigitReading:
     """The k-th digit read: probabilities from its bounds (rescored with noise, if any), its box in the picture."""
     from ..engine import OOD_PERCENTILE  # here: the engine brings TensorFlow, which this module's users may not need
 
@@ -609,11 +657,12 @@ def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, sal
     # "Is this a digit?" is judged before the noise, as for a single digit.
     percentile = judge.engine.ood_percentile(float(np.min(clean)))
     whole = c.left is None and c.right is None and len(c.units) == 1  # no cut, no join: a piece as it was written
-    looks = percentile is None or percentile <= (NOT_A_DIGIT_PERCENTILE if whole else OOD_PERCENTILE)
+    looks = not letter_like and (percentile is None or
+                                 percentile <= (NOT_A_DIGIT_PERCENTILE if whole else OOD_PERCENTILE))
     pieces = [p.index for i in c.units for p in judge.line.units[i].pieces]
     slash = label == 1 and whole and len(pieces) == 1 and pieces[0] in judge.line.w.slash_like
     return DigitReading(frame.box_to_source(judge.crops[c][1]), label, probs, float(scores[label]), looks,
-                        judge.normalized[c], split_doubt, slash)
+                        judge.normalized[c], split_doubt, slash, letter_like)
 
 
 def read_number_file(path, engine, **kwargs) -> NumberReading:
