@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import tensorflow as tf
 
-from . import calibration
+from . import calibration, letters
 from .config import ModelConfig
 from .latent import LatentExplorer
 from .model import NUM_CLASSES, bce_sum, encoder_takes_label
@@ -43,10 +43,11 @@ class Analysis:
     ood_percentile: float | None  # where best_neg_elbo falls in the test set's distribution of best -ELBO
     per_label: np.ndarray | None = None  # (10, 28, 28) reconstructions under every label; None for a plain VAE
     best_neg_elbo: float | None = None  # the best label's -ELBO (nats), which ood_percentile places
+    letter_like: bool = False  # taken for a letter by the letter judge (letters.py), whatever its bound
 
     @property
     def looks_like_digit(self) -> bool:
-        return looks_like_digit(self.ood_percentile)
+        return not self.letter_like and looks_like_digit(self.ood_percentile)
 
 
 def looks_like_digit(ood_percentile: float | None) -> bool:
@@ -343,7 +344,7 @@ class Engine(LatentExplorer):
                 s, z, r = self._fn("_single")(self._batch(pixels))
             score = float(s.numpy()[0])
             return Analysis(r.numpy()[0], None, None, None, score, z.numpy()[0], self.ood_percentile(score),
-                            best_neg_elbo=score)
+                            best_neg_elbo=score, letter_like=self.looks_like_a_letter(pixels))
         if style:
             scores, zs, recs = (a[0] for a in self.label_scores(pixels))
             drawn = None
@@ -358,7 +359,7 @@ class Engine(LatentExplorer):
         reconstruction = drawn if recs is None else recs[use]
         best = float(scores.min())
         return Analysis(reconstruction, use, recognised, probs, float(scores[use]), zs[use],
-                        self.ood_percentile(best), recs, best)
+                        self.ood_percentile(best), recs, best, self.looks_like_a_letter(pixels))
 
     def analyze_batch(self, pixels: np.ndarray) -> list[Analysis]:
         """Many inputs (n, 28, 28) at once, each under the label it is recognised as: what a server gives
@@ -370,16 +371,18 @@ class Engine(LatentExplorer):
             else:
                 s, z, r = (t.numpy() for t in self._fn("_single")(x))
         out = []
+        letter = letters.taken_for_letters(pixels)
         for i in range(len(s)):
             if not self.conditional:
                 score = float(s[i])
-                out.append(Analysis(r[i], None, None, None, score, z[i], self.ood_percentile(score), best_neg_elbo=score))
+                out.append(Analysis(r[i], None, None, None, score, z[i], self.ood_percentile(score), best_neg_elbo=score,
+                                    letter_like=bool(letter[i])))
                 continue
             probs = self.probabilities(s[i])
             label = int(np.argmax(probs))
             best = float(s[i].min())
             out.append(Analysis(r[i], label, label, probs, float(s[i][label]), z[i], self.ood_percentile(best),
-                                best_neg_elbo=best))
+                                best_neg_elbo=best, letter_like=bool(letter[i])))
         return out
 
     def bound_terms(self, pixels: np.ndarray, seed: int = 0) -> "Explanation":
@@ -499,6 +502,12 @@ class Engine(LatentExplorer):
             scores = (self._fn("_analyze")(x, tf.constant(-1)) if self.conditional else self._fn("_single")(x))[0]
         best = float(scores.numpy().min())
         return best, self.ood_percentile(best)
+
+    @staticmethod
+    def looks_like_a_letter(pixels: np.ndarray) -> bool:
+        """The letter judge's verdict on one input (letters.py): the model reads a printed "A" as a sure 4, its
+        bound as a digit's. Judged, like the bound, on an input before any noise."""
+        return bool(letters.taken_for_letters(np.asarray(pixels)[:1] if np.ndim(pixels) == 3 else pixels)[0])
 
     def ood_percentile(self, neg_elbo: float) -> float | None:
         ref = self._ood_reference

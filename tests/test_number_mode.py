@@ -339,3 +339,34 @@ def test_an_empty_box_opened_says_nothing_is_written_in_it(qtbot, window, number
     assert not window.open_image_file(str(box))
     assert "the box is empty" in window.input_panel.message_label.text()
     assert window.input_panel.message_label.isVisible()
+
+
+def test_a_word_opened_in_number_mode_is_refused_and_a_letter_in_digit_mode_is_no_digit(qtbot, window, number_file,
+                                                                                      tmp_path):
+    """A printed word was read as a sure number ("Hello" as 48110 at 98 %), and a printed "A" as a sure 4."""
+    from test_letters import printed_ink
+
+    window.number_mode_action.trigger()
+    read(qtbot, window, lambda: window.open_image_file(number_file))
+    word = tmp_path / "word.png"
+    Image.fromarray((paper(printed_ink("Hello", "DejaVuSans")) * 255).astype(np.uint8)).save(word)
+    with qtbot.waitSignal(window.worker.input_failed, timeout=ANSWER_TIMEOUT):
+        assert window.open_image_file(str(word))
+    settle(qtbot, window)
+    assert "looks like writing in letters" in window.number_panel.message.text()
+    assert window.number_panel.message.isVisible() and window.number_panel.reading is None
+    assert window.canvas.boxes() == [] and not window.copy_number_action.isEnabled()  # no stale number left
+
+    window.digit_mode_action.trigger()
+    letter = tmp_path / "letter.png"
+    Image.fromarray((paper(printed_ink("A", "DejaVuSans")) * 255).astype(np.uint8)).save(letter)
+    with qtbot.waitSignal(window.worker.analyzed, timeout=ANSWER_TIMEOUT) as analyzed:
+        assert window.open_image_file(str(letter))
+    settle(qtbot, window)
+    check = analyzed.args[0].digit_check
+    assert check.letter_like and not check.looks_like_digit
+    assert "Not a digit" in window.model_panel.recognised_label.text()
+    assert window.model_panel.ood_label.text().startswith("⚠ This looks like a letter or sign, not a digit")
+    window.model_panel.sigma_slider.setValue(30)  # the check is made on the input before the noise, and says so
+    settle(qtbot, window)
+    assert window.model_panel.ood_label.text().startswith("⚠ Before the noise, this looks like a letter or sign")

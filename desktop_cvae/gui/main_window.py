@@ -424,10 +424,12 @@ class MainWindow(QMainWindow):
         if c.input_key != self._shown_input:
             return  # about an input that has been drawn over since
         looks = c.looks_like_digit or self._shown_several  # several digits: their own warning says more
+        letter = c.letter_like
         reading = self.number_panel.reading
         if self.state.mode == "number" and reading is not None and self._digit_index < len(reading.digits):
             # A digit cut from a number is judged as the number panel judged it (reader.NOT_A_DIGIT_PERCENTILE).
             looks = reading.digits[self._digit_index].looks_like_digit
+            letter = reading.digits[self._digit_index].letter_like
         self.model_panel.ood_label.setVisible(not looks)
         if not looks:
             # Never "0 (99.9%)" for a house: the bars still show which label the model leans to, for the curious.
@@ -435,8 +437,13 @@ class MainWindow(QMainWindow):
             nearest = "" if probs is None else f" (nearest: {int(np.argmax(probs))})"
             self.model_panel.recognised_label.setText(f"<span style='font-size: 18px'>Not a digit{nearest}</span>")
             what = "Before the noise, this" if self._shown_noisy else "This"
-            self.model_panel.ood_label.setText(f"⚠ {what} does not look like a digit to the model (−ELBO {c.neg_elbo:.0f} "
-                                   f"nats, worse than {c.percentile:.1f}% of test digits).")
+            if letter:
+                self.model_panel.ood_label.setText(f"⚠ {what} looks like a letter or sign, not a digit: the model knows "
+                                                   "only digits, and reads it as the digit nearest to it.")
+            else:
+                self.model_panel.ood_label.setText(f"⚠ {what} does not look like a digit to the model (−ELBO "
+                                                   f"{c.neg_elbo:.0f} nats, worse than {c.percentile:.1f}% of test "
+                                                   "digits).")
 
     def _on_analyzed(self, r: UpdateResult) -> None:
         if r.request_id < self._shown_id:

@@ -48,6 +48,7 @@ class DigitCheck:
     neg_elbo: float  # best -ELBO over the labels, in nats
     percentile: float | None  # where that falls among the test digits' (engine.ood_percentile)
     looks_like_digit: bool
+    letter_like: bool = False  # taken for a letter (letters.py) where its bound alone would pass it as a digit
 
 
 @dataclass
@@ -293,7 +294,10 @@ class InferenceWorker(QThread):
         key = hashlib.blake2b(np.ascontiguousarray(norm.pixels, np.float32).tobytes(), digest_size=16).digest()
         noisy = sigma > 0 or salt_pepper > 0
         if not noisy:  # the update's own bound is the check
-            check = DigitCheck(key, analysis.best_neg_elbo, analysis.ood_percentile, analysis.looks_like_digit)
+            from ..engine import looks_like_digit
+
+            letter = analysis.letter_like and looks_like_digit(analysis.ood_percentile)
+            check = DigitCheck(key, analysis.best_neg_elbo, analysis.ood_percentile, analysis.looks_like_digit, letter)
             self._last_check = (engine, check)
             with self._cond:  # a check still queued for an earlier noisy update is about an input no longer shown
                 self._pending.pop("check", None)
@@ -333,7 +337,8 @@ class InferenceWorker(QThread):
         check = self._cached_check(engine, key)
         if check is None:
             best, percentile = engine.typicality(clean)
-            check = DigitCheck(key, best, percentile, looks_like_digit(percentile))
+            letter = looks_like_digit(percentile) and engine.looks_like_a_letter(clean)
+            check = DigitCheck(key, best, percentile, looks_like_digit(percentile) and not letter, letter)
             self._last_check = (engine, check)
         self.digit_checked.emit(check)
 
