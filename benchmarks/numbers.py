@@ -160,7 +160,8 @@ def main():
     totals = {s: {"exact": 0, "n": 0, "touching_exact": 0, "touching_n": 0} for s in a.split}
     # The digits of numbers read right, as the model split reads them: flagged "not a digit" by the reader, and by
     # the single digit's threshold. Both ought to be about the share of real digits left past a percentile.
-    real_digits = {"n": 0, "flagged": 0, "flagged_at_single_digit_threshold": 0}
+    real_digits = {"n": 0, "flagged": 0, "flagged_at_single_digit_threshold": 0, "taken_for_letters": 0}
+    refused_as_words = 0  # numbers the letter judge took for a word (reader.WORD_LETTERS)
     # Every number the model split read: its confidence, its digits' probabilities alone, its other marks, and
     # whether it was right (how far to trust the confidence shown, and reader.MARK_FACTOR's fit).
     confidences = []
@@ -180,8 +181,9 @@ def main():
                 try:
                     reading = read_number(gray, engine, split=split)
                     got, marked = reading.number, any(d.unsure for d in reading.digits)
-                except NoInkError:
+                except NoInkError as e:
                     got, marked = "", True
+                    refused_as_words += split == "model" and "letters" in str(e)
                 exact += got == truth
                 if split == "model" and got:
                     confidences.append((reading.confidence, float(np.prod([d.confidence for d in reading.digits])),
@@ -189,6 +191,7 @@ def main():
                 if got == truth and split == "model":
                     real_digits["n"] += len(reading.digits)
                     real_digits["flagged"] += sum(not d.looks_like_digit for d in reading.digits)
+                    real_digits["taken_for_letters"] += sum(getattr(d, "letter_like", False) for d in reading.digits)
                     real_digits["flagged_at_single_digit_threshold"] += sum(
                         not looks_like_digit(engine.ood_percentile(d.neg_elbo)) for d in reading.digits)
                 silent += got != truth and not marked
@@ -216,6 +219,7 @@ def main():
 
     if real_digits["n"]:
         result["real_digits_flagged"] = {k: round(v / real_digits["n"], 4) for k, v in real_digits.items() if k != "n"}
+        result["numbers_refused_as_words"] = refused_as_words
     if confidences:
         result["number_confidence"] = confidence_figures(np.array(confidences, np.float64))
 
@@ -247,7 +251,8 @@ def main():
         if "real_digits_flagged" in result:
             f = result["real_digits_flagged"]
             print(f"digits of numbers read right, flagged as not a digit: {f['flagged']:.2%} (at the single digit's "
-                  f"threshold: {f['flagged_at_single_digit_threshold']:.2%})")
+                  f"threshold: {f['flagged_at_single_digit_threshold']:.2%}; taken for letters: "
+                  f"{f['taken_for_letters']:.2%}); numbers refused as words: {result['numbers_refused_as_words']}")
         if "number_confidence" in result:
             print(confidence_line(result["number_confidence"]))
         print(f"10-digit phone photo ({gray.shape[1]}x{gray.shape[0]}): read in {result['read_10_digit_photo_ms_p50']} ms "
