@@ -111,6 +111,9 @@ def main():
     p.add_argument("--show", type=int, default=0, help="print the first N readings of each condition")
     p.add_argument("--letters", action="store_true", help="also: each of ONE_LETTERS in each condition, opened as "
                                                            "one digit, and the share flagged as not a digit")
+    p.add_argument("--digits", type=int, default=0, help="also: this many MNIST test digits as each of imagegen's "
+                                                          "kinds of picture, and the share taken for letters")
+    p.add_argument("--data", help="MNIST-format .npz for --digits (default: keras.datasets.mnist, cached)")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
     from desktop_cvae.catalog import default_model_path
@@ -124,7 +127,7 @@ def main():
     missing = [f for faces in FACES.values() for f in faces if not Path(f).exists()]
     if missing:
         raise SystemExit(f"missing fonts ({', '.join(missing)}): apt-get install {PACKAGES}")
-    for name, make in CONDITIONS.items():
+    for name, make in CONDITIONS.items() if a.n else ():  # --n 0: the other measures alone
         counts = {"refused": 0, "marked": 0, "silent": 0}
         confidence = []
         for seed in range(a.n):
@@ -166,8 +169,42 @@ def main():
             if not a.json:
                 print(f"one letter as one digit, {name:15s}: flagged as not a digit {flagged / total:6.1%} of {total}",
                       flush=True)
+    if a.digits:
+        result["digits_taken_for_letters"] = digits_taken_for_letters(a.digits, a.data)
+        if not a.json:
+            t = result["digits_taken_for_letters"]
+            print(f"people's pictures of single digits taken for letters: {t['n']} of {t['of']} "
+                  f"({t['n'] / t['of']:.2%}), labels {t['labels']}, kinds {t['kinds']}")
     if a.json:
         print(json.dumps(result))
+
+
+def digits_taken_for_letters(n: int, data: str | None) -> dict:
+    """n MNIST test digits (seeded pick) as each kind of benchmarks/imagegen.py's pictures, opened as one digit:
+    how many the letter judge takes for letters, of how many read."""
+    import imagegen
+    from desktop_cvae.data import load_mnist
+    from desktop_cvae.letters import taken_for_letters
+    from desktop_cvae.numbers.digit import normalize_image
+    from desktop_cvae.vision.imageio import decode_image
+    from desktop_cvae.vision.preprocess import NoInkError
+
+    mnist = load_mnist(data)
+    idx = np.random.default_rng(3).choice(len(mnist.x_test), n, replace=False)
+    x, y = mnist.x_test[idx].astype(np.float32) / 255, mnist.y_test[idx]
+    read, labels, kinds = 0, [], []
+    for kind, make in imagegen.KINDS.items():
+        rng = np.random.default_rng(0)
+        for digit, label in zip(x, y):
+            try:
+                pixels = normalize_image(decode_image(io.BytesIO(make(digit, rng)))).pixels
+            except NoInkError:
+                continue
+            read += 1
+            if taken_for_letters(pixels[None])[0]:
+                labels.append(int(label))
+                kinds.append(kind)
+    return {"of": read, "n": len(labels), "labels": sorted(labels), "kinds": sorted(set(kinds))}
 
 
 if __name__ == "__main__":
