@@ -166,18 +166,23 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_json_atomic(path: str | os.PathLike, obj) -> None:
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """The file holds `data` whole, or what it held before: written beside it, synced, then renamed over it."""
     path = Path(path)
     tmp = make_temp(path, ".tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=1)
+        with open(tmp, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         unlink_quietly(tmp)
         raise
+
+
+def write_json_atomic(path: str | os.PathLike, obj) -> None:
+    write_bytes_atomic(path, json.dumps(obj, indent=1).encode("utf-8"))
 
 
 def rename_model(model_path: str | os.PathLike, name: str) -> None:

@@ -22,8 +22,8 @@ alone, with the figures printed here.
 """
 
 import argparse
+import io
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -166,7 +166,7 @@ def main() -> int:
 
     from desktop_cvae.data import load_mnist
     from desktop_cvae.letters import LetterJudge
-    from desktop_cvae.storage import make_temp, unlink_quietly
+    from desktop_cvae.storage import write_bytes_atomic
 
     start = time.perf_counter()
     rng = np.random.default_rng(a.seed)
@@ -203,17 +203,9 @@ def main() -> int:
     meta = {"command": "python scripts/train_letters.py " + " ".join(sys.argv[1:]), "letters": LETTERS,
             "fonts": [p.stem for p in fonts], "seed": a.seed, "epochs": a.epochs, "per_glyph": a.per_glyph,
             "train_seconds": round(time.perf_counter() - start), "figures": figures}
-    out = Path(a.out)
-    tmp = make_temp(out, ".npz")
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, meta=np.array(json.dumps(meta)), **weights)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        unlink_quietly(tmp)
-        raise
+    archive = io.BytesIO()
+    np.savez(archive, meta=np.array(json.dumps(meta)), **weights)
+    write_bytes_atomic(a.out, archive.getvalue())
     print(json.dumps(meta, indent=1))
     return 0
 
