@@ -6,7 +6,8 @@
 The CVAE takes a printed "H" for a sure 4 and an "e" for an 8: it was only ever shown digits, and its bound
 tells letters from digits too weakly (a word read as "48110" at 98 %). This judge is a small convolutional net
 on the same 28x28 input, trained to tell letters from digits:
-- letters and a few symbols that no one would take for a digit (LETTERS), from the fonts matplotlib ships
+- letters and signs that no one would take for a digit (LETTERS: a plus was a sure 4, an equals sign a 2, a
+  euro sign a 6), from the fonts matplotlib ships
   and handwriting and print fonts of Debian's (font_paths), each drawn many times turned, slanted, squeezed,
   warped and with other pens, then normalised as the app normalises a digit;
 - digits: MNIST's training digits as they are, a third of them again with another pen (desktop_cvae.pens), the
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-LETTERS = "adefhkmnpruvwxyABEFHKMNPRUVWXY#@&%?$"
+LETTERS = "adefhkmnpruvwxyABEFHKMNPRUVWXY#@&%?$+=-<>~^*€"  # and signs, which the model read as sure digits
 DIGITS = "0123456789"
 # Fonts matplotlib ships: DejaVu's sans, mono and serif faces and Computer Modern.
 MATPLOTLIB_FONTS = ["DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique",
@@ -95,6 +96,17 @@ def glyph_ink(ch: str, font_path, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(img, np.float32) / 255
 
 
+def drawable(ch: str, font_path: Path) -> bool:
+    """The font draws ch as itself: not the empty box a font draws for a character it lacks (a square, which
+    would teach the judge that a square 0 is a letter), nor, in Computer Modern's TeX encoding, the ¡ and ¿ it
+    draws for < and >."""
+    from fontTools.ttLib import TTFont  # matplotlib's own dependency
+
+    if font_path.stem.startswith("cm") and ch in "<>":
+        return False
+    return ord(ch) in TTFont(str(font_path), lazy=True).getBestCmap()
+
+
 def glyphs(chars: str, fonts: list[Path], per_glyph: int, rng: np.random.Generator) -> np.ndarray:
     """Each character of each font drawn per_glyph times, as the app's 28x28 input; one in three with another
     pen on top."""
@@ -104,6 +116,8 @@ def glyphs(chars: str, fonts: list[Path], per_glyph: int, rng: np.random.Generat
     out = []
     for path in fonts:
         for ch in chars:
+            if not drawable(ch, path):
+                continue
             for _ in range(per_glyph):
                 try:
                     x = ink_to_mnist(glyph_ink(ch, path, rng)).pixels

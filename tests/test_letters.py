@@ -157,3 +157,14 @@ def test_recognize_says_a_letter_is_not_a_digit(tmp_path, capsys, sample):
     assert rows[0]["not_a_digit"] is True and rows[1]["not_a_digit"] is False
     assert main(["recognize", str(letter)]) == 0
     assert "looks like a letter or sign, not a digit" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("font", ["DejaVuSans", "STIXGeneral"])
+def test_signs_opened_as_one_digit_are_not_digits(default_engine, font):
+    """A plus was a sure 4, a minus and an equals sign 2s, a euro sign a sure 6."""
+    from desktop_cvae.numbers.digit import normalize_image
+
+    for sign in "+-=€<>":
+        picture = Image.fromarray((paper(printed_ink(sign, font)) * 255).astype(np.uint8))
+        analysis = default_engine.analyze(normalize_image(picture).pixels)
+        assert analysis.letter_like and not analysis.looks_like_digit, sign
