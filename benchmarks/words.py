@@ -99,8 +99,17 @@ def photo(rng, faces: list[str], word: str | None = None) -> tuple[bytes, str]:
     return numbergen._jpeg(numbergen._paper(turned, rng, lamp=0.3, level=0.84, contrast=0.8, noise=0.02)), word
 
 
-# One letter opened as one digit (--letters): letters no one would take for a digit (as the judge learnt them).
+# One letter opened as one digit (--letters): letters no one would take for a digit (as the judge learnt them);
+# and signs, which the model read as sure digits (a plus as a 4, an equals sign as a 2, a euro sign as a 6).
 ONE_LETTERS = "adefhkmnpruvwxyABEFHKMNPRUVWXY"
+ONE_SIGNS = "+=-<>~^*€#@&%?"
+
+
+def _has(face: str, ch: str) -> bool:
+    """The font draws ch itself, not the empty box it draws for a character it lacks."""
+    from fontTools.ttLib import TTFont  # matplotlib's own dependency
+
+    return ord(ch) in TTFont(face, lazy=True).getBestCmap()
 
 CONDITIONS = {"hand": photo, "hand, capitals": photo, "print, sans": printed, "print, serif": printed}
 
@@ -109,8 +118,9 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=200, help="words per condition")
     p.add_argument("--show", type=int, default=0, help="print the first N readings of each condition")
-    p.add_argument("--letters", action="store_true", help="also: each of ONE_LETTERS in each condition, opened as "
-                                                           "one digit, and the share flagged as not a digit")
+    p.add_argument("--letters", action="store_true", help="also: each of ONE_LETTERS and ONE_SIGNS in each "
+                                                           "condition, opened as one digit, and the share flagged as "
+                                                           "not a digit")
     p.add_argument("--digits", type=int, default=0, help="also: this many MNIST test digits as each of imagegen's "
                                                           "kinds of picture, and the share taken for letters")
     p.add_argument("--data", help="MNIST-format .npz for --digits (default: keras.datasets.mnist, cached)")
@@ -153,22 +163,25 @@ def main():
     if a.letters:
         from desktop_cvae.numbers.digit import normalize_image
 
-        result["one_letter"] = {}
-        for name, make in CONDITIONS.items():
-            flagged = total = 0
-            for k, letter in enumerate(ONE_LETTERS):
-                for seed in range(4):
-                    data, _ = make(np.random.default_rng(1000 * k + seed), FACES[name], letter)
-                    try:
-                        looks = engine.analyze(normalize_image(decode_image(io.BytesIO(data))).pixels).looks_like_digit
-                    except NoInkError:
-                        looks = False
-                    flagged += not looks
-                    total += 1
-            result["one_letter"][name] = {"n": total, "flagged": round(flagged / total, 4)}
-            if not a.json:
-                print(f"one letter as one digit, {name:15s}: flagged as not a digit {flagged / total:6.1%} of {total}",
-                      flush=True)
+        for what, chars in (("one_letter", ONE_LETTERS), ("one_sign", ONE_SIGNS)):
+            result[what] = {}
+            for name, make in CONDITIONS.items():
+                flagged = total = 0
+                for k, ch in enumerate(chars):
+                    faces = [f for f in FACES[name] if _has(f, ch)]
+                    for seed in range(4 if faces else 0):
+                        data, _ = make(np.random.default_rng(1000 * k + seed), faces, ch)
+                        try:
+                            looks = engine.analyze(normalize_image(decode_image(io.BytesIO(data))).pixels)
+                            looks = looks.looks_like_digit
+                        except NoInkError:
+                            looks = False
+                        flagged += not looks
+                        total += 1
+                result[what][name] = {"n": total, "flagged": round(flagged / total, 4)}
+                if not a.json:
+                    print(f"{what.replace('_', ' ')} as one digit, {name:15s}: flagged as not a digit "
+                          f"{flagged / total:6.1%} of {total}", flush=True)
     if a.digits:
         result["digits_taken_for_letters"] = digits_taken_for_letters(a.digits, a.data)
         if not a.json:
@@ -183,6 +196,7 @@ def digits_taken_for_letters(n: int, data: str | None) -> dict:
     """n MNIST test digits (seeded pick) as each kind of benchmarks/imagegen.py's pictures, opened as one digit:
     how many the letter judge takes for letters, of how many read."""
     import imagegen
+
     from desktop_cvae.data import load_mnist
     from desktop_cvae.letters import taken_for_letters
     from desktop_cvae.numbers.digit import normalize_image
