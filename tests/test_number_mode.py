@@ -360,11 +360,9 @@ def test_a_word_opened_in_number_mode_is_refused_and_a_letter_in_digit_mode_is_n
     window.digit_mode_action.trigger()
     letter = tmp_path / "letter.png"
     Image.fromarray((paper(printed_ink("A", "DejaVuSans")) * 255).astype(np.uint8)).save(letter)
-    with qtbot.waitSignal(window.worker.analyzed, timeout=ANSWER_TIMEOUT) as analyzed:
+    with qtbot.waitSignal(window.worker.analyzed, timeout=ANSWER_TIMEOUT):
         assert window.open_image_file(str(letter))
-    settle(qtbot, window)
-    check = analyzed.args[0].digit_check
-    assert check.letter_like and not check.looks_like_digit
+    settle(qtbot, window)  # the first answer may be the mode switch's: what counts is what the window shows at last
     assert "Not a digit" in window.model_panel.recognised_label.text()
     assert window.model_panel.ood_label.text().startswith("⚠ This looks like a letter or sign, not a digit")
     window.model_panel.sigma_slider.setValue(30)  # the check is made on the input before the noise, and says so
