@@ -18,6 +18,7 @@ from desktop_cvae.cli import main
 from desktop_cvae.numbers import read_number, read_number_file
 from desktop_cvae.vision.components import label_pieces
 from desktop_cvae.numbers.reader import NUMBER_SIDE
+from desktop_cvae.vision import focus
 from desktop_cvae.vision.preprocess import NoInkError, image_to_gray, ink_map, ink_to_mnist
 
 
@@ -479,6 +480,43 @@ def test_a_number_photographed_out_of_focus(readable, default_engine, number, se
     # Blurred, a digit's thin strokes keep half the darkness of its thick ones: the model saw them faint and read
     # the 6s as 5s ("589599", "315", "2458"). Each digit's strokes are now brought to full ink along their ridges.
     assert read_on_page(numbergen.out_of_focus, readable, default_engine, number, seed).number == number
+
+
+@pytest.mark.parametrize("indices, seed", [((712, 28, 485, 147, 401), 92), ((908, 395, 109, 912), 56),
+                                           ((573, 285, 534, 605), 67)])
+def test_a_blurred_photos_faint_strokes_are_raised_before_its_pieces_are_found(sample, default_engine, indices,
+                                                                                seed):
+    # Sample digits that the reader misread out of focus while every digit's own crop was already raised: a 4's
+    # thin arm fell off as a digit of its own ("37430" as 371430), an 8's faint loop left a 2 ("9816" as 9216), a
+    # 4 lost its left arm ("5469" as 5769). The whole picture's ridges are now raised where it is blurred.
+    digits = sample.x_test[list(indices)].astype(np.float32) / 255.0
+    number = "".join(str(int(sample.y_test[i])) for i in indices)
+    gray = image_to_gray(Image.open(io.BytesIO(numbergen.out_of_focus(digits, np.random.default_rng(seed)))))
+    reading = read_number(gray, default_engine)
+    assert reading.number == number
+    assert any("out of focus" in n for n in reading.notes)
+
+
+def number_ink(picture: bytes) -> np.ndarray:
+    """A picture's ink map as the number reader makes it."""
+    return ink_map(image_to_gray(Image.open(io.BytesIO(picture))), max_side=NUMBER_SIDE, ruled_lines=False).ink
+
+
+@pytest.mark.parametrize("condition", ["wide gaps", "canvas", "phone photo", "pencil, squared paper", "squared paper",
+                                       "lined paper", "pen on the page", "card on desk", "small card", "dim photo",
+                                       "form boxes"])
+def test_only_a_blurred_photo_counts_as_out_of_focus(sample, condition):
+    # The lift raises a notebook's pale rules, a pen's rims and a shadow's edge with the faint strokes: a sharp
+    # picture must not get it. The same number out of focus does; a picture with next to no ink cannot tell.
+    x = sample.x_test[:40].astype(np.float32) / 255.0
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        digits = x[rng.integers(0, len(x), int(rng.integers(2, 13)))]
+        sharp = numbergen.CONDITIONS[condition](digits, np.random.default_rng(seed))
+        blurred = numbergen.out_of_focus(digits, np.random.default_rng(seed))
+        assert not focus.out_of_focus(number_ink(sharp)), (condition, seed)
+        assert focus.out_of_focus(number_ink(blurred)), seed
+    assert focus.edge_steepness(np.zeros((200, 300), np.float32)) is None
 
 
 @pytest.mark.parametrize("number, seed", [("52809", 1), ("52809", 3), ("4071", 0), ("4071", 3), ("8003497", 0)])

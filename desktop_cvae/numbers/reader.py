@@ -21,7 +21,9 @@ import numpy as np
 from PIL import Image
 
 from .. import letters
-from ..vision.preprocess import InkMap, NoInkError, Normalized, add_noise, ink_map, ink_to_mnist
+from ..vision import focus
+from ..vision.preprocess import (InkMap, NoInkError, Normalized, add_noise, even_ridges, ink_map,
+                                 ink_to_mnist)
 from . import marks, printed, segment
 from .segment import Unit
 
@@ -540,7 +542,12 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         raise ValueError("this model is a plain VAE; reading digits needs a conditional model (CVAE)")
     # Ruled lines are left for segment.remove_lines, which traces every line, and a form's dividers between them.
     m = ink_map(gray, max_side=NUMBER_SIDE, ruled_lines=False)
-    writing = marks.set_apart(printed.without_small_print(segment.find_writing(m.ink)))
+    # Out of focus, a thin stroke keeps half the ink of a thick one or less, and falls apart into pieces before
+    # any digit's own stage 2 could raise it: the whole picture's ridges are raised first. Only there: on a sharp
+    # photo the same lift raises a notebook's pale rules and a shadow's edge as well (docs/NUMBERS.md, history).
+    blurred = focus.out_of_focus(m.ink)
+    ink = even_ridges(m.ink) if blurred else m.ink
+    writing = marks.set_apart(printed.without_small_print(segment.find_writing(ink)))
     if not writing.pieces and writing.empty_boxes:
         raise NoInkError("No digits found: only empty boxes, with nothing written in them.")
     if not writing.pieces:
@@ -569,6 +576,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
             raise NoInkError("No number found: this looks like writing in letters (a word), not digits.")
 
     notes = list(m.notes)
+    if blurred:
+        notes.append("the photo looks out of focus: its faint strokes were brought up (a sharper photo reads better)")
     if writing.angle:
         notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
     if writing.ring_removed:
