@@ -786,6 +786,27 @@ def test_a_printed_label_over_the_number_is_another_line_not_its_marks(readable,
     assert any("of writing left out: the line with the most ink is read" in n for n in reading.notes), reading.notes
 
 
+@pytest.mark.parametrize("label, font, size, where", [("Customer reference:", "DejaVuSerif", 0.3, "over"),
+                                                      ("Telephone number:", "DejaVuSans", 0.36, "over"),
+                                                      ("Account no.", "DejaVuSans-Bold", 0.3, "under")])
+def test_a_printed_label_just_over_or_under_the_number_is_left_out(readable, default_engine, label, font, size,
+                                                                   where):
+    """A form's label printed a sixth of a height over (or under) the handwritten number is one of its lines to
+    the reader, and each digit took the letters over it as its own strokes: "Customer reference:" over
+    "0787168893" was read as "3?7?3?3?7?68893"."""
+    from PIL import ImageDraw, ImageFont
+
+    ink, spans = row(readable, "90479", 0.15, width_factor=0.5)
+    height = ink.shape[0] / 2.2  # row()'s margins: 0.6 of the height above and below
+    face = ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{font}.ttf", int(size * height))
+    printed = Image.new("F", (ink.shape[1], ink.shape[0]), 0.0)
+    at, anchor = ((0.6 * height, "ls") if where == "over" else (1.6 * height, "lt"))  # the digits: 0.74-1.46
+    ImageDraw.Draw(printed).text((spans[0][0], int(at)), label, font=face, fill=0.95, anchor=anchor)
+    reading = read_number(jpeg_gray(paper(np.maximum(np.asarray(printed), ink), noise=0.015)), default_engine)
+    assert reading.number == "90479", reading.notes
+    assert any(n.startswith("small print beside the number left out") for n in reading.notes), reading.notes
+
+
 @pytest.mark.parametrize("label, font, size, number", [("Tel.", "DejaVuSans", 0.3, "5550172"),
                                                        ("Order no:", "DejaVuSerif", 0.35, "40917"),
                                                        ("Ref", "DejaVuSans-Bold", 0.4, "8326")])

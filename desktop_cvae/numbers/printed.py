@@ -6,7 +6,9 @@ such a row is refused, with a message that says why.
 
 A form's printed label beside a handwritten number ("Tel." before it) is read as more digits, and its letters,
 being most of the line's pieces, set the writing's height to theirs. Where they are far smaller than the digits,
-side by side at an end of the line, they are left out (`without_small_print`).
+side by side at an end of the line, they are left out (`without_small_print`). So are they printed just over or
+under the number ("Customer reference:" over its field): there each digit took the letters over it as its own
+strokes, and was read as another digit.
 """
 
 from __future__ import annotations
@@ -41,13 +43,18 @@ SMALL_PRINT_HEIGHT = 0.5  # a label's letters are less tall than this share of t
 SMALL_PRINT_RUN = 3  # ... and stand side by side at an end of the line, this many or more: a word, not a mark,
 SMALL_PRINT_BAND = 0.6  # ... in a band of rows less tall than this share of the digits (a digit broken into
 # small pieces spreads them over its whole height)
+PRINT_CLEAR = 0.1  # print over or under the digits ends within this share of their height past their top or foot
+# (a digit's top broken off by a lifted pen reaches down into the digit, a third of its height or more) ...
+WORD_SPACE = 0.5  # ... and its letters stand closer than this share of the digits' height: a word or a label
+LETTER_HEIGHT = 0.15  # a printed letter is at least this share of the digits' height (a full stop is less)
 
 
 def without_small_print(w: Writing) -> Writing:
     """The line of writing without a printed label at either end of it: SMALL_PRINT_RUN or more pieces side by
     side, each less tall than SMALL_PRINT_HEIGHT of the digits and clear of their columns (a digit's broken-off
-    piece shares its digit's columns), all within SMALL_PRINT_BAND of the digits' height. The line's height and
-    middle are measured again without them."""
+    piece shares its digit's columns), all within SMALL_PRINT_BAND of the digits' height; nor words of small print
+    just over or under the digits (`_print_over_or_under`). The line's height and middle are measured again
+    without them."""
     pieces = w.pieces
     if len(pieces) <= SMALL_PRINT_RUN:
         return w
@@ -61,13 +68,42 @@ def without_small_print(w: Writing) -> Writing:
     first = next((k for k, s in enumerate(small) if not s), len(pieces))
     last = next((k for k in range(len(pieces) - 1, -1, -1) if not small[k]), -1)
     left_out = [run for run in (pieces[:first], pieces[last + 1:]) if _a_word(run, digits_tall)]
-    if not left_out or first == len(pieces):
+    if first == len(pieces):
+        return w
+    beside = {p.index for run in left_out for p in run}
+    left_out += [run for run in _print_over_or_under(pieces, tall, digits_tall)
+                 if not any(p.index in beside for p in run)]
+    if not left_out:
         return w
     drop = {p.index for run in left_out for p in run}
     kept = [p for p in pieces if p.index not in drop]
     line_height, middle = line_measures(kept, max(p.area for p in kept))
     return dataclasses.replace(w, pieces=kept, height=digit_height(kept, line_height), line_height=line_height,
                                middle=middle, print_left_out=len(left_out))
+
+
+def _print_over_or_under(pieces: list[Piece], tall: list[Piece], digits_tall: float) -> list[list[Piece]]:
+    """Words of small print wholly over or under the digits: pieces less tall than SMALL_PRINT_HEIGHT of the
+    digits that end within PRINT_CLEAR of their top (or begin within it of their foot), grouped left to right
+    into runs at gaps of WORD_SPACE, each a word by `_a_word` with SMALL_PRINT_RUN letters or more among them.
+    A 7's bar or a 5's flag lifted off is one dash over its digit, and a digit's top broken off reaches well into
+    the digit's rows."""
+    top = float(np.median([p.y0 for p in tall]))
+    foot = float(np.median([p.y1 for p in tall]))
+    clear = PRINT_CLEAR * digits_tall
+    words = []
+    for beyond in (lambda p: p.y1 <= top + clear, lambda p: p.y0 >= foot - clear):
+        small = sorted((p for p in pieces if p.height < SMALL_PRINT_HEIGHT * digits_tall and beyond(p)),
+                       key=lambda p: p.x0)
+        runs: list[list[Piece]] = []
+        for p in small:
+            if runs and p.x0 - max(q.x1 for q in runs[-1]) <= WORD_SPACE * digits_tall:
+                runs[-1].append(p)
+            else:
+                runs.append([p])
+        letters = lambda run: sum(p.height >= LETTER_HEIGHT * digits_tall and p.width < 3 * p.height for p in run)
+        words += [run for run in runs if letters(run) >= SMALL_PRINT_RUN and _a_word(run, digits_tall)]
+    return words
 
 
 def _a_word(run: list[Piece], digits_tall: float) -> bool:

@@ -597,7 +597,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         notes.append(f"{lines} of writing left out: the line with the most ink is read (crop the picture to "
                      "read another)")
     if writing.print_left_out:
-        notes.append("small print beside the number left out (a printed label, such as \"Tel.\")")
+        notes.append("small print beside the number left out (a printed label, such as \"Tel.\", before, over or "
+                     "under it)")
     if writing.marks_left_out:
         left_out = "a mark" if writing.marks_left_out == 1 else f"{writing.marks_left_out} marks"
         notes.append(f"{left_out} between the digits left out (a full stop, comma, colon, dash, bracket or plus)")

@@ -506,7 +506,7 @@ class Writing:
     slash_like: frozenset[int] = frozenset()  # pieces that may be a slash ("12/05") as well as a 1
     marks_left_out: int = 0  # full stops, commas, colons, dashes, brackets and plus signs between the digits
     # Set by printed.without_small_print:
-    print_left_out: int = 0  # printed labels beside the number left out ("Tel." before it), 0 to 2
+    print_left_out: int = 0  # printed labels beside, over or under the number left out ("Tel." before it)
 
 
 def find_writing(ink: np.ndarray) -> Writing:
