@@ -565,6 +565,24 @@ def test_a_stroke_along_a_pale_rule_stays_when_the_rule_goes(readable):
     assert np.array_equal(out[:, x: x + 2][stroke], ink[:, x: x + 2][stroke])  # the pen's ink, as it was
 
 
+def test_a_stroke_along_a_drawn_line_keeps_its_width_when_the_line_goes():
+    # A drawn line through the number is taken out column by column. Where a digit's stroke ran along one side of
+    # it (a 9's loop resting on it, a 4's bar over it), the line's rows went with the stroke's own, and a loop
+    # opened: "69" read as 67. Where the stroke sticks out of the line by its width, those rows now stay.
+    from desktop_cvae.numbers import segment
+
+    ink = np.zeros((200, 900), np.float32)
+    ink[100:104, 20:880] = 0.95  # the line, 4 pixels thick
+    ink[90:102, 300:330] = 0.9  # a short bar resting on it: its two lowest rows are the line's too
+    ink[40:160, 500:509] = 0.9  # a stroke across it
+    out, removed = segment.remove_lines(ink, height=80)
+    assert removed
+    assert out[96:110, 100:250].max() < segment.INK_LEVEL  # the line is gone where it runs alone ...
+    assert out[96:110, 600:850].max() < segment.INK_LEVEL
+    assert np.array_equal(out[90:102, 305:325], ink[90:102, 305:325])  # ... the bar keeps its every row
+    assert out[40:160, 502:507].min() > 0.8  # and the stroke across it goes on
+
+
 def test_the_writings_height_between_rules_ignores_a_rule_broken_by_noise(readable):
     from desktop_cvae.numbers import segment
 

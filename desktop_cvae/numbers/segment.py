@@ -269,7 +269,7 @@ def remove_lines(ink: np.ndarray, height: float | None = None, rules: bool = Fal
             continue  # shorter than a drawn line, not straight enough to be a printed one, within the digits
         half = thickness / 2 + 1
         pen_from = _darker_than_line(ink, middle, half, c0, has & (count <= thickness)) if rules else np.inf
-        _bridge_over(out, ink, middle, half, c0, pen_from)
+        _bridge_over(out, ink, middle, half, c0, pen_from, keep_along=not rules)
         traced.append((c0, middle, half))
     if not traced:
         return ink, False
@@ -278,7 +278,8 @@ def remove_lines(ink: np.ndarray, height: float | None = None, rules: bool = Fal
     return out, True
 
 
-def _bridge_over(out: np.ndarray, ink: np.ndarray, middle: np.ndarray, half: float, c0: int, pen_from: float) -> None:
+def _bridge_over(out: np.ndarray, ink: np.ndarray, middle: np.ndarray, half: float, c0: int, pen_from: float,
+                 keep_along: bool = False) -> None:
     """The line's pixels in each column from c0 on (`middle` its middle row there, `half` its half thickness) set to
     the lesser of the ink just above and just below them, column by column from left to right, in place. A stroke
     crossing the line at a slant is above it a little to one side and below it a little to the other: each side's
@@ -287,7 +288,8 @@ def _bridge_over(out: np.ndarray, ink: np.ndarray, middle: np.ndarray, half: flo
 
     As a loop over columns this was most of the time spent on a squared page. Here every column is done at once,
     but for those that read, above or below the line, a pixel that a column before them on its left has just
-    set: those follow in order, as the loop had them."""
+    set: those follow in order, as the loop had them. `keep_along`: a drawn line's pixels stay in the columns
+    where a stroke runs along it (_stroke_beside); a printed rule's are told from the pen's by their darkness."""
     h, w = out.shape
     reach = int(half)
     cols = c0 + np.arange(len(middle))
@@ -313,6 +315,11 @@ def _bridge_over(out: np.ndarray, ink: np.ndarray, middle: np.ndarray, half: flo
     thick = int((b - a).max(initial=0))
     rows = a[:, None] + np.arange(thick)[None, :]
     change = (rows < b[:, None]) & ~after[:, None]
+    # A stroke that runs along the line (a 4's bar, a 6's foot) sticks out of it by its own width: there the line's
+    # pixels are the stroke's too, and stay. A line's wobble leaves its band by a pixel or so.
+    along = (_stroke_beside(ink, a, b, cols, max(2 * reach, 2)) if keep_along
+             else np.zeros(len(cols), bool))
+    change &= ~along[:, None]
     j, k = np.nonzero(change)  # column, and row of the line there
     r, c = rows[j, k], cols[j]
     bridged = np.minimum(before[r - top, c], lesser[j])
@@ -324,12 +331,23 @@ def _bridge_over(out: np.ndarray, ink: np.ndarray, middle: np.ndarray, half: flo
         lo, hi = max(c - reach, 0), min(c + reach + 1, w)
         return float(max(out[row, lo:c].max(initial=-np.inf), before[row - top, c:hi].max()))
 
-    for j in np.flatnonzero(after):
+    for j in np.flatnonzero(after & ~along):
         c, aj, bj = int(cols[j]), int(a[j]), int(b[j])
         above = side(aj - 1, c) if aj > 0 else 0.0
         below = side(bj, c) if bj < h else 0.0
         bridged = np.minimum(before[aj - top:bj - top, c], min(above, below))
         out[aj:bj, c] = np.where(ink[aj:bj, c] > pen_from, ink[aj:bj, c], bridged)
+
+
+def _stroke_beside(ink: np.ndarray, a: np.ndarray, b: np.ndarray, cols: np.ndarray, solid: int) -> np.ndarray:
+    """Per column, whether a stroke runs along the line there: ink in all of the `solid` rows just above the line's
+    rows a..b-1, or just below them (a line's own wobble leaves the band by a pixel or so, not a stroke's width)."""
+    h = ink.shape[0]
+    k = np.arange(1, solid + 1)[None, :]
+    up, down = a[:, None] - k, b[:, None] - 1 + k
+    above = np.where(up >= 0, ink[np.clip(up, 0, h - 1), cols[:, None]], 0.0).min(axis=1)
+    below = np.where(down < h, ink[np.clip(down, 0, h - 1), cols[:, None]], 0.0).min(axis=1)
+    return (above > INK_LEVEL) | (below > INK_LEVEL)
 
 
 def _darker_than_line(ink: np.ndarray, middle: np.ndarray, half: float, c0: int, alone: np.ndarray) -> float:
