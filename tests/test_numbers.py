@@ -818,11 +818,27 @@ def test_a_printed_label_just_over_or_under_the_number_is_left_out(readable, def
     height = ink.shape[0] / 2.2  # row()'s margins: 0.6 of the height above and below
     face = ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{font}.ttf", int(size * height))
     printed = Image.new("F", (ink.shape[1], ink.shape[0]), 0.0)
-    at, anchor = ((0.6 * height, "ls") if where == "over" else (1.6 * height, "lt"))  # the digits: 0.74-1.46
+    at, anchor = ((0.6 * height, "ls") if where == "over" else (1.75 * height, "lt"))  # digits: 0.74-1.6
     ImageDraw.Draw(printed).text((spans[0][0], int(at)), label, font=face, fill=0.95, anchor=anchor)
     reading = read_number(jpeg_gray(paper(np.maximum(np.asarray(printed), ink), noise=0.015)), default_engine)
     assert reading.number == "90479", reading.notes
     assert any(n.startswith("small print beside the number left out") for n in reading.notes), reading.notes
+
+
+def test_the_tops_of_digits_broken_by_a_lifted_pen_are_no_print_over_them(readable):
+    # Every digit broken a third of the way down: the bodies set the digits' top, and the tops over them are
+    # small, side by side in a band, like a label's letters. They lie across the pen's short break from their
+    # bodies, where print stands clear of the writing.
+    from desktop_cvae.numbers import printed, segment
+
+    ink, _ = row(readable, "90909", 0.05, width_factor=0.8)
+    band = int(0.6 * 100 + 0.35 * 100)  # row()'s top margin, then 0.35 of the digits' box
+    ink[band: band + 4] = 0
+    writing = segment.find_writing(ink)
+    tops = [p for p in writing.pieces if p.y1 <= band]
+    assert len(tops) >= 3  # the digits are broken as meant
+    kept = printed.without_small_print(writing)
+    assert kept.print_left_out == 0 and len(kept.pieces) == len(writing.pieces)
 
 
 @pytest.mark.parametrize("label, font, size, number", [("Tel.", "DejaVuSans", 0.3, "5550172"),

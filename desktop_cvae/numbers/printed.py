@@ -47,6 +47,7 @@ PRINT_CLEAR = 0.1  # print over or under the digits ends within this share of th
 # (a digit's top broken off by a lifted pen reaches down into the digit, a third of its height or more) ...
 WORD_SPACE = 0.5  # ... and its letters stand closer than this share of the digits' height: a word or a label
 LETTER_HEIGHT = 0.15  # a printed letter is at least this share of the digits' height (a full stop is less)
+PRINT_GAP = 0.12  # ... and it stands this share of the digits' height clear of them, or more (a pen's break, less)
 
 
 def without_small_print(w: Writing) -> Writing:
@@ -92,7 +93,7 @@ def _print_over_or_under(pieces: list[Piece], tall: list[Piece], digits_tall: fl
     foot = float(np.median([p.y1 for p in tall]))
     clear = PRINT_CLEAR * digits_tall
     words = []
-    for beyond in (lambda p: p.y1 <= top + clear, lambda p: p.y0 >= foot - clear):
+    for over, beyond in ((True, lambda p: p.y1 <= top + clear), (False, lambda p: p.y0 >= foot - clear)):
         small = sorted((p for p in pieces if p.height < SMALL_PRINT_HEIGHT * digits_tall and beyond(p)),
                        key=lambda p: p.x0)
         runs: list[list[Piece]] = []
@@ -102,8 +103,24 @@ def _print_over_or_under(pieces: list[Piece], tall: list[Piece], digits_tall: fl
             else:
                 runs.append([p])
         letters = lambda run: sum(p.height >= LETTER_HEIGHT * digits_tall and p.width < 3 * p.height for p in run)
-        words += [run for run in runs if letters(run) >= SMALL_PRINT_RUN and _a_word(run, digits_tall)]
+        words += [run for run in runs if letters(run) >= SMALL_PRINT_RUN and _a_word(run, digits_tall)
+                  and _clear_of_writing(run, pieces, digits_tall, over)]
     return words
+
+
+def _clear_of_writing(run: list[Piece], pieces: list[Piece], digits_tall: float, over: bool) -> bool:
+    """Whether the run stands clear of the writing it is over (or under): the median gap between its pieces and
+    the nearest piece beneath (above) them in their columns is PRINT_GAP of the digits' height or more. Where most
+    of a number's digits are broken by a lifted pen, their bodies set the digits' top, and each top lies over its
+    body across the pen's short break."""
+    ids = {p.index for p in run}
+    gaps = []
+    for p in run:
+        near = [q.y0 - p.y1 if over else p.y0 - q.y1 for q in pieces
+                if q.index not in ids and horizontal_overlap(p, q) > 0 and (q.y0 >= p.y1 if over else q.y1 <= p.y0)]
+        if near:
+            gaps.append(min(near))
+    return not gaps or float(np.median(gaps)) >= PRINT_GAP * digits_tall
 
 
 def _a_word(run: list[Piece], digits_tall: float) -> bool:
