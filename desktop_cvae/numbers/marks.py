@@ -1,6 +1,6 @@
 """What people write between the digits of a number, which the model would read as digits of their own: full stops,
-commas, colons, dashes, a plus and brackets (set apart from the number), and a date's slashes (marked, since the
-pixels cannot tell them from 1s). Read alone, a dot was a sure 4 or 0, a comma a 9, a colon a 2, a plus a 4, and
+commas, colons, dashes, a plus and brackets (set apart from the number), and a date's slashes (set apart where
+they reach past the digits' tops and baseline both, else marked, since the pixels cannot tell them from 1s). Read alone, a dot was a sure 4 or 0, a comma a 9, a colon a 2, a plus a 4, and
 a bracket or a slash a sure 1.
 
 `set_apart(writing)` takes a line of writing from `segment.find_writing` and returns it without its marks.
@@ -28,7 +28,12 @@ def set_apart(w: Writing) -> Writing:
         left, right = min(p.x1 for p in kept), max(p.x0 for p in kept)
         marks |= {d.index for d in w.dashes if left <= d.x0 and d.x1 <= right and abs(d.cy - middle) < 0.3 * height}
     digits_tall = w.height if len(kept) == len(w.pieces) else digit_height(kept, height)  # measured once if unchanged
-    return dataclasses.replace(w, pieces=kept, height=digits_tall, slash_like=slash_like(kept, ink, labels, digits_tall),
+    slashes = slash_like(kept, ink, labels, digits_tall)
+    if surely_slashes(kept, slashes, digits_tall):
+        marks |= slashes
+        kept = [p for p in kept if p.index not in slashes]
+        slashes = frozenset()
+    return dataclasses.replace(w, pieces=kept, height=digits_tall, slash_like=slashes,
                                marks_left_out=count_marks([*w.pieces, *w.dashes], marks))
 
 
@@ -142,6 +147,23 @@ def slash_like(pieces: list[Piece], ink: np.ndarray, labels: np.ndarray, height:
                and leans[p.index] >= SLASH_LEAN and leans[p.index] - slant >= SLASH_BEYOND_SLANT]
     pairs = [(a, b) for a, b in zip(slashes, slashes[1:]) if a >= 1 and 2 <= b - a <= 3 and b < len(pieces) - 1]
     return frozenset(pieces[k].index for pair in pairs for k in pair)
+
+
+SLASH_PAST = 0.08  # a slash that reaches this share of the digits' height past both their tops and their baseline
+
+
+def surely_slashes(pieces: list[Piece], slashes: frozenset[int], height: float) -> bool:
+    """Whether a date's slashes (`slash_like`) are surely slashes, to be left out rather than marked: one of them
+    reaches SLASH_PAST of the digits' height above their tops and below their baseline both. A 1 stands on the
+    baseline however tall it is written (of mixed sizes, the tallest is a quarter taller than the rest), and
+    however it leans; a slash is drawn through the line of writing."""
+    digits = [p for p in pieces if p.index not in slashes and p.height >= 0.7 * height]
+    if not slashes or len(digits) < 2:
+        return False
+    top = float(np.median([p.y0 for p in digits]))
+    base = float(np.median([p.y1 for p in digits]))
+    past = SLASH_PAST * height
+    return any(p.index in slashes and top - p.y0 >= past and p.y1 - base >= past for p in pieces)
 
 
 def _stroke(p: Piece, ink: np.ndarray, labels: np.ndarray) -> np.ndarray:
