@@ -251,7 +251,7 @@ def test_a_bar_or_flag_lifted_off_stays_with_its_digit_and_a_dash_between_digits
     ink[middle - 2: middle + 3, spans[1][1] + 12: spans[2][0] - 12] = 1.0  # "55-12"
     reading = read_number(paper(ink), default_engine)
     assert reading.number == "5512"
-    assert "a mark between the digits left out (a full stop, comma, colon, dash, slash, bracket or plus)" in reading.notes
+    assert f"a mark {MARKS_LEFT_OUT}" in reading.notes
 
 
 def test_a_small_zero_and_a_short_one_are_digits_of_their_own(readable, default_engine):
@@ -262,6 +262,10 @@ def test_a_small_zero_and_a_short_one_are_digits_of_their_own(readable, default_
     ink, _ = row(readable, "2473", 0.2, sizes=[1.0, 0.55, 1.0, 1.0])
     reading = read_number(paper(ink), default_engine)
     assert reading.number == "2473" and not any("left out" in n for n in reading.notes)
+
+
+# The reading's note on marks, after how many were left out.
+MARKS_LEFT_OUT = "between the digits left out (a full stop, comma, colon, dash, slash, bracket or plus)"
 
 
 def marked_up(readable, layout: str, seed: int = 0) -> np.ndarray:
@@ -305,7 +309,7 @@ def test_full_stops_commas_colons_and_a_plus_are_left_out(readable, default_engi
     assert reading.number == digits
     marks = len(layout.replace(" ", "")) - len(digits)
     said = "a mark" if marks == 1 else f"{marks} marks"
-    assert f"{said} between the digits left out (a full stop, comma, colon, dash, slash, bracket or plus)" in reading.notes
+    assert f"{said} {MARKS_LEFT_OUT}" in reading.notes
 
 
 def test_brackets_round_digits_are_left_out_and_a_zero_in_two_strokes_is_not_taken_for_them(readable,
@@ -313,7 +317,7 @@ def test_brackets_round_digits_are_left_out_and_a_zero_in_two_strokes_is_not_tak
     # "(020) 794" was read "1020179 4": each bracket a sure 1.
     reading = read_number(marked_up(readable, "(020) 794"), default_engine)
     assert reading.number == "020794"
-    assert "2 marks between the digits left out (a full stop, comma, colon, dash, slash, bracket or plus)" in reading.notes
+    assert f"2 marks {MARKS_LEFT_OUT}" in reading.notes
     # A 0 drawn as two arcs bows like a pair of brackets, but nothing stands between its halves.
     from desktop_cvae.numbers import marks, segment
 
@@ -348,8 +352,8 @@ def test_slashes_drawn_through_the_line_of_writing_are_left_out(readable, defaul
     # baseline however tall it is written. Marked as maybe slashes, every such date was read with two 1s too many.
     reading = read_number(marked_up(readable, "12/05/94", seed=seed), default_engine)
     assert reading.number == "120594", reading.marked
-    assert "2 marks between the digits left out (a full stop, comma, colon, dash, slash, bracket or plus)" in reading.notes
-    assert not any(d.maybe_slash for d in reading.digits)
+    said = f"2 marks {MARKS_LEFT_OUT}"
+    assert said in reading.notes and not any(d.maybe_slash for d in reading.digits)
 
 
 def test_a_wide_digit_is_not_cut_in_two(readable, default_engine):
@@ -1093,12 +1097,13 @@ def test_recognize_number_text_says_another_line_was_left_out(readable, tmp_path
 def test_recognize_number_text_says_which_marks_it_left_out_and_which_ones_may_be_slashes(readable, tmp_path,
                                                                                           capsys):
     stops, slashes = tmp_path / "stops.png", tmp_path / "slashes.png"
-    for path, picture in ((stops, marked_up(readable, "12.05.94", seed=3)), (slashes, date_with_short_slashes(readable))):
+    for path, picture in ((stops, marked_up(readable, "12.05.94", seed=3)),
+                          (slashes, date_with_short_slashes(readable))):
         Image.fromarray((picture * 255).astype(np.uint8)).save(path)
     assert main(["recognize", "--number", str(stops), str(slashes)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"{stops}: 120594  confidence ")
-    assert out[0].endswith("(2 marks between the digits left out (a full stop, comma, colon, dash, slash, bracket or plus))")
+    assert out[0].endswith(f"(2 marks {MARKS_LEFT_OUT})")
     assert out[1].startswith(f"{slashes}: 121?051?94  confidence ")
     assert out[1].endswith("(a 1 that leans like a date's slash is marked: it may be a slash)")
 

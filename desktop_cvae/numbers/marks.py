@@ -1,7 +1,7 @@
 """What people write between the digits of a number, which the model would read as digits of their own: full stops,
 commas, colons, dashes, a plus and brackets (set apart from the number), and a date's slashes (set apart where
-they reach past the digits' tops and baseline both, else marked, since the pixels cannot tell them from 1s). Read alone, a dot was a sure 4 or 0, a comma a 9, a colon a 2, a plus a 4, and
-a bracket or a slash a sure 1.
+they reach past the digits' tops and baseline both, else marked, since the pixels cannot tell them from 1s). Read
+alone, a dot was a sure 4 or 0, a comma a 9, a colon a 2, a plus a 4, and a bracket or a slash a sure 1.
 
 `set_apart(writing)` takes a line of writing from `segment.find_writing` and returns it without its marks.
 """

@@ -92,6 +92,10 @@ def _print_over_or_under(pieces: list[Piece], tall: list[Piece], digits_tall: fl
     top = float(np.median([p.y0 for p in tall]))
     foot = float(np.median([p.y1 for p in tall]))
     clear = PRINT_CLEAR * digits_tall
+
+    def letters(run: list[Piece]) -> int:
+        return sum(p.height >= LETTER_HEIGHT * digits_tall and p.width < 3 * p.height for p in run)
+
     words = []
     for over, beyond in ((True, lambda p: p.y1 <= top + clear), (False, lambda p: p.y0 >= foot - clear)):
         small = sorted((p for p in pieces if p.height < SMALL_PRINT_HEIGHT * digits_tall and beyond(p)),
@@ -102,7 +106,6 @@ def _print_over_or_under(pieces: list[Piece], tall: list[Piece], digits_tall: fl
                 runs[-1].append(p)
             else:
                 runs.append([p])
-        letters = lambda run: sum(p.height >= LETTER_HEIGHT * digits_tall and p.width < 3 * p.height for p in run)
         words += [run for run in runs if letters(run) >= SMALL_PRINT_RUN and _a_word(run, digits_tall)
                   and _clear_of_writing(run, pieces, digits_tall, over)]
     return words

@@ -601,7 +601,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
                      "under it)")
     if writing.marks_left_out:
         left_out = "a mark" if writing.marks_left_out == 1 else f"{writing.marks_left_out} marks"
-        notes.append(f"{left_out} between the digits left out (a full stop, comma, colon, dash, slash, bracket or plus)")
+        notes.append(f"{left_out} between the digits left out (a full stop, comma, colon, dash, slash, bracket or "
+                     "plus)")
     frame = writing_frame(m, writing, notes)
     if words:
         notes.append("letters beside the number left out (a word, such as \"Total\" or \"Tel\")")

@@ -522,7 +522,7 @@ class Writing:
     empty_boxes: int = 0  # boxes with nothing written in them, left out (rings.empty_boxes)
     # Set by marks.set_apart:
     slash_like: frozenset[int] = frozenset()  # pieces that may be a slash ("12/05") as well as a 1
-    marks_left_out: int = 0  # full stops, commas, colons, dashes, brackets and plus signs between the digits
+    marks_left_out: int = 0  # full stops, commas, colons, dashes, slashes, brackets and plus signs between digits
     # Set by printed.without_small_print:
     print_left_out: int = 0  # printed labels beside, over or under the number left out ("Tel." before it)
 
