@@ -412,6 +412,20 @@ def test_a_ring_or_box_drawn_round_the_number_is_taken_out(readable, default_eng
     assert "a ring or box drawn round the number taken out" in reading.notes
 
 
+@pytest.mark.parametrize("indices, seed", [((438, 196, 260, 526, 862), 39), ((455, 633, 226, 129), 851),
+                                           ((332, 544, 986, 957), 658)])
+def test_what_a_ring_leaves_along_itself_is_the_rings_too(sample, default_engine, indices, seed):
+    # Where a hand-drawn ring's end runs on past its start, or its stroke doubles, the inner stroke is not the
+    # ring's outermost and stayed when the ring went: it was read as one more digit at the number's end ("57427"
+    # as 574279, "6754" as 16754). It runs along the ring, and no digit's other part lies near it.
+    digits = sample.x_test[list(indices)].astype(np.float32) / 255.0
+    number = "".join(str(int(sample.y_test[i])) for i in indices)
+    picture = numbergen.CONDITIONS["ring round"](digits, np.random.default_rng(seed))
+    reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
+    assert reading.number == number, reading.notes
+    assert "a ring or box drawn round the number taken out" in reading.notes
+
+
 @pytest.mark.parametrize("number, gaps, broken, sizes", [("4830", [0.15, -0.08, 0.15], (), None),
                                                          ("20583", -0.1, (), None),
                                                          ("57140", 0.1, (0, 2, 4), None),

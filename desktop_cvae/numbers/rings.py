@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..vision.components import Piece
+from ..vision.components import Piece, label_pieces
+from ..vision.pixels import grown, stroke_width
 
 RING_CANDIDATES = 8  # the pieces with the largest boxes that may be rings; a grainy picture has thousands
 RING_TALLER = 1.2  # a ring is at least this many times as tall as the tallest piece inside it
 RING_EDGE = 0.25  # ... its pixels within this share of its box's shorter side from the box's edges ...
 RING_ON_EDGE = 0.5  # ... this share of them or more (digits touching it from inside add pixels off its edge)
+REMNANT_REACH = 3.0  # what is left of the ring after its outermost runs go, within this many of its strokes'
+REMNANT_SHARE = 0.8  # widths of them for this share of its pixels or more, is the ring's too (its ends overlapping)
+REMNANT_WIDTH = 1.5  # ... if no bolder than this many times the ring's strokes (a bold digit that touched it is)
 RING_HOLDS = 0.25  # the pieces inside hold this share of the ring's ink or more (not a speck in a blob of digits)
 ROUND = 0.5  # a ring has pixels above and below the pieces inside over this share of their columns, and left and
 # right of them over this share of their rows (a line under the number joined to a digit holds another within its
@@ -180,4 +184,22 @@ def without_ring(ink: np.ndarray, labels: np.ndarray, ring: Piece) -> np.ndarray
              | _outermost_runs(mask.T).T | _outermost_runs(mask.T[:, ::-1])[:, ::-1].T)
     out = ink.copy()
     out[box][outer] = 0.0
+    # Where the ring's ends overlap, or a second stroke went over part of it, the inner stroke is not outermost and
+    # stayed, to be read as a 1 or a 7 at the number's end. It runs along the ring, within a few of its strokes'
+    # widths; a digit that touched the ring from inside keeps most of its ink farther in.
+    # A digit cut in two where it touched the ring keeps its other part close by.
+    left = mask & ~outer
+    if left.any():
+        width = stroke_width(outer)
+        reach = max(2, int(round(REMNANT_REACH * width)))
+        near = grown(outer, reach)
+        parts, pieces = label_pieces(left)
+        along = [part.index for part in pieces
+                 if np.count_nonzero((parts == part.index) & near) >= REMNANT_SHARE * part.area
+                 and stroke_width(parts == part.index) <= REMNANT_WIDTH * width]
+        digits = (parts > 0) & ~np.isin(parts, along)
+        for index in along:
+            own = parts == index
+            if not np.any(grown(own, reach) & digits):
+                out[box][own] = 0.0
     return out
