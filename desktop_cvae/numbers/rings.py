@@ -194,8 +194,8 @@ def without_ring(ink: np.ndarray, labels: np.ndarray, ring: Piece) -> np.ndarray
         reach = max(2, int(round(REMNANT_REACH * width)))
         near = grown(outer, reach)
         parts, pieces = label_pieces(left)
-        along = [part.index for part in pieces
-                 if np.count_nonzero((parts == part.index) & near) >= REMNANT_SHARE * part.area
+        near_ring = np.bincount(parts[near], minlength=len(pieces) + 1)  # each part's pixels near the ring
+        along = [part.index for part in pieces if near_ring[part.index] >= REMNANT_SHARE * part.area
                  and stroke_width(parts == part.index) <= REMNANT_WIDTH * width]
         digits = (parts > 0) & ~np.isin(parts, along)
         for index in along:
