@@ -17,6 +17,9 @@ import imagegen
 # Gaps between neighbouring digits' ink, as a fraction of the digit height; negative gaps overlap.
 SPACINGS = {"wide": (0.35, 0.6), "normal": (0.08, 0.2), "tight": (0.01, 0.05), "touching": (-0.06, -0.02),
             "overlap": (-0.14, -0.08)}
+# Digits overlap a little: by at most this share of the narrower one's width. A hand does not write a digit over
+# most of the one before (a 1 a sixth of a height wide would otherwise hide wholly inside its neighbour's box).
+OVERLAP_MOST = 1 / 3
 
 
 # Each digit's (x, y, w, h) ink box in the last number composed, None for a digit without ink: what a picture
@@ -58,6 +61,7 @@ def compose(digits: np.ndarray, rng: np.random.Generator, height: int = 120, spa
             ink = break_stroke(ink, rng)
         inks.append(ink)
     gaps = [int(round(height * rng.uniform(lo, hi))) for _ in inks[1:]]
+    gaps = [max(g, -int(OVERLAP_MOST * min(a.shape[1], b.shape[1]))) for g, a, b in zip(gaps, inks, inks[1:])]
     pad = int(height * margin)
     width = sum(i.shape[1] for i in inks) + sum(gaps) + 2 * pad
     out = np.zeros((height + 2 * pad, max(width, 1)), np.float32)
