@@ -14,7 +14,6 @@ BOLD = 0.3  # ... and as thick as this share of the writing's pieces are long (a
 AS_TALL = 0.7  # the writing compared with: two or more pieces at least this share of the tallest one's height
 LONGER = 2.5  # ... and this many times as long as them (a pen), or as large as this many squares of it (a finger)
 SMALLEST = 0.015  # of the picture's long side: pieces shorter than this are specks, neither writing nor objects
-WRITING_SHARE = 0.05  # ... and the writing compared with holds at least this share of its ink (not specks alone)
 WRITING_LONG = 3.0  # a piece of writing is at least this many times as long as its strokes are thick
 CLOSE = 2  # pixels: holes and notches this narrow in a piece are noise, not the gaps between strokes
 HOLE_THIN = 4  # a hole this many times as long as it is wide is no digit's loop: a pen's highlight
@@ -26,7 +25,7 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     """Where the mask holds things lying on the page (a pen, a fingertip) beside writing, or None if it holds none.
 
     A piece is an object where, against the writing beside it (two or more writing-like pieces that do not touch
-    it, holding WRITING_SHARE of its ink or more), it is THICKER times as thick as the writing's strokes, as thick as BOLD of the writing's height, and
+    it), it is THICKER times as thick as the writing's strokes, as thick as BOLD of the writing's height, and
     LONGER times as long as its tallest piece, or as large as LONGER squares of that. A pen is as thick as a digit is tall, or half that; a
     digit's strokes, however bold, are a sixth of its height at most, and a chain of touching digits is long but
     no thicker than its strokes. A piece lying against an object, as thick and as large, is part of it: a pen's
@@ -74,9 +73,7 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         others = others & (widths <= 2 * stroke)
         # Digits: two or more pieces about as tall as the tallest (not the inner fragments of a tangle).
         others = others & (heights >= AS_TALL * heights[others].max()) if others.any() else others
-        # Specks that a thin stroke shed on grainy paper are no writing to measure against: beside them alone, a
-        # chain of touching digits, with its narrow gaps closed, looks as thick and as long as a pen.
-        if others.sum() < 2 or areas[others].sum() < WRITING_SHARE * areas[i]:
+        if others.sum() < 2:
             return False
         tall, tallest = _weighted_median(heights[others], areas[others]), float(lengths[others].max())
         return (widths[i] >= thicker * stroke and widths[i] >= bold * tall
