@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from ..vision.components import Piece
-from .segment import INK_LEVEL, Writing, digit_height, horizontal_overlap
+from .segment import INK_LEVEL, Writing, digit_height, horizontal_overlap, top_and_baseline
 
 
 def set_apart(w: Writing) -> Writing:
@@ -70,7 +70,7 @@ def plus_signs(pieces: list[Piece], ink: np.ndarray, labels: np.ndarray, height:
     tall = [p for p in pieces if p.height >= 0.7 * height]
     if len(tall) < 2:
         return set()
-    top, baseline = np.median([p.y0 for p in tall]), np.median([p.y1 for p in tall])
+    top, baseline = top_and_baseline(tall)
     found = set()
     for p in pieces:
         if not (0.25 * height <= p.height <= 0.75 * height and 0.25 * height <= p.width <= 0.8 * height
@@ -160,8 +160,7 @@ def surely_slashes(pieces: list[Piece], slashes: frozenset[int], height: float) 
     digits = [p for p in pieces if p.index not in slashes and p.height >= 0.7 * height]
     if not slashes or len(digits) < 2:
         return False
-    top = float(np.median([p.y0 for p in digits]))
-    base = float(np.median([p.y1 for p in digits]))
+    top, base = top_and_baseline(digits)
     past = SLASH_PAST * height
     return any(p.index in slashes and top - p.y0 >= past and p.y1 - base >= past for p in pieces)
 

@@ -19,7 +19,7 @@ from itertools import pairwise
 import numpy as np
 
 from ..vision.components import Piece
-from .segment import Writing, digit_height, horizontal_overlap, line_measures
+from .segment import Writing, digit_height, horizontal_overlap, line_measures, top_and_baseline
 
 BARCODE_BARS = 12  # a barcode has at least this many bars (a short EAN-8 has 22) ...
 SAME_HEIGHT = 0.04  # ... as tall as their median to within this share (a hand varies by a tenth or more) ...
@@ -89,8 +89,7 @@ def _print_over_or_under(pieces: list[Piece], tall: list[Piece], digits_tall: fl
     into runs at gaps of WORD_SPACE, each a word by `_a_word` with SMALL_PRINT_RUN letters or more among them.
     A 7's bar or a 5's flag lifted off is one dash over its digit, and a digit's top broken off reaches well into
     the digit's rows."""
-    top = float(np.median([p.y0 for p in tall]))
-    foot = float(np.median([p.y1 for p in tall]))
+    top, foot = top_and_baseline(tall)
     clear = PRINT_CLEAR * digits_tall
 
     def letters(run: list[Piece]) -> int:

@@ -186,8 +186,8 @@ def without_ring(ink: np.ndarray, labels: np.ndarray, ring: Piece) -> np.ndarray
     out[box][outer] = 0.0
     # Where the ring's ends overlap, or a second stroke went over part of it, the inner stroke is not outermost and
     # stayed, to be read as a 1 or a 7 at the number's end. It runs along the ring, within a few of its strokes'
-    # widths; a digit that touched the ring from inside keeps most of its ink farther in.
-    # A digit cut in two where it touched the ring keeps its other part close by.
+    # widths; a digit that touched the ring from inside keeps most of its ink farther in, and a digit cut in two
+    # where it touched the ring keeps its other part close by.
     left = mask & ~outer
     if left.any():
         width = stroke_width(outer)

@@ -687,6 +687,11 @@ def digit_height(pieces: list[Piece], line_height: float) -> float:
     return float(np.median([u.height for u in units if u.height >= 0.5 * tallest]))
 
 
+def top_and_baseline(digits: list[Piece]) -> tuple[float, float]:
+    """Where the digits' tops and feet lie: the median of each, so that a tall or dropped digit moves neither."""
+    return float(np.median([p.y0 for p in digits])), float(np.median([p.y1 for p in digits]))
+
+
 def lines_of_writing(pieces: list[Piece]) -> list[list[Piece]]:
     """The substantial pieces grouped into lines of writing, the line with the most ink first. Two pieces are on
     one line when they share half the rows of the shorter and stand within a few heights of each other:
