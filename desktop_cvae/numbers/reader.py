@@ -31,8 +31,9 @@ NUMBER_SIDE = 1024  # a number's ink map is kept larger than a digit's: ten digi
 UNSURE_BELOW = 0.9  # a digit whose probability is below this is marked unsure
 MAX_UNITS_PER_DIGIT = 3  # a digit is made of at most this many units
 SPLIT_FROM = 1.5  # a piece this many digit widths wide or more is cut into candidate digits ...
-MAYBE_SEVERAL = 0.8  # ... and one from this many, where the model doubts it is one digit:
-ONE_DIGIT_LOGIT = 0.5  # its log odds of being one whole digit below this (about as likely one digit as not)
+MAYBE_SEVERAL = 0.75  # ... and one from this many, into two, where the model is not sure it is one digit:
+ONE_DIGIT_LOGIT = 2.5  # its log odds of being one whole digit below this (a 1 against its neighbour reads as
+# one digit at 1-2)
 CUT_EVERY = 0.12  # writing heights between the guessed cuts across a piece, besides its ink's valleys ...
 MOST_CUTS = 48  # ... and at most this many of them
 VALLEYS = 8  # the valleys of least ink tried as cuts
@@ -268,16 +269,24 @@ def _unit_cuts(line: _Line, index: int, height: float, force: bool = False) -> l
     return [line.add_path(path, u.y0) for _, path in kept]
 
 
-def _pieces_of(line: _Line, unit: int, cuts: list[int]) -> dict[tuple[int, int], Candidate]:
+def _pieces_of(line: _Line, unit: int, cuts: list[int], two_at_most: bool = False
+               ) -> dict[tuple[int, int], Candidate]:
     """Every piece of a unit between two of its cut positions (0 its left edge, len(cuts) + 1 its right), up to
-    the widest a digit can be."""
+    the widest a digit can be; `two_at_most`: only the unit whole and its two sides at each cut (a unit too
+    narrow to hold three digits)."""
     u = line.units[unit]
     edge = [None, *cuts, None]
     spot = [u.x0, *(float(np.mean(line.paths[k][0])) for k in cuts), u.x1]
     widest = WIDEST * line.w.height
+    last = len(edge) - 1
+
+    def wanted(a: int, b: int) -> bool:
+        if two_at_most:
+            return a == 0 or b == last
+        return b == a + 1 or spot[b] - spot[a] <= widest or (a == 0 and b == last)
+
     return {(a, b): Candidate((unit,), edge[a], edge[b])
-            for a in range(len(edge) - 1) for b in range(a + 1, len(edge))
-            if b == a + 1 or spot[b] - spot[a] <= widest or (a == 0 and b == len(edge) - 1)}
+            for a in range(len(edge) - 1) for b in range(a + 1, len(edge)) if wanted(a, b)}
 
 
 def _pixel_choice(line: _Line, cluster: list[int], cuts: dict[int, list[int]]) -> list[Candidate]:
@@ -419,9 +428,9 @@ def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int
                   ) -> tuple[_Judge, list, set]:
     """Every reading the pixels leave open, judged by the model: within each unit, how to cut it (pieces between
     any two of its cuts); along each cluster, which units make one digit together. A unit too narrow to be cut by
-    its width is cut all the same where the model doubts it is one digit (two digits that touch, one a 1). Also
-    the chosen digits whose split is in doubt: without them, the next best reading costs less than SPLIT_MARGIN
-    more. `cuts` is updated with the cuts made."""
+    its width is cut all the same, into two pieces, where the model is not sure it is one digit (two digits that
+    touch, one a 1). Also the chosen digits whose split is in doubt: without them, the next best reading costs
+    less than SPLIT_MARGIN more. `cuts` is updated with the cuts made."""
     merged = {(cl[i], cl[j - 1]): Candidate(tuple(cl[i:j]), None, None) for cl in clusters
               for i in range(len(cl)) for j in range(i + 2, min(i + MAX_UNITS_PER_DIGIT, len(cl)) + 1)}
     pieces = {i: _pieces_of(line, i, unit_cuts) for i, unit_cuts in cuts.items()}
@@ -434,7 +443,7 @@ def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int
                if not cuts[i] and u.width >= MAYBE_SEVERAL * line.digit_width and doubted_whole(i)]
     for i in doubted:
         cuts[i] = _unit_cuts(line, i, line.w.height, force=True)
-        pieces[i] = _pieces_of(line, i, cuts[i])
+        pieces[i] = _pieces_of(line, i, cuts[i], two_at_most=True)
     judge.add([c for i in doubted for c in pieces[i].values()])
 
     def best(cluster: list[int], banned: Candidate | None = None) -> tuple[float, list]:
