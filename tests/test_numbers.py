@@ -140,6 +140,17 @@ def test_a_pen_or_a_finger_on_the_page_is_left_out(readable, default_engine, num
     assert "a pen or other thing lying on the page left out" in reading.notes
 
 
+@pytest.mark.parametrize("number, gaps", [("646", [-0.02, -0.05]), ("662", [-0.03, 0.0])])
+def test_a_chain_of_touching_digits_in_a_thin_pen_is_no_pen_on_the_page(readable, default_engine, number, gaps):
+    # Every digit touches the next, so the only writing beside the chain is the specks its thin strokes shed on
+    # grainy paper; against them the chain was as thick and as long as a pen, left out, and a speck read: "1" and
+    # "66" for these. A pen is one solid body; the chain's strokes fill a fifth of its outline.
+    ink, _ = row(readable, number, gaps, width_factor=0.6)
+    reading = read_number(paper(ink), default_engine)
+    assert "a pen or other thing lying on the page left out" not in reading.notes
+    assert reading.number == number, reading.marked
+
+
 def test_a_bold_digit_among_thin_ones_and_a_shadow_with_writing_are_no_things_on_the_page(readable):
     # A digit written over twice is thicker than its neighbours, but no longer; a shadow is broad, but has
     # darker writing in it. Neither is left out.

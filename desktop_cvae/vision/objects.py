@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from .components import label_pieces
-from .pixels import grown, stroke_width
+from .pixels import convex_fill, grown, stroke_width
 
 THICKER = 2.5  # an object is at least this many times as thick as the writing's strokes ...
 BOLD = 0.3  # ... and as thick as this share of the writing's pieces are long (a bold digit's strokes: 0.1-0.16)
@@ -19,6 +19,8 @@ CLOSE = 2  # pixels: holes and notches this narrow in a piece are noise, not the
 HOLE_THIN = 4  # a hole this many times as long as it is wide is no digit's loop: a pen's highlight
 INSIDE = 0.2  # ink: strokes this much darker than most of a dark area are writing in it, not part of a thing
 GUARD = 2  # pixels: an object's soft rim, left out with it
+ONE_BODY = 0.55  # an object's ink fills at least this share of its convex hull: one solid body (pens, fingertips
+# and a desk's corner 0.75-0.99), not a chain of touching digits (0.18-0.38)
 
 
 def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
@@ -31,7 +33,8 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     no thicker than its strokes. A piece lying against an object, as thick and as large, is part of it: a pen's
     highlight splits it in two along its length. A picture without writing beside the object has nothing to
     compare it with, and is read as before. Nor is a dark area with darker strokes inside it (a shadow with
-    writing in it): a pen or a finger is of one tone, give or take INSIDE."""
+    writing in it): a pen or a finger is of one tone, give or take INSIDE. Nor a tangle of strokes: an object fills
+    ONE_BODY of its convex hull or more."""
     labels, pieces = label_pieces(mask)
     shortest = SMALLEST * max(mask.shape)
     sized = [p for p in pieces if max(p.width, p.height) >= shortest]
@@ -86,7 +89,10 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
 
     found = np.zeros(len(sized), bool)
     for i in candidates:
-        found[i] = thick_and_large(i, writing & beside(i)) and of_one_tone(i)
+        # A chain of touching digits in a thin pen, against the specks its strokes shed on grainy paper (the only
+        # writing beside it), is as thick and long as a pen: but a pen is one solid body.
+        found[i] = (thick_and_large(i, writing & beside(i)) and of_one_tone(i)
+                    and _hull_share(labels, sized[i]) >= ONE_BODY)
     if not found.any():
         return None
     # What lies against an object and is as large, if less thick, is the object's too (its halves either side
@@ -125,3 +131,10 @@ def _solid(piece: np.ndarray, at_frame: tuple[bool, bool, bool, bool]) -> np.nda
     outside = set(margin[margin > 0].tolist())
     thin = [g.index for g in gaps if g.index not in outside and g.area * HOLE_THIN <= max(g.width, g.height) ** 2]
     return (closed | np.isin(gap_labels, thin))[pad:-pad, pad:-pad]
+
+
+def _hull_share(labels: np.ndarray, p) -> float:
+    """The share of its convex hull that a piece's ink fills: a bar or a fingertip nearly all of it, a digit's
+    strokes a fraction."""
+    piece = labels[p.y0:p.y1, p.x0:p.x1] == p.index
+    return float(piece.sum() / max(convex_fill(piece).sum(), 1))
