@@ -441,6 +441,15 @@ def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int
 
     doubted = [i for i, u in enumerate(line.units)
                if not cuts[i] and u.width >= MAYBE_SEVERAL * line.digit_width and doubted_whole(i)]
+    # In a word, a letter is no digit either (a printed "H" reads as 4 at log odds 1-2): cut in two, it made digits
+    # enough that "Hello" was read as a number. Where the line's pieces, whole, look like letters as a word's do,
+    # those are left whole for the letter judge; among digits, a pair that looks like one ("13" a B) is cut.
+    if doubted:
+        wholes = [Candidate((i,), None, None) for i in range(len(line.units))]
+        wholes = [c for c in wholes if c in judge.normalized]
+        letter_like = _letter_like(judge, wholes)
+        if len(letter_like) >= WORD_LETTERS and len(letter_like) >= WORD_SHARE * len(wholes):
+            doubted = [i for i in doubted if Candidate((i,), None, None) not in letter_like]
     for i in doubted:
         cuts[i] = _unit_cuts(line, i, line.w.height, force=True)
         pieces[i] = _pieces_of(line, i, cuts[i], two_at_most=True)
