@@ -485,6 +485,20 @@ def test_a_line_under_or_through_a_short_number_is_taken_out(readable, default_e
     assert not any("turned" in n for n in reading.notes)  # a level line is not "straightened"
 
 
+@pytest.mark.parametrize("number", ["1417", "9440", "24"])
+def test_a_4_whose_bar_went_with_a_line_through_it_is_still_one_digit(readable, default_engine, number):
+    # A line drawn through the number along a 4's bar takes the bar with it, and leaves the 4's arm and stem side
+    # by side, each read as a 1 ("1417" read as 16117), unless the model may still judge them one digit.
+    ink, spans = row(readable, number, 0.25)
+    x0, x1 = spans[number.index("4")]
+    bar = int(np.argmax((ink[:, x0:x1] > 0.3).sum(axis=1)))  # the 4's widest row
+    lined = ink.copy()
+    lined[bar - 3: bar + 3, spans[0][0] - 30: spans[-1][1] + 30] = 1.0
+    reading = read_number(paper(lined), default_engine)
+    assert "a line through or under the number taken out" in reading.notes
+    assert reading.number == number
+
+
 def read_on_page(page, readable, engine, number: str, seed: int):
     """The number written with the sample's readable digits on a notebook page (a numbergen condition), read."""
     digits = np.stack([readable[int(ch)][0] for ch in number])

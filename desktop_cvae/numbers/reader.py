@@ -573,7 +573,7 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
     if printed.looks_like_barcode(writing):
         raise NoInkError("No handwritten digits found: this looks like a barcode (a row of printed bars, all the "
                          "same height). Photograph or crop the handwritten number on its own.")
-    units, unsure = segment.group_pieces(writing.pieces, writing.height)
+    units, unsure = segment.group_pieces(writing.pieces, writing.height, writing.line_ink)
     line = _Line(writing, units)
     cuts = {i: _unit_cuts(line, i, writing.height) for i in range(len(units))}
     clusters = _clusters(unsure)

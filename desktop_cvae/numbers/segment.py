@@ -520,6 +520,7 @@ class Writing:
     lined: bool = False  # a lined page's rules along the writing taken out (no rules across it)
     ring_removed: bool = False  # a ring or box drawn round the number taken out (rings.find_ring)
     empty_boxes: int = 0  # boxes with nothing written in them, left out (rings.empty_boxes)
+    line_ink: np.ndarray | None = None  # (H, W) the ink taken out with a line through or under the number
     # Set by marks.set_apart:
     slash_like: frozenset[int] = frozenset()  # pieces that may be a slash ("12/05") as well as a 1
     marks_left_out: int = 0  # full stops, commas, colons, dashes, slashes, brackets and plus signs between digits
@@ -557,6 +558,7 @@ def find_writing(ink: np.ndarray) -> Writing:
     else:
         angle = 0.0
     lined = not rules_removed and _lined(ink)
+    before = ink
     if rules_removed or lined:
         # Ruled paper: the rules along the writing are as pale as those across, and stretch its rows. Its rules
         # across are gone already (or it has none), so a column filled between two rules is a digit's stroke, not a
@@ -567,6 +569,7 @@ def find_writing(ink: np.ndarray) -> Writing:
         lined = lined and line_removed
     else:
         ink, line_removed = remove_lines(ink)
+    line_ink = np.clip(before - ink, 0.0, 1.0) if line_removed else None
     if angle or line_removed:
         labels, pieces = strong_pieces(ink)
         lines = lines_of_writing(pieces)
@@ -594,7 +597,7 @@ def find_writing(ink: np.ndarray) -> Writing:
     kept = sorted(kept + capping, key=lambda p: (p.x0 + p.x1) / 2)
     return Writing(ink, angle, labels, kept, digit_height(kept, height), line_removed, max(len(lines) - 1, 0),
                    middle, height, tuple(d for d in dashes if d not in capping), rules_removed=rules_removed,
-                   lined=lined, ring_removed=ring is not None, empty_boxes=len(empty))
+                   lined=lined, ring_removed=ring is not None, empty_boxes=len(empty), line_ink=line_ink)
 
 
 def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -803,10 +806,15 @@ class Unit:
 
 
 CERTAIN_OVERLAP = 0.6  # pieces sharing this much of their columns are one digit
+# Two pieces this many writing heights apart or closer may be one digit that a line taken out left in two, where
+# one is shorter than HALF_ACROSS heights, together they are as tall, and the line ran across the gap between them.
+ACROSS_LINE = 0.6
+HALF_ACROSS = 0.8
 UNSURE_OVERLAP = 0.1  # pieces sharing less than this are two digits, unless one is small and close
 
 
-def group_pieces(pieces: list[Piece], height: float) -> tuple[list[Unit], list[bool]]:
+def group_pieces(pieces: list[Piece], height: float, line_ink: np.ndarray | None = None
+                 ) -> tuple[list[Unit], list[bool]]:
     """Pieces in left-to-right order -> units, and for each pair of neighbouring units whether they might be one
     digit after all (for the model to judge). A piece sharing most of its columns with its neighbour is part of
     it; one sharing few, or a small piece close by (a 5's flag drawn apart, the foot of a 1), may or may not be."""
@@ -821,8 +829,25 @@ def group_pieces(pieces: list[Piece], height: float) -> tuple[list[Unit], list[b
         overlap = max(horizontal_overlap(p, q) for p in a.pieces for q in b.pieces)
         gap = b.x0 - a.x1
         small = min(a.height, b.height) < 0.6 * height
-        unsure.append(overlap >= UNSURE_OVERLAP or (small and gap < 0.15 * height))
+        unsure.append(overlap >= UNSURE_OVERLAP or (small and gap < 0.15 * height)
+                      or (gap < ACROSS_LINE * height and _halves_across_line(line_ink, a, b, height)))
     return units, unsure
+
+
+def _halves_across_line(line_ink: np.ndarray | None, a: Unit, b: Unit, height: float) -> bool:
+    """Whether two units may be the halves of one digit that a line taken out left in two (a 4's bar drawn along
+    the line went with it, and left its arm and its stem): one short of the writing's height, the two together as
+    tall, and the line across the gap between them."""
+    if line_ink is None or min(a.height, b.height) >= HALF_ACROSS * height:
+        return False
+    if max(a.y1, b.y1) - min(a.y0, b.y0) < HALF_ACROSS * height:
+        return False
+    if b.x0 <= a.x1:
+        return True
+    reach = int(0.1 * height)  # the line's own rows lie just past a piece it cut short
+    rows = slice(max(min(a.y0, b.y0) - reach, 0), max(a.y1, b.y1) + reach)
+    gap = line_ink[rows, a.x1:b.x0] > INK_LEVEL
+    return gap.size > 0 and bool(gap.any(axis=0).mean() > 0.8)  # a gap or two in the line: its noise
 
 
 def cut_paths(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int, centres: list[float],
