@@ -842,7 +842,7 @@ def _halves_across_line(line_ink: np.ndarray | None, a: Unit, b: Unit, height: f
         return False
     if max(a.y1, b.y1) - min(a.y0, b.y0) < HALF_ACROSS * height:
         return False
-    if b.x0 <= a.x1:
+    if b.x0 <= a.x1:  # no gap between them for the line to cross
         return True
     reach = int(0.1 * height)  # the line's own rows lie just past a piece it cut short
     rows = slice(max(min(a.y0, b.y0) - reach, 0), max(a.y1, b.y1) + reach)
