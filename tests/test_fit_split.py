@@ -31,39 +31,3 @@ def test_the_composed_number_records_each_digits_ink_box(sample):
         assert inside[:, 0].max() > 0.2 and inside[:, -1].max() > 0.2  # its first and last columns
     lefts = [b[0] for b in numbergen.LAST_BOXES]
     assert lefts == sorted(lefts)
-
-
-def _two_digits_or_one():
-    """A cluster of two units read as "12" (one digit each) or as one "7" (joined): the reader's own Lattice."""
-    from desktop_cvae.numbers.reader import Candidate, Lattice
-
-    first, second, joined = Candidate((0,), None, None), Candidate((1,), None, None), Candidate((0, 1), None, None)
-    lattice = Lattice([[0, 1]], {0: 0, 1: 0}, {0: {(0, 1): first}, 1: {(0, 1): second}}, {(0, 1): joined})
-    return fit_split.Readings(lattice, {first: 0, second: 1, joined: 2}, "12")
-
-
-def test_a_lines_readings_become_a_graph_whose_sums_run_over_every_reading():
-    graph = _two_digits_or_one().graphs[0]
-    gain = np.array([0.5, -1.0, 2.0])  # the two digits, then the joined one
-    assert [graph.edges[e, 2] for e in graph.best(gain)] == [2]
-    assert [graph.edges[e, 2] for e in graph.best(np.array([1.5, 1.0, 2.0]))] == [0, 1]
-    total, share = graph.marginals(gain)
-    two, one = np.exp(0.5 - 1.0), np.exp(2.0)
-    assert np.isclose(total, np.log(two + one))
-    assert np.allclose(share[np.argsort(graph.edges[:, 2])], [two, two, one] / (two + one))
-
-
-def test_refining_for_whole_readings_lets_the_right_reading_win():
-    # Candidate by candidate, the joined "7" (a wide, confident-looking piece) outscores the two digits it holds.
-    features = np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 3.5]])  # bias, a score
-    labels, right = np.array([1, 2, 7]), np.array([True, True, False])
-    numbers = [_two_digits_or_one()]
-    start = np.array([0.0, 1.0])
-    assert fit_split.read_right(start, numbers, features, labels) == 0.0
-    loss, grad = fit_split.reading_loss(start, numbers, features, right, start, 0.1)
-    step = 1e-6 * np.array([1.0, 0.0])
-    numeric = (fit_split.reading_loss(start + step, numbers, features, right, start, 0.1)[0] - loss) / 1e-6
-    assert np.isclose(grad[0], numeric, rtol=1e-3)
-    refined = fit_split.minimise(lambda w: fit_split.reading_loss(w, numbers, features, right, start, 0.1), start)
-    assert fit_split.read_right(refined, numbers, features, labels) == 1.0
-    assert fit_split.reading_loss(refined, numbers, features, right, start, 0.1)[0] < loss

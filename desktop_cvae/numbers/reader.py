@@ -320,18 +320,6 @@ def _pixel_choice(line: _Line, cluster: list[int], cuts: dict[int, list[int]]) -
     return out
 
 
-@dataclass(frozen=True)
-class Lattice:
-    """Every reading _model_choice weighed, for benchmarks/fit_split.py to fit the costs by: per cluster of units, a
-    reading steps along each unit between its cut positions (0 its left edge, cuts + 1 its right) by `pieces`, or
-    joins whole units (`merged`, keyed by the first and last)."""
-
-    clusters: list[list[int]]
-    cuts: dict[int, int]  # unit -> how many cuts it has
-    pieces: dict[int, dict[tuple[int, int], Candidate]]
-    merged: dict[tuple[int, int], Candidate]
-
-
 class _Judge:
     """The model's view of a line's candidate digits: each normalised as a single digit, scored in batches
     (`add`), and each given its cost (the module docstring says why these terms)."""
@@ -345,7 +333,6 @@ class _Judge:
         self.drawings: dict[Candidate, np.ndarray] = {}  # the model's drawing of each under its best label
         self.reference = label_reference(engine)
         self._costs: dict = {}
-        self.lattice: Lattice | None = None  # set by _model_choice
         self.add(candidates)
         if not self.normalized:
             raise NoInkError("No digits found: no pen strokes stand out from the paper.")
@@ -467,7 +454,6 @@ def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int
         cuts[i] = _unit_cuts(line, i, line.w.height, force=True)
         pieces[i] = _pieces_of(line, i, cuts[i], two_at_most=True)
     judge.add([c for i in doubted for c in pieces[i].values()])
-    judge.lattice = Lattice(clusters, {i: len(cuts[i]) for i in cuts}, pieces, merged)
 
     def best(cluster: list[int], banned: Candidate | None = None) -> tuple[float, list]:
         def cost(c):
