@@ -140,6 +140,18 @@ def test_a_pen_or_a_finger_on_the_page_is_left_out(readable, default_engine, num
     assert "a pen or other thing lying on the page left out" in reading.notes
 
 
+@pytest.mark.parametrize("number, seed", [("44598", 14), ("514987", 18), ("661674", 62), ("949", 79)])
+def test_a_fingertip_or_a_pen_cut_off_by_the_frame_is_left_out(readable, default_engine, number, seed):
+    # The frame shows only part of it, no longer than a digit or two is tall: measured against the 2.5 digit heights
+    # a whole pen or fingertip has, it was read as digits, or, having the most ink, as the number's line, the number
+    # left out as another line: "62", "612", "6" and "66" for these.
+    digits = [readable[int(c)][k % 3] for k, c in enumerate(number)]
+    picture = numbergen.pen_on_the_page(digits, np.random.default_rng(seed))
+    reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
+    assert reading.number == number, reading.marked
+    assert "a pen or other thing lying on the page left out" in reading.notes
+
+
 @pytest.mark.parametrize("number, gaps", [("646", [-0.02, -0.05]), ("662", [-0.03, 0.0])])
 def test_a_chain_of_touching_digits_in_a_thin_pen_is_no_pen_on_the_page(readable, default_engine, number, gaps):
     # Every digit touches the next, so the only writing beside the chain is the specks its thin strokes shed on

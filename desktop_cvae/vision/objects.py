@@ -13,6 +13,9 @@ THICKER = 2.5  # an object is at least this many times as thick as the writing's
 BOLD = 0.3  # ... and as thick as this share of the writing's pieces are long (a bold digit's strokes: 0.1-0.16)
 AS_TALL = 0.7  # the writing compared with: two or more pieces at least this share of the tallest one's height
 LONGER = 2.5  # ... and this many times as long as them (a pen), or as large as this many squares of it (a finger)
+# ... or, where it runs off the picture (a fingertip holding the page, a pen's end), as long as them: the frame shows
+# only part of it
+AT_FRAME_LONGER = 1.0
 SMALLEST = 0.015  # of the picture's long side: pieces shorter than this are specks, neither writing nor objects
 WRITING_LONG = 3.0  # a piece of writing is at least this many times as long as its strokes are thick
 CLOSE = 2  # pixels: holes and notches this narrow in a piece are noise, not the gaps between strokes
@@ -27,14 +30,15 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     """Where the mask holds things lying on the page (a pen, a fingertip) beside writing, or None if it holds none.
 
     A piece is an object where, against the writing beside it (two or more writing-like pieces that do not touch
-    it), it is THICKER times as thick as the writing's strokes, as thick as BOLD of the writing's height, and
-    LONGER times as long as its tallest piece, or as large as LONGER squares of that. A pen is as thick as a digit is tall, or half that; a
-    digit's strokes, however bold, are a sixth of its height at most, and a chain of touching digits is long but
-    no thicker than its strokes. A piece lying against an object, as thick and as large, is part of it: a pen's
-    highlight splits it in two along its length. A picture without writing beside the object has nothing to
-    compare it with, and is read as before. Nor is a dark area with darker strokes inside it (a shadow with
-    writing in it): a pen or a finger is of one tone, give or take INSIDE. Nor a tangle of strokes: an object fills
-    ONE_BODY of its convex hull or more."""
+    it), it is THICKER times as thick as the writing's strokes, as thick as BOLD of the writing's height, and LONGER
+    times as long as its tallest piece, or as large as LONGER squares of that (where it runs off the picture,
+    AT_FRAME_LONGER times as long: a fingertip holding the page, a pen's end). A pen is as thick as a digit is tall,
+    or half that; a digit's strokes, however bold, are a sixth of its height at most, and a chain of touching digits
+    is long but no thicker than its strokes. A piece lying against an object, as thick and as large, is part of it:
+    a pen's highlight splits it in two along its length. A picture without writing beside the object has nothing to
+    compare it with, and is read as before. Nor is a dark area with darker strokes inside it (a shadow with writing
+    in it): a pen or a finger is of one tone, give or take INSIDE. Nor a tangle of strokes: an object fills ONE_BODY
+    of its convex hull or more."""
     labels, pieces = label_pieces(mask)
     shortest = SMALLEST * max(mask.shape)
     sized = [p for p in pieces if max(p.width, p.height) >= shortest]
@@ -48,16 +52,18 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     areas = np.array([p.area for p in sized], np.float64)
     # Writing: pieces longer than their strokes are thick, but no straight rule (a ruled page's, or a line under).
     writing = (lengths >= WRITING_LONG * widths) & (np.array([min(p.width, p.height) for p in sized]) >= 2 * widths)
-    # Large and, even measured plainly, thicker than most: a ruled page's long rules need no second look.
-    candidates = np.flatnonzero(((lengths >= LONGER * np.median(lengths)) | (areas >= LONGER ** 2 * np.median(areas)))
-                                & (widths >= 1.5 * np.median(widths)))
+    h, w = mask.shape
+    at_frame = np.array([(p.y0 == 0, p.y1 == h, p.x0 == 0, p.x1 == w) for p in sized])
+    # Large and, even measured plainly, thicker than most: a ruled page's long rules need no second look. Or, cut
+    # off by the frame, far thicker than most.
+    candidates = np.flatnonzero((((lengths >= LONGER * np.median(lengths)) | (areas >= LONGER ** 2 * np.median(areas)))
+                                 & (widths >= 1.5 * np.median(widths)))
+                                | (at_frame.any(axis=1) & (widths >= THICKER * np.median(widths))))
     if not len(candidates):
         return None
-    h, w = mask.shape
     for i in candidates:
         p = sized[i]
-        at_frame = (p.y0 == 0, p.y1 == h, p.x0 == 0, p.x1 == w)
-        widths[i] = stroke_width(_solid(labels[p.y0:p.y1, p.x0:p.x1] == p.index, at_frame))
+        widths[i] = stroke_width(_solid(labels[p.y0:p.y1, p.x0:p.x1] == p.index, tuple(at_frame[i])))
 
     def beside(i: int) -> np.ndarray:
         """The pieces that do not lie against piece i (within its own thickness)."""
@@ -79,8 +85,9 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         if others.sum() < 2:
             return False
         tall, tallest = _weighted_median(heights[others], areas[others]), float(lengths[others].max())
+        large = lengths[i] >= (AT_FRAME_LONGER if at_frame[i].any() else LONGER) * tallest
         return (widths[i] >= thicker * stroke and widths[i] >= bold * tall
-                and (lengths[i] >= LONGER * tallest or areas[i] >= LONGER * tallest * tallest))
+                and (large or areas[i] >= LONGER * tallest * tallest))
 
     def of_one_tone(i: int) -> bool:
         p = sized[i]
