@@ -144,6 +144,22 @@ def test_a_pen_or_a_finger_on_the_page_is_left_out(readable, default_engine, num
     assert "a pen or other thing lying on the page left out" in reading.notes
 
 
+def test_a_things_shadow_goes_with_it_and_writing_that_touches_it_stays():
+    # Measured without a pen's darkness, the soft shadow along it stood out as a band across the picture, with more
+    # ink than the number, and was read as the line of writing (a pen across a benchmark photo: "8171347" as "2?").
+    from desktop_cvae.vision.objects import its_shade
+
+    ink = np.zeros((200, 400), np.float32)
+    lying = np.zeros(ink.shape, bool)
+    lying[20:60] = True  # the pen, left out
+    ink[60:90] = 0.25  # its shadow along it
+    ink[110:180, 50:58] = 1.0  # a stroke clear of it
+    shade = its_shade(lying, ink, ink > 0.1)
+    assert shade[60:90].all() and not shade[100:].any()
+    ink[75:180, 200:208] = 1.0  # a stroke written into the shadow: its piece is writing, and stays whole
+    assert not its_shade(lying, ink, ink > 0.1).any()
+
+
 @pytest.mark.parametrize("number, gaps", [("646", [-0.02, -0.05]), ("662", [-0.03, 0.0])])
 def test_a_chain_of_touching_digits_in_a_thin_pen_is_no_pen_on_the_page(readable, default_engine, number, gaps):
     # Every digit touches the next, so the only writing beside the chain is the specks its thin strokes shed on

@@ -24,6 +24,8 @@ INSIDE = 0.2  # ink: strokes this much darker than most of a dark area are writi
 GUARD = 2  # pixels: an object's soft rim, left out with it
 ONE_BODY = 0.55  # an object's ink fills at least this share of its convex hull: one solid body (pens, fingertips
 # and a desk's corner 0.75-0.99), not a chain of touching digits (0.18-0.38)
+SHADE = 0.5  # what lies against a thing left out and is fainter than this share of the writing's strong ink is its
+# shadow or rim (a pen's shadow 0.2-0.3, its highlight's rim 0.4; strokes reach full ink)
 
 
 def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
@@ -114,6 +116,27 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     if found.all():
         return None
     return grown(np.isin(labels, [sized[i].index for i in np.flatnonzero(found)]), GUARD)
+
+
+def its_shade(lying: np.ndarray, ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The pieces of the mask that lie against the things left out (`lying`) and are all fainter than SHADE of the
+    writing's strong ink: their soft shadow and rims. Under the thing's darkness they stood below the threshold;
+    measured without it, they stand out, a band across the picture that was read as the line of writing. A
+    stroke that touches them is as strong as the writing, and keeps its piece."""
+    labels, pieces = label_pieces(mask)
+    out = np.zeros(mask.shape, bool)
+    near = grown(lying, 2 * GUARD + 1)
+    against = {p.index for p in pieces if near[p.y0:p.y1, p.x0:p.x1][labels[p.y0:p.y1, p.x0:p.x1] == p.index].any()}
+    writing = mask & ~np.isin(labels, list(against))
+    if not against or not writing.any():
+        return out
+    strong = float(np.percentile(ink[writing], 90))  # the writing's own: a broad shadow outweighs thin strokes
+    for p in pieces:
+        box = (slice(p.y0, p.y1), slice(p.x0, p.x1))
+        own = labels[box] == p.index
+        if p.index in against and float(np.percentile(ink[box][own], 98)) < SHADE * strong:
+            out[box] |= own
+    return out
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:

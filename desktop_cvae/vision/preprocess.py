@@ -24,7 +24,7 @@ from PIL import Image
 
 from .colour import rule_blind_gray
 from .errors import NoInkError
-from .objects import objects_on_the_page
+from .objects import its_shade, objects_on_the_page
 from .paper import (blocks_peak, broad_area_at_edge, even_out_shadow, ink_threshold, lift_shadow, paper_level,
                     remove_ruled_lines)
 from .pixels import (frame_of, gaussian_blur, grown, mass_bounds, min_3x3, percentiles, resize_long_side,
@@ -363,6 +363,8 @@ def strokes(r: Reading) -> None:
         peak = float(ink.max())
         threshold = ink_threshold(ink, peak, noise)
         mask = ink > threshold
+        shade = its_shade(lying, ink, mask)
+        ink, mask = np.where(shade, np.float32(0), ink), mask & ~shade
     if not r.synthetic and broad_area_at_edge(mask):
         raise NoInkError("No digit found: what stands out from the paper is a broad area reaching the edge of "
                          "the picture (a shadow, or the desk), not pen strokes. Photograph the digit with "
