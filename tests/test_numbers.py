@@ -335,6 +335,19 @@ def date_with_short_slashes(readable) -> np.ndarray:
     return paper(ink)
 
 
+@pytest.mark.parametrize("thick", [16, 19])
+def test_a_dash_drawn_bold_is_left_out(readable, default_engine, thick):
+    # A dash thicker than 0.15 of the digits' height was kept as a piece of writing, and read as a 4 ("555?1234").
+    left, _ = row(readable, "555", 0.15)  # digits 100 pixels tall, rows 60-160, 60 pixels of margin either side
+    right, _ = row(readable, "1234", 0.15)
+    ink = np.concatenate([left[:, :-20], right[:, 20:]], axis=1)
+    middle, x = 110, left.shape[1] - 20
+    ink[middle - thick // 2: middle + thick - thick // 2, x - 30: x + 30] = 1.0
+    reading = read_number(paper(ink), default_engine)
+    assert reading.number == "5551234", reading.marked
+    assert any(MARKS_LEFT_OUT in note for note in reading.notes)
+
+
 @pytest.mark.parametrize("layout", ["12.05.94", "3,50", "12:30", "7.5", "+44 2079"])
 def test_full_stops_commas_colons_and_a_plus_are_left_out(readable, default_engine, layout):
     # Read as digits of their own, a dot was a sure 4 or 0, a comma a 9, a colon a 2 and a plus a 4.

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from ..vision.components import Piece
-from .segment import INK_LEVEL, Writing, digit_height, horizontal_overlap, top_and_baseline
+from .segment import DASH_THICK, INK_LEVEL, Writing, digit_height, horizontal_overlap, top_and_baseline
 
 
 def set_apart(w: Writing) -> Writing:
@@ -27,6 +27,8 @@ def set_apart(w: Writing) -> Writing:
     if kept:  # a dash between digits, at mid-height ("555-1234"), is a mark left out too; a line's remains are not
         left, right = min(p.x1 for p in kept), max(p.x0 for p in kept)
         marks |= {d.index for d in w.dashes if left <= d.x0 and d.x1 <= right and abs(d.cy - middle) < 0.3 * height}
+        marks |= bold_dashes(kept, middle, height)
+        kept = [p for p in kept if p.index not in marks]
     digits_tall = w.height if len(kept) == len(w.pieces) else digit_height(kept, height)  # measured once if unchanged
     slashes = slash_like(kept, ink, labels, digits_tall)
     if surely_slashes(kept, slashes, digits_tall):
@@ -35,6 +37,27 @@ def set_apart(w: Writing) -> Writing:
         slashes = frozenset()
     return dataclasses.replace(w, pieces=kept, height=digits_tall, slash_like=slashes,
                                marks_left_out=count_marks([*w.pieces, *w.dashes], marks))
+
+
+BOLD_DASH = 0.25  # a dash drawn bold is up to this many writing heights thick
+
+
+def bold_dashes(pieces: list[Piece], middle: float, height: float) -> set[int]:
+    """Dashes at mid-height between digits drawn too bold for segment's dashes (up to DASH_THICK of the height
+    thick): a bar three times as wide as it is thick, up to BOLD_DASH heights thick, with digits on both sides and
+    none of its columns shared with another piece (a 4's bar broken off its stem shares the stem's). Read as a
+    digit, a bold dash was a 4. A thinner one among the pieces is there as a 7's bar or a 5's flag lifted off
+    its digit (segment keeps those), and stays."""
+    out = set()
+    for p in pieces:
+        if not (p.width >= 3 * p.height and DASH_THICK * height < p.height <= BOLD_DASH * height
+                and abs(p.cy - middle) < 0.3 * height):
+            continue
+        others = [q for q in pieces if q is not p]
+        if (any(q.x1 <= p.x0 for q in others) and any(q.x0 >= p.x1 for q in others)
+                and not any(horizontal_overlap(p, q) > 0 for q in others)):
+            out.add(p.index)
+    return out
 
 
 DOT_SIZE = 0.25  # a full stop or a colon's dot is less than this many writing heights across

@@ -44,6 +44,7 @@ STICKS_OUT = 0.1  # ... or if it reaches this many heights past the other ink at
 OTHER_LINE_HEIGHT = 0.4  # another line of writing is at least this share of the writing's height (not a 7's bar)
 LINE_GAP = 0.2  # ... and stands at least this many heights clear of the writing's pieces above or below it
 MARK_REACH = 0.3  # a line of marks smaller than that, this many heights clear of the writing, is another line
+DASH_THICK = 0.15  # a dash (a line's remains, a 7's bar lifted off, one between digits): this many heights thick
 ONE_DIGIT_KEPT = 0.7  # what one_digit keeps of a picture is at least this share of its tallest piece's height
 ONE_DIGIT_LINE_REACH = 0.03  # ... and a line it takes out reaches past the digit on both sides by this share of its
 # height (a form's box may stand only a few pixels clear of the digit)
@@ -589,7 +590,7 @@ def find_writing(ink: np.ndarray) -> Writing:
             continue
         if max(p.width, p.height) < 0.12 * height and p.area < 0.02 * height * height:
             continue  # a speck
-        if p.width >= 3 * p.height and p.height <= 0.15 * height:
+        if p.width >= 3 * p.height and p.height <= DASH_THICK * height:
             dashes.append(p)  # what is left of a line, a dash between digits, or a 7's bar or 5's flag
             continue
         kept.append(p)
