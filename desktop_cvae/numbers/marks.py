@@ -39,23 +39,26 @@ def set_apart(w: Writing) -> Writing:
                                marks_left_out=count_marks([*w.pieces, *w.dashes], marks))
 
 
-BOLD_DASH = 0.25  # a dash drawn bold is up to this many writing heights thick
+BOLD_DASH = 0.25  # a dash drawn bold is up to this many writing heights thick ...
+DASH_FILL = 0.6  # ... a straight bar, filling this share of its box or more (a faint digit's curved remains: 0.3) ...
+DASH_CLEAR = 0.1  # ... standing this many heights clear of the pieces either side (a 7's bar lifted off its stem: 0.04)
 
 
 def bold_dashes(pieces: list[Piece], middle: float, height: float) -> set[int]:
     """Dashes at mid-height between digits drawn too bold for segment's dashes (up to DASH_THICK of the height
-    thick): a bar three times as wide as it is thick, up to BOLD_DASH heights thick, with digits on both sides and
-    none of its columns shared with another piece (a 4's bar broken off its stem shares the stem's). Read as a
-    digit, a bold dash was a 4. A thinner one among the pieces is there as a 7's bar or a 5's flag lifted off
-    its digit (segment keeps those), and stays."""
+    thick): a straight bar three times as wide as it is thick, up to BOLD_DASH heights thick, with digits on both
+    sides DASH_CLEAR heights away or more and none of its columns shared with another piece (a 4's bar broken off
+    its stem shares the stem's). Read as a digit, a bold dash was a 4. A thinner one among the pieces is there as
+    a 7's bar or a 5's flag lifted off its digit (segment keeps those), and stays."""
     out = set()
     for p in pieces:
         if not (p.width >= 3 * p.height and DASH_THICK * height < p.height <= BOLD_DASH * height
-                and abs(p.cy - middle) < 0.3 * height):
+                and abs(p.cy - middle) < 0.3 * height and p.area >= DASH_FILL * p.width * p.height):
             continue
         others = [q for q in pieces if q is not p]
-        if (any(q.x1 <= p.x0 for q in others) and any(q.x0 >= p.x1 for q in others)
-                and not any(horizontal_overlap(p, q) > 0 for q in others)):
+        clear = DASH_CLEAR * height
+        if (any(q.x1 <= p.x0 - clear for q in others) and any(q.x0 >= p.x1 + clear for q in others)
+                and not any(q.x1 > p.x0 - clear and q.x0 < p.x1 + clear for q in others)):
             out.add(p.index)
     return out
 
