@@ -126,15 +126,17 @@ def its_shade(lying: np.ndarray, ink: np.ndarray, mask: np.ndarray) -> np.ndarra
     labels, pieces = label_pieces(mask)
     out = np.zeros(mask.shape, bool)
     near = grown(lying, 2 * GUARD + 1)
-    against = {p.index for p in pieces if near[p.y0:p.y1, p.x0:p.x1][labels[p.y0:p.y1, p.x0:p.x1] == p.index].any()}
-    writing = mask & ~np.isin(labels, list(against))
-    if not against or not writing.any():
+    against = np.unique(labels[near & mask])
+    writing = mask & ~np.isin(labels, against)
+    if not len(against) or not writing.any():
         return out
     strong = float(np.percentile(ink[writing], 90))  # the writing's own: a broad shadow outweighs thin strokes
     for p in pieces:
+        if p.index not in against:
+            continue
         box = (slice(p.y0, p.y1), slice(p.x0, p.x1))
         own = labels[box] == p.index
-        if p.index in against and float(np.percentile(ink[box][own], 98)) < SHADE * strong:
+        if float(np.percentile(ink[box][own], 98)) < SHADE * strong:
             out[box] |= own
     return out
 
