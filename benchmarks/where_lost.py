@@ -14,9 +14,8 @@ import argparse
 import io
 import json
 
-import numpy as np
-
 import numbergen
+import numpy as np
 from fit_split import overlap
 
 MATCH = 0.6
