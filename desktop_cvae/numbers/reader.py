@@ -332,6 +332,7 @@ class _Judge:
         self.scores: dict[Candidate, np.ndarray] = {}
         self.drawings: dict[Candidate, np.ndarray] = {}  # the model's drawing of each under its best label
         self.reference = label_reference(engine)
+        self.lattices: list[_Lattice] = []  # each cluster's readings (_model_choice)
         self._costs: dict = {}
         self.add(candidates)
         if not self.normalized:
@@ -406,22 +407,40 @@ def split_features(judge: _Judge, c: Candidate) -> np.ndarray:
     ])
 
 
-def _cheapest(n: int, step) -> tuple[float, list[Candidate]]:
-    """The cheapest way from position 0 to n (dynamic programming), where step(a, b) gives a step's cost and the
-    digits it reads: the total cost and the digits."""
-    best = [0.0] + [np.inf] * n
-    back: list = [None] * (n + 1)
-    for b in range(1, n + 1):
-        for a in range(b):
-            cost, digits = step(a, b)
-            if best[a] + cost < best[b]:
-                best[b], back[b] = best[a] + cost, (a, digits)
-    picked, b = [], n
-    while b > 0 and back[b] is not None:
-        a, digits = back[b]
-        picked = digits + picked
-        b = a
-    return best[n], picked
+@dataclass
+class _Lattice:
+    """A cluster's readings as paths from node 0 to node `size`: the nodes are places along its ink, left to right
+    (its units' edges and the cuts across them), and each edge (a, b, candidate) reads one digit from a to b."""
+
+    size: int
+    edges: list[tuple[int, int, Candidate]]
+
+    def cheapest(self, cost) -> tuple[float, list[Candidate]]:
+        """The cheapest path (dynamic programming), where cost(candidate) gives each digit's cost: the total
+        cost and its digits, left to right (none where every path costs infinitely much)."""
+        best = [0.0] + [np.inf] * self.size
+        back: list = [None] * (self.size + 1)
+        for a, b, c in sorted(self.edges, key=lambda e: (e[1], e[0])):  # every way into a before any out of it
+            total = best[a] + cost(c)
+            if total < best[b]:
+                best[b], back[b] = total, (a, c)
+        picked, b = [], self.size
+        while b > 0 and back[b] is not None:
+            b, c = back[b]
+            picked.insert(0, c)
+        return best[self.size], picked
+
+
+def _lattice(cluster: list[int], cuts: dict[int, list[int]], pieces: dict[int, dict], merged: dict) -> _Lattice:
+    """Within each unit, any piece between two of its cuts; along the cluster, units joined into one digit."""
+    start, node = {}, 0
+    for i in cluster:
+        start[i] = node
+        node += len(cuts[i]) + 1
+    edges = [(start[i] + a, start[i] + b, c) for i in cluster for (a, b), c in pieces[i].items()]
+    edges += [(start[first], start[last] + len(cuts[last]) + 1, c) for (first, last), c in merged.items()
+              if first in start]
+    return _Lattice(node, edges)
 
 
 def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int, list[int]]
@@ -430,11 +449,12 @@ def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int
     any two of its cuts); along each cluster, which units make one digit together. A unit too narrow to be cut by
     its width is cut all the same, into two pieces, where the model is not sure it is one digit (two digits that
     touch, one a 1). Also the chosen digits whose split is in doubt: without them, the next best reading costs
-    less than SPLIT_MARGIN more. `cuts` is updated with the cuts made."""
+    less than SPLIT_MARGIN more. `cuts` is updated with the cuts made; the judge keeps the clusters' lattices."""
     merged = {(cl[i], cl[j - 1]): Candidate(tuple(cl[i:j]), None, None) for cl in clusters
               for i in range(len(cl)) for j in range(i + 2, min(i + MAX_UNITS_PER_DIGIT, len(cl)) + 1)}
     pieces = {i: _pieces_of(line, i, unit_cuts) for i, unit_cuts in cuts.items()}
     judge = _Judge(line, engine, [c for p in pieces.values() for c in p.values()] + list(merged.values()))
+
     def doubted_whole(i: int) -> bool:
         logit = judge.one_digit_logit(Candidate((i,), None, None))
         return logit is not None and logit < ONE_DIGIT_LOGIT
@@ -455,28 +475,14 @@ def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int
         pieces[i] = _pieces_of(line, i, cuts[i], two_at_most=True)
     judge.add([c for i in doubted for c in pieces[i].values()])
 
-    def best(cluster: list[int], banned: Candidate | None = None) -> tuple[float, list]:
-        def cost(c):
-            return np.inf if c is None or c == banned else judge.cost(c)
-
-        cut_up = {i: _cheapest(len(cuts[i]) + 1, lambda a, b, o=pieces[i]: (cost(o.get((a, b))), [o.get((a, b))]))
-                  for i in cluster}
-
-        def step(a, b):
-            if b - a == 1:
-                return cut_up[cluster[a]]
-            joined = merged.get((cluster[a], cluster[b - 1]))
-            return (cost(joined), [joined]) if joined is not None else (np.inf, [])
-
-        return _cheapest(len(cluster), step)
-
+    judge.lattices = [_lattice(cl, cuts, pieces, merged) for cl in clusters]
     chosen, doubtful = [], set()
-    for cl in clusters:
-        total, digits = best(cl)
+    for lattice in judge.lattices:
+        total, digits = lattice.cheapest(judge.cost)
         chosen.extend(digits)
-        open_question = len(cl) > 1 or any(cuts[i] for i in cl)
-        for c in digits if open_question else []:
-            if best(cl, banned=c)[0] - total < SPLIT_MARGIN:
+        for c in digits if len(lattice.edges) > 1 else []:  # an open question: more than one reading
+            banned = lattice.cheapest(lambda d, c=c: np.inf if d == c else judge.cost(d))[0]
+            if banned - total < SPLIT_MARGIN:
                 doubtful.add(c)
     return judge, chosen, doubtful
 
