@@ -82,12 +82,8 @@ def main():
                 setattr(reader, name, value)
 
     for condition in a.conditions:
-        rng = np.random.default_rng(a.seed)
         before = after = only_before = only_after = 0
-        for _ in range(a.n):
-            length = int(rng.integers(2, 13))
-            idx = rng.integers(0, len(x), length)
-            picture, truth = numbergen.number_picture(condition, x[idx], y[idx], rng)
+        for picture, truth in numbergen.numbers(condition, x, y, a.n, a.seed):
             gray = image_to_gray(decode_image(io.BytesIO(picture)))
             was, now = right(gray, truth, {}), right(gray, truth, changed)
             before, after = before + was, after + now

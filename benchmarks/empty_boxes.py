@@ -149,11 +149,8 @@ def numbers_with_boxes(rings, x, y, n: int, quiet: bool) -> dict:
     counts = {}
     try:
         for condition in numbergen.CONDITIONS:
-            rng = np.random.default_rng(0)
             before = len(found)
-            for _ in range(n):
-                idx = rng.integers(0, len(x), int(rng.integers(2, 13)))
-                picture, _ = numbergen.number_picture(condition, x[idx], y[idx], rng)
+            for picture, _ in numbergen.numbers(condition, x, y, n, 0):
                 m = ink_map(image_to_gray(decode_image(io.BytesIO(picture))), max_side=NUMBER_SIDE, ruled_lines=False)
                 segment.find_writing(m.ink)
             counts[condition] = len(found) - before

@@ -54,11 +54,7 @@ def candidates(engine, conditions, n, x, y, seed):
     features, whole = [], []
     try:
         for condition in conditions:
-            rng = np.random.default_rng(seed)
-            for _ in range(n):
-                length = int(rng.integers(2, 13))
-                idx = rng.integers(0, len(x), length)
-                data, _ = numbergen.number_picture(condition, x[idx], y[idx], rng)
+            for data, _ in numbergen.numbers(condition, x, y, n, seed):
                 boxes = [b for b in numbergen.LAST_BOXES if b is not None]
                 gray = image_to_gray(decode_image(io.BytesIO(data)))
                 reader.read_number(gray, engine, zoom=False)

@@ -747,3 +747,12 @@ TOUCHING = ("touching gaps", "overlap gaps")
 def number_picture(condition: str, digits: np.ndarray, labels: np.ndarray, rng) -> tuple[bytes, str]:
     """The picture's file bytes and the number it shows."""
     return CONDITIONS[condition](digits, rng), "".join(str(int(v)) for v in labels)
+
+
+def numbers(condition: str, x: np.ndarray, y: np.ndarray, n: int, seed: int):
+    """The benchmarks' n numbers under a condition, each of 2-12 digits drawn from (x, y): (file bytes, number)
+    each, the same for the same seed. LAST_BOXES holds the digit boxes of the one just given."""
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        idx = rng.integers(0, len(x), int(rng.integers(2, 13)))
+        yield number_picture(condition, x[idx], y[idx], rng)

@@ -166,13 +166,8 @@ def main():
     # whether it was right (how far to trust the confidence shown, and reader.MARK_FACTOR's fit).
     confidences = []
     for condition in a.conditions or list(numbergen.CONDITIONS):
-        rng = np.random.default_rng(a.seed)
-        pictures = []
-        for _ in range(a.n):
-            length = int(rng.integers(2, 13))
-            idx = rng.integers(0, len(x), length)
-            data_bytes, truth = numbergen.number_picture(condition, x[idx], y[idx], rng)
-            pictures.append((image_to_gray(decode_image(io.BytesIO(data_bytes))), truth))
+        pictures = [(image_to_gray(decode_image(io.BytesIO(data_bytes))), truth)
+                    for data_bytes, truth in numbergen.numbers(condition, x, y, a.n, a.seed)]
         row = {}
         for split in a.split:
             exact = silent = needless = 0

@@ -56,12 +56,8 @@ def main():
 
     reader._model_choice, reader.ink_map = model_choice, ink_map
     for condition in a.conditions:
-        rng = np.random.default_rng(a.seed)
         counts = {"numbers": 0, "refused": 0, "right": 0, "missing": 0, "label": 0, "split": 0}
-        for _ in range(a.n):
-            length = int(rng.integers(2, 13))
-            idx = rng.integers(0, len(x), length)
-            picture, truth = numbergen.number_picture(condition, x[idx], y[idx], rng)
+        for picture, truth in numbergen.numbers(condition, x, y, a.n, a.seed):
             boxes = list(numbergen.LAST_BOXES)
             if len(boxes) != len(truth) or None in boxes:
                 raise SystemExit(f"{condition}: its pictures do not keep each digit's box (fit_split.CONDITIONS do)")
