@@ -246,6 +246,39 @@ def test_overlapping_digits_are_told_apart_by_the_ink_the_model_does_not_draw(re
     assert read_number(paper(ink), default_engine).number == number
 
 
+@pytest.mark.parametrize("number, gap", [("2426", -0.14), ("213", -0.18), ("2085", -0.14), ("699", -0.1)])
+def test_overlapping_digits_share_the_strokes_between_them(readable, default_engine, number, gap):
+    # Where two digits overlap, one cut gives each side the other's stroke ends, or cuts one short. Cropped past
+    # each other's cut, with each shared stroke given to the digit whose drawing explains it, they read right;
+    # cut once, these were "2420", "28", "205" and "68".
+    ink, _ = row(readable, number, gap)
+    assert read_number(paper(ink), default_engine).number == number
+
+
+def test_two_overlapping_digits_share_out_their_strokes_without_counting_one_twice(readable, default_engine):
+    from desktop_cvae.numbers import reader
+
+    ink, _ = row(readable, "699", -0.1)
+    seen = {}
+    choose = reader._model_choice
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(reader, "_model_choice", lambda *a: seen.setdefault("got", choose(*a)))
+        read_number(paper(ink), default_engine)
+    judge, chosen, _ = seen["got"]
+    shared = [c for c in chosen if c.beside is not None]
+    assert len(shared) == 2  # the 6 and the 9 it overlaps
+    first, second = shared
+    masks = []
+    for c in shared:
+        crop, (x, y, w, h) = judge.crops[c]
+        mask = np.zeros(judge.line.w.ink.shape, bool)
+        mask[y:y + h, x:x + w] = crop > 0
+        masks.append(mask)
+    # Each reaches past the other's cut, and no pixel of ink is in both.
+    assert judge.crops[first][1][0] + judge.crops[first][1][2] > judge.crops[second][1][0]
+    assert not (masks[0] & masks[1]).any()
+
+
 def test_a_long_scribble_is_cut_in_a_bounded_number_of_places(default_engine, monkeypatch):
     # Every candidate digit is cropped, normalised and scored, and the split check reruns the search once per
     # digit read: a zigzag across the page, cut every tenth of its small height, took 27 s to read.

@@ -15,13 +15,14 @@ would change are marked for the person to check.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PIL import Image
 
 from .. import letters
 from ..vision import focus
+from ..vision.pixels import grown
 from ..vision.preprocess import (InkMap, NoInkError, Normalized, add_noise, even_ridges, ink_map,
                                  ink_to_mnist)
 from . import marks, printed, segment
@@ -41,6 +42,8 @@ VALLEY_MARGIN = 0.08  # writing heights at each end of a piece where no valley i
 SLIVER = 0.06  # writing heights: a cut closer than this to a piece's end is no cut
 SAME_CUT = 0.05  # writing heights: cuts closer than this are the same cut
 WIDEST = 1.3  # writing heights: the widest piece between two cuts that is tried as one digit
+SHARED_ZONE = 0.45  # digit widths: two overlapping digits are tried cropped past each other's cut by up to this ...
+SHARED_PAIRS = 12  # ... for this many pairs of pieces per unit, those likeliest to be whole digits as they are
 # A candidate's log odds of being one whole digit: SPLIT_WEIGHTS times split_features, a logistic regression
 # fitted on the candidates of numbers with known digit boxes, made of MNIST training digits
 # (`python benchmarks/fit_split.py` fits and prints them). A reading costs minus the sum of its digits' log odds
@@ -175,6 +178,9 @@ class Candidate:
     units: tuple[int, ...]  # indices into the line's units
     left: int | None  # cut path index, or None: from the units' left edge
     right: int | None
+    # Two digits that overlap: each is cropped past the other's first cut, and the strokes they share there go to
+    # the one whose drawing explains them (`_Judge.add`). `beside` is the other digit, as cropped on its own.
+    beside: Candidate | None = None
 
 
 class _Line:
@@ -193,6 +199,11 @@ class _Line:
 
     def crop(self, c: Candidate) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
         """The candidate's ink alone, cropped, and its box in the straightened map; None if it holds no ink."""
+        x0, y0, mask = self.region(c)
+        return self.cropped(x0, y0, mask)
+
+    def region(self, c: Candidate) -> tuple[int, int, np.ndarray]:
+        """Where the candidate's ink lies: a box's corner in the straightened map and its mask there."""
         units = [self.units[i] for i in c.units]
         x0, x1 = min(u.x0 for u in units), max(u.x1 for u in units)
         y0, y1 = min(u.y0 for u in units), max(u.y1 for u in units)
@@ -214,7 +225,11 @@ class _Line:
             rows = np.clip(np.arange(Y0, Y1) - py0, 0, len(path) - 1)
             cut = path[rows][:, None]
             mask &= (cols >= cut) if keep_right else (cols < cut)
-        ink = self.w.ink[Y0:Y1, X0:X1] * mask
+        return X0, Y0, mask
+
+    def cropped(self, X0: int, Y0: int, mask: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+        """The ink under a mask whose corner is (X0, Y0), cropped, and its box; None if it holds no ink."""
+        ink = self.w.ink[Y0:Y0 + mask.shape[0], X0:X0 + mask.shape[1]] * mask
         rows_on, cols_on = np.nonzero(ink > segment.INK_LEVEL)
         if len(rows_on) < 3:
             return None
@@ -342,7 +357,7 @@ class _Judge:
         """Normalise and score the candidates not seen yet, in one batch."""
         new = [c for c in dict.fromkeys(candidates) if c not in self.crops]
         for c in new:
-            got = self.crops[c] = self.line.crop(c)
+            got = self.crops[c] = self.line.crop(c) if c.beside is None else self._shared_crop(c)
             if got is not None:
                 try:
                     self.normalized[c] = ink_to_mnist(got[0])
@@ -353,6 +368,32 @@ class _Judge:
             bounds, drawings = self.engine.bounds_and_drawings(np.stack([self.normalized[c].pixels for c in scored]))
             self.scores.update(zip(scored, bounds))
             self.drawings.update(zip(scored, drawings))
+
+    def _shared_crop(self, c: Candidate) -> tuple | None:
+        """The candidate's crop without the strokes, in the columns it shares with the digit beside it, that the
+        model's drawing of that digit explains better than its own drawing does (both scored already)."""
+        own = replace(c, beside=None)
+        x0, y0, mask = self.line.region(own)
+        ox, oy, other = self.line.region(c.beside)
+        theirs, dy, dx = np.zeros_like(mask), oy - y0, ox - x0  # the other's mask in this one's box
+        r0, c0 = max(dy, 0), max(dx, 0)
+        r1, c1 = min(dy + other.shape[0], mask.shape[0]), min(dx + other.shape[1], mask.shape[1])
+        if r1 > r0 and c1 > c0:
+            theirs[r0:r1, c0:c1] = other[r0 - dy:r1 - dy, c0 - dx:c1 - dx]
+        mine, other_drawn = self._drawn(own, x0, y0, mask.shape), self._drawn(c.beside, x0, y0, mask.shape)
+        # Each shared stroke goes to one of the two, as cut pieces do: a tie to the digit on the left.
+        given = mask & theirs & ((other_drawn > mine) if x0 <= ox else (other_drawn >= mine))
+        return self.line.cropped(x0, y0, mask & ~given)
+
+    def _drawn(self, c: Candidate, x0: int, y0: int, shape: tuple[int, int]) -> np.ndarray:
+        """The model's drawing of a scored candidate, a pixel thicker, laid over the straightened map's pixels
+        of the box at (x0, y0) of `shape`: its input's ink box in the 28x28 maps onto the candidate's crop box."""
+        bx, by, bw, bh = self.crops[c][1]
+        pixels = self.normalized[c].pixels
+        rows, cols = np.flatnonzero(pixels.max(axis=1) > 0.2), np.flatnonzero(pixels.max(axis=0) > 0.2)
+        at_rows = rows[0] + (np.arange(y0, y0 + shape[0]) + 0.5 - by) * (rows[-1] + 1 - rows[0]) / bh - 0.5
+        at_cols = cols[0] + (np.arange(x0, x0 + shape[1]) + 0.5 - bx) * (cols[-1] + 1 - cols[0]) / bw - 0.5
+        return _sampled(grown(self.drawings[c], 1), at_rows, at_cols)
 
     def cost(self, c: Candidate | None) -> float:
         if c not in self._costs:  # asked again for every reading compared
@@ -370,6 +411,22 @@ class _Judge:
         if s is None:
             return None
         return float(split_features(self, c) @ SPLIT_WEIGHTS)
+
+
+def _sampled(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """An image sampled at every (row, col) of a grid, linearly between pixels and 0 outside it."""
+    padded = np.pad(image, 1)
+
+    def weights(at: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        at = np.clip(at + 1, 0, n + 1)  # into the padding's frame; far outside is its zero edge
+        low = np.minimum(np.floor(at).astype(int), n)
+        return low, low + 1, at - low
+
+    r0, r1, fr = weights(rows, image.shape[0])
+    c0, c1, fc = weights(cols, image.shape[1])
+    top = padded[r0][:, c0] * (1 - fc) + padded[r0][:, c1] * fc
+    bottom = padded[r1][:, c0] * (1 - fc) + padded[r1][:, c1] * fc
+    return top * (1 - fr)[:, None] + bottom * fr[:, None]
 
 
 def split_features(judge: _Judge, c: Candidate) -> np.ndarray:
@@ -413,34 +470,54 @@ class _Lattice:
     (its units' edges and the cuts across them), and each edge (a, b, candidate) reads one digit from a to b."""
 
     size: int
-    edges: list[tuple[int, int, Candidate]]
+    edges: list[tuple[int, int, tuple[Candidate, ...]]]  # one digit, or two that overlap (SHARED_ZONE)
 
     def cheapest(self, cost) -> tuple[float, list[Candidate]]:
         """The cheapest path (dynamic programming), where cost(candidate) gives each digit's cost: the total
         cost and its digits, left to right (none where every path costs infinitely much)."""
         best = [0.0] + [np.inf] * self.size
         back: list = [None] * (self.size + 1)
-        for a, b, c in sorted(self.edges, key=lambda e: (e[1], e[0])):  # every way into a before any out of it
-            total = best[a] + cost(c)
+        for a, b, digits in sorted(self.edges, key=lambda e: (e[1], e[0])):  # every way into a before any out
+            total = best[a] + sum(cost(c) for c in digits)
             if total < best[b]:
-                best[b], back[b] = total, (a, c)
+                best[b], back[b] = total, (a, digits)
         picked, b = [], self.size
         while b > 0 and back[b] is not None:
-            b, c = back[b]
-            picked.insert(0, c)
+            b, digits = back[b]
+            picked[:0] = digits
         return best[self.size], picked
 
 
-def _lattice(cluster: list[int], cuts: dict[int, list[int]], pieces: dict[int, dict], merged: dict) -> _Lattice:
-    """Within each unit, any piece between two of its cuts; along the cluster, units joined into one digit."""
+def _lattice(cluster: list[int], cuts: dict[int, list[int]], pieces: dict[int, dict], merged: dict,
+             shared: dict[int, list]) -> _Lattice:
+    """Within each unit, any piece between two of its cuts, and pairs of pieces that overlap; along the cluster,
+    units joined into one digit."""
     start, node = {}, 0
     for i in cluster:
         start[i] = node
         node += len(cuts[i]) + 1
-    edges = [(start[i] + a, start[i] + b, c) for i in cluster for (a, b), c in pieces[i].items()]
-    edges += [(start[first], start[last] + len(cuts[last]) + 1, c) for (first, last), c in merged.items()
+    edges = [(start[i] + a, start[i] + b, (c,)) for i in cluster for (a, b), c in pieces[i].items()]
+    edges += [(start[i] + a, start[i] + b, pair) for i in cluster for a, b, pair in shared.get(i, [])]
+    edges += [(start[first], start[last] + len(cuts[last]) + 1, (c,)) for (first, last), c in merged.items()
               if first in start]
     return _Lattice(node, edges)
+
+
+def _shared_pairs(line: _Line, judge: _Judge, unit: int, cuts: list[int], pieces: dict) -> list:
+    """Two overlapping digits of a unit, each cropped past the other's cut (the strokes between going to the one
+    whose drawing explains them: `_Judge._shared_crop`): the SHARED_PAIRS pairs of pieces likeliest to be whole
+    digits as they are, the first ending within SHARED_ZONE digit widths past the second's start. As
+    (first's start, second's end, (first, second)) in the unit's cut positions."""
+    u = line.units[unit]
+    spot = [u.x0, *(float(np.mean(line.paths[k][0])) for k in cuts), u.x1]
+    zone = SHARED_ZONE * line.digit_width
+    scored = [((a, b), c, judge.one_digit_logit(c)) for (a, b), c in pieces.items()]
+    scored = [t for t in scored if t[2] is not None]
+    pairs = [(z1 + z2, a, l, first, second) for (a, k), first, z1 in scored for (j, l), second, z2 in scored
+             if a < j < k < l and spot[k] - spot[j] <= zone]
+    pairs.sort(key=lambda t: -t[0])
+    return [(a, l, (replace(first, beside=second), replace(second, beside=first)))
+            for _, a, l, first, second in pairs[:SHARED_PAIRS]]
 
 
 def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int, list[int]]
@@ -461,21 +538,27 @@ def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int
 
     doubted = [i for i, u in enumerate(line.units)
                if not cuts[i] and u.width >= MAYBE_SEVERAL * line.digit_width and doubted_whole(i)]
-    # In a word, a letter is no digit either (a printed "H" reads as 4 at log odds 1-2): cut in two, it made digits
-    # enough that "Hello" was read as a number. Where the line's pieces, whole, look like letters as a word's do,
-    # those are left whole for the letter judge; among digits, a pair that looks like one ("13" a B) is cut.
-    if doubted:
+    # Units cut by their width may hold digits that overlap. (Tried in units cut for the model's doubt as well, it
+    # read no more numbers right and cost a third batch: docs/NUMBERS.md.)
+    shared = {i: _shared_pairs(line, judge, i, cuts[i], pieces[i]) for i in cuts if cuts[i] and SHARED_PAIRS}
+    # In a word, a letter is no digit either (a printed "H" reads as 4 at log odds 1-2): cut in two, or shared as
+    # two overlapping digits, it made digits enough that "Hello" was read as a number. Where the line's pieces,
+    # whole, look like letters as a word's do, those are left whole for the letter judge; among digits, a pair that
+    # looks like one ("13" a B) is cut.
+    if doubted or any(shared.values()):
         wholes = [Candidate((i,), None, None) for i in range(len(line.units))]
         wholes = [c for c in wholes if c in judge.normalized]
         letter_like = _letter_like(judge, wholes)
         if len(letter_like) >= WORD_LETTERS and len(letter_like) >= WORD_SHARE * len(wholes):
             doubted = [i for i in doubted if Candidate((i,), None, None) not in letter_like]
+            shared = {i: pairs for i, pairs in shared.items() if Candidate((i,), None, None) not in letter_like}
     for i in doubted:
         cuts[i] = _unit_cuts(line, i, line.w.height, force=True)
         pieces[i] = _pieces_of(line, i, cuts[i], two_at_most=True)
-    judge.add([c for i in doubted for c in pieces[i].values()])
+    judge.add([c for i in doubted for c in pieces[i].values()] +
+              [c for pairs in shared.values() for _, _, pair in pairs for c in pair])
 
-    judge.lattices = [_lattice(cl, cuts, pieces, merged) for cl in clusters]
+    judge.lattices = [_lattice(cl, cuts, pieces, merged, shared) for cl in clusters]
     chosen, doubtful = [], set()
     for lattice in judge.lattices:
         total, digits = lattice.cheapest(judge.cost)
