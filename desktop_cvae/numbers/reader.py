@@ -391,6 +391,8 @@ class _Judge:
         bx, by, bw, bh = self.crops[c][1]
         pixels = self.normalized[c].pixels
         rows, cols = np.flatnonzero(pixels.max(axis=1) > 0.2), np.flatnonzero(pixels.max(axis=0) > 0.2)
+        if not rows.size:  # nothing but a faint haze: it draws nothing anywhere
+            return np.zeros(shape, np.float32)
         at_rows = rows[0] + (np.arange(y0, y0 + shape[0]) + 0.5 - by) * (rows[-1] + 1 - rows[0]) / bh - 0.5
         at_cols = cols[0] + (np.arange(x0, x0 + shape[1]) + 0.5 - bx) * (cols[-1] + 1 - cols[0]) / bw - 0.5
         return _sampled(grown(self.drawings[c], 1), at_rows, at_cols)
@@ -467,7 +469,8 @@ def split_features(judge: _Judge, c: Candidate) -> np.ndarray:
 @dataclass
 class _Lattice:
     """A cluster's readings as paths from node 0 to node `size`: the nodes are places along its ink, left to right
-    (its units' edges and the cuts across them), and each edge (a, b, candidate) reads one digit from a to b."""
+    (its units' edges and the cuts across them), and each edge (a, b, digits) reads one digit from a to b, or two
+    digits that overlap."""
 
     size: int
     edges: list[tuple[int, int, tuple[Candidate, ...]]]  # one digit, or two that overlap (SHARED_ZONE)
@@ -539,7 +542,7 @@ def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int
     doubted = [i for i, u in enumerate(line.units)
                if not cuts[i] and u.width >= MAYBE_SEVERAL * line.digit_width and doubted_whole(i)]
     # Units cut by their width may hold digits that overlap. (Tried in units cut for the model's doubt as well, it
-    # read no more numbers right and cost a third batch: docs/NUMBERS.md.)
+    # lost as many numbers elsewhere as it gained, and took a third batch: docs/NUMBERS.md.)
     shared = {i: _shared_pairs(line, judge, i, cuts[i], pieces[i]) for i in cuts if cuts[i] and SHARED_PAIRS}
     # In a word, a letter is no digit either (a printed "H" reads as 4 at log odds 1-2): cut in two, or shared as
     # two overlapping digits, it made digits enough that "Hello" was read as a number. Where the line's pieces,
