@@ -178,8 +178,8 @@ class Candidate:
     units: tuple[int, ...]  # indices into the line's units
     left: int | None  # cut path index, or None: from the units' left edge
     right: int | None
-    # Two digits that overlap: each is cropped past the other's first cut, and the strokes they share there go to
-    # the one whose drawing explains them (`_Judge.add`). `beside` is the other digit, as cropped on its own.
+    # Two digits that overlap: each is cropped past the other's cut, and the strokes they share there go to the one
+    # whose drawing explains them (`_Judge._shared_crop`). `beside` is the other digit, as cropped on its own.
     beside: Candidate | None = None
 
 
