@@ -5,7 +5,8 @@
 
 The numbers are benchmarks/numbers.py's (the same seed gives the same pictures; use another seed than the one a
 change was tried on). Each is read with `desktop_cvae.numbers.reader`'s constants as they are and again with
---set's (NAME=VALUE, VALUE a Python literal; a list for an array such as SPLIT_WEIGHTS). Per condition: the share
+--set's (NAME=VALUE, VALUE a Python literal; a list for an array such as SPLIT_WEIGHTS; NAME a constant of
+another module as its path in the package: vision.objects.ACROSS_BOLD=1). Per condition: the share
 read exactly under each, how many numbers only one of the two reads right, and the exact McNemar test's p-value on
 those: under 0.05, the difference is unlikely to be the pictures' luck. Two figures of 100 numbers each from
 numbers.py differ by 4 to 6 points by chance alone (a binomial's standard error at 70 % is 4.6 points); pairing
@@ -14,6 +15,7 @@ the readings counts only the numbers the change turned.
 
 import argparse
 import ast
+import importlib
 import io
 import json
 from math import comb
@@ -34,14 +36,19 @@ def mcnemar_p(only_before: int, only_after: int) -> float:
 
 
 def parse_settings(items: list[str], module) -> dict:
-    """--set NAME=VALUE items -> {name: value}, each value of the kind the module's constant has."""
+    """--set NAME=VALUE items -> {(module, name): value}, each value of the kind the module's constant has. NAME is
+    the reader's constant, or another module's as its path within the package (vision.objects.BOLD=0.2)."""
     settings = {}
     for item in items:
         name, _, text = item.partition("=")
-        if not hasattr(module, name):
-            raise SystemExit(f"the reader has no constant {name}")
+        owner = module
+        if "." in name:
+            path, _, name = name.rpartition(".")
+            owner = importlib.import_module(f"desktop_cvae.{path}")
+        if not hasattr(owner, name):
+            raise SystemExit(f"{owner.__name__} has no constant {name}")
         value = ast.literal_eval(text)
-        settings[name] = np.array(value, np.float64) if isinstance(getattr(module, name), np.ndarray) else value
+        settings[owner, name] = np.array(value, np.float64) if isinstance(getattr(owner, name), np.ndarray) else value
     return settings
 
 
@@ -64,7 +71,7 @@ def main():
     from desktop_cvae.vision.preprocess import NoInkError, image_to_gray
 
     changed = parse_settings(a.set, reader)
-    kept = {name: getattr(reader, name) for name in changed}
+    kept = {(owner, name): getattr(owner, name) for owner, name in changed}
     data = load_mnist(a.data)
     x, y = (data.x_test, data.y_test) if a.digits == "test" else (data.x_train, data.y_train)
     x = x.astype(np.float32) / 255.0
@@ -73,15 +80,15 @@ def main():
 
     def read(gray, settings: dict) -> str:
         """The number read, its unsure digits marked with ?, or why it was refused."""
-        for name, value in settings.items():
-            setattr(reader, name, value)
+        for (owner, name), value in settings.items():
+            setattr(owner, name, value)
         try:
             return reader.read_number(gray, engine).marked
         except NoInkError as e:
             return f"refused: {e}"
         finally:
-            for name, value in kept.items():
-                setattr(reader, name, value)
+            for (owner, name), value in kept.items():
+                setattr(owner, name, value)
 
     for condition in a.conditions:
         before = after = only_before = only_after = 0
