@@ -144,6 +144,18 @@ def test_a_pen_or_a_finger_on_the_page_is_left_out(readable, default_engine, num
     assert "a pen or other thing lying on the page left out" in reading.notes
 
 
+@pytest.mark.parametrize("number, seed", [("70632", 9), ("779", 48), ("7556282", 72), ("88964", 111)])
+def test_a_slim_pen_across_the_whole_picture_is_left_out(readable, default_engine, number, seed):
+    # A grey pen lying across the picture from edge to edge, its highlight splitting it into two halves each a
+    # quarter of a digit's height thick: under the 0.3 of a height a pen had to be, it stayed, and was read as
+    # digits ("7422", "2", "22") or as the line with the most ink, the number left out as words.
+    digits = [readable[int(c)][k % 3] for k, c in enumerate(number)]
+    picture = numbergen.pen_on_the_page(digits, np.random.default_rng(seed))
+    reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)
+    assert reading.number == number, reading.marked
+    assert "a pen or other thing lying on the page left out" in reading.notes
+
+
 def test_a_things_shadow_goes_with_it_and_writing_that_touches_it_stays():
     # Measured without a pen's darkness, the soft shadow along it stood out as a band across the picture, with more
     # ink than the number, and was read as the line of writing (a pen across a benchmark photo: "8171347" as "2?").

@@ -16,6 +16,8 @@ LONGER = 2.5  # ... and this many times as long as them (a pen), or as large as 
 # ... or, where it runs off the picture (a fingertip holding the page, a pen's end), as long as them: the frame shows
 # only part of it
 AT_FRAME_LONGER = 1.0
+ACROSS_BOLD = 0.5  # ... or half as thick, where it runs across the whole picture from edge to edge: a grey pen,
+# split by its highlight, leaves halves a quarter of a digit's height thick, and no digit crosses the picture
 SMALLEST = 0.015  # of the picture's long side: pieces shorter than this are specks, neither writing nor objects
 WRITING_LONG = 3.0  # a piece of writing is at least this many times as long as its strokes are thick
 CLOSE = 2  # pixels: holes and notches this narrow in a piece are noise, not the gaps between strokes
@@ -34,9 +36,9 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     A piece is an object where, against the writing beside it (two or more writing-like pieces that do not touch
     it), it is THICKER times as thick as the writing's strokes, as thick as BOLD of the writing's height, and LONGER
     times as long as its tallest piece, or as large as LONGER squares of that (where it runs off the picture,
-    AT_FRAME_LONGER times as long: a fingertip holding the page, a pen's end). A pen is as thick as a digit is tall,
-    or half that; a digit's strokes, however bold, are a sixth of its height at most, and a chain of touching digits
-    is long but no thicker than its strokes. A piece lying against an object, as thick and as large, is part of it:
+    AT_FRAME_LONGER times as long: a fingertip holding the page, a pen's end; where it runs across the whole picture,
+    ACROSS_BOLD as bold). A pen is as thick as a digit is tall, or half that; a digit's strokes, however bold, are a
+    sixth of its height at most, and a chain of touching digits is long but no thicker than its strokes. A piece lying against an object, as thick and as large, is part of it:
     a pen's highlight splits it in two along its length. A picture without writing beside the object has nothing to
     compare it with, and is read as before. Nor is a dark area with darker strokes inside it (a shadow with writing
     in it): a pen or a finger is of one tone, give or take INSIDE. Nor a tangle of strokes: an object fills ONE_BODY
@@ -76,6 +78,8 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         return np.array([q.index not in touching for q in sized])
 
     def thick_and_large(i: int, others: np.ndarray, thicker: float = THICKER, bold: float = BOLD) -> bool:
+        if (at_frame[i, 0] and at_frame[i, 1]) or (at_frame[i, 2] and at_frame[i, 3]):
+            bold *= ACROSS_BOLD  # across the whole picture: a slim pen, its halves either side of a highlight
         if others.sum() < 2:
             return False
         # The writing's strokes and height, each piece weighing by its ink: a broken stroke's fragments and a
