@@ -131,16 +131,19 @@ def test_neither_a_shadow_with_writing_nor_a_digit_cut_off_by_the_frame_is_taken
 
 @pytest.mark.parametrize("number, seed", [("95697", 2), ("7809", 14), ("278", 20), ("81790", 26),
                                           ("44598", 14), ("514987", 18), ("661674", 62), ("949", 79),
-                                          ("70632", 9), ("779", 48), ("7556282", 72), ("88964", 111)])
+                                          ("70632", 9), ("779", 48), ("7556282", 72), ("88964", 111),
+                                          ("912423", 193), ("541", 335), ("0649792", 323)])
 def test_a_pen_or_a_finger_on_the_page_is_left_out(readable, default_engine, number, seed):
     # Far thicker than the strokes and far longer (or larger) than the digits, it was read as digits, or as the
     # line with the most ink: "41", "61", "2228" and "4635" for the first four. In the next four, a fingertip or a
     # pen's end runs off the picture, and the frame shows no more of it than a digit or two is tall: measured
     # against the 2.5 digit heights a whole one has, it was read as digits or as the number's line, the number left
-    # out as another line: "62", "612", "6" and "66". In the last four, a grey pen lies across the picture from
+    # out as another line: "62", "612", "6" and "66". In the four after, a grey pen lies across the picture from
     # edge to edge, its highlight splitting it into two halves each a quarter of a digit's height thick: under the
     # 0.3 of a height a pen had to be, it stayed, and was read as digits ("7422", "2", "22") or as the line with
-    # the most ink, the number refused as words.
+    # the most ink, the number refused as words. In the last three, the pen lies over or under the
+    # number within its own thickness of every digit, and the writing to compare it with was only the pieces with
+    # none of their ink that near: there were none, and it stayed ("222228", "49", refused as words).
     digits = [readable[int(c)][k % 3] for k, c in enumerate(number)]
     picture = numbergen.pen_on_the_page(digits, np.random.default_rng(seed))
     reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)

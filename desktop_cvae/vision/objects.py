@@ -23,6 +23,7 @@ WRITING_LONG = 3.0  # a piece of writing is at least this many times as long as 
 CLOSE = 2  # pixels: holes and notches this narrow in a piece are noise, not the gaps between strokes
 HOLE_THIN = 4  # a hole this many times as long as it is wide is no digit's loop: a pen's highlight
 INSIDE = 0.2  # ink: strokes this much darker than most of a dark area are writing in it, not part of a thing
+AGAINST = 0.5  # of a piece's ink within an object's thickness of it: the piece lies against the object
 GUARD = 2  # pixels: an object's soft rim, left out with it
 ONE_BODY = 0.55  # an object's ink fills at least this share of its convex hull: one solid body (pens, fingertips
 # and a desk's corner 0.75-0.99), not a chain of touching digits (0.18-0.38)
@@ -69,13 +70,18 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         p = sized[i]
         widths[i] = stroke_width(_solid(labels[p.y0:p.y1, p.x0:p.x1] == p.index, tuple(at_frame[i])))
 
+    labels_count = int(labels.max()) + 1
+
     def beside(i: int) -> np.ndarray:
-        """The pieces that do not lie against piece i (within its own thickness)."""
+        """The pieces that do not lie against piece i: none of their ink within half its thickness of it (its
+        other half past a highlight), and under AGAINST of it within its whole thickness (its shadow; a digit
+        written just under it has only its top there)."""
         p, reach = sized[i], int(np.ceil(widths[i])) + 2 * GUARD
         y0, y1, x0, x1 = max(p.y0 - reach, 0), min(p.y1 + reach, h), max(p.x0 - reach, 0), min(p.x1 + reach, w)
-        around = grown(labels[y0:y1, x0:x1] == p.index, reach)
-        touching = set(np.unique(labels[y0:y1, x0:x1][around]).tolist())
-        return np.array([q.index not in touching for q in sized])
+        own, window = labels[y0:y1, x0:x1] == p.index, labels[y0:y1, x0:x1]
+        touching = np.bincount(window[grown(own, int(np.ceil(widths[i] / 2)) + 2 * GUARD)], minlength=labels_count)
+        near = np.bincount(window[grown(own, reach)], minlength=labels_count)
+        return np.array([touching[q.index] == 0 and near[q.index] < AGAINST * q.area for q in sized])
 
     def thick_and_large(i: int, others: np.ndarray, thicker: float = THICKER, bold: float = BOLD) -> bool:
         if (at_frame[i, 0] and at_frame[i, 1]) or (at_frame[i, 2] and at_frame[i, 3]):
