@@ -34,14 +34,14 @@ SHADE = 0.5  # what lies against a thing left out and is fainter than this share
 def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     """Where the mask holds things lying on the page (a pen, a fingertip) beside writing, or None if it holds none.
 
-    A piece is an object where, against the writing beside it (two or more writing-like pieces that do not touch
-    it), it is THICKER times as thick as the writing's strokes, as thick as BOLD of the writing's height, and LONGER
-    times as long as its tallest piece, or as large as LONGER squares of that (where it runs off the picture,
-    AT_FRAME_LONGER times as long: a fingertip holding the page, a pen's end; where it runs across the whole picture,
-    ACROSS_BOLD as bold). A pen is as thick as a digit is tall, or half that; a digit's strokes, however bold, are a
-    sixth of its height at most, and a chain of touching digits is long but no thicker than its strokes. A piece
-    lying against an object, as thick and as large, is part of it: a pen's highlight splits it in two along its
-    length. A picture without writing beside the object has nothing to compare it with, and is read as before. Nor
+    A piece is an object where, against the writing beside it (two or more writing-like pieces that do not lie
+    against it: AGAINST), it is THICKER times as thick as the writing's strokes, as thick as BOLD of the writing's
+    height, and LONGER times as long as its tallest piece, or as large as LONGER squares of that (where it runs off
+    the picture, AT_FRAME_LONGER times as long: a fingertip holding the page, a pen's end; where it runs across the
+    whole picture, ACROSS_BOLD as bold). A pen is as thick as a digit is tall, or half that; a digit's strokes,
+    however bold, are a sixth of its height at most, and a chain of touching digits is long but no thicker than its
+    strokes. A piece lying against an object, as thick and as large, is part of it: a pen's highlight splits it in
+    two along its length. A picture without writing beside the object has nothing to compare it with, and is read as before. Nor
     is a dark area with darker strokes inside it (a shadow with writing in it): a pen or a finger is of one tone,
     give or take INSIDE. Nor a tangle of strokes: an object fills ONE_BODY of its convex hull or more."""
     labels, pieces = label_pieces(mask)
