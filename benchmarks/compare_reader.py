@@ -95,8 +95,9 @@ def main():
         for k, (picture, truth) in enumerate(numbergen.numbers(condition, x, y, a.n, a.seed)):
             gray = image_to_gray(decode_image(io.BytesIO(picture)))
             as_is, as_changed = read(gray, {}), read(gray, changed)
-            was, now = as_is.replace("?", "") == truth, as_changed.replace("?", "") == truth
-            if a.show and as_is.replace("?", "") != as_changed.replace("?", ""):
+            number_as_is, number_as_changed = as_is.replace("?", ""), as_changed.replace("?", "")
+            was, now = number_as_is == truth, number_as_changed == truth
+            if a.show and number_as_is != number_as_changed:
                 print(f"  {condition} #{k}: {truth} read {as_is} as is, {as_changed} changed", flush=True)
             before, after = before + was, after + now
             only_before += was and not now

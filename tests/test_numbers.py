@@ -141,9 +141,9 @@ def test_a_pen_or_a_finger_on_the_page_is_left_out(readable, default_engine, num
     # out as another line: "62", "612", "6" and "66". In the four after, a grey pen lies across the picture from
     # edge to edge, its highlight splitting it into two halves each a quarter of a digit's height thick: under the
     # 0.3 of a height a pen had to be, it stayed, and was read as digits ("7422", "2", "22") or as the line with
-    # the most ink, the number refused as words. In the last three, the pen lies over or under the
-    # number within its own thickness of every digit, and the writing to compare it with was only the pieces with
-    # none of their ink that near: there were none, and it stayed ("222228", "49", refused as words).
+    # the most ink, the number refused as words. In the last three, the pen lies over or under the number within
+    # its own thickness of every digit, and the writing to compare it with was only the pieces with none of their
+    # ink that near: there were none, and it stayed ("222228", "49", refused as words).
     digits = [readable[int(c)][k % 3] for k, c in enumerate(number)]
     picture = numbergen.pen_on_the_page(digits, np.random.default_rng(seed))
     reading = read_number(image_to_gray(Image.open(io.BytesIO(picture))), default_engine)

@@ -41,9 +41,10 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     whole picture, ACROSS_BOLD as bold). A pen is as thick as a digit is tall, or half that; a digit's strokes,
     however bold, are a sixth of its height at most, and a chain of touching digits is long but no thicker than its
     strokes. A piece lying against an object, as thick and as large, is part of it: a pen's highlight splits it in
-    two along its length. A picture without writing beside the object has nothing to compare it with, and is read as before. Nor
-    is a dark area with darker strokes inside it (a shadow with writing in it): a pen or a finger is of one tone,
-    give or take INSIDE. Nor a tangle of strokes: an object fills ONE_BODY of its convex hull or more."""
+    two along its length. A picture without writing beside the object has nothing to compare it with, and is read
+    as before. Nor is a dark area with darker strokes inside it (a shadow with writing in it): a pen or a finger is
+    of one tone, give or take INSIDE. Nor a tangle of strokes: an object fills ONE_BODY of its convex hull or
+    more."""
     labels, pieces = label_pieces(mask)
     shortest = SMALLEST * max(mask.shape)
     sized = [p for p in pieces if max(p.width, p.height) >= shortest]
@@ -78,7 +79,8 @@ def objects_on_the_page(ink: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         written just under it has only its top there)."""
         p, reach = sized[i], int(np.ceil(widths[i])) + 2 * GUARD
         y0, y1, x0, x1 = max(p.y0 - reach, 0), min(p.y1 + reach, h), max(p.x0 - reach, 0), min(p.x1 + reach, w)
-        own, window = labels[y0:y1, x0:x1] == p.index, labels[y0:y1, x0:x1]
+        window = labels[y0:y1, x0:x1]
+        own = window == p.index
         touching = np.bincount(window[grown(own, int(np.ceil(widths[i] / 2)) + 2 * GUARD)], minlength=labels_count)
         near = np.bincount(window[grown(own, reach)], minlength=labels_count)
         return np.array([touching[q.index] == 0 and near[q.index] < AGAINST * q.area for q in sized])
