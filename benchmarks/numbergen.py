@@ -441,6 +441,36 @@ def printed_label(digits, rng):
     return _png(0.96 * (1 - 0.9 * out) + rng.normal(0, 0.01, out.shape))
 
 
+INSTRUCTIONS = ("Please write your account number in the box below", "Telephone number (daytime)",
+                "Total amount due including VAT", "Membership number", "Write the postcode of your home address here",
+                "Order reference as shown on your invoice", "Enter the meter reading", "Your customer number",
+                "Card number (16 digits, no spaces)", "Date of birth (DD MM YYYY)")
+
+
+def printed_line(digits, rng):
+    """A scanned form: its printed instructions on a line of their own, 25-50 % of the digits' height, over the
+    handwritten number (two times in three) or under it, 0.4-1 of a height away. Longer than a short number, the
+    sentence holds more ink than its digits."""
+    from PIL import ImageDraw
+
+    height = 120
+    ink = compose(digits, rng, height=height, spacing="normal", width_factor=float(rng.uniform(0.45, 0.7)))
+    h, w = ink.shape
+    font = _label_font(rng, int(height * rng.uniform(0.25, 0.5)))
+    text = str(rng.choice(INSTRUCTIONS))
+    left, top, right, bottom = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), text, font=font)
+    pad, gap = int(0.4 * height), int(height * rng.uniform(0.4, 1.0))
+    indent = int(rng.uniform(0, 0.5) * max(w - (right - left), 0))
+    page = Image.new("F", (max(w, right - left + indent) + 2 * pad, h + (bottom - top) + gap + 2 * pad), 0.0)
+    over = rng.random() < 2 / 3
+    text_y = pad - top if over else pad + h + gap - top
+    ImageDraw.Draw(page).text((pad + indent - left, text_y), text, font=font, fill=0.95)
+    out = np.asarray(page).copy()
+    y0 = pad + (bottom - top) + gap if over else pad
+    np.maximum(out[y0:y0 + h, pad:pad + w], ink, out=out[y0:y0 + h, pad:pad + w])
+    return _png(0.96 * (1 - 0.9 * out) + rng.normal(0, 0.01, out.shape))
+
+
 def _ring_points(box, rng, height: int) -> list[tuple[float, float]]:
     """A ring drawn by hand round a box: an ellipse through the box's corners' neighbourhood, wobbling, tilted a
     little, its ends overlapping or leaving a small gap."""
@@ -734,6 +764,7 @@ CONDITIONS = {
     "form boxes": form_boxes,
     "ring round": ringed,
     "printed label": printed_label,
+    "printed line": printed_line,
     "separators": separators,
     "lined paper": lined_paper,
     "lined, no margin": lined_no_margin,

@@ -4,7 +4,8 @@
 
 Numbers of 2-12 digits are built from MNIST *test* digits (benchmarks/numbergen.py): gaps from wide to touching
 and overlapping, broken strokes, a tilted line, a line under or through the number, mixed sizes, phone photos,
-pencil, a dim room, a whiteboard, forms, a form's printed label, separators, lined (with and without its margin, and written large across
+pencil, a dim room, a whiteboard, forms, a form's printed label, a form's printed instructions on a line of their
+own, separators, lined (with and without its margin, and written large across
 its rules) and squared notebook
 paper, a shadow across the page. Each goes through exactly what `desktop-cvae recognize --number` does from the file's bytes. First it
 prints the classifier's ceiling: the same test digits read one by one, drawn alone with the benchmark's pen and as
