@@ -1014,6 +1014,55 @@ def test_a_printed_label_before_the_number_is_left_out(readable, default_engine,
     assert reading.digits[0].box[0] >= room - 2  # the first digit is the number's, not the label's last letter
 
 
+def with_printed_sentence(ink: np.ndarray, sentence: str, font: str, size: float, under: bool) -> np.ndarray:
+    """A form's printed instructions on a line of their own, `size` of the number's height tall, `gap` heights of
+    paper between them and the number (row()'s ink, whose margins are 0.6 of the height), over or under it."""
+    from PIL import ImageDraw, ImageFont
+
+    height, gap = ink.shape[0] / 2.2, 0.6
+    face = ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{font}.ttf", int(size * height))
+    left, top, right, bottom = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), sentence, font=face)
+    rows = int(gap * height) + bottom - top  # the margin on the far side is the number's own
+    out = np.zeros((ink.shape[0] + rows, max(ink.shape[1], right - left + int(0.6 * height))), np.float32)
+    at = 0 if under else rows
+    out[at: at + ink.shape[0], : ink.shape[1]] = ink
+    printed = Image.new("F", (out.shape[1], out.shape[0]), 0.0)
+    y = int(1.6 * height + gap * height) - top if under else int((0.6 - gap) * height) + rows - (bottom - top) - top
+    ImageDraw.Draw(printed).text((int(0.3 * height) - left, y), sentence, font=face, fill=0.95)
+    return np.maximum(out, np.asarray(printed))
+
+
+@pytest.mark.parametrize("sentence, font, size, under, number", [
+    ("Please write your account number in the box below", "DejaVuSerif-Bold", 0.4, False, "90479"),
+    ("Write the postcode of your home address here", "DejaVuSans-Bold", 0.35, False, "2601"),
+    ("Order reference as shown on your invoice", "DejaVuSerif-Bold", 0.45, True, "7381"),
+])
+def test_a_printed_sentence_over_or_under_the_number_is_passed_over_for_it(readable, default_engine, sentence,
+                                                                           font, size, under, number):
+    """A form's printed instructions on a line of their own hold more ink than a short number: the line with the
+    most ink was read, and the picture refused as words ("No number found") or its letters read as digits."""
+    ink, _ = row(readable, number, 0.2, width_factor=0.6)
+    picture = with_printed_sentence(ink, sentence, font, size, under)
+    reading = read_number(jpeg_gray(paper(picture, noise=0.015)), default_engine)
+    assert reading.number == number, reading.notes
+    assert any("the line whose digits hold the most ink (the rest is words) is read" in n
+               for n in reading.notes), reading.notes
+
+
+def test_the_line_levelled_is_the_line_read(readable, default_engine):
+    """Turned level by the number's own digits, a printed sentence over a tilted number came to hold more ink than
+    it (its letters joined by the turn's smoothing), and was read instead: the line levelled is the line read."""
+    from desktop_cvae.numbers import segment
+
+    ink, _ = row(readable, "4096", 0.2, width_factor=1.0)
+    picture = with_printed_sentence(numbergen._turn(ink, 3, 0.0), "Write the postcode of your home address here",
+                                    "DejaVuSerif-Bold", 0.3, under=False)
+    gray = jpeg_gray(paper(picture, noise=0.015))
+    writing = segment.find_writing(ink_map(gray, max_side=1024, ruled_lines=False).ink)
+    assert writing.angle != 0 and len(writing.pieces) == 4  # turned by the number, and the number's four digits
+    assert read_number(gray, default_engine).number == "4096"
+
+
 def test_a_number_small_in_a_large_photo_is_read_again_from_its_own_pixels(readable, default_engine, tmp_path):
     """A phone number on a card 4000 pixels wide: shrunk to the reader's 1024, its digits were 15 pixels tall."""
     ink, spans = row(readable, "739164", 0.2, height=60, width_factor=1.0)

@@ -75,6 +75,7 @@ MARK_FACTOR = 0.89
 WORD_GAP = 0.4
 WORD_LETTERS = 2
 WORD_SHARE = 1 / 3
+MAX_LINES_PASSED = 2  # lines of words with more ink than the number's passed over at most
 
 
 @dataclass
@@ -657,7 +658,91 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
     # photo the same lift raises a notebook's pale rules and a shadow's edge as well (docs/NUMBERS.md, history).
     blurred = focus.out_of_focus(m.ink)
     ink = even_ridges(m.ink) if blurred else m.ink
-    writing = marks.set_apart(printed.without_small_print(segment.find_writing(ink)))
+    read = _read_line(ink, engine, split)
+    # A form's printed instructions over the number ("Please write your account number below") hold more ink than
+    # its digits: the line with the most ink was read as words. The next lines are read too, while the last one read
+    # held words, and the number's is the line not mostly letters whose digits hold the most ink (`_LineRead.rank`).
+    tried = [read]
+    while tried[-1].words and tried[-1].writing.other_lines and len(tried) <= MAX_LINES_PASSED:
+        try:
+            tried.append(_read_line(ink, engine, split, passed=len(tried)))
+        except NoInkError:
+            break
+    read = max(tried, key=lambda r: r.rank)  # the first of equals: the line with the most ink
+    if not read.chosen:
+        raise NoInkError("No number found: this looks like writing in letters (a word), not digits.")
+    writing, judge, chosen, doubtful, words = read.writing, read.judge, read.chosen, read.doubtful, read.words
+    letter_like = read.letter_like
+
+    notes = list(m.notes)
+    if blurred:
+        notes.append("the photo looks out of focus: its faint strokes were brought up (a sharper photo reads better)")
+    if writing.angle:
+        notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
+    if writing.ring_removed:
+        notes.append("a ring or box drawn round the number taken out")
+    if writing.empty_boxes:
+        one = writing.empty_boxes == 1
+        boxes = "an empty box" if one else f"{writing.empty_boxes} empty boxes"
+        notes.append(f"{boxes} beside the number left out (nothing written in {'it' if one else 'them'})")
+    if writing.rules_removed:
+        notes.append("ruled lines across the writing taken out (a margin, squared paper)")
+    if writing.lined:
+        notes.append("the rules of a lined page taken out")
+    elif writing.line_removed:
+        notes.append("a line through or under the number taken out")
+    other_lines = writing.other_lines + read.passed
+    if other_lines:
+        lines = "another line" if other_lines == 1 else f"{other_lines} other lines"
+        read_how = "whose digits hold the most ink (the rest is words)" if read.passed else "with the most ink"
+        notes.append(f"{lines} of writing left out: the line {read_how} is read (crop the picture to read another)")
+    if writing.print_left_out:
+        notes.append("small print beside the number left out (a printed label, such as \"Tel.\", before, over or "
+                     "under it)")
+    if writing.marks_left_out:
+        left_out = "a mark" if writing.marks_left_out == 1 else f"{writing.marks_left_out} marks"
+        notes.append(f"{left_out} between the digits left out (a full stop, comma, colon, dash, slash, bracket or "
+                     "plus)")
+    frame = writing_frame(m, writing, notes)
+    if words:
+        notes.append("letters beside the number left out (a word, such as \"Total\" or \"Tel\")")
+    if letter_like:
+        one = len(letter_like) == 1
+        notes.append(f"{'a character that looks' if one else f'{len(letter_like)} characters that look'} like "
+                     f"{'a letter' if one else 'letters'}, not {'a digit' if one else 'digits'}, marked")
+    digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed, c in doubtful, c in letter_like)
+              for k, c in enumerate(chosen)]
+    if any(d.maybe_slash for d in digits):
+        notes.append("a 1 that leans like a date's slash is marked: it may be a slash")
+    return NumberReading(digits, notes, m.source_size)
+
+
+@dataclass
+class _LineRead:
+    """One line of writing read: its digits (words left out) and what judged them."""
+
+    writing: segment.Writing
+    judge: _Judge
+    chosen: list[Candidate]  # the digits read, left to right, without the words
+    doubtful: set[Candidate]
+    letter_like: set[Candidate]  # digits that look like letters, outside words
+    words: set[Candidate]  # what was read and left out as words
+    letters: int  # characters taken for letters, in words or not
+    passed: int  # lines with more ink passed over
+
+    @property
+    def rank(self) -> tuple[bool, int]:
+        """Which line is the number's: one not mostly letters (a printed sentence's short words, "as", "on", are
+        read as digits), then the one whose digits hold the most ink (in pixels; those like letters left out)."""
+        pieces = {p.index: p.area for c in self.chosen if c not in self.letter_like for i in c.units
+                  for p in self.judge.line.units[i].pieces}
+        return 2 * self.letters < len(self.chosen) + len(self.words), sum(pieces.values())
+
+
+def _read_line(ink: np.ndarray, engine, split: str, passed: int = 0) -> _LineRead:
+    """The line of writing with the most ink, `passed` lines with more ink taken out first, read. Raises
+    NoInkError where it holds no digits to read."""
+    writing = marks.set_apart(printed.without_small_print(segment.find_writing(ink, passed)))
     if not writing.pieces and writing.empty_boxes:
         raise NoInkError("No digits found: only empty boxes, with nothing written in them.")
     if not writing.pieces:
@@ -679,52 +764,8 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
     letter_like = _letter_like(judge, chosen)
     words = _words(judge, chosen, letter_like, writing.height)
-    if words:
-        chosen = [c for c in chosen if c not in words]
-        letter_like -= words
-        if not chosen:
-            raise NoInkError("No number found: this looks like writing in letters (a word), not digits.")
-
-    notes = list(m.notes)
-    if blurred:
-        notes.append("the photo looks out of focus: its faint strokes were brought up (a sharper photo reads better)")
-    if writing.angle:
-        notes.append(f"the line of writing was turned by {abs(writing.angle):.0f}°: straightened")
-    if writing.ring_removed:
-        notes.append("a ring or box drawn round the number taken out")
-    if writing.empty_boxes:
-        one = writing.empty_boxes == 1
-        boxes = "an empty box" if one else f"{writing.empty_boxes} empty boxes"
-        notes.append(f"{boxes} beside the number left out (nothing written in {'it' if one else 'them'})")
-    if writing.rules_removed:
-        notes.append("ruled lines across the writing taken out (a margin, squared paper)")
-    if writing.lined:
-        notes.append("the rules of a lined page taken out")
-    elif writing.line_removed:
-        notes.append("a line through or under the number taken out")
-    if writing.other_lines:
-        lines = "another line" if writing.other_lines == 1 else f"{writing.other_lines} other lines"
-        notes.append(f"{lines} of writing left out: the line with the most ink is read (crop the picture to "
-                     "read another)")
-    if writing.print_left_out:
-        notes.append("small print beside the number left out (a printed label, such as \"Tel.\", before, over or "
-                     "under it)")
-    if writing.marks_left_out:
-        left_out = "a mark" if writing.marks_left_out == 1 else f"{writing.marks_left_out} marks"
-        notes.append(f"{left_out} between the digits left out (a full stop, comma, colon, dash, slash, bracket or "
-                     "plus)")
-    frame = writing_frame(m, writing, notes)
-    if words:
-        notes.append("letters beside the number left out (a word, such as \"Total\" or \"Tel\")")
-    if letter_like:
-        one = len(letter_like) == 1
-        notes.append(f"{'a character that looks' if one else f'{len(letter_like)} characters that look'} like "
-                     f"{'a letter' if one else 'letters'}, not {'a digit' if one else 'digits'}, marked")
-    digits = [_digit(judge, c, frame, k, sigma, salt_pepper, noise_seed, c in doubtful, c in letter_like)
-              for k, c in enumerate(chosen)]
-    if any(d.maybe_slash for d in digits):
-        notes.append("a 1 that leans like a date's slash is marked: it may be a slash")
-    return NumberReading(digits, notes, m.source_size)
+    return _LineRead(writing, judge, [c for c in chosen if c not in words], doubtful, letter_like - words, words,
+                     len(letter_like), passed)
 
 
 def writing_frame(m: InkMap, writing: segment.Writing, notes: list[str]) -> InkMap:

@@ -529,10 +529,11 @@ class Writing:
     print_left_out: int = 0  # printed labels beside, over or under the number left out ("Tel." before it)
 
 
-def find_writing(ink: np.ndarray) -> Writing:
+def find_writing(ink: np.ndarray, passed: int = 0) -> Writing:
     """Take out rules across the writing, straighten the line of writing, take out a line through it, and find its
     pieces. Where the picture holds several lines of writing, the one with the most ink is read, and the others
-    are counted."""
+    are counted; `passed` lines with the most ink are taken out first (the reader's next line, where the first
+    was words)."""
     ink, rules_removed = remove_rules_across(ink)
     labels, pieces = strong_pieces(ink)
     ring = rings.find_ring(labels, pieces)
@@ -544,6 +545,11 @@ def find_writing(ink: np.ndarray) -> Writing:
         ink = ink * ~with_rims(np.isin(labels, [b.index for b in empty]))
         labels, pieces = strong_pieces(ink)
     lines = lines_of_writing(pieces)
+    if passed:
+        if passed >= len(lines):
+            return Writing(ink, 0.0, labels, [], 0.0, False, rules_removed=rules_removed,
+                           ring_removed=ring is not None, empty_boxes=len(empty))
+        lines = lines_of_writing(pieces, prefer=_ink_of(labels, np.isin(labels, [p.index for p in lines[passed]])))
     angle = estimate_skew(ink, labels, pieces)
     if len(lines) > 1:
         # A steeply tilted number's digits share too few rows to be grouped as one line until it is levelled (a
@@ -572,8 +578,13 @@ def find_writing(ink: np.ndarray) -> Writing:
         ink, line_removed = remove_lines(ink)
     line_ink = np.clip(before - ink, 0.0, 1.0) if line_removed else None
     if angle or line_removed:
+        # The line levelled is the line read: turned, another line (print over the number, its letters joined by
+        # the turn's smoothing) may come to hold more ink.
+        read = np.isin(labels, [p.index for p in lines[0]]) if lines else np.zeros(labels.shape, bool)
+        if angle:
+            read = straighten(read.astype(np.float32), angle) >= 0.5
         labels, pieces = strong_pieces(ink)
-        lines = lines_of_writing(pieces)
+        lines = lines_of_writing(pieces, prefer=_ink_of(labels, read))
     if not pieces:
         return Writing(ink, angle, labels, [], 0.0, line_removed, rules_removed=rules_removed, lined=lined,
                        ring_removed=ring is not None, empty_boxes=len(empty))
@@ -696,8 +707,15 @@ def top_and_baseline(digits: list[Piece]) -> tuple[float, float]:
     return float(np.median([p.y0 for p in digits])), float(np.median([p.y1 for p in digits]))
 
 
-def lines_of_writing(pieces: list[Piece]) -> list[list[Piece]]:
-    """The substantial pieces grouped into lines of writing, the line with the most ink first. Two pieces are on
+def _ink_of(labels: np.ndarray, mask: np.ndarray):
+    """A line's pixels under the mask: `lines_of_writing`'s `prefer` for the line the mask marks."""
+    under = np.bincount(labels.ravel(), weights=mask.ravel().astype(np.float64), minlength=int(labels.max()) + 1)
+    return lambda line: float(sum(under[p.index] for p in line))
+
+
+def lines_of_writing(pieces: list[Piece], prefer=None) -> list[list[Piece]]:
+    """The substantial pieces grouped into lines of writing, the line with the most ink first (or the one `prefer`,
+    a function of a line's pieces, gives most, where it gives any more than the others). Two pieces are on
     one line when they share half the rows of the shorter and stand within a few heights of each other:
     neighbours link a tilted line from end to end. Marks less tall than OTHER_LINE_HEIGHT of the writing and
     within MARK_REACH of its rows, or closer than LINE_GAP over or under its pieces, are the first line's own. A
@@ -732,6 +750,8 @@ def lines_of_writing(pieces: list[Piece]) -> list[list[Piece]]:
     for i, p in enumerate(big):
         lines.setdefault(root(i), []).append(p)
     ranked = sorted(lines.values(), key=lambda line: -sum(p.area for p in line))
+    if prefer is not None:
+        ranked.sort(key=lambda line: -prefer(line))  # stable: equals stay in order of their ink
     main = list(ranked[0])
     tall = np.median([p.height for p in main])
     top, bottom = min(p.y0 for p in main), max(p.y1 for p in main)
