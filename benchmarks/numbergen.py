@@ -1,10 +1,11 @@
 """Pictures of handwritten numbers made from real MNIST digits, under the conditions people meet: gaps from wide
 to touching and a little overlapping, digits broken into pieces, a tilted line of writing, a ruled line through
 or under the number, mixed digit sizes, a second line of smaller writing, a card on a desk, a form's printed boxes, a ring or box drawn round the number, separators between the
-digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, a pen or a finger on the page, a number written large across a lined page's rules, soft pencil on squared paper, chalk on a blackboard, and paper and photo effects like
-benchmarks/imagegen.py's. Used by the tests and by benchmarks/numbers.py.
+digits (dates, phone numbers, prices), a shadow across the page, a page photographed at a slant, a pen or a finger on the page, a number written large across a lined page's rules, soft pencil on squared paper, chalk on a blackboard, a form's printed instructions on a line of their own, a
+digit scribbled out, and paper and photo effects like benchmarks/imagegen.py's. Used by the tests and by
+benchmarks/numbers.py.
 
-    picture, number = CONDITIONS[name](digits, labels, rng)   # PNG or JPEG bytes, and the true number
+    picture, number = number_picture(name, digits, labels, rng)   # PNG or JPEG bytes, and the true number
 """
 
 from __future__ import annotations
@@ -471,6 +472,48 @@ def printed_line(digits, rng):
     return _png(0.96 * (1 - 0.9 * out) + rng.normal(0, 0.01, out.shape))
 
 
+def scribble_over(ink: np.ndarray, box, rng, height: int, style: str | None = None) -> None:
+    """A digit scribbled out, in place: a zigzag of 5-9 strokes across its box (level or tilted a little; three
+    times in five), or loops drawn along it from side to side, in a pen 3-7 % of the writing's height wide.
+    `style`: "zigzag" or "loops" (default: drawn at random)."""
+    from PIL import ImageDraw
+
+    x, y, w, h = box
+    if w < 0.6 * h:  # a hand scribbles over a digit's room, however narrow the digit (a 1)
+        x, w = x + w / 2 - 0.3 * h, 0.6 * h
+    page = Image.fromarray(np.zeros(ink.shape, np.float32), mode="F")
+    pen = max(int(height * rng.uniform(0.03, 0.07)), 2)
+    reach = 0.1 * w  # the hand goes a little past the digit's sides
+    if (style or ("zigzag" if rng.random() < 0.6 else "loops")) == "zigzag":
+        passes, tilt = int(rng.integers(5, 10)), rng.uniform(-0.15, 0.15) * h
+        points = []
+        for k in range(passes):
+            for side in (0, 1):
+                t = (k + 0.5 * side + rng.uniform(0, 0.3)) / passes
+                px = x - reach + side * (w + 2 * reach) + rng.uniform(-0.05, 0.05) * w
+                points.append((px, y + t * h + (side - 0.5) * tilt))
+        if rng.random() < 0.5:
+            points.reverse()
+    else:  # loops drawn along it from one side to the other, a coil ("llll") as tall as the digit
+        turns, t = rng.uniform(4, 7), np.linspace(0, 1, 600)
+        angle = 2 * np.pi * turns * t
+        rx, ry = rng.uniform(0.15, 0.25) * w, rng.uniform(0.45, 0.55) * h
+        cx = x - reach + rx + t * (w + 2 * reach - 2 * rx)
+        points = list(zip(cx + rx * np.cos(angle), y + h / 2 + ry * np.sin(angle)))
+    ImageDraw.Draw(page).line(points, fill=0.95, width=pen, joint="curve")
+    np.maximum(ink, np.asarray(page), out=ink)
+
+
+def crossed_out(digits, rng):
+    """A number with a digit scribbled out (taken back, the right one written after it): a phone photo's paper.
+    The number it shows leaves that digit out (`number_picture`)."""
+    height = 120
+    ink = compose(digits, rng, height=height, spacing="normal", width_factor=float(rng.uniform(0.5, 0.8)))
+    k = int(rng.integers(len(digits)))
+    scribble_over(ink, LAST_BOXES[k], rng, height)
+    return _png(np.clip(_paper(ink, rng), 0, 1)), k
+
+
 def _ring_points(box, rng, height: int) -> list[tuple[float, float]]:
     """A ring drawn by hand round a box: an ellipse through the box's corners' neighbourhood, wobbling, tilted a
     little, its ends overlapping or leaving a small gap."""
@@ -765,6 +808,7 @@ CONDITIONS = {
     "ring round": ringed,
     "printed label": printed_label,
     "printed line": printed_line,
+    "crossed out": crossed_out,
     "separators": separators,
     "lined paper": lined_paper,
     "lined, no margin": lined_no_margin,
@@ -776,8 +820,11 @@ TOUCHING = ("touching gaps", "overlap gaps")
 
 
 def number_picture(condition: str, digits: np.ndarray, labels: np.ndarray, rng) -> tuple[bytes, str]:
-    """The picture's file bytes and the number it shows."""
-    return CONDITIONS[condition](digits, rng), "".join(str(int(v)) for v in labels)
+    """The picture's file bytes and the number it shows (a condition that crosses a digit out gives its index with
+    the picture: that digit is no part of the number)."""
+    picture = CONDITIONS[condition](digits, rng)
+    picture, crossed = picture if isinstance(picture, tuple) else (picture, None)
+    return picture, "".join(str(int(v)) for k, v in enumerate(labels) if k != crossed)
 
 
 def numbers(condition: str, x: np.ndarray, y: np.ndarray, n: int, seed: int):
