@@ -25,7 +25,7 @@ from ..vision import focus
 from ..vision.pixels import grown
 from ..vision.preprocess import (InkMap, NoInkError, Normalized, add_noise, even_ridges, ink_map,
                                  ink_to_mnist)
-from . import marks, printed, segment
+from . import crossed, marks, printed, segment
 from .segment import Unit
 
 NUMBER_SIDE = 1024  # a number's ink map is kept larger than a digit's: ten digits share its width
@@ -524,24 +524,30 @@ def _shared_pairs(line: _Line, judge: _Judge, unit: int, cuts: list[int], pieces
             for _, a, l, first, second in pairs[:SHARED_PAIRS]]
 
 
-def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int, list[int]]
-                  ) -> tuple[_Judge, list, set]:
+def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int, list[int]],
+                  scribbles: frozenset[int] = frozenset()) -> tuple[_Judge, list, set]:
     """Every reading the pixels leave open, judged by the model: within each unit, how to cut it (pieces between
     any two of its cuts); along each cluster, which units make one digit together. A unit too narrow to be cut by
     its width is cut all the same, into two pieces, where the model is not sure it is one digit (two digits that
     touch, one a 1). Also the chosen digits whose split is in doubt: without them, the next best reading costs
-    less than SPLIT_MARGIN more. `cuts` is updated with the cuts made; the judge keeps the clusters' lattices."""
+    less than SPLIT_MARGIN more. `cuts` is updated with the cuts made; the judge keeps the clusters' lattices.
+    Units in `scribbles` whose ink the model finds unlike any digit are digits scribbled out, and not cut: cut,
+    their pieces crossed fewer strokes (digits that touch or overlap cross as many, and read as digits)."""
     merged = {(cl[i], cl[j - 1]): Candidate(tuple(cl[i:j]), None, None) for cl in clusters
               for i in range(len(cl)) for j in range(i + 2, min(i + MAX_UNITS_PER_DIGIT, len(cl)) + 1)}
     pieces = {i: _pieces_of(line, i, unit_cuts) for i, unit_cuts in cuts.items()}
     judge = _Judge(line, engine, [c for p in pieces.values() for c in p.values()] + list(merged.values()))
+    scribbled = [i for i in scribbles if Candidate((i,), None, None) in judge.scores
+                 and _unlike_any_digit(judge, Candidate((i,), None, None))]
+    for i in scribbled:
+        cuts[i], pieces[i] = [], {(0, 1): Candidate((i,), None, None)}
 
     def doubted_whole(i: int) -> bool:
         logit = judge.one_digit_logit(Candidate((i,), None, None))
         return logit is not None and logit < ONE_DIGIT_LOGIT
 
-    doubted = [i for i, u in enumerate(line.units)
-               if not cuts[i] and u.width >= MAYBE_SEVERAL * line.digit_width and doubted_whole(i)]
+    doubted = [i for i, u in enumerate(line.units) if not cuts[i] and i not in scribbled
+               and u.width >= MAYBE_SEVERAL * line.digit_width and doubted_whole(i)]
     # Units cut by their width may hold digits that overlap. (Tried in units cut for the model's doubt as well, it
     # lost as many numbers elsewhere as it gained, and took a third batch: docs/NUMBERS.md.)
     shared = {i: _shared_pairs(line, judge, i, cuts[i], pieces[i]) for i in cuts if cuts[i] and SHARED_PAIRS}
@@ -706,6 +712,9 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
     frame = writing_frame(m, writing, notes)
     if words:
         notes.append("letters beside the number left out (a word, such as \"Total\" or \"Tel\")")
+    if read.scribbled:
+        some = "a digit" if read.scribbled == 1 else f"{read.scribbled} digits"
+        notes.append(f"{some} scribbled out left out (crossed out by hand)")
     if letter_like:
         one = len(letter_like) == 1
         notes.append(f"{'a character that looks' if one else f'{len(letter_like)} characters that look'} like "
@@ -728,6 +737,7 @@ class _LineRead:
     letter_like: set[Candidate]  # digits that look like letters, outside words
     words: set[Candidate]  # what was read and left out as words
     letters: int  # characters taken for letters, in words or not
+    scribbled: int  # digits scribbled out, left out
     passed: int  # lines with more ink passed over
 
     @property
@@ -752,20 +762,34 @@ def _read_line(ink: np.ndarray, engine, split: str, passed: int = 0) -> _LineRea
                          "same height). Photograph or crop the handwritten number on its own.")
     units, unsure = segment.group_pieces(writing.pieces, writing.height, writing.line_ink)
     line = _Line(writing, units)
+    scribbles = frozenset(i for i, u in enumerate(units)
+                          if u.width <= crossed.WIDEST * writing.height and _scribbled_out(line, i))
     cuts = {i: _unit_cuts(line, i, writing.height) for i in range(len(units))}
     clusters = _clusters(unsure)
     if split == "pixels":
         chosen = [c for cluster in clusters for c in _pixel_choice(line, cluster, cuts)]
         judge, doubtful = _Judge(line, engine, chosen), set()
     else:
-        judge, chosen, doubtful = _model_choice(line, engine, clusters, cuts)
+        judge, chosen, doubtful = _model_choice(line, engine, clusters, dict(cuts), scribbles)
     chosen = [c for c in chosen if c in judge.scores]
+    # A digit scribbled out (taken back, the right one written after it) is no part of the number; the model reads
+    # the scribble as one more digit, unlike any digit. Where nothing else is left (a scribble alone, or two digits
+    # that touch taken for one), the line is read as before.
+    scribbled = [c for c in chosen if len(c.units) == 1 and c.units[0] in scribbles and c.left is None
+                 and c.right is None and _unlike_any_digit(judge, c)]
+    if len(scribbled) < len(chosen):
+        chosen = [c for c in chosen if c not in scribbled]
+    else:
+        if scribbled and split != "pixels":
+            judge, chosen, doubtful = _model_choice(line, engine, clusters, cuts)
+            chosen = [c for c in chosen if c in judge.scores]
+        scribbled = []
     if not chosen:
         raise NoInkError("No digits found: no pen strokes stand out from the paper.")
     letter_like = _letter_like(judge, chosen)
     words = _words(judge, chosen, letter_like, writing.height)
     return _LineRead(writing, judge, [c for c in chosen if c not in words], doubtful, letter_like - words, words,
-                     len(letter_like), passed)
+                     len(letter_like), len(scribbled), passed)
 
 
 def writing_frame(m: InkMap, writing: segment.Writing, notes: list[str]) -> InkMap:
@@ -806,8 +830,6 @@ def _words(judge: _Judge, chosen: list[Candidate], letter_like: set[Candidate], 
 def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, salt_pepper: float,
            noise_seed: int, split_doubt: bool = False, letter_like: bool = False) -> DigitReading:
     """The k-th digit read: probabilities from its bounds (rescored with noise, if any), its box in the picture."""
-    from ..engine import OOD_PERCENTILE  # here: the engine brings TensorFlow, which this module's users may not need
-
     clean = judge.scores[c]
     if sigma > 0 or salt_pepper > 0:
         noisy = add_noise(judge.normalized[c].pixels, sigma, salt_pepper, noise_seed + k)
@@ -817,14 +839,28 @@ def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, sal
     probs = judge.engine.probabilities(np.asarray(scores, np.float64))
     label = int(np.argmax(probs))
     # "Is this a digit?" is judged before the noise, as for a single digit.
-    percentile = judge.engine.ood_percentile(float(np.min(clean)))
+    looks = not letter_like and not _unlike_any_digit(judge, c)
     whole = c.left is None and c.right is None and len(c.units) == 1  # no cut, no join: a piece as it was written
-    looks = not letter_like and (percentile is None or
-                                 percentile <= (NOT_A_DIGIT_PERCENTILE if whole else OOD_PERCENTILE))
     pieces = [p.index for i in c.units for p in judge.line.units[i].pieces]
     slash = label == 1 and whole and len(pieces) == 1 and pieces[0] in judge.line.w.slash_like
     return DigitReading(frame.box_to_source(judge.crops[c][1]), label, probs, float(scores[label]), looks,
                         judge.normalized[c], split_doubt, slash, letter_like)
+
+
+def _scribbled_out(line: _Line, unit: int) -> bool:
+    """Is the unit's ink a digit scribbled out?"""
+    got = line.crop(Candidate((unit,), None, None))
+    return got is not None and crossed.scribbled_out(got[0])
+
+
+def _unlike_any_digit(judge: _Judge, c: Candidate) -> bool:
+    """Does the candidate's best bound lie past the test digits' (NOT_A_DIGIT_PERCENTILE for a piece as it was
+    written, the single digit's threshold for one cut or joined)?"""
+    from ..engine import OOD_PERCENTILE  # here: the engine brings TensorFlow, which this module's users may not need
+
+    percentile = judge.engine.ood_percentile(float(np.min(judge.scores[c])))
+    whole = c.left is None and c.right is None and len(c.units) == 1  # no cut, no join: a piece as it was written
+    return percentile is not None and percentile > (NOT_A_DIGIT_PERCENTILE if whole else OOD_PERCENTILE)
 
 
 def read_number_file(path, engine, **kwargs) -> NumberReading:

@@ -1,0 +1,55 @@
+"""A digit crossed out: scribbled over to take it back, the right digit written after it. The model reads the
+scribble as one more digit (an 8 or a 0 mostly, marked as unlike any digit), and the number comes out a digit too
+long.
+
+A scribble lays stroke after stroke across the digit: a third or more of the columns (or rows) through its middle
+cross five strokes or more, where a digit's cross four at most (an 8's three, and a slanted stroke's end). They are
+counted on the candidate's own ink brought to SIDE pixels tall, not on the model's 28x28 input, where a scribble's
+strokes run into one blot (`python benchmarks/crossed_out.py` measures digits, pairs of digits that touch or
+overlap, and scribbles). Loops drawn round and round so tightly that they run into a blot, and a digit struck
+through once or with an X, keep a digit's count: those are read as before, marked, mostly, as unlike any digit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+SIDE = 64  # pixels: the height the ink is brought to before its strokes are counted
+INK = 0.5  # of the ink, contrast-stretched: a pixel this dark is on a stroke
+SCRIBBLE_STROKES = 5  # strokes crossed by a column or a row of a scribble ...
+SCRIBBLED_SHARE = 0.3  # ... in this share of the columns (or rows) across the middle 60 % of its box, or more.
+# No digit of MNIST's test split crosses five strokes along a third of its middle; two digits that touch or overlap
+# do one time in 200 or so (a row through "88" crosses four, and where they overlap, more).
+MIDDLE = 0.2  # of the box, each side: left out of the share (a scribble's ends turn)
+WIDEST = 1.5  # writing heights: a scribble covers one digit's room; a wider piece is digits that touch
+
+
+def _runs(on: np.ndarray) -> np.ndarray:
+    """The runs of ink down each column of a mask, a gap of one pixel (the photo's noise) closed."""
+    on = on.copy()
+    on[1:-1] |= on[:-2] & on[2:]
+    return on[0].astype(int) + (on[1:] & ~on[:-1]).sum(axis=0)
+
+
+def scribbled_share(ink: np.ndarray) -> float:
+    """The share of the columns, or of the rows (the larger), across the middle of the ink's box that cross
+    SCRIBBLE_STROKES strokes or more, with the box brought to SIDE pixels tall."""
+    rows, cols = np.nonzero(np.asarray(ink) > INK)
+    if not len(rows):
+        return 0.0
+    box = np.asarray(ink, np.float32)[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+    h, w = box.shape
+    on = np.asarray(Image.fromarray(box, mode="F").resize((max(round(w * SIDE / h), 1), SIDE),
+                                                          Image.Resampling.BILINEAR)) > INK
+    shares = []
+    for m in (on, on.T):
+        runs = _runs(m)
+        middle = runs[int(MIDDLE * len(runs)): max(int((1 - MIDDLE) * len(runs)), int(MIDDLE * len(runs)) + 1)]
+        shares.append(float(np.mean(middle >= SCRIBBLE_STROKES)))
+    return max(shares)
+
+
+def scribbled_out(ink: np.ndarray) -> bool:
+    """Is this a digit's ink scribbled out?"""
+    return scribbled_share(ink) >= SCRIBBLED_SHARE
