@@ -750,8 +750,8 @@ class _LineRead:
 
 
 def _read_line(ink: np.ndarray, engine, split: str, passed: int = 0) -> _LineRead:
-    """The line of writing with the most ink, `passed` lines with more ink taken out first, read. Raises
-    NoInkError where it holds no digits to read."""
+    """The line of writing with the most ink read, or with `passed` lines with more ink passed over, the next one.
+    Raises NoInkError where it holds no digits to read."""
     writing = marks.set_apart(printed.without_small_print(segment.find_writing(ink, passed)))
     if not writing.pieces and writing.empty_boxes:
         raise NoInkError("No digits found: only empty boxes, with nothing written in them.")

@@ -532,8 +532,8 @@ class Writing:
 def find_writing(ink: np.ndarray, passed: int = 0) -> Writing:
     """Take out rules across the writing, straighten the line of writing, take out a line through it, and find its
     pieces. Where the picture holds several lines of writing, the one with the most ink is read, and the others
-    are counted; `passed` lines with the most ink are taken out first (the reader's next line, where the first
-    was words)."""
+    are counted; `passed` lines with the most ink are passed over, and the next one read (the reader's next line,
+    where the first was words)."""
     ink, rules_removed = remove_rules_across(ink)
     labels, pieces = strong_pieces(ink)
     ring = rings.find_ring(labels, pieces)
