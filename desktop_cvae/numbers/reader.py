@@ -349,6 +349,7 @@ class _Judge:
         self.drawings: dict[Candidate, np.ndarray] = {}  # the model's drawing of each under its best label
         self.reference = label_reference(engine)
         self.lattices: list[_Lattice] = []  # each cluster's readings (_model_choice)
+        self.scribbled: set[int] = set()  # units that are digits scribbled out, left whole (_model_choice)
         self._costs: dict = {}
         self.add(candidates)
         if not self.normalized:
@@ -525,28 +526,27 @@ def _shared_pairs(line: _Line, judge: _Judge, unit: int, cuts: list[int], pieces
 
 
 def _model_choice(line: _Line, engine, clusters: list[list[int]], cuts: dict[int, list[int]],
-                  scribbles: frozenset[int] = frozenset()) -> tuple[_Judge, list, set]:
+                  scribbles: bool = True) -> tuple[_Judge, list, set]:
     """Every reading the pixels leave open, judged by the model: within each unit, how to cut it (pieces between
     any two of its cuts); along each cluster, which units make one digit together. A unit too narrow to be cut by
     its width is cut all the same, into two pieces, where the model is not sure it is one digit (two digits that
     touch, one a 1). Also the chosen digits whose split is in doubt: without them, the next best reading costs
     less than SPLIT_MARGIN more. `cuts` is updated with the cuts made; the judge keeps the clusters' lattices.
-    Units in `scribbles` whose ink the model finds unlike any digit are digits scribbled out, and not cut: cut,
-    their pieces crossed fewer strokes (digits that touch or overlap cross as many, and read as digits)."""
+    With `scribbles`, units that are digits scribbled out (`_scribbled`) are not cut: cut, their pieces crossed
+    fewer strokes; the judge keeps them."""
     merged = {(cl[i], cl[j - 1]): Candidate(tuple(cl[i:j]), None, None) for cl in clusters
               for i in range(len(cl)) for j in range(i + 2, min(i + MAX_UNITS_PER_DIGIT, len(cl)) + 1)}
     pieces = {i: _pieces_of(line, i, unit_cuts) for i, unit_cuts in cuts.items()}
     judge = _Judge(line, engine, [c for p in pieces.values() for c in p.values()] + list(merged.values()))
-    scribbled = [i for i in scribbles if Candidate((i,), None, None) in judge.scores
-                 and _unlike_any_digit(judge, Candidate((i,), None, None))]
-    for i in scribbled:
+    judge.scribbled = _scribbled(judge, range(len(line.units))) if scribbles else set()
+    for i in judge.scribbled:
         cuts[i], pieces[i] = [], {(0, 1): Candidate((i,), None, None)}
 
     def doubted_whole(i: int) -> bool:
         logit = judge.one_digit_logit(Candidate((i,), None, None))
         return logit is not None and logit < ONE_DIGIT_LOGIT
 
-    doubted = [i for i, u in enumerate(line.units) if not cuts[i] and i not in scribbled
+    doubted = [i for i, u in enumerate(line.units) if not cuts[i] and i not in judge.scribbled
                and u.width >= MAYBE_SEVERAL * line.digit_width and doubted_whole(i)]
     # Units cut by their width may hold digits that overlap. (Tried in units cut for the model's doubt as well, it
     # lost as many numbers elsewhere as it gained, and took a third batch: docs/NUMBERS.md.)
@@ -762,26 +762,24 @@ def _read_line(ink: np.ndarray, engine, split: str, passed: int = 0) -> _LineRea
                          "same height). Photograph or crop the handwritten number on its own.")
     units, unsure = segment.group_pieces(writing.pieces, writing.height, writing.line_ink)
     line = _Line(writing, units)
-    scribbles = frozenset(i for i, u in enumerate(units)
-                          if u.width <= crossed.WIDEST * writing.height and _scribbled_out(line, i))
     cuts = {i: _unit_cuts(line, i, writing.height) for i in range(len(units))}
     clusters = _clusters(unsure)
     if split == "pixels":
         chosen = [c for cluster in clusters for c in _pixel_choice(line, cluster, cuts)]
         judge, doubtful = _Judge(line, engine, chosen), set()
+        judge.scribbled = _scribbled(judge, [c.units[0] for c in chosen if _whole(c)])
     else:
-        judge, chosen, doubtful = _model_choice(line, engine, clusters, dict(cuts), scribbles)
+        judge, chosen, doubtful = _model_choice(line, engine, clusters, dict(cuts))
     chosen = [c for c in chosen if c in judge.scores]
     # A digit scribbled out (taken back, the right one written after it) is no part of the number; the model reads
     # the scribble as one more digit, unlike any digit. Where nothing else is left (a scribble alone, or two digits
     # that touch taken for one), the line is read as before.
-    scribbled = [c for c in chosen if len(c.units) == 1 and c.units[0] in scribbles and c.left is None
-                 and c.right is None and _unlike_any_digit(judge, c)]
+    scribbled = [c for c in chosen if _whole(c) and c.units[0] in judge.scribbled]
     if len(scribbled) < len(chosen):
         chosen = [c for c in chosen if c not in scribbled]
     else:
         if scribbled and split != "pixels":
-            judge, chosen, doubtful = _model_choice(line, engine, clusters, cuts)
+            judge, chosen, doubtful = _model_choice(line, engine, clusters, cuts, scribbles=False)
             chosen = [c for c in chosen if c in judge.scores]
         scribbled = []
     if not chosen:
@@ -840,17 +838,29 @@ def _digit(judge: _Judge, c: Candidate, frame: InkMap, k: int, sigma: float, sal
     label = int(np.argmax(probs))
     # "Is this a digit?" is judged before the noise, as for a single digit.
     looks = not letter_like and not _unlike_any_digit(judge, c)
-    whole = c.left is None and c.right is None and len(c.units) == 1  # no cut, no join: a piece as it was written
+    whole = _whole(c)
     pieces = [p.index for i in c.units for p in judge.line.units[i].pieces]
     slash = label == 1 and whole and len(pieces) == 1 and pieces[0] in judge.line.w.slash_like
     return DigitReading(frame.box_to_source(judge.crops[c][1]), label, probs, float(scores[label]), looks,
                         judge.normalized[c], split_doubt, slash, letter_like)
 
 
-def _scribbled_out(line: _Line, unit: int) -> bool:
-    """Is the unit's ink a digit scribbled out?"""
-    got = line.crop(Candidate((unit,), None, None))
-    return got is not None and crossed.scribbled_out(got[0])
+def _whole(c: Candidate) -> bool:
+    """A candidate that is one piece as it was written: no cut, no join."""
+    return c.left is None and c.right is None and len(c.units) == 1
+
+
+def _scribbled(judge: _Judge, units) -> set[int]:
+    """Of these units, the digits scribbled out: no wider than a digit's room (crossed.WIDEST), their ink crossing
+    a scribble's strokes, and unlike any digit to the model (two digits that touch may cross as many strokes, and
+    read as digits)."""
+    found = set()
+    for i in units:
+        c = Candidate((i,), None, None)
+        if (c in judge.scores and judge.line.units[i].width <= crossed.WIDEST * judge.line.w.height
+                and crossed.scribbled_out(judge.crops[c][0]) and _unlike_any_digit(judge, c)):
+            found.add(i)
+    return found
 
 
 def _unlike_any_digit(judge: _Judge, c: Candidate) -> bool:
@@ -859,8 +869,7 @@ def _unlike_any_digit(judge: _Judge, c: Candidate) -> bool:
     from ..engine import OOD_PERCENTILE  # here: the engine brings TensorFlow, which this module's users may not need
 
     percentile = judge.engine.ood_percentile(float(np.min(judge.scores[c])))
-    whole = c.left is None and c.right is None and len(c.units) == 1  # no cut, no join: a piece as it was written
-    return percentile is not None and percentile > (NOT_A_DIGIT_PERCENTILE if whole else OOD_PERCENTILE)
+    return percentile is not None and percentile > (NOT_A_DIGIT_PERCENTILE if _whole(c) else OOD_PERCENTILE)
 
 
 def read_number_file(path, engine, **kwargs) -> NumberReading:
