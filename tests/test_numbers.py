@@ -1085,11 +1085,37 @@ def test_a_scribble_over_a_digit_is_told_from_every_digit_as_written(sample):
         assert told >= 60, style  # benchmarks/crossed_out.py: 78 and 74 % of MNIST's test digits
 
 
+def test_a_scribble_run_into_a_blot_is_told_by_its_density_beside_digits_of_its_pen(readable):
+    """Loops drawn so tightly that they run into a blot, or a zigzag of few strokes, cross a digit's count of
+    strokes, but cover far more of their box than the digits beside them written with the same pen. A digit drawn
+    with a marker is as dense as its neighbours, and one other digit is no measure of the pen (a 7 covers less than
+    an 8)."""
+    from desktop_cvae.numbers.crossed import FILLED, filled_share, scribbled_out, scribbled_share
+
+    digits = [readable[label][0] for label in (6, 1, 3, 8, 4)]
+    ink = np.pad(numbergen.digit_ink(digits[2], 100, 0.6), 20)
+    rows, cols = np.nonzero(ink > 0.2)
+    numbergen.scribble_over(ink, (cols.min(), rows.min(), np.ptp(cols) + 1, np.ptp(rows) + 1),
+                            np.random.default_rng(13), 100, "loops")
+    assert scribbled_share(ink) < 0.3 and filled_share(ink) >= FILLED  # strokes no measure: run into one blot
+    thin = [filled_share(numbergen.digit_ink(d, 100, 0.6)) for d in digits]
+    assert scribbled_out(ink, float(np.median(thin)))
+    assert not scribbled_out(ink)  # no other digit to measure the pen by: counted by its strokes only
+    bold = [numbergen.digit_ink(d, 100, 2.4) for d in digits]
+    dense = [filled_share(b) for b in bold]
+    assert max(dense) >= FILLED  # as dense as a blot ...
+    for k, b in enumerate(bold):  # ... but no denser than the digits beside it, written with the same marker
+        assert not scribbled_out(b, float(np.median([f for j, f in enumerate(dense) if j != k and f > 0])))
+
+
 @pytest.mark.parametrize("number, crossed, style, seed", [("5550172", 3, "zigzag", 0), ("40917", 1, "zigzag", 1),
-                                                           ("8326", 2, "loops", 2)])
+                                                           ("8326", 2, "loops", 2), ("61384", 2, "loops", 4),
+                                                           ("2907", 1, "zigzag", 9)])
 def test_a_digit_scribbled_out_is_left_out_with_a_note(readable, default_engine, number, crossed, style, seed):
     """A digit taken back, scribbled over and the right one written after it: the model read the scribble as one
-    more digit, an 8 or a 0 marked as unlike any digit, and the number came out a digit too long."""
+    more digit, an 8 or a 0 marked as unlike any digit, and the number came out a digit too long. The last two
+    scribbles cross a digit's count of strokes (loops run into a blot, a zigzag of few strokes), and are told by
+    how densely they cover their box."""
     ink, spans = row(readable, number, 0.25, width_factor=0.6)
     rows = np.flatnonzero(ink.max(axis=1) > 0.2)
     x0, x1 = spans[crossed]
