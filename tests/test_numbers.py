@@ -1088,8 +1088,8 @@ def test_a_scribble_over_a_digit_is_told_from_every_digit_as_written(sample):
 def test_a_scribble_run_into_a_blot_is_told_by_its_density_beside_digits_of_its_pen(readable):
     """Loops drawn so tightly that they run into a blot, or a zigzag of few strokes, cross a digit's count of
     strokes, but cover far more of their box than the digits beside them written with the same pen. A digit drawn
-    with a marker is as dense as its neighbours, and one other digit is no measure of the pen (a 7 covers less than
-    an 8)."""
+    with a marker is as dense as its neighbours, one other digit is no measure of the pen (a 7 covers less than
+    an 8), and a 0 in chalk, denser than the 1s and 4s beside it, keeps its loop open."""
     from desktop_cvae.numbers.crossed import FILLED, filled_share, scribbled_out, scribbled_share
 
     digits = [readable[label][0] for label in (6, 1, 3, 8, 4)]
@@ -1101,6 +1101,9 @@ def test_a_scribble_run_into_a_blot_is_told_by_its_density_beside_digits_of_its_
     thin = [filled_share(numbergen.digit_ink(d, 100, 0.6)) for d in digits]
     assert scribbled_out(ink, float(np.median(thin)))
     assert not scribbled_out(ink)  # no other digit to measure the pen by: counted by its strokes only
+    zero = numbergen.digit_ink(readable[0][0], 100, 2.0)  # a 0 in chalk, beside 1s and 4s far less dense
+    assert filled_share(zero) >= max(FILLED, 2 * float(np.median(thin)))
+    assert not scribbled_out(zero, float(np.median(thin)))  # its loop stays open
     bold = [numbergen.digit_ink(d, 100, 2.4) for d in digits]
     dense = [filled_share(b) for b in bold]
     assert max(dense) >= FILLED  # as dense as a blot ...

@@ -6,14 +6,19 @@ A scribble lays stroke after stroke across the digit: a third or more of the col
 cross five strokes or more, where a digit's cross four at most (an 8's three, and a slanted stroke's end). They are
 counted on the candidate's own ink brought to SIDE pixels tall, not on the model's 28x28 input, where a scribble's
 strokes run into one blot (`python benchmarks/crossed_out.py` measures digits, pairs of digits that touch or
-overlap, and scribbles). Loops drawn round and round so tightly that they run into a blot, and a digit struck
-through once or with an X, keep a digit's count: those are read as before, marked, mostly, as unlike any digit.
+overlap, and scribbles). Loops drawn round and round so tightly that they run into a blot, and zigzags of few
+strokes, keep a digit's count; they are told by their density instead: their ink covers its box far more densely
+than the digits beside it, written with the same pen, cover theirs, and leaves no loop open. A digit struck through
+once or with an X keeps a digit's count and density: those are read as before, marked, mostly, as unlike any
+digit.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image
+
+from ..vision.components import label_pieces
 
 SIDE = 64  # pixels: the height the ink is brought to before its strokes are counted
 INK = 0.5  # of the ink, contrast-stretched: a pixel this dark is on a stroke
@@ -29,6 +34,8 @@ FILLED = 0.55  # of its box: ink this dense is strokes laid over strokes (loops 
 DENSER = 2.0  # ... and this many times as dense as the line's other pieces (the median): a scribble is written with
 # the pen of the digits beside it, while a digit drawn in chalk or with a marker is as dense as its neighbours
 NARROWEST = 0.5  # of its height: a piece narrower than this (a 1) fills its box whatever it is
+OPEN_LOOP = 0.08  # of its box: a hole this large is a digit's loop (a 0 in chalk, denser than the 1s and 4s beside
+# it); a scribble's strokes cross one another and leave small holes only (under 0.06 of the box)
 
 
 def _runs(on: np.ndarray) -> np.ndarray:
@@ -47,6 +54,13 @@ def _strokes(ink: np.ndarray) -> np.ndarray | None:
     h, w = box.shape
     return np.asarray(Image.fromarray(box, mode="F").resize((max(round(w * SIDE / h), 1), SIDE),
                                                             Image.Resampling.BILINEAR)) > INK
+
+
+def _largest_hole(on: np.ndarray) -> float:
+    """The largest stretch of paper that the strokes enclose, as a share of the box."""
+    h, w = on.shape
+    _, pieces = label_pieces(~on)
+    return max((p.area for p in pieces if p.x0 > 0 and p.y0 > 0 and p.x1 < w and p.y1 < h), default=0) / on.size
 
 
 def filled_share(ink: np.ndarray) -> float:
@@ -80,4 +94,4 @@ def scribbled_out(ink: np.ndarray, line_filled: float | None = None) -> bool:
     if line_filled is None:
         return False
     filled = filled_share(ink)
-    return filled >= FILLED and filled >= DENSER * line_filled
+    return filled >= FILLED and filled >= DENSER * line_filled and _largest_hole(_strokes(ink)) < OPEN_LOOP
