@@ -27,7 +27,8 @@ SCRIBBLED_SHARE = 0.3  # ... in this share of the columns (or rows) across the m
 # No digit of MNIST's test split crosses five strokes along a third of its middle; two digits that touch or overlap
 # do one time in 200 or so (a row through "88" crosses four, and where they overlap, more).
 MIDDLE = 0.2  # of the box, each side: left out of the share (a scribble's ends turn)
-WIDEST = 1.5  # writing heights: a scribble covers one digit's room; a wider piece is digits that touch
+WIDEST = 1.5  # writing heights: a scribble covers one digit's room; a wider piece is digits that touch ...
+LOWEST = 0.5  # ... and one this tall at least: a smaller blot is a dot or a speck, no digit taken back
 FILLED = 0.55  # of its box: ink this dense is strokes laid over strokes (loops run into a blot), where a digit as
 # wide as half its height covers less (MNIST's test digits drawn with a pen 1.2 % of the time, two that touch or
 # overlap never) ...

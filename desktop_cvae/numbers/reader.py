@@ -851,16 +851,17 @@ def _whole(c: Candidate) -> bool:
 
 
 def _scribbled(judge: _Judge, units) -> set[int]:
-    """Of these units, the digits scribbled out: no wider than a digit's room (crossed.WIDEST), their ink crossing
-    a scribble's strokes, and unlike any digit to the model (two digits that touch may cross as many strokes, and
-    read as digits)."""
+    """Of these units, the digits scribbled out: about a digit's room (crossed.WIDEST, crossed.LOWEST), their ink
+    crossing a scribble's strokes or covering its box as a scribble's does, and unlike any digit to the model (two
+    digits that touch may cross as many strokes, and read as digits)."""
     filled = {i: crossed.filled_share(judge.crops[c][0]) for i in range(len(judge.line.units))
               for c in [Candidate((i,), None, None)] if c in judge.scores}
     found = set()
     for i in units:
         c = Candidate((i,), None, None)
         others = [f for j, f in filled.items() if j != i and f > 0]  # pieces as wide as a digit
-        if (c in judge.scores and judge.line.units[i].width <= crossed.WIDEST * judge.line.w.height
+        unit, height = judge.line.units[i], judge.line.w.height
+        if (c in judge.scores and unit.width <= crossed.WIDEST * height and unit.height >= crossed.LOWEST * height
                 and crossed.scribbled_out(judge.crops[c][0], float(np.median(others)) if len(others) >= 2 else None)
                 and _unlike_any_digit(judge, c)):
             found.add(i)
