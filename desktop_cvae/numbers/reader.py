@@ -854,16 +854,23 @@ def _scribbled(judge: _Judge, units) -> set[int]:
     """Of these units, the digits scribbled out: about a digit's room (crossed.WIDEST, crossed.LOWEST), their ink
     crossing a scribble's strokes or covering its box as a scribble's does, and unlike any digit to the model (two
     digits that touch may cross as many strokes, and read as digits)."""
-    filled = {i: crossed.filled_share(judge.crops[c][0]) for i in range(len(judge.line.units))
-              for c in [Candidate((i,), None, None)] if c in judge.scores}
+    whole = [c for i in range(len(judge.line.units)) for c in [Candidate((i,), None, None)] if c in judge.scores]
+    filled: dict[Candidate, float] = {}  # measured only where a piece is in question: most are like digits
+
+    def line_filled(c: Candidate) -> float | None:
+        """The median density of the line's other pieces as wide as a digit; None with fewer than two."""
+        for d in whole:
+            if d not in filled:
+                filled[d] = crossed.filled_share(judge.crops[d][0])
+        others = [filled[d] for d in whole if d != c and filled[d] > 0]
+        return float(np.median(others)) if len(others) >= 2 else None
+
     found = set()
     for i in units:
         c = Candidate((i,), None, None)
-        others = [f for j, f in filled.items() if j != i and f > 0]  # pieces as wide as a digit
         unit, height = judge.line.units[i], judge.line.w.height
         if (c in judge.scores and unit.width <= crossed.WIDEST * height and unit.height >= crossed.LOWEST * height
-                and crossed.scribbled_out(judge.crops[c][0], float(np.median(others)) if len(others) >= 2 else None)
-                and _unlike_any_digit(judge, c)):
+                and _unlike_any_digit(judge, c) and crossed.scribbled_out(judge.crops[c][0], line_filled(c))):
             found.add(i)
     return found
 
