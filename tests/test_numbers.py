@@ -1131,6 +1131,23 @@ def test_a_digit_scribbled_out_is_left_out_with_a_note(readable, default_engine,
     assert alone.digits and not any("scribbled" in n for n in alone.notes)  # alone, read as before: nothing else
 
 
+@pytest.mark.parametrize("number, crossed, style, seed", [("73951", 2, "zigzag", 0), ("2907", 1, "zigzag", 2),
+                                                           ("40917", 1, "zigzag", 2), ("73951", 2, "loops", 0)])
+def test_a_scribble_touching_its_neighbour_is_left_out_of_the_piece(readable, default_engine, number, crossed,
+                                                                     style, seed):
+    """Written close, the scribble runs into the digit beside it: one piece, wider than a digit's room, cut by its
+    width. The piece between two cuts that is the scribble was read as one more digit (an 8)."""
+    ink, spans = row(readable, number, 0.0, width_factor=0.6)
+    rows = np.flatnonzero(ink.max(axis=1) > 0.2)
+    x0, x1 = spans[crossed]
+    numbergen.scribble_over(ink, (x0, rows.min(), x1 - x0, np.ptp(rows) + 1), np.random.default_rng(seed), 100,
+                            style)
+    assert len(label_pieces(ink > 0.3)[1]) < len(number)  # the scribble is one piece with a neighbour
+    reading = read_number(jpeg_gray(paper(ink, noise=0.015)), default_engine)
+    assert reading.number == number[:crossed] + number[crossed + 1:], reading.marked
+    assert "a digit scribbled out left out (crossed out by hand)" in reading.notes
+
+
 def test_a_number_small_in_a_large_photo_is_read_again_from_its_own_pixels(readable, default_engine, tmp_path):
     """A phone number on a card 4000 pixels wide: shrunk to the reader's 1024, its digits were 15 pixels tall."""
     ink, spans = row(readable, "739164", 0.2, height=60, width_factor=1.0)

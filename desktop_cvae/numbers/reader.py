@@ -55,6 +55,7 @@ SPLIT_WEIGHTS = np.array([4.391, -0.6141, 0.1514, -0.06265, -3.265, -3.903, -1.9
                           -6.667, -0.04821, -0.8297, -0.5495, -10.29, 2.413])
 SIDE_COLUMNS = 9  # of the model's 28, each side: ink left undrawn there is as often a digit's own slant as not
 DIGIT_PRIOR = 1.0  # log odds each digit of a reading earns: fewer, larger digits otherwise win a close call
+SCRIBBLES_CUT = True  # a piece between cuts may be a digit scribbled out: one that touches its neighbour
 SPLIT_MARGIN = 2.0  # a digit is marked when the best reading without it costs less than this much more
 SPLITS = ("model", "pixels")
 # A digit of a number, written apart from the others, does not look like a digit past this percentile of the test
@@ -774,7 +775,7 @@ def _read_line(ink: np.ndarray, engine, split: str, passed: int = 0) -> _LineRea
     # A digit scribbled out (taken back, the right one written after it) is no part of the number; the model reads
     # the scribble as one more digit, unlike any digit. Where nothing else is left (a scribble alone, or two digits
     # that touch taken for one), the line is read as before.
-    scribbled = [c for c in chosen if _whole(c) and c.units[0] in judge.scribbled]
+    scribbled = [c for c in chosen if _whole(c) and c.units[0] in judge.scribbled] + _scribbled_pieces(judge, chosen)
     if len(scribbled) < len(chosen):
         chosen = [c for c in chosen if c not in scribbled]
     else:
@@ -850,28 +851,55 @@ def _whole(c: Candidate) -> bool:
     return c.left is None and c.right is None and len(c.units) == 1
 
 
+class _LineDensity:
+    """How densely the line's pieces as wide as a digit cover their boxes (`crossed.filled_share`), measured once
+    and only where a piece is in question: most are like digits."""
+
+    def __init__(self, judge: _Judge):
+        self.judge = judge
+        self.filled: dict[Candidate, float] | None = None
+
+    def beside(self, c: Candidate) -> float | None:
+        """The median over the line's other pieces, None with fewer than two."""
+        if self.filled is None:
+            wholes = [Candidate((i,), None, None) for i in range(len(self.judge.line.units))]
+            self.filled = {d: crossed.filled_share(self.judge.crops[d][0]) for d in wholes if d in self.judge.scores}
+        others = [f for d, f in self.filled.items() if d.units[0] not in c.units and f > 0]
+        return float(np.median(others)) if len(others) >= 2 else None
+
+
 def _scribbled(judge: _Judge, units) -> set[int]:
     """Of these units, the digits scribbled out: about a digit's room (crossed.WIDEST, crossed.LOWEST), their ink
     crossing a scribble's strokes or covering its box as a scribble's does, and unlike any digit to the model (two
     digits that touch may cross as many strokes, and read as digits)."""
-    whole = [c for i in range(len(judge.line.units)) for c in [Candidate((i,), None, None)] if c in judge.scores]
-    filled: dict[Candidate, float] = {}  # measured only where a piece is in question: most are like digits
-
-    def line_filled(c: Candidate) -> float | None:
-        """The median density of the line's other pieces as wide as a digit; None with fewer than two."""
-        for d in whole:
-            if d not in filled:
-                filled[d] = crossed.filled_share(judge.crops[d][0])
-        others = [filled[d] for d in whole if d != c and filled[d] > 0]
-        return float(np.median(others)) if len(others) >= 2 else None
-
+    density = _LineDensity(judge)
     found = set()
     for i in units:
         c = Candidate((i,), None, None)
         unit, height = judge.line.units[i], judge.line.w.height
         if (c in judge.scores and unit.width <= crossed.WIDEST * height and unit.height >= crossed.LOWEST * height
-                and _unlike_any_digit(judge, c) and crossed.scribbled_out(judge.crops[c][0], line_filled(c))):
+                and _unlike_any_digit(judge, c) and crossed.scribbled_out(judge.crops[c][0], density.beside(c))):
             found.add(i)
+    return found
+
+
+def _scribbled_pieces(judge: _Judge, chosen: list[Candidate]) -> list[Candidate]:
+    """Of the chosen digits cut from a piece, those that are digits scribbled out: a scribble that touches its
+    neighbour is one piece with it, cut by its width. Held to a piece as written's test of unlike any digit (a
+    cut piece is often odd)."""
+    if not SCRIBBLES_CUT:
+        return []
+    density = _LineDensity(judge)
+    height = judge.line.w.height
+    found = []
+    for c in chosen:
+        if _whole(c) or c not in judge.scores:
+            continue
+        _, _, w, h = judge.crops[c][1]
+        percentile = judge.engine.ood_percentile(float(np.min(judge.scores[c])))
+        if (w <= crossed.WIDEST * height and h >= crossed.LOWEST * height and percentile is not None
+                and percentile > NOT_A_DIGIT_PERCENTILE and crossed.scribbled_out(judge.crops[c][0], density.beside(c))):
+            found.append(c)
     return found
 
 
