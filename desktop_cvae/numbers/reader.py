@@ -773,8 +773,9 @@ def _read_line(ink: np.ndarray, engine, split: str, passed: int = 0) -> _LineRea
         judge, chosen, doubtful = _model_choice(line, engine, clusters, dict(cuts))
     chosen = [c for c in chosen if c in judge.scores]
     # A digit scribbled out (taken back, the right one written after it) is no part of the number; the model reads
-    # the scribble as one more digit, unlike any digit. Where nothing else is left (a scribble alone, or two digits
-    # that touch taken for one), the line is read as before.
+    # the scribble as one more digit, unlike any digit. It may be a piece as written, or one cut from a piece it makes
+    # with its neighbour. Where nothing else is left (a scribble alone, or two digits that touch taken for one), the
+    # line is read as before.
     scribbled = [c for c in chosen if _whole(c) and c.units[0] in judge.scribbled] + _scribbled_pieces(judge, chosen)
     if len(scribbled) < len(chosen):
         chosen = [c for c in chosen if c not in scribbled]
@@ -897,8 +898,9 @@ def _scribbled_pieces(judge: _Judge, chosen: list[Candidate]) -> list[Candidate]
             continue
         _, _, w, h = judge.crops[c][1]
         percentile = judge.engine.ood_percentile(float(np.min(judge.scores[c])))
-        if (w <= crossed.WIDEST * height and h >= crossed.LOWEST * height and percentile is not None
-                and percentile > NOT_A_DIGIT_PERCENTILE and crossed.scribbled_out(judge.crops[c][0], density.beside(c))):
+        unlike = percentile is not None and percentile > NOT_A_DIGIT_PERCENTILE
+        if (w <= crossed.WIDEST * height and h >= crossed.LOWEST * height and unlike
+                and crossed.scribbled_out(judge.crops[c][0], density.beside(c))):
             found.append(c)
     return found
 
