@@ -64,20 +64,12 @@ def _largest_hole(on: np.ndarray) -> float:
     return max((p.area for p in pieces if p.x0 > 0 and p.y0 > 0 and p.x1 < w and p.y1 < h), default=0) / on.size
 
 
-def filled_share(ink: np.ndarray) -> float:
-    """The share of the ink's box on a stroke, 0 for a box narrower than NARROWEST of its height."""
-    on = _strokes(ink)
-    if on is None or on.shape[1] < NARROWEST * on.shape[0]:
-        return 0.0
-    return float(on.mean())
+def _filled(on: np.ndarray) -> float:
+    h, w = on.shape
+    return 0.0 if w < NARROWEST * h else float(on.mean())
 
 
-def scribbled_share(ink: np.ndarray) -> float:
-    """The share of the columns, or of the rows (the larger), across the middle of the ink's box that cross
-    SCRIBBLE_STROKES strokes or more, with the box brought to SIDE pixels tall."""
-    on = _strokes(ink)
-    if on is None:
-        return 0.0
+def _crossing_share(on: np.ndarray) -> float:
     shares = []
     for m in (on, on.T):
         runs = _runs(m)
@@ -86,13 +78,29 @@ def scribbled_share(ink: np.ndarray) -> float:
     return max(shares)
 
 
+def filled_share(ink: np.ndarray) -> float:
+    """The share of the ink's box on a stroke, 0 for a box narrower than NARROWEST of its height."""
+    on = _strokes(ink)
+    return 0.0 if on is None else _filled(on)
+
+
+def scribbled_share(ink: np.ndarray) -> float:
+    """The share of the columns, or of the rows (the larger), across the middle of the ink's box that cross
+    SCRIBBLE_STROKES strokes or more, with the box brought to SIDE pixels tall."""
+    on = _strokes(ink)
+    return 0.0 if on is None else _crossing_share(on)
+
+
 def scribbled_out(ink: np.ndarray, line_filled: float | None = None) -> bool:
     """Is this a digit's ink scribbled out? `line_filled`: the median `filled_share` of the line's other pieces as
     wide as a digit; with None (fewer than two: one other digit is no measure of the pen, a 7 fills less of its box
     than an 8), only the strokes are counted."""
-    if scribbled_share(ink) >= SCRIBBLED_SHARE:
+    on = _strokes(ink)  # brought to SIDE pixels once, for every measure
+    if on is None:
+        return False
+    if _crossing_share(on) >= SCRIBBLED_SHARE:
         return True
     if line_filled is None:
         return False
-    filled = filled_share(ink)
-    return filled >= FILLED and filled >= DENSER * line_filled and _largest_hole(_strokes(ink)) < OPEN_LOOP
+    filled = _filled(on)
+    return filled >= FILLED and filled >= DENSER * line_filled and _largest_hole(on) < OPEN_LOOP

@@ -869,49 +869,45 @@ class _LineDensity:
         return float(np.median(others)) if len(others) >= 2 else None
 
 
+def _looks_scribbled(judge: _Judge, c: Candidate, density: _LineDensity, width: int, height: int) -> bool:
+    """About a digit's room (crossed.WIDEST, crossed.LOWEST), unlike any digit to the model as a piece written whole
+    is (two digits that touch may cross as many strokes, and read as digits; a cut piece is often odd), and its
+    ink crossing a scribble's strokes or covering its box as a scribble's does."""
+    writing = judge.line.w.height
+    return (width <= crossed.WIDEST * writing and height >= crossed.LOWEST * writing
+            and _unlike_any_digit(judge, c, as_written=True)
+            and crossed.scribbled_out(judge.crops[c][0], density.beside(c)))
+
+
 def _scribbled(judge: _Judge, units) -> set[int]:
-    """Of these units, the digits scribbled out: about a digit's room (crossed.WIDEST, crossed.LOWEST), their ink
-    crossing a scribble's strokes or covering its box as a scribble's does, and unlike any digit to the model (two
-    digits that touch may cross as many strokes, and read as digits)."""
+    """Of these units, the digits scribbled out."""
     density = _LineDensity(judge)
     found = set()
     for i in units:
-        c = Candidate((i,), None, None)
-        unit, height = judge.line.units[i], judge.line.w.height
-        if (c in judge.scores and unit.width <= crossed.WIDEST * height and unit.height >= crossed.LOWEST * height
-                and _unlike_any_digit(judge, c) and crossed.scribbled_out(judge.crops[c][0], density.beside(c))):
+        c, unit = Candidate((i,), None, None), judge.line.units[i]
+        if c in judge.scores and _looks_scribbled(judge, c, density, unit.width, unit.height):
             found.add(i)
     return found
 
 
 def _scribbled_pieces(judge: _Judge, chosen: list[Candidate]) -> list[Candidate]:
     """Of the chosen digits cut from a piece, those that are digits scribbled out: a scribble that touches its
-    neighbour is one piece with it, cut by its width. Held to a piece as written's test of unlike any digit (a
-    cut piece is often odd)."""
+    neighbour is one piece with it, cut by its width."""
     if not SCRIBBLES_CUT:
         return []
     density = _LineDensity(judge)
-    height = judge.line.w.height
-    found = []
-    for c in chosen:
-        if _whole(c) or c not in judge.scores:
-            continue
-        _, _, w, h = judge.crops[c][1]
-        percentile = judge.engine.ood_percentile(float(np.min(judge.scores[c])))
-        unlike = percentile is not None and percentile > NOT_A_DIGIT_PERCENTILE
-        if (w <= crossed.WIDEST * height and h >= crossed.LOWEST * height and unlike
-                and crossed.scribbled_out(judge.crops[c][0], density.beside(c))):
-            found.append(c)
-    return found
+    return [c for c in chosen if not _whole(c) and c in judge.scores
+            and _looks_scribbled(judge, c, density, *judge.crops[c][1][2:])]
 
 
-def _unlike_any_digit(judge: _Judge, c: Candidate) -> bool:
+def _unlike_any_digit(judge: _Judge, c: Candidate, as_written: bool = False) -> bool:
     """Does the candidate's best bound lie past the test digits' (NOT_A_DIGIT_PERCENTILE for a piece as it was
-    written, the single digit's threshold for one cut or joined)?"""
+    written, or any candidate held to its test `as_written`; the single digit's threshold for one cut or joined)?"""
     from ..engine import OOD_PERCENTILE  # here: the engine brings TensorFlow, which this module's users may not need
 
     percentile = judge.engine.ood_percentile(float(np.min(judge.scores[c])))
-    return percentile is not None and percentile > (NOT_A_DIGIT_PERCENTILE if _whole(c) else OOD_PERCENTILE)
+    return percentile is not None and percentile > (NOT_A_DIGIT_PERCENTILE if as_written or _whole(c)
+                                                    else OOD_PERCENTILE)
 
 
 def read_number_file(path, engine, **kwargs) -> NumberReading:
