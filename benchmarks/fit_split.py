@@ -41,8 +41,8 @@ def candidates(engine, conditions, n, x, y, seed):
     seen = {}
     choose, make_ink_map = reader._model_choice, reader.ink_map
 
-    def model_choice(*args):  # the reader's own candidates, as it weighs them
-        got = choose(*args)
+    def model_choice(*args, **kwargs):  # the reader's own candidates, as it weighs them
+        got = choose(*args, **kwargs)
         seen["judge"] = got[0]
         return got
 

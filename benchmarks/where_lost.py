@@ -45,8 +45,8 @@ def main():
     seen = {}
     choose, make_ink_map = reader._model_choice, reader.ink_map
 
-    def model_choice(*args):  # the reader's own candidates and choice, as it weighs them
-        got = choose(*args)
+    def model_choice(*args, **kwargs):  # the reader's own candidates and choice, as it weighs them
+        got = choose(*args, **kwargs)
         seen["judge"], seen["chosen"] = got[0], got[1]
         return got
 
