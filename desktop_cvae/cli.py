@@ -108,7 +108,7 @@ def _show_digit(args, name: str, read) -> None:
     else:
         from .calibration import runner_up_if_unsure
 
-        warn = ("" if a.looks_like_digit else "  (looks like a letter or sign, not a digit)" if a.letter_like
+        warn = ("" if a.looks_like_digit else "  (looks like a letter, sign or drawing, not a digit)" if a.letter_like
                 else "  (does not look like a digit)")
         if normalized.several:
             warn = "  (several digits side by side, read as one: --number reads each)"

@@ -10,9 +10,14 @@ on the same 28x28 input, trained to tell letters from digits:
   euro sign a 6), from the fonts matplotlib ships
   and handwriting and print fonts of Debian's (font_paths), each drawn many times turned, slanted, squeezed,
   warped and with other pens, then normalised as the app normalises a digit;
+- drawings that are no digit (desktop_cvae.doodles' TRAINED kinds: stars, hearts, faces, arrows, a tangle of
+  loops, a blot; the model read a tangle as a sure 8), each drawn per_kind times, one in three with another pen;
 - digits: MNIST's training digits as they are, a third of them again with another pen (desktop_cvae.pens), the
   national styles (desktop_cvae.styles), and the same fonts' digits drawn exactly as their letters are, so that
-  print itself says nothing.
+  print itself says nothing; and pairs of training digits touching or overlapping, read as one input (a number's
+  touching digits are one piece before they are cut: taught nothing of them, the judge took such blobs for
+  drawings, and the reader then left them uncut, as it leaves a word's letters). Pairs, not runs of three: three
+  digits squeezed into one input make a flat band, and the judge then took a minus sign for digits.
 Letters that look like digits (o, O, D, Q as 0; l, I, i, j, J as 1; s, S as 5; z, Z as 2; b, G as 6; g, q
 as 9; T, t as 7 or +; c, C as an open 0; L) are not taught as letters: they are read as the digits they look
 like. Some fonts are kept out (DEBIAN_FONTS says which), so that benchmarks/words.py measures words in fonts the
@@ -129,6 +134,45 @@ def glyphs(chars: str, fonts: list[Path], per_glyph: int, rng: np.random.Generat
     return np.asarray(out, np.float32)
 
 
+def drawn_doodles(kinds, per_kind: int, rng: np.random.Generator) -> np.ndarray:
+    """Each kind of drawing per_kind times, as the app's 28x28 input; one in three with another pen on top."""
+    from desktop_cvae.doodles import doodle_ink
+    from desktop_cvae.pens import redraw
+    from desktop_cvae.vision.preprocess import NoInkError, ink_to_mnist
+
+    out = []
+    for kind in kinds:
+        for _ in range(per_kind):
+            try:
+                x = ink_to_mnist(doodle_ink(kind, rng)).pixels
+                if rng.random() < 1 / 3:
+                    x = redraw(x, rng)
+            except NoInkError:
+                continue
+            out.append(x)
+    return np.asarray(out, np.float32)
+
+
+def joined_digits(x_train: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` pairs of training digits side by side, touching or overlapping by up to 4 pixels of 28, each pair
+    as the app's 28x28 input."""
+    from desktop_cvae.vision.preprocess import NoInkError, ink_to_mnist
+
+    out = []
+    for i, j in rng.integers(0, len(x_train), (count, 2)):
+        a, b = (x.astype(np.float32) / 255 for x in (x_train[i], x_train[j]))
+        a, b = (d[:, np.flatnonzero(d.max(axis=0) > 0.2)] for d in (a, b))
+        shared = min(int(rng.integers(0, 5)), a.shape[1] - 1, b.shape[1] - 1)
+        pair = np.zeros((28, a.shape[1] + b.shape[1] - shared), np.float32)
+        pair[:, : a.shape[1]] = a
+        pair[:, a.shape[1] - shared:] = np.maximum(pair[:, a.shape[1] - shared:], b)
+        try:
+            out.append(ink_to_mnist(pair).pixels)
+        except NoInkError:
+            continue
+    return np.asarray(out, np.float32)
+
+
 def mnist_digits(x_train: np.ndarray, y_train: np.ndarray, rng: np.random.Generator, seed: int) -> np.ndarray:
     from desktop_cvae import pens, styles
 
@@ -169,6 +213,8 @@ def main() -> int:
     p.add_argument("--data", help="MNIST .npz (default: the Keras cache)")
     p.add_argument("--out", default="resources/letters.npz")
     p.add_argument("--per-glyph", type=int, default=40, help="drawings of each letter of each font")
+    p.add_argument("--per-kind", type=int, default=1500, help="drawings of each kind of doodle")
+    p.add_argument("--joined", type=int, default=10000, help="pairs of touching digits")
     p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--packages", action="store_true", help="print the Debian font packages it needs, and stop")
@@ -178,6 +224,7 @@ def main() -> int:
         return 0
     import keras
 
+    from desktop_cvae import doodles
     from desktop_cvae.data import load_mnist
     from desktop_cvae.letters import LetterJudge
     from desktop_cvae.storage import write_bytes_atomic
@@ -186,14 +233,17 @@ def main() -> int:
     rng = np.random.default_rng(a.seed)
     data = load_mnist(a.data)
     fonts = font_paths()
-    letters = glyphs(LETTERS, fonts, a.per_glyph, rng)
+    glyph_letters = glyphs(LETTERS, fonts, a.per_glyph, rng)
+    drawn = drawn_doodles(doodles.TRAINED, a.per_kind, rng)
+    letters = np.concatenate([glyph_letters, drawn])  # all that is no digit
     printed = glyphs(DIGITS, fonts, a.per_glyph, rng)
-    written = mnist_digits(data.x_train, data.y_train, rng, a.seed)
-    print(f"{len(letters)} letters, {len(printed)} printed digits, {len(written)} handwritten digits "
-          f"({time.perf_counter() - start:.0f} s)", flush=True)
+    written = np.concatenate([mnist_digits(data.x_train, data.y_train, rng, a.seed),
+                              joined_digits(data.x_train, a.joined, rng)])
+    print(f"{len(glyph_letters)} letters, {len(drawn)} drawings, {len(printed)} printed digits, {len(written)} "
+          f"handwritten digits ({time.perf_counter() - start:.0f} s)", flush=True)
     x = np.concatenate([letters, printed, written])
     y = np.r_[np.ones(len(letters)), np.zeros(len(printed) + len(written))].astype(np.float32)
-    # Letters count half, printed and handwritten digits a quarter each, however many there are of each.
+    # Letters and drawings count half, printed and handwritten digits a quarter each, however many of each.
     weight = np.r_[np.full(len(letters), 0.5 / len(letters)), np.full(len(printed), 0.25 / len(printed)),
                    np.full(len(written), 0.25 / len(written))] * len(y)
     model = build(a.seed)
@@ -208,14 +258,18 @@ def main() -> int:
         print("the NumPy judge disagrees with the Keras model", file=sys.stderr)
         return 1
     test = data.x_test.astype(np.float32) / 255
+    unseen = drawn_doodles(doodles.HELD_OUT, 200, np.random.default_rng(a.seed + 1))
     figures = {
-        "letters_taken_for_letters": float(np.mean(judge.is_letter(letters))),
+        "letters_taken_for_letters": float(np.mean(judge.is_letter(glyph_letters))),
+        "drawings_taken_for_letters": float(np.mean(judge.is_letter(drawn))),
+        "unseen_drawings_taken_for_letters": float(np.mean(judge.is_letter(unseen))),
         "printed_digits_taken_for_letters": float(np.mean(judge.is_letter(printed))),
         "training_digits_taken_for_letters": float(np.mean(judge.is_letter(written))),
         "mnist_test_digits_taken_for_letters": float(np.mean(judge.is_letter(test))),
     }
     meta = {"command": "python scripts/train_letters.py " + " ".join(sys.argv[1:]), "letters": LETTERS,
-            "fonts": [p.stem for p in fonts], "seed": a.seed, "epochs": a.epochs, "per_glyph": a.per_glyph,
+            "fonts": [p.stem for p in fonts], "drawings": list(doodles.TRAINED), "seed": a.seed, "epochs": a.epochs,
+            "per_glyph": a.per_glyph, "per_kind": a.per_kind, "joined": a.joined,
             "train_seconds": round(time.perf_counter() - start), "figures": figures}
     archive = io.BytesIO()
     np.savez(archive, meta=np.array(json.dumps(meta)), **weights)

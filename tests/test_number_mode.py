@@ -277,6 +277,7 @@ def test_the_panels_call_a_digit_of_a_number_unlike_any_digit_as_the_number_pane
                                                                                        tmp_path, monkeypatch):
     # The single-digit panels judged the digit by the single digit's threshold, the number panel by the reader's:
     # one digit, "Not a digit" on one side and a plain 4 on the other.
+    from desktop_cvae import letters
     from desktop_cvae.numbers import reader
 
     path = tmp_path / "smiley.png"
@@ -284,6 +285,8 @@ def test_the_panels_call_a_digit_of_a_number_unlike_any_digit_as_the_number_pane
     window.number_mode_action.trigger()
     for threshold, flagged in ((reader.NOT_A_DIGIT_PERCENTILE, True), (100.0, False)):
         monkeypatch.setattr(reader, "NOT_A_DIGIT_PERCENTILE", threshold)
+        if not flagged:  # nor a drawing to the letter judge, which learnt smileys: the bound's threshold alone
+            monkeypatch.setattr(letters, "taken_for_letters", lambda pixels: np.zeros(len(pixels), bool))
         read(qtbot, window, lambda: window.open_image_file(str(path)))
         qtbot.waitUntil(lambda: window._shown_id == window._request_id, timeout=ANSWER_TIMEOUT)
         with qtbot.waitSignal(window.worker.analyzed, timeout=ANSWER_TIMEOUT):
@@ -367,7 +370,7 @@ def test_a_word_opened_in_number_mode_is_refused_and_a_letter_in_digit_mode_is_n
         assert window.open_image_file(str(letter))
     settle(qtbot, window)  # the first answer may be the mode switch's: what counts is what the window shows at last
     assert "Not a digit" in window.model_panel.recognised_label.text()
-    assert window.model_panel.ood_label.text().startswith("⚠ This looks like a letter or sign, not a digit")
+    assert window.model_panel.ood_label.text().startswith("⚠ This looks like a letter, sign or drawing, not a digit")
     window.model_panel.sigma_slider.setValue(30)  # the check is made on the input before the noise, and says so
     settle(qtbot, window)
-    assert window.model_panel.ood_label.text().startswith("⚠ Before the noise, this looks like a letter or sign")
+    assert window.model_panel.ood_label.text().startswith("⚠ Before the noise, this looks like a letter, sign or drawing")

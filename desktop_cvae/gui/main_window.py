@@ -438,8 +438,8 @@ class MainWindow(QMainWindow):
             self.model_panel.recognised_label.setText(f"<span style='font-size: 18px'>Not a digit{nearest}</span>")
             what = "Before the noise, this" if self._shown_noisy else "This"
             if letter:
-                self.model_panel.ood_label.setText(f"⚠ {what} looks like a letter or sign, not a digit: the model knows "
-                                                   "only digits, and reads it as the digit nearest to it.")
+                self.model_panel.ood_label.setText(f"⚠ {what} looks like a letter, sign or drawing, not a digit: the model "
+                                                   "knows only digits, and reads it as the digit nearest to it.")
             else:
                 self.model_panel.ood_label.setText(f"⚠ {what} does not look like a digit to the model (−ELBO "
                                                    f"{c.neg_elbo:.0f} nats, worse than {c.percentile:.1f}% of test "

@@ -62,7 +62,7 @@ class NumberPanel(QWidget):
                          + (" — unsure: check it" if d.unsure else "")
                          + ("; the ink here could as well be split another way (part of a digit, or two)"
                             if d.split_doubt else "")
-                         + ("; it looks like a letter, not a digit" if d.letter_like else
+                         + ("; it looks like a letter or a drawing, not a digit" if d.letter_like else
                             "; does not look like a digit to the model" if not d.looks_like_digit else "")
                          + ("; it leans like a date's slash, and may be one" if d.maybe_slash else "")
                          + ". Click to see it in the panels beside.")
@@ -78,7 +78,7 @@ class NumberPanel(QWidget):
         # A sure label can still be marked: say why.
         for why, digits in (("the ink may be split another way (part of a digit, or two digits)",
                              [i for i, d in enumerate(reading.digits) if d.split_doubt]),
-                            ("it looks like a letter, not a digit",
+                            ("it looks like a letter or a drawing, not a digit",
                              [i for i, d in enumerate(reading.digits) if d.letter_like]),
                             ("unlike any digit the model knows",
                              [i for i, d in enumerate(reading.digits) if not d.looks_like_digit and not d.letter_like]),

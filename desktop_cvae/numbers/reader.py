@@ -677,7 +677,7 @@ def _read_number(gray: np.ndarray, engine, split: str, sigma: float, salt_pepper
             break
     read = max(tried, key=lambda r: r.rank)  # the first of equals: the line with the most ink
     if not read.chosen:
-        raise NoInkError("No number found: this looks like writing in letters (a word), not digits.")
+        raise NoInkError("No number found: this looks like writing in letters (a word) or drawings, not digits.")
     writing, judge, chosen, doubtful, words = read.writing, read.judge, read.chosen, read.doubtful, read.words
     letter_like = read.letter_like
 
