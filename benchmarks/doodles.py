@@ -17,6 +17,7 @@ import json
 
 import numbergen
 import numpy as np
+from words import answer_to
 
 CONDITIONS = ("canvas", "normal gaps", "phone photo", "whiteboard")
 
@@ -40,7 +41,6 @@ def main():
     from desktop_cvae.catalog import default_model_path
     from desktop_cvae.engine import Engine
     from desktop_cvae.numbers.digit import normalize_image
-    from desktop_cvae.numbers.reader import read_number_image
     from desktop_cvae.vision.imageio import decode_image
     from desktop_cvae.vision.preprocess import NoInkError
 
@@ -55,15 +55,9 @@ def main():
             for k in range(a.n):
                 shapes = drawings(kinds, int(rng.integers(1, 5)), rng)
                 picture, _ = numbergen.number_picture(condition, shapes, np.zeros(len(shapes)), rng)
-                try:
-                    reading = read_number_image(decode_image(io.BytesIO(picture)), engine)
-                except NoInkError as e:
-                    counts["refused"] += 1
-                    shown = f"refused: {e}"
-                else:
-                    counts["marked" if any(d.unsure for d in reading.digits) else "silent"] += 1
-                    confidence.append(reading.confidence)
-                    shown = f"{reading.marked} at {reading.confidence:.0%}"
+                answer, shown, sure = answer_to(picture, engine)
+                counts[answer] += 1
+                confidence += [] if sure is None else [sure]
                 if k < a.show:
                     print(f"  {group}, {condition}: {len(shapes)} drawings -> {shown}")
             shares = {key: round(v / a.n, 4) for key, v in counts.items()}

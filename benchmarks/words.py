@@ -128,7 +128,6 @@ def main():
     a = p.parse_args()
     from desktop_cvae.catalog import default_model_path
     from desktop_cvae.engine import Engine
-    from desktop_cvae.numbers.reader import read_number_image
     from desktop_cvae.vision.imageio import decode_image
     from desktop_cvae.vision.preprocess import NoInkError
 
@@ -142,15 +141,9 @@ def main():
         confidence = []
         for seed in range(a.n):
             data, word = make(np.random.default_rng(seed), FACES[name])
-            try:
-                reading = read_number_image(decode_image(io.BytesIO(data)), engine)
-            except NoInkError as e:
-                counts["refused"] += 1
-                shown = f"refused: {e}"
-            else:
-                counts["marked" if any(d.unsure for d in reading.digits) else "silent"] += 1
-                confidence.append(reading.confidence)
-                shown = f"{reading.marked} at {reading.confidence:.0%}"
+            answer, shown, sure = answer_to(data, engine)
+            counts[answer] += 1
+            confidence += [] if sure is None else [sure]
             if seed < a.show:
                 print(f"  {name}: {word!r} -> {shown}")
         shares = {k: round(v / a.n, 4) for k, v in counts.items()}
@@ -190,6 +183,22 @@ def main():
                   f"({t['n'] / t['of']:.2%}), labels {t['labels']}, kinds {t['kinds']}")
     if a.json:
         print(json.dumps(result))
+
+
+def answer_to(data: bytes, engine) -> tuple[str, str, float | None]:
+    """How the app answers a picture that holds no number, read as one: "refused" (right), "marked" (some digit
+    flagged or unsure: the person is told to check) or "silent" (read as a number, nothing marked); what it shows;
+    and the number's confidence (None if refused)."""
+    from desktop_cvae.numbers.reader import read_number_image
+    from desktop_cvae.vision.imageio import decode_image
+    from desktop_cvae.vision.preprocess import NoInkError
+
+    try:
+        reading = read_number_image(decode_image(io.BytesIO(data)), engine)
+    except NoInkError as e:
+        return "refused", f"refused: {e}", None
+    answer = "marked" if any(d.unsure for d in reading.digits) else "silent"
+    return answer, f"{reading.marked} at {reading.confidence:.0%}", reading.confidence
 
 
 def digits_taken_for_letters(n: int, data: str | None) -> dict:

@@ -112,44 +112,36 @@ def drawable(ch: str, font_path: Path) -> bool:
     return ord(ch) in TTFont(str(font_path), lazy=True).getBestCmap()
 
 
-def glyphs(chars: str, fonts: list[Path], per_glyph: int, rng: np.random.Generator) -> np.ndarray:
-    """Each character of each font drawn per_glyph times, as the app's 28x28 input; one in three with another
-    pen on top."""
+def as_input(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+    """An ink map as the app's 28x28 input, one time in three written again with another pen; None where nothing is
+    left of it."""
     from desktop_cvae.pens import redraw
     from desktop_cvae.vision.preprocess import NoInkError, ink_to_mnist
 
+    try:
+        x = ink_to_mnist(ink).pixels
+        return redraw(x, rng) if rng.random() < 1 / 3 else x
+    except NoInkError:
+        return None
+
+
+def glyphs(chars: str, fonts: list[Path], per_glyph: int, rng: np.random.Generator) -> np.ndarray:
+    """Each character of each font drawn per_glyph times, as the app's 28x28 input; one in three with another
+    pen on top."""
     out = []
     for path in fonts:
         for ch in chars:
             if not drawable(ch, path):
                 continue
-            for _ in range(per_glyph):
-                try:
-                    x = ink_to_mnist(glyph_ink(ch, path, rng)).pixels
-                    if rng.random() < 1 / 3:
-                        x = redraw(x, rng)
-                except NoInkError:
-                    continue
-                out.append(x)
+            out += [x for _ in range(per_glyph) if (x := as_input(glyph_ink(ch, path, rng), rng)) is not None]
     return np.asarray(out, np.float32)
 
 
 def drawn_doodles(kinds, per_kind: int, rng: np.random.Generator) -> np.ndarray:
     """Each kind of drawing per_kind times, as the app's 28x28 input; one in three with another pen on top."""
     from desktop_cvae.doodles import doodle_ink
-    from desktop_cvae.pens import redraw
-    from desktop_cvae.vision.preprocess import NoInkError, ink_to_mnist
 
-    out = []
-    for kind in kinds:
-        for _ in range(per_kind):
-            try:
-                x = ink_to_mnist(doodle_ink(kind, rng)).pixels
-                if rng.random() < 1 / 3:
-                    x = redraw(x, rng)
-            except NoInkError:
-                continue
-            out.append(x)
+    out = [x for kind in kinds for _ in range(per_kind) if (x := as_input(doodle_ink(kind, rng), rng)) is not None]
     return np.asarray(out, np.float32)
 
 
