@@ -26,8 +26,15 @@ log = logging.getLogger(__name__)
 # digits half). Chosen on benchmarks/words.py's words against numbers of MNIST test digits (docs/NUMBERS.md).
 LETTER_LOG_ODDS = 4.6
 
-_SHAPES = {"conv1_kernel": (3, 3, 1, 16), "conv1_bias": (16,), "conv2_kernel": (3, 3, 16, 32), "conv2_bias": (32,),
-           "dense1_kernel": (7 * 7 * 32, 64), "dense1_bias": (64,), "dense2_kernel": (64, 1), "dense2_bias": (1,)}
+_NAMES = ("conv1_kernel", "conv1_bias", "conv2_kernel", "conv2_bias", "dense1_kernel", "dense1_bias",
+          "dense2_kernel", "dense2_bias")
+
+
+def _shapes(conv1: int, conv2: int, units: int) -> dict[str, tuple[int, ...]]:
+    """What each weight's shape must be for a judge of these widths (scripts/train_letters.py --filters, --units)."""
+    return {"conv1_kernel": (3, 3, 1, conv1), "conv1_bias": (conv1,), "conv2_kernel": (3, 3, conv1, conv2),
+            "conv2_bias": (conv2,), "dense1_kernel": (7 * 7 * conv2, units), "dense1_bias": (units,),
+            "dense2_kernel": (units, 1), "dense2_bias": (1,)}
 
 
 class LetterJudgeError(Exception):
@@ -49,10 +56,18 @@ def _conv_same_stride2(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> n
 
 class LetterJudge:
     def __init__(self, weights: dict[str, np.ndarray], meta: dict | None = None):
-        for name, shape in _SHAPES.items():
-            if name not in weights or tuple(np.shape(weights[name])) != shape:
-                raise LetterJudgeError(f"the letter judge's {name} is missing or not of shape {shape}")
-        self.w = {name: np.asarray(weights[name], np.float32) for name in _SHAPES}
+        missing = [name for name in _NAMES if name not in weights]
+        if missing:
+            raise LetterJudgeError(f"the letter judge's {', '.join(missing)} is missing")
+        try:  # the widths are the trainer's choice; each layer must fit the one before
+            conv1, conv2, units = (int(np.shape(weights[name])[-1]) for name in
+                                   ("conv1_kernel", "conv2_kernel", "dense1_kernel"))
+        except IndexError:
+            raise LetterJudgeError("the letter judge's weights are not arrays of layers") from None
+        for name, shape in _shapes(conv1, conv2, units).items():
+            if tuple(np.shape(weights[name])) != shape:
+                raise LetterJudgeError(f"the letter judge's {name} is not of shape {shape}")
+        self.w = {name: np.asarray(weights[name], np.float32) for name in _NAMES}
         self.meta = meta or {}
 
     @classmethod

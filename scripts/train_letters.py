@@ -174,18 +174,18 @@ def mnist_digits(x_train: np.ndarray, y_train: np.ndarray, rng: np.random.Genera
     return np.concatenate([x, redrawn, *[images for images, _ in made.values()]])
 
 
-def build(seed: int):
+def build(seed: int, filters: tuple[int, int] = (16, 32), units: int = 64):
     import keras
 
     keras.utils.set_random_seed(seed)
     return keras.Sequential([
         keras.Input((28, 28)),
         keras.layers.Reshape((28, 28, 1)),
-        keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
-        keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
+        keras.layers.Conv2D(filters[0], 3, strides=2, padding="same", activation="relu"),
+        keras.layers.Conv2D(filters[1], 3, strides=2, padding="same", activation="relu"),
         keras.layers.Flatten(),
         keras.layers.Dropout(0.3),
-        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(units, activation="relu"),
         keras.layers.Dense(1),  # the log odds of a letter
     ])
 
@@ -208,6 +208,8 @@ def main() -> int:
     p.add_argument("--per-kind", type=int, default=1500, help="drawings of each kind of doodle")
     p.add_argument("--joined", type=int, default=10000, help="pairs of touching digits")
     p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--filters", type=int, nargs=2, default=(16, 32), help="the two convolutions' filters")
+    p.add_argument("--units", type=int, default=64, help="the hidden dense layer's units")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--packages", action="store_true", help="print the Debian font packages it needs, and stop")
     a = p.parse_args()
@@ -238,7 +240,7 @@ def main() -> int:
     # Letters and drawings count half, printed and handwritten digits a quarter each, however many of each.
     weight = np.r_[np.full(len(letters), 0.5 / len(letters)), np.full(len(printed), 0.25 / len(printed)),
                    np.full(len(written), 0.25 / len(written))] * len(y)
-    model = build(a.seed)
+    model = build(a.seed, tuple(a.filters), a.units)
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss=keras.losses.BinaryCrossentropy(from_logits=True))
     model.fit(x, y, sample_weight=weight, epochs=a.epochs, batch_size=128, shuffle=True, verbose=2)
@@ -261,6 +263,7 @@ def main() -> int:
     }
     meta = {"command": "python scripts/train_letters.py " + " ".join(sys.argv[1:]), "letters": LETTERS,
             "fonts": [p.stem for p in fonts], "drawings": list(doodles.TRAINED), "seed": a.seed, "epochs": a.epochs,
+            "filters": list(a.filters), "units": a.units,
             "per_glyph": a.per_glyph, "per_kind": a.per_kind, "joined": a.joined,
             "train_seconds": round(time.perf_counter() - start), "figures": figures}
     archive = io.BytesIO()

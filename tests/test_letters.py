@@ -37,12 +37,13 @@ def test_the_numpy_judge_computes_what_keras_would_with_its_weights():
     import keras
 
     judge = letters.shipped()
+    w = judge.w
+    conv1, conv2, units = (w[name].shape[-1] for name in ("conv1_kernel", "conv2_kernel", "dense1_kernel"))
     model = keras.Sequential([
         keras.Input((28, 28)), keras.layers.Reshape((28, 28, 1)),
-        keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
-        keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
-        keras.layers.Flatten(), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
-    w = judge.w
+        keras.layers.Conv2D(conv1, 3, strides=2, padding="same", activation="relu"),
+        keras.layers.Conv2D(conv2, 3, strides=2, padding="same", activation="relu"),
+        keras.layers.Flatten(), keras.layers.Dense(units, activation="relu"), keras.layers.Dense(1)])
     model.set_weights([w["conv1_kernel"], w["conv1_bias"], w["conv2_kernel"], w["conv2_bias"], w["dense1_kernel"],
                        w["dense1_bias"], w["dense2_kernel"], w["dense2_bias"]])
     x = np.random.default_rng(0).random((64, 28, 28)).astype(np.float32) ** 3
@@ -121,7 +122,12 @@ def hostile_files(tmp_path) -> list[Path]:
     bent = {**good, "conv2_kernel": good["conv2_kernel"][:2]}
     np.savez(tmp_path / "wrong shape.npz", **bent)
     np.savez(tmp_path / "pickled.npz", **{**good, "dense2_bias": np.array([object()], dtype=object)})
-    out += [tmp_path / "missing a layer.npz", tmp_path / "wrong shape.npz", tmp_path / "pickled.npz"]
+    np.savez(tmp_path / "a number for a layer.npz", **{**good, "conv1_kernel": np.float32(1.0)})
+    rows, units = good["dense1_kernel"].shape
+    wider = {**good, "dense1_kernel": np.zeros((rows + 1, units), np.float32)}
+    np.savez(tmp_path / "layers that do not fit.npz", **wider)
+    out += [tmp_path / name for name in ("missing a layer.npz", "wrong shape.npz", "pickled.npz",
+                                         "a number for a layer.npz", "layers that do not fit.npz")]
     return out
 
 
@@ -208,3 +214,4 @@ def test_a_row_of_drawings_is_no_number(default_engine, kinds):
     now such a row is refused, as a word is."""
     with pytest.raises(NoInkError, match="drawings"):
         read_number(paper(drawings_ink(kinds, seed=len(kinds))), default_engine)
+
