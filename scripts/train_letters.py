@@ -18,6 +18,8 @@ on the same 28x28 input, trained to tell letters from digits:
   touching digits are one piece before they are cut: taught nothing of them, the judge took such blobs for
   drawings, and the reader then left them uncut, as it leaves a word's letters). Pairs, not runs of three: three
   digits squeezed into one input make a flat band, and the judge then took a minus sign for digits.
+  And training digits with a frame the normalisation may leave round them (a form's box, a ring, a line under
+  them): taught nothing of them, the judge took most boxed or ringed digits for drawings.
 Letters that look like digits (o, O, D, Q as 0; l, I, i, j, J as 1; s, S as 5; z, Z as 2; b, G as 6; g, q
 as 9; T, t as 7 or +; c, C as an open 0; L) are not taught as letters: they are read as the digits they look
 like. Some fonts are kept out (DEBIAN_FONTS says which), so that benchmarks/words.py measures words in fonts the
@@ -165,6 +167,46 @@ def joined_digits(x_train: np.ndarray, count: int, rng: np.random.Generator) -> 
     return np.asarray(out, np.float32)
 
 
+def framed_digits(x_train: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` training digits with what a page leaves round a digit when it is not taken out: a form's box, a ring
+    drawn round it, a line under it, or two or three sides of a box; each as the app's 28x28 input. Taught nothing of
+    them, the judge took a boxed or underlined digit for a drawing (a box crossed is one)."""
+    from PIL import Image, ImageDraw
+
+    scale = 3  # drawn at three times MNIST's size, so that a frame's stroke can be thinner than the digit's
+    out = []
+    for i in rng.integers(0, len(x_train), count):
+        digit = Image.fromarray(x_train[i]).resize((28 * scale, 28 * scale), Image.Resampling.BILINEAR)
+        margin = 40
+        img = Image.new("L", (28 * scale + 2 * margin, 28 * scale + 2 * margin), 0)
+        img.paste(digit, (margin, margin))
+        rows, cols = np.nonzero(np.asarray(img) > 64)
+        if not len(rows):
+            continue
+        top, bottom, left, right = rows.min(), rows.max(), cols.min(), cols.max()
+        width = max(1, round(rng.uniform(0.3, 1.1) * 2.5 * scale))  # MNIST's strokes are about 2.5 pixels wide
+        pad = rng.uniform(2, 14, 4).round().astype(int)  # above, below, left, right
+        box = (left - pad[2], top - pad[0], right + pad[3], bottom + pad[1])
+        draw = ImageDraw.Draw(img)
+        kind = rng.integers(4)
+        if kind == 0:  # a form's box
+            draw.rectangle(box, outline=255, width=width)
+        elif kind == 1:  # a ring drawn round it, open or overlapping its start
+            start = rng.uniform(0, 360)
+            draw.arc(box, start, start + rng.uniform(300, 380), fill=255, width=width)
+        elif kind == 2:  # a line under it, sloping a little
+            y0, y1 = bottom + pad[1], bottom + pad[1] + rng.integers(-4, 5)
+            draw.line((left - rng.integers(-4, 20), y0, right + rng.integers(-4, 20), y1), fill=255, width=width)
+        else:  # two or three sides of a box
+            sides = [(box[0], box[1], box[2], box[1]), (box[0], box[3], box[2], box[3]),
+                     (box[0], box[1], box[0], box[3]), (box[2], box[1], box[2], box[3])]
+            for k in rng.choice(4, int(rng.integers(2, 4)), replace=False):
+                draw.line(sides[k], fill=255, width=width)
+        if (x := as_input(np.asarray(img, np.float32) / 255, rng)) is not None:
+            out.append(x)
+    return np.asarray(out, np.float32)
+
+
 def mnist_digits(x_train: np.ndarray, y_train: np.ndarray, rng: np.random.Generator, seed: int) -> np.ndarray:
     from desktop_cvae import pens, styles
 
@@ -207,6 +249,7 @@ def main() -> int:
     p.add_argument("--per-glyph", type=int, default=40, help="drawings of each letter of each font")
     p.add_argument("--per-kind", type=int, default=1500, help="drawings of each kind of doodle")
     p.add_argument("--joined", type=int, default=10000, help="pairs of touching digits")
+    p.add_argument("--framed", type=int, default=6000, help="digits in a box, a ring, or over a line")
     p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--filters", type=int, nargs=2, default=(16, 32), help="the two convolutions' filters")
     p.add_argument("--units", type=int, default=64, help="the hidden dense layer's units")
@@ -232,7 +275,8 @@ def main() -> int:
     letters = np.concatenate([glyph_letters, drawn])  # all that is no digit
     printed = glyphs(DIGITS, fonts, a.per_glyph, rng)
     written = np.concatenate([mnist_digits(data.x_train, data.y_train, rng, a.seed),
-                              joined_digits(data.x_train, a.joined, rng)])
+                              joined_digits(data.x_train, a.joined, rng),
+                              framed_digits(data.x_train, a.framed, rng)])
     print(f"{len(glyph_letters)} letters, {len(drawn)} drawings, {len(printed)} printed digits, {len(written)} "
           f"handwritten digits ({time.perf_counter() - start:.0f} s)", flush=True)
     x = np.concatenate([letters, printed, written])
@@ -265,6 +309,7 @@ def main() -> int:
             "fonts": [p.stem for p in fonts], "drawings": list(doodles.TRAINED), "seed": a.seed, "epochs": a.epochs,
             "filters": list(a.filters), "units": a.units,
             "per_glyph": a.per_glyph, "per_kind": a.per_kind, "joined": a.joined,
+            "framed": a.framed,
             "train_seconds": round(time.perf_counter() - start), "figures": figures}
     archive = io.BytesIO()
     np.savez(archive, meta=np.array(json.dumps(meta)), **weights)
