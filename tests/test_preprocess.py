@@ -214,7 +214,7 @@ def test_a_bold_short_line_under_a_digit_is_taken_out(default_engine, sample):
     # An answer underlined with the pen: a line as bold as the digit's strokes and a little longer than the digit is
     # tall. A line that thick holds a full row over a band of angles, and the first of them tilted it by two
     # degrees more than it lies; turned that far, it no longer looked like a line, stayed, and the digit under it
-    # was read as another ("0" as 2), two times in three.
+    # was read with it.
     from PIL import ImageDraw
 
     read = 0
