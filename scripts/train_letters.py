@@ -170,7 +170,7 @@ def joined_digits(x_train: np.ndarray, count: int, rng: np.random.Generator) -> 
 def framed_digits(x_train: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
     """`count` training digits with what a page leaves round a digit when it is not taken out: a form's box, a ring
     drawn round it, a line under it, or two or three sides of a box; each as the app's 28x28 input. Taught nothing of
-    them, the judge took a boxed or underlined digit for a drawing (a box crossed is one)."""
+    them, the judge took a boxed or ringed digit for a drawing (a box crossed is one)."""
     from PIL import Image, ImageDraw
 
     scale = 3  # drawn at three times MNIST's size, so that a frame's stroke can be thinner than the digit's
