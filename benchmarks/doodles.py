@@ -12,12 +12,11 @@ digit: the share flagged *Not a digit*.
 """
 
 import argparse
-import io
 import json
 
 import numbergen
 import numpy as np
-from words import answer_to
+from words import answer_to, not_a_digit, tally
 
 CONDITIONS = ("canvas", "normal gaps", "phone photo", "whiteboard")
 
@@ -40,32 +39,25 @@ def main():
     from desktop_cvae import doodles
     from desktop_cvae.catalog import default_model_path
     from desktop_cvae.engine import Engine
-    from desktop_cvae.numbers.digit import normalize_image
-    from desktop_cvae.vision.imageio import decode_image
-    from desktop_cvae.vision.preprocess import NoInkError
 
     engine = Engine.load(default_model_path())
     groups = {"kinds it learnt": list(doodles.TRAINED), "kinds it never saw": list(doodles.HELD_OUT)}
     result = {"n": a.n, "as_number": {}, "as_one_digit": {}}
     for group, kinds in groups.items():
         for condition in CONDITIONS:
-            counts = {"refused": 0, "marked": 0, "silent": 0}
-            confidence = []
+            answers = []
             rng = np.random.default_rng(10_000 + 100 * list(groups).index(group) + CONDITIONS.index(condition))
             for k in range(a.n):
                 shapes = drawings(kinds, int(rng.integers(1, 5)), rng)
                 picture, _ = numbergen.number_picture(condition, shapes, np.zeros(len(shapes)), rng)
-                answer, shown, sure = answer_to(picture, engine)
-                counts[answer] += 1
-                confidence += [] if sure is None else [sure]
+                answers.append(answer_to(picture, engine))
                 if k < a.show:
-                    print(f"  {group}, {condition}: {len(shapes)} drawings -> {shown}")
-            shares = {key: round(v / a.n, 4) for key, v in counts.items()}
-            median = round(float(np.median(confidence)), 3) if confidence else None
-            result["as_number"].setdefault(group, {})[condition] = {**shares, "median_confidence": median}
+                    print(f"  {group}, {condition}: {len(shapes)} drawings -> {answers[-1][1]}")
+            shares = result["as_number"].setdefault(group, {})[condition] = tally(answers)
             if not a.json:
                 print(f"{group:18s} {condition:12s} refused {shares['refused']:6.1%}  marked {shares['marked']:6.1%}"
-                      f"  silent {shares['silent']:6.1%}  median confidence of those read {median}", flush=True)
+                      f"  silent {shares['silent']:6.1%}  median confidence of those read "
+                      f"{shares['median_confidence']}", flush=True)
         flagged = per_kind = 0
         by_kind = {}
         for kind in kinds:  # each drawing alone on the canvas, opened as one digit
@@ -73,11 +65,7 @@ def main():
             hits = 0
             for _ in range(a.n // 4 or 1):
                 picture, _ = numbergen.number_picture("canvas", drawings([kind], 1, rng), np.zeros(1), rng)
-                try:
-                    looks = engine.analyze(normalize_image(decode_image(io.BytesIO(picture))).pixels).looks_like_digit
-                except NoInkError:
-                    looks = False
-                hits += not looks
+                hits += not_a_digit(picture, engine)
                 per_kind += 1
             by_kind[kind] = round(hits / (a.n // 4 or 1), 3)
             flagged += hits

@@ -30,11 +30,7 @@ import numbergen
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-WORDS = ("Hello Total Name Date Street house cat Phone Amount Signature Address City Email Monday Paris Maria "
-         "kitchen exit Open Sale Welcome Price Room Office Station Market Green river apple bread coffee Tea "
-         "Invoice Order Number Account Bank Card Month Year Week today tomorrow North South East West Andrew "
-         "Helen Peter Sarah James Anna Berlin Madrid London Rome garden window water Paper Black Red Blue yellow "
-         "Monkey happy family school teacher friend mother father Merci Danke Gracias Hola Bonjour Straße").split()
+WORDS = ["Hello", "Total", "Name", "Date", "Street", "house", "cat", "Phone", "Amount", "Signature", "Address", "City", "Email", "Monday", "Paris", "Maria", "kitchen", "exit", "Open", "Sale", "Welcome", "Price", "Room", "Office", "Station", "Market", "Green", "river", "apple", "bread", "coffee", "Tea", "Invoice", "Order", "Number", "Account", "Bank", "Card", "Month", "Year", "Week", "today", "tomorrow", "North", "South", "East", "West", "Andrew", "Helen", "Peter", "Sarah", "James", "Anna", "Berlin", "Madrid", "London", "Rome", "garden", "window", "water", "Paper", "Black", "Red", "Blue", "yellow", "Monkey", "happy", "family", "school", "teacher", "friend", "mother", "father", "Merci", "Danke", "Gracias", "Hola", "Bonjour", "Straße"]
 STIX = [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / f"{face}.ttf")
         for face in ("STIXGeneral", "STIXGeneralBol", "STIXGeneralItalic", "STIXGeneralBolIta")]
 DEBIAN = "/usr/share/fonts/"
@@ -128,8 +124,6 @@ def main():
     a = p.parse_args()
     from desktop_cvae.catalog import default_model_path
     from desktop_cvae.engine import Engine
-    from desktop_cvae.vision.imageio import decode_image
-    from desktop_cvae.vision.preprocess import NoInkError
 
     engine = Engine.load(default_model_path())
     result = {"n": a.n, "conditions": {}}
@@ -137,25 +131,18 @@ def main():
     if missing:
         raise SystemExit(f"missing fonts ({', '.join(missing)}): apt-get install {PACKAGES}")
     for name, make in CONDITIONS.items() if a.n else ():  # --n 0: the other measures alone
-        counts = {"refused": 0, "marked": 0, "silent": 0}
-        confidence = []
+        answers = []
         for seed in range(a.n):
             data, word = make(np.random.default_rng(seed), FACES[name])
-            answer, shown, sure = answer_to(data, engine)
-            counts[answer] += 1
-            confidence += [] if sure is None else [sure]
+            answers.append(answer_to(data, engine))
             if seed < a.show:
-                print(f"  {name}: {word!r} -> {shown}")
-        shares = {k: round(v / a.n, 4) for k, v in counts.items()}
-        result["conditions"][name] = {**shares, "median_confidence": round(float(np.median(confidence)), 3)
-                                      if confidence else None}
+                print(f"  {name}: {word!r} -> {answers[-1][1]}")
+        shares = result["conditions"][name] = tally(answers)
         if not a.json:
             print(f"{name:15s} refused {shares['refused']:6.1%}  marked {shares['marked']:6.1%}  "
                   f"silent {shares['silent']:6.1%}  median confidence of those read "
-                  f"{result['conditions'][name]['median_confidence']}", flush=True)
+                  f"{shares['median_confidence']}", flush=True)
     if a.letters:
-        from desktop_cvae.numbers.digit import normalize_image
-
         for what, chars in (("one_letter", ONE_LETTERS), ("one_sign", ONE_SIGNS)):
             result[what] = {}
             for name, make in CONDITIONS.items():
@@ -164,12 +151,7 @@ def main():
                     faces = [f for f in FACES[name] if _has(f, ch)]
                     for seed in range(4 if faces else 0):
                         data, _ = make(np.random.default_rng(1000 * k + seed), faces, ch)
-                        try:
-                            looks = engine.analyze(normalize_image(decode_image(io.BytesIO(data))).pixels)
-                            looks = looks.looks_like_digit
-                        except NoInkError:
-                            looks = False
-                        flagged += not looks
+                        flagged += not_a_digit(data, engine)
                         total += 1
                 result[what][name] = {"n": total, "flagged": round(flagged / total, 4)}
                 if not a.json:
@@ -199,6 +181,27 @@ def answer_to(data: bytes, engine) -> tuple[str, str, float | None]:
         return "refused", f"refused: {e}", None
     answer = "marked" if any(d.unsure for d in reading.digits) else "silent"
     return answer, f"{reading.marked} at {reading.confidence:.0%}", reading.confidence
+
+
+def tally(answers: list[tuple[str, str, float | None]]) -> dict:
+    """answer_to's answers -> the share of each answer, and the median confidence of the pictures read (None if
+    none was)."""
+    shares = {key: round(sum(answer == key for answer, _, _ in answers) / len(answers), 4)
+              for key in ("refused", "marked", "silent")}
+    confidence = [sure for _, _, sure in answers if sure is not None]
+    return {**shares, "median_confidence": round(float(np.median(confidence)), 3) if confidence else None}
+
+
+def not_a_digit(data: bytes, engine) -> bool:
+    """Whether a picture opened as one digit is flagged Not a digit (or refused: no ink), as the app opens it."""
+    from desktop_cvae.numbers.digit import normalize_image
+    from desktop_cvae.vision.imageio import decode_image
+    from desktop_cvae.vision.preprocess import NoInkError
+
+    try:
+        return not engine.analyze(normalize_image(decode_image(io.BytesIO(data))).pixels).looks_like_digit
+    except NoInkError:
+        return True
 
 
 def digits_taken_for_letters(n: int, data: str | None) -> dict:
