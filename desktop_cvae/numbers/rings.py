@@ -7,7 +7,9 @@ substantial pieces wholly inside it, taller than any of them, whose pixels lie a
 box, closed or not quite) and go round the pieces inside on all four sides, with no stroke across its inside from
 top to bottom (a form's comb of boxes, which the line step takes apart by its dividers). Its pixels are taken out
 as the outermost run of ink of its own in every row and column: where a digit touches the ring from inside, the
-digit keeps all but the stroke that touches.
+digit keeps all but the stroke that touches. A straight box whose writing touches it from inside is one piece
+with it, with nothing wholly inside for the ring's test: its four sides are found by their lines, and each goes
+only as thick as it is, so the writing keeps its strokes past them (`find_box_round`).
 
 A box with nothing written in it (a form's field left blank, a comb of boxes for a number not yet filled in) is
 no digit either: read as one, an empty box was a sure 0 and a square one "12". It is a piece whose pixels run the
@@ -16,6 +18,8 @@ however square, curves and leaves its box's corners bare.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,6 +33,7 @@ RING_ON_EDGE = 0.5  # ... this share of them or more (digits touching it from in
 REMNANT_REACH = 3.0  # what is left of the ring after its outermost runs go, within this many of its strokes'
 REMNANT_SHARE = 0.8  # widths of them for this share of its pixels or more, is the ring's too (its ends overlapping)
 REMNANT_WIDTH = 1.5  # ... if no bolder than this many times the ring's strokes (a bold digit that touched it is)
+BOX_REMNANT_REACH = 1.0  # a box's: writing that touches it runs close along its sides
 RING_HOLDS = 0.25  # the pieces inside hold this share of the ring's ink or more (not a speck in a blob of digits)
 ROUND = 0.5  # a ring has pixels above and below the pieces inside over this share of their columns, and left and
 # right of them over this share of their rows (a line under the number joined to a digit holds another within its
@@ -45,6 +50,7 @@ BOX_STROKE = 0.1  # a box's lines are at most this share of its shorter side thi
 BOX_CANDIDATES = 32  # the pieces with the largest boxes that may be empty boxes (a row of a form's fields)
 BOX_SMALLEST = 12  # pixels either way: smaller pieces are too coarse to tell a box from a 0
 BOX_HOLDS = 0.25  # a piece inside the box at least this share of its height tall is something written in it
+BOX_SIDE_RUN = 1.5  # a run of ink across a box's side no longer than this many of its lines' thickness is all side
 
 
 def find_ring(labels: np.ndarray, pieces: list[Piece]) -> Piece | None:
@@ -98,17 +104,45 @@ def empty_boxes(labels: np.ndarray, pieces: list[Piece]) -> list[Piece]:
     for box in sorted(pieces, key=lambda p: -p.width * p.height)[:BOX_CANDIDATES]:
         if min(box.width, box.height) < BOX_SMALLEST:
             continue
-        if any(p is not box and box.x0 < p.x0 and p.x1 < box.x1 and box.y0 < p.y0 and p.y1 < box.y1
-               and p.height >= BOX_HOLDS * box.height for p in pieces):
+        if _holds_writing(box, pieces):
             continue
         if _a_box(labels[box.y0:box.y1, box.x0:box.x1] == box.index):
             boxes.append(box)
     return boxes
 
 
+def _holds_writing(box: Piece, pieces: list[Piece]) -> bool:
+    """Whether a piece wholly inside a box is tall enough to be something written in it."""
+    return any(p is not box and box.x0 < p.x0 and p.x1 < box.x1 and box.y0 < p.y0 and p.y1 < box.y1
+               and p.height >= BOX_HOLDS * box.height for p in pieces)
+
+
 def _a_box(mask: np.ndarray) -> bool:
-    """Whether a piece's pixels (its box's mask) run the length of four sides and keep off the inside between them.
-    Each side is the row or column of most ink in its quarter of the box: a hand-drawn box's corners overshoot."""
+    """Whether a piece's pixels (its box's mask) run the length of four sides and keep off the inside between them."""
+    sides = _box_sides(mask)
+    if sides is None:
+        return False
+    inside = _inside(mask, sides)
+    # A form's comb of boxes: its dividers fill the inside from top to bottom, and are no writing.
+    filled = _divider_columns(inside)
+    band = sides.band
+    dividers = np.convolve(filled, np.ones(2 * band + 1))[band:band + len(filled)] > 0  # with their rims
+    return inside[:, ~dividers].sum() <= BOX_INSIDE * mask.sum()
+
+
+class _Sides(NamedTuple):
+    top: int  # the rows and columns of a box's four sides in its piece's box
+    bottom: int
+    left: int
+    right: int
+    band: int  # how far each side may wobble either way
+    stroke: float  # how thick its lines are
+
+
+def _box_sides(mask: np.ndarray) -> _Sides | None:
+    """Where a piece's four straight sides lie, if its pixels (its box's mask) run the length of four, whatever lies
+    between them. Each side is the row or column of most ink in its quarter of the box: a hand-drawn box's corners
+    overshoot."""
     h, w = mask.shape
     rows, cols = mask.sum(axis=1), mask.sum(axis=0)
     top, left = int(np.argmax(rows[:max(h // 4, 1)])), int(np.argmax(cols[:max(w // 4, 1)]))
@@ -116,10 +150,10 @@ def _a_box(mask: np.ndarray) -> bool:
     right = w - max(w // 4, 1) + int(np.argmax(cols[w - max(w // 4, 1):]))
     stroke = _thickness(mask)
     if stroke > BOX_STROKE * min(h, w):
-        return False
+        return None
     band = round(BOX_SIDE * min(h, w) + stroke / 2) + 1
     if bottom - top <= 2 * band + 2 or right - left <= 2 * band + 2:  # no inside between the sides' bands
-        return False
+        return None
 
     def across(r, c):  # a side's band, along the box between the other two sides
         return mask[max(r.start, 0):r.stop, max(c.start, 0):c.stop]
@@ -129,20 +163,22 @@ def _a_box(mask: np.ndarray) -> bool:
              across(slice(top, bottom + 1), slice(left - band, left + band + 1)).any(axis=1),
              across(slice(top, bottom + 1), slice(right - band, right + band + 1)).any(axis=1))
     if min(s.mean() for s in sides) < BOX_SIDE_FILLED:
-        return False
+        return None
     # A box's sides are straight lines that meet at its corners, where a 0's curve leaves the paper bare.
     upright, level = mask[top + band:bottom - band + 1], mask[:, left + band:right - band + 1].T  # past the corners
     if not all(_straight(side, BOX_STRAIGHT * min(h, w) + 1)
                for side in (upright, upright[:, ::-1], level, level[:, ::-1])):
-        return False
+        return None
     if not all(across(slice(r - band, r + band + 1), slice(c - band, c + band + 1)).any()
                for r in (top, bottom) for c in (left, right)):
-        return False
-    inside = mask[top + band + 1:bottom - band, left + band + 1:right - band]
-    # A form's comb of boxes: its dividers fill the inside from top to bottom, and are no writing.
-    filled = _divider_columns(inside)
-    dividers = np.convolve(filled, np.ones(2 * band + 1))[band:band + len(filled)] > 0  # with their rims
-    return inside[:, ~dividers].sum() <= BOX_INSIDE * mask.sum()
+        return None
+    return _Sides(top, bottom, left, right, band, stroke)
+
+
+def _inside(mask: np.ndarray, sides: _Sides) -> np.ndarray:
+    """A box's mask between its sides' bands."""
+    return mask[sides.top + sides.band + 1:sides.bottom - sides.band,
+                sides.left + sides.band + 1:sides.right - sides.band]
 
 
 def _thickness(mask: np.ndarray) -> float:
@@ -178,10 +214,71 @@ def _outermost_runs(mask: np.ndarray) -> np.ndarray:
 
 def without_ring(ink: np.ndarray, labels: np.ndarray, ring: Piece) -> np.ndarray:
     """The ink map with the ring taken out: in its box, the outermost run of its pixels from each side."""
-    box = (slice(ring.y0, ring.y1), slice(ring.x0, ring.x1))
-    mask = labels[box] == ring.index
+    mask = labels[ring.y0:ring.y1, ring.x0:ring.x1] == ring.index
     outer = (_outermost_runs(mask) | _outermost_runs(mask[:, ::-1])[:, ::-1]
              | _outermost_runs(mask.T).T | _outermost_runs(mask.T[:, ::-1])[:, ::-1].T)
+    return _taken_out(ink, ring, mask, outer)
+
+
+def find_box_round(labels: np.ndarray, pieces: list[Piece]) -> tuple[Piece, _Sides] | None:
+    """A box round writing that `find_ring` passed over: writing that touches it from inside, and so is one piece
+    with it (a form's field filled to its edges), or a thin 1 that holds too little of its ink. Four straight
+    sides that run the length of the piece's box, with writing between them at least a quarter of the box tall,
+    and no divider across (a form's comb of boxes, which the line step takes apart)."""
+    for box in sorted(pieces, key=lambda p: -p.width * p.height)[:BOX_CANDIDATES]:
+        if min(box.width, box.height) < BOX_SMALLEST:
+            continue
+        mask = labels[box.y0:box.y1, box.x0:box.x1] == box.index
+        sides = _box_sides(mask)
+        if sides is None:
+            continue
+        inside = _inside(mask, sides)
+        rows = np.flatnonzero(inside.any(axis=1))
+        touching = inside.sum() > BOX_INSIDE * mask.sum() and rows[-1] - rows[0] + 1 >= BOX_HOLDS * box.height
+        if not touching and not _holds_writing(box, pieces):
+            continue
+        # A comb's dividers run from its top side to its bottom side; a digit's stroke stops short of one of them.
+        between = mask[sides.top:sides.bottom + 1, sides.left + sides.band + 1:sides.right - sides.band]
+        if np.any(_divider_columns(between)):
+            continue
+        return box, sides
+    return None
+
+
+def without_box(ink: np.ndarray, labels: np.ndarray, box: Piece, sides: _Sides) -> np.ndarray:
+    """The ink map with a box round writing that touches it taken out: along each side, the run of ink met first
+    from outside, up to the side's own thickness where writing carries it on inward, so the writing keeps its
+    strokes past the side's line."""
+    mask = labels[box.y0:box.y1, box.x0:box.x1] == box.index
+    h, w = mask.shape
+    down, across = (sides.top, sides.bottom), (sides.left, sides.right)  # where the upright and level sides run
+    side = (_side_run(mask, sides.left, down, sides)
+            | _side_run(mask[:, ::-1], w - 1 - sides.right, down, sides)[:, ::-1]
+            | _side_run(mask.T, sides.top, across, sides).T
+            | _side_run(mask.T[:, ::-1], h - 1 - sides.bottom, across, sides)[:, ::-1].T)
+    return _taken_out(ink, box, mask, side, BOX_REMNANT_REACH)
+
+
+def _side_run(mask: np.ndarray, at: int, along: tuple[int, int], sides: _Sides) -> np.ndarray:
+    """A box's left side (column `at` of the mask, over rows `along`): in each row, the run of ink met first from
+    the left near the side, all of it where no longer than a side's run, else the side's own thickness."""
+    out = np.zeros_like(mask)
+    longest = round(BOX_SIDE_RUN * sides.stroke) + 2
+    for r in range(max(along[0] - sides.band, 0), min(along[1] + sides.band + 1, mask.shape[0])):
+        row = mask[r]
+        start = int(np.argmax(row))
+        if not row[start] or abs(start - at) > sides.band:
+            continue
+        run = int(np.argmax(~row[start:])) or len(row) - start
+        out[r, start:start + (run if run <= longest else round(sides.stroke) + 1)] = True
+    return out
+
+
+def _taken_out(ink: np.ndarray, piece: Piece, mask: np.ndarray, outer: np.ndarray,
+               remnant_reach: float = REMNANT_REACH) -> np.ndarray:
+    """The ink map with a ring's or a box's pixels (`outer`, in the piece's box with its `mask`) taken out, and
+    what is left of them within `remnant_reach` of their strokes' widths."""
+    box = (slice(piece.y0, piece.y1), slice(piece.x0, piece.x1))
     out = ink.copy()
     out[box][outer] = 0.0
     # Where the ring's ends overlap, or a second stroke went over part of it, the inner stroke is not outermost and
@@ -191,7 +288,7 @@ def without_ring(ink: np.ndarray, labels: np.ndarray, ring: Piece) -> np.ndarray
     left = mask & ~outer
     if left.any():
         width = stroke_width(outer)
-        reach = max(2, int(round(REMNANT_REACH * width)))
+        reach = max(2, round(remnant_reach * width))
         near = grown(outer, reach)
         parts, pieces = label_pieces(left)
         near_ring = np.bincount(parts[near], minlength=len(pieces) + 1)  # each part's pixels near the ring

@@ -522,7 +522,7 @@ class Writing:
     dashes: tuple[Piece, ...] = ()  # thin dashes left out: between digits ("555-1234") or what is left of a line
     rules_removed: bool = False  # rules across the writing taken out (a notebook's margin, squared paper)
     lined: bool = False  # a lined page's rules along the writing taken out (no rules across it)
-    ring_removed: bool = False  # a ring or box drawn round the number taken out (rings.find_ring)
+    ring_removed: bool = False  # a ring or box drawn round the number taken out (rings.find_ring, find_box_round)
     empty_boxes: int = 0  # boxes with nothing written in them, left out (rings.empty_boxes)
     line_ink: np.ndarray | None = None  # (H, W) the ink taken out with a line through or under the number
     # Set by marks.set_apart:
@@ -539,9 +539,15 @@ def find_writing(ink: np.ndarray, passed: int = 0) -> Writing:
     where the first was words)."""
     ink, rules_removed = remove_rules_across(ink)
     labels, pieces = strong_pieces(ink)
-    ring = rings.find_ring(labels, pieces)
+    ring, boxed = rings.find_ring(labels, pieces), None
     if ring is not None:
         ink = rings.without_ring(ink, labels, ring)
+    else:  # a box that the writing touches from inside is one piece with it: no piece lies wholly in it
+        boxed = rings.find_box_round(labels, pieces)
+        if boxed is not None:
+            ink = rings.without_box(ink, labels, *boxed)
+    ringed = ring is not None or boxed is not None
+    if ringed:
         labels, pieces = strong_pieces(ink)
     empty = rings.empty_boxes(labels, pieces)
     if empty:
@@ -551,7 +557,7 @@ def find_writing(ink: np.ndarray, passed: int = 0) -> Writing:
     if passed:
         if passed >= len(lines):
             return Writing(ink, 0.0, labels, [], 0.0, False, rules_removed=rules_removed,
-                           ring_removed=ring is not None, empty_boxes=len(empty))
+                           ring_removed=ringed, empty_boxes=len(empty))
         lines = lines_of_writing(pieces, prefer=_ink_of(labels, np.isin(labels, [p.index for p in lines[passed]])))
     angle = estimate_skew(ink, labels, pieces)
     if len(lines) > 1:
@@ -590,7 +596,7 @@ def find_writing(ink: np.ndarray, passed: int = 0) -> Writing:
         lines = lines_of_writing(pieces, prefer=_ink_of(labels, read))
     if not pieces:
         return Writing(ink, angle, labels, [], 0.0, line_removed, rules_removed=rules_removed, lined=lined,
-                       ring_removed=ring is not None, empty_boxes=len(empty))
+                       ring_removed=ringed, empty_boxes=len(empty))
     # The number's line: where its substantial pieces' middles lie, a height either way.
     height, middle = line_measures(lines[0] if lines else pieces, max(p.area for p in pieces))
     # Another line's pieces, and marks nearer another line than this one, are that line's.
@@ -612,7 +618,7 @@ def find_writing(ink: np.ndarray, passed: int = 0) -> Writing:
     kept = sorted(kept + capping, key=lambda p: (p.x0 + p.x1) / 2)
     return Writing(ink, angle, labels, kept, digit_height(kept, height), line_removed, max(len(lines) - 1, 0),
                    middle, height, tuple(d for d in dashes if d not in capping), rules_removed=rules_removed,
-                   lined=lined, ring_removed=ring is not None, empty_boxes=len(empty), line_ink=line_ink)
+                   lined=lined, ring_removed=ringed, empty_boxes=len(empty), line_ink=line_ink)
 
 
 def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -642,6 +648,8 @@ def one_digit(ink: np.ndarray) -> tuple[np.ndarray, list[str]]:
     # a thin 1 beside a full stop, the writing measured on both, was seen to go in part as a line.
     labels, pieces = strong_pieces(ink)
     boxes = rings.empty_boxes(labels, pieces)
+    if w.ring_removed and (boxed := rings.find_box_round(labels, pieces)) is not None:
+        boxes.append(boxed[0])  # a box the digit touched: one piece with it, and taller
     pieces = _substantial([p for p in pieces if p not in boxes])
     before = [p for p in pieces if not any(q is not p and p.x0 <= q.x0 and q.x1 <= p.x1 and p.y0 <= q.y0
                                            and q.y1 <= p.y1 for q in pieces)]
