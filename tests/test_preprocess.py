@@ -268,6 +268,27 @@ def test_a_digit_touching_its_form_s_box_is_read_without_it(default_engine, samp
     assert read >= 11
 
 
+def test_a_1_written_from_its_box_s_top_to_its_bottom_is_no_divider(default_engine, sample):
+    # A 1 drawn the full height of a printed box touches its top and bottom sides, as a comb's divider does: the
+    # box was taken for an empty comb of two, and the picture refused as "the box is empty". A divider is printed
+    # as thin as the box's sides; a pen's 1 is bolder. (A 1 as thin as the sides is still a divider: read with its
+    # box, as a 6 or so, and flagged.)
+    from PIL import ImageDraw
+
+    ones = [i for i in range(len(sample.y_test)) if sample.y_test[i] == 1][:8]
+    read = 0
+    for index in ones:
+        digit, _ = sample_digit(sample, index)
+        page = Image.new("L", (200, 200), 0)
+        page.paste(Image.fromarray((digit * 255).astype(np.uint8)).resize((112, 112), Image.Resampling.BILINEAR),
+                   (44, 44))
+        ImageDraw.Draw(page).rectangle((50, 60, 150, 140), outline=255, width=3)
+        gray = 0.95 - 0.85 * np.asarray(page, np.float32) / 255
+        result = one_digit_image(Image.fromarray((gray * 255).astype(np.uint8)))  # no NoInkError
+        read += default_engine.analyze(result.pixels).recognised == 1
+    assert read >= 6
+
+
 def test_a_lone_1_on_squared_paper_is_read_as_one_digit(default_engine, sample):
     # With the printed squares taken out, the number reader's step for rules across the writing takes a lone 1 for
     # one of them (no digit is that much taller than the rest of the writing), and found no ink left at all: an

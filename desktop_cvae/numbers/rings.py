@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..vision.components import Piece, label_pieces
+from ..vision.components import Piece, label_pieces, row_runs
 from ..vision.pixels import grown, stroke_width
 
 RING_CANDIDATES = 8  # the pieces with the largest boxes that may be rings; a grainy picture has thousands
@@ -40,6 +40,7 @@ ROUND = 0.5  # a ring has pixels above and below the pieces inside over this sha
 # box, and a lined page's rules joined by a digit hold the rest, but neither goes round them)
 DIVIDER_FILL = 0.95  # a column inside the box filled over this share of its height is a divider, not a ring's
 DIVIDER_SLANT = 1 / 30  # ... give or take this share of the height either way (a scan a degree or two askew)
+DIVIDER_THICK = 1.5  # ... and, in a box, no thicker than this many times its sides (and two pixels)
 BOX_SIDE = 0.06  # an empty box's sides wobble within this share of its shorter side either way (and half
 # their thickness) ...
 BOX_SIDE_FILLED = 0.9  # ... each side along this share of its length or more (an oval's top covers about 65 %) ...
@@ -82,11 +83,24 @@ def _along_its_edges(mask: np.ndarray) -> bool:
     return not np.any(_divider_columns(mask)[edge:w - edge])
 
 
-def _divider_columns(mask: np.ndarray) -> np.ndarray:
-    """Per column of a mask, whether ink fills it from top to bottom (a form's divider), give or take a slant."""
+def _divider_columns(mask: np.ndarray, thickest: float | None = None) -> np.ndarray:
+    """Per column of a mask, whether ink fills it from top to bottom (a form's divider), give or take a slant;
+    with `thickest`, only ink whose runs across it are no wider than that, in most of its rows (a form's dividers
+    are printed as thin as its sides, and a 1 written from a box's top to its bottom in pen mostly is not)."""
     reach = max(int(DIVIDER_SLANT * mask.shape[0]), 1)
-    near = np.stack([np.roll(mask, k, axis=1) for k in range(-reach, reach + 1)]).any(axis=0)
-    return near.mean(axis=0) > DIVIDER_FILL
+    shifts = range(-reach, reach + 1)
+    near = np.stack([np.roll(mask, k, axis=1) for k in shifts]).any(axis=0)
+    filled = near.mean(axis=0) > DIVIDER_FILL
+    if thickest is None or not filled.any():
+        return filled
+    widths = np.zeros(mask.shape, np.int32)  # each ink pixel's run along its row
+    rows, starts, ends = row_runs(mask)
+    for r, a, b in zip(rows, starts, ends):
+        widths[r, a:b] = b - a
+    nearest = np.stack([np.roll(widths, k, axis=1) for k in shifts]).max(axis=0)
+    for c in np.flatnonzero(filled):
+        filled[c] = np.median(nearest[near[:, c], c]) <= thickest
+    return filled
 
 
 def _goes_round(mask: np.ndarray, ring: Piece, inside: list[Piece]) -> bool:
@@ -124,7 +138,7 @@ def _a_box(mask: np.ndarray) -> bool:
         return False
     inside = _inside(mask, sides)
     # A form's comb of boxes: its dividers fill the inside from top to bottom, and are no writing.
-    filled = _divider_columns(inside)
+    filled = _divider_columns(inside, _thickest_divider(sides))
     band = sides.band
     dividers = np.convolve(filled, np.ones(2 * band + 1))[band:band + len(filled)] > 0  # with their rims
     return inside[:, ~dividers].sum() <= BOX_INSIDE * mask.sum()
@@ -173,6 +187,11 @@ def _box_sides(mask: np.ndarray) -> _Sides | None:
                for r in (top, bottom) for c in (left, right)):
         return None
     return _Sides(top, bottom, left, right, band, stroke)
+
+
+def _thickest_divider(sides: _Sides) -> float:
+    """How wide a comb's divider may be, against the thickness of its box's sides."""
+    return DIVIDER_THICK * sides.stroke + 2
 
 
 def _inside(mask: np.ndarray, sides: _Sides) -> np.ndarray:
@@ -239,7 +258,7 @@ def find_box_round(labels: np.ndarray, pieces: list[Piece]) -> tuple[Piece, _Sid
             continue
         # A comb's dividers run from its top side to its bottom side; a digit's stroke stops short of one of them.
         between = mask[sides.top:sides.bottom + 1, sides.left + sides.band + 1:sides.right - sides.band]
-        if np.any(_divider_columns(between)):
+        if np.any(_divider_columns(between, _thickest_divider(sides))):
             continue
         return box, sides
     return None
