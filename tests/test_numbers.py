@@ -499,6 +499,24 @@ def test_a_ring_or_box_drawn_round_the_number_is_taken_out(readable, default_eng
     assert "a ring or box drawn round the number taken out" in reading.notes
 
 
+@pytest.mark.parametrize("number", ["1470", "7351", "28", "90614"])
+def test_a_box_drawn_close_round_the_number_leaves_the_digits_that_touch_it(readable, default_engine, number):
+    """A number boxed with a ruler, the box drawn close, so its first and last digits touch the sides: as a ring,
+    each touching stroke went with its outermost run (a 1 against a side, whole). A straight side goes only as thick
+    as it is."""
+    from PIL import ImageDraw
+
+    ink, _ = row(readable, number, 0.15, width_factor=0.6)
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.3), np.flatnonzero(ink.max(axis=0) > 0.3)
+    frame = Image.new("F", (ink.shape[1], ink.shape[0]), 0.0)
+    ImageDraw.Draw(frame).rectangle((cols.min() + 2, rows.min() - 12, cols.max() - 2, rows.max() + 12), outline=0.9,
+                                    width=4)
+    boxed = np.maximum(ink, np.asarray(frame))
+    reading = read_number(jpeg_gray(paper(boxed, lamp=0.3, noise=0.015)), default_engine)
+    assert reading.number == number, reading.notes
+    assert "a ring or box drawn round the number taken out" in reading.notes
+
+
 @pytest.mark.parametrize("indices, seed", [((438, 196, 260, 526, 862), 39), ((455, 633, 226, 129), 851),
                                            ((332, 544, 986, 957), 658)])
 def test_what_a_ring_leaves_along_itself_is_the_rings_too(sample, default_engine, indices, seed):

@@ -7,9 +7,9 @@ substantial pieces wholly inside it, taller than any of them, whose pixels lie a
 box, closed or not quite) and go round the pieces inside on all four sides, with no stroke across its inside from
 top to bottom (a form's comb of boxes, which the line step takes apart by its dividers). Its pixels are taken out
 as the outermost run of ink of its own in every row and column: where a digit touches the ring from inside, the
-digit keeps all but the stroke that touches. A straight box whose writing touches it from inside is one piece
-with it, with nothing wholly inside for the ring's test: its four sides are found by their lines, and each goes
-only as thick as it is, so the writing keeps its strokes past them (`find_box_round`).
+digit keeps all but the stroke that touches. A box with straight sides is looked for first (`find_box_round`):
+its four sides are found by their lines, and each goes only as thick as it is, so writing that touches them keeps
+its strokes, and writing that is one piece with it (nothing wholly inside for the ring's test) is found too.
 
 A box with nothing written in it (a form's field left blank, a comb of boxes for a number not yet filled in) is
 no digit either: read as one, an empty box was a sure 0 and a square one "12". It is a piece whose pixels run the
@@ -240,10 +240,11 @@ def without_ring(ink: np.ndarray, labels: np.ndarray, ring: Piece) -> np.ndarray
 
 
 def find_box_round(labels: np.ndarray, pieces: list[Piece]) -> tuple[Piece, _Sides] | None:
-    """A box round writing that `find_ring` passed over: writing that touches it from inside, and so is one piece
-    with it (a form's field filled to its edges), or a thin 1 that holds too little of its ink. Four straight
-    sides that run the length of the piece's box, with writing between them at least a quarter of the box tall,
-    and no divider across (a form's comb of boxes, which the line step takes apart)."""
+    """A box round writing, looked for before a ring: as a ring, a digit touching it lost its stroke along the
+    ring's outermost run (a 1 against a side, whole), and writing that touches it from inside is one piece with it
+    (a form's field filled to its edges), where a ring needs pieces wholly inside. Four straight sides that run
+    the length of the piece's box, with writing between them at least a quarter of the box tall (its own ink, or
+    a piece, a thin 1 too), and no divider across (a form's comb of boxes, which the line step takes apart)."""
     for box in sorted(pieces, key=lambda p: -p.width * p.height)[:BOX_CANDIDATES]:
         if min(box.width, box.height) < BOX_SMALLEST:
             continue

@@ -522,7 +522,7 @@ class Writing:
     dashes: tuple[Piece, ...] = ()  # thin dashes left out: between digits ("555-1234") or what is left of a line
     rules_removed: bool = False  # rules across the writing taken out (a notebook's margin, squared paper)
     lined: bool = False  # a lined page's rules along the writing taken out (no rules across it)
-    ring_removed: bool = False  # a ring or box drawn round the number taken out (rings.find_ring, find_box_round)
+    ring_removed: bool = False  # a ring or box drawn round the number taken out (rings.find_box_round, find_ring)
     empty_boxes: int = 0  # boxes with nothing written in them, left out (rings.empty_boxes)
     line_ink: np.ndarray | None = None  # (H, W) the ink taken out with a line through or under the number
     # Set by marks.set_apart:
@@ -539,13 +539,15 @@ def find_writing(ink: np.ndarray, passed: int = 0) -> Writing:
     where the first was words)."""
     ink, rules_removed = remove_rules_across(ink)
     labels, pieces = strong_pieces(ink)
-    ring, boxed = rings.find_ring(labels, pieces), None
-    if ring is not None:
-        ink = rings.without_ring(ink, labels, ring)
-    else:  # a box that the writing touches from inside is one piece with it: no piece lies wholly in it
-        boxed = rings.find_box_round(labels, pieces)
-        if boxed is not None:
-            ink = rings.without_box(ink, labels, *boxed)
+    # A box's straight sides go only as thick as they are, so the digits touching them keep their strokes; a ring
+    # goes by its outermost runs.
+    ring, boxed = None, rings.find_box_round(labels, pieces)
+    if boxed is not None:
+        ink = rings.without_box(ink, labels, *boxed)
+    else:
+        ring = rings.find_ring(labels, pieces)
+        if ring is not None:
+            ink = rings.without_ring(ink, labels, ring)
     ringed = ring is not None or boxed is not None
     if ringed:
         labels, pieces = strong_pieces(ink)
