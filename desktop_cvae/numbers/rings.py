@@ -162,21 +162,27 @@ def _box_sides(mask: np.ndarray) -> _Sides | None:
     top, left = int(np.argmax(rows[:max(h // 4, 1)])), int(np.argmax(cols[:max(w // 4, 1)]))
     bottom = h - max(h // 4, 1) + int(np.argmax(rows[h - max(h // 4, 1):]))
     right = w - max(w // 4, 1) + int(np.argmax(cols[w - max(w // 4, 1):]))
+
+    def across(r, c):  # a side's band, along the box between the other two sides
+        return mask[max(r.start, 0):r.stop, max(c.start, 0):c.stop]
+
+    def filled(band):  # the share of its length each side covers, within `band` of its row or column
+        return min(side.mean() for side in (
+            across(slice(top - band, top + band + 1), slice(left, right + 1)).any(axis=0),
+            across(slice(bottom - band, bottom + band + 1), slice(left, right + 1)).any(axis=0),
+            across(slice(top, bottom + 1), slice(left - band, left + band + 1)).any(axis=1),
+            across(slice(top, bottom + 1), slice(right - band, right + band + 1)).any(axis=1)))
+
+    # First with the widest band the thickest sides allow: most pieces are no box, and their thickness costs more.
+    if filled(round((BOX_SIDE + BOX_STROKE / 2) * min(h, w)) + 1) < BOX_SIDE_FILLED:
+        return None
     stroke = _thickness(mask)
     if stroke > BOX_STROKE * min(h, w):
         return None
     band = round(BOX_SIDE * min(h, w) + stroke / 2) + 1
     if bottom - top <= 2 * band + 2 or right - left <= 2 * band + 2:  # no inside between the sides' bands
         return None
-
-    def across(r, c):  # a side's band, along the box between the other two sides
-        return mask[max(r.start, 0):r.stop, max(c.start, 0):c.stop]
-
-    sides = (across(slice(top - band, top + band + 1), slice(left, right + 1)).any(axis=0),
-             across(slice(bottom - band, bottom + band + 1), slice(left, right + 1)).any(axis=0),
-             across(slice(top, bottom + 1), slice(left - band, left + band + 1)).any(axis=1),
-             across(slice(top, bottom + 1), slice(right - band, right + band + 1)).any(axis=1))
-    if min(s.mean() for s in sides) < BOX_SIDE_FILLED:
+    if filled(band) < BOX_SIDE_FILLED:
         return None
     # A box's sides are straight lines that meet at its corners, where a 0's curve leaves the paper bare.
     upright, level = mask[top + band:bottom - band + 1], mask[:, left + band:right - band + 1].T  # past the corners
