@@ -51,6 +51,7 @@ BOX_STROKE = 0.1  # a box's lines are at most this share of its shorter side thi
 BOX_CANDIDATES = 32  # the pieces with the largest boxes that may be empty boxes (a row of a form's fields)
 BOX_SMALLEST = 12  # pixels either way: smaller pieces are too coarse to tell a box from a 0
 BOX_HOLDS = 0.25  # a piece inside the box at least this share of its height tall is something written in it
+BOX_OUTSIDE = 0.15  # a box that writing may cross holds all but this share of its piece's ink within its sides
 BOX_SIDE_RUN = 1.5  # a run of ink across a box's side no longer than this many of its lines' thickness is all side
 
 
@@ -153,10 +154,11 @@ class _Sides(NamedTuple):
     stroke: float  # how thick its lines are
 
 
-def _box_sides(mask: np.ndarray) -> _Sides | None:
+def _box_sides(mask: np.ndarray, crossed: bool = False) -> _Sides | None:
     """Where a piece's four straight sides lie, if its pixels (its box's mask) run the length of four, whatever lies
     between them. Each side is the row or column of most ink in its quarter of the box: a hand-drawn box's corners
-    overshoot."""
+    overshoot. `crossed`: writing may cross the sides (a digit written taller than its box), so each side's
+    straightness is judged by the first ink near its line, not from the piece's edge."""
     h, w = mask.shape
     rows, cols = mask.sum(axis=1), mask.sum(axis=0)
     top, left = int(np.argmax(rows[:max(h // 4, 1)])), int(np.argmax(cols[:max(w // 4, 1)]))
@@ -186,13 +188,27 @@ def _box_sides(mask: np.ndarray) -> _Sides | None:
         return None
     # A box's sides are straight lines that meet at its corners, where a 0's curve leaves the paper bare.
     upright, level = mask[top + band:bottom - band + 1], mask[:, left + band:right - band + 1].T  # past the corners
-    if not all(_straight(side, BOX_STRAIGHT * min(h, w) + 1)
-               for side in (upright, upright[:, ::-1], level, level[:, ::-1])):
+    if crossed:  # each side's band alone, seen from outside
+        within = across(slice(top - band, bottom + band + 1), slice(left - band, right + band + 1)).sum()
+        if mask.sum() - within > BOX_OUTSIDE * mask.sum():
+            return None  # lines running on past the corners (a lined page's rules, joined by digits), not writing
+        lines = (_band_from_outside(upright, left, band), _band_from_outside(upright[:, ::-1], w - 1 - right, band),
+                 _band_from_outside(level, top, band), _band_from_outside(level[:, ::-1], h - 1 - bottom, band))
+    else:
+        lines = (upright, upright[:, ::-1], level, level[:, ::-1])
+    if not all(_straight(line, BOX_STRAIGHT * min(h, w) + 1) for line in lines):
         return None
     if not all(across(slice(r - band, r + band + 1), slice(c - band, c + band + 1)).any()
                for r in (top, bottom) for c in (left, right)):
         return None
     return _Sides(top, bottom, left, right, band, stroke)
+
+
+def _band_from_outside(mask: np.ndarray, at: int, band: int) -> np.ndarray:
+    """The columns of a mask within `band` of a side's column `at`, with the rows where ink comes into them from
+    farther out (writing that crosses the side) left blank."""
+    near = mask[:, max(at - band, 0):at + band + 1]
+    return np.where(near[:, :1], False, near) if at - band > 0 else near
 
 
 def _thickest_divider(sides: _Sides) -> float:
@@ -255,7 +271,7 @@ def find_box_round(labels: np.ndarray, pieces: list[Piece]) -> tuple[Piece, _Sid
         if min(box.width, box.height) < BOX_SMALLEST:
             continue
         mask = labels[box.y0:box.y1, box.x0:box.x1] == box.index
-        sides = _box_sides(mask)
+        sides = _box_sides(mask) or _box_sides(mask, crossed=True)
         if sides is None:
             continue
         inside = _inside(mask, sides)
