@@ -305,6 +305,42 @@ def transparent(digit, rng, light_strokes: bool = False) -> bytes:
     return _png(rgba, mode="RGBA")
 
 
+def filled_box(digit, rng) -> bytes:
+    """A phone photo of a form's field filled to its edges: a printed box (or, one time in three, a box drawn by hand
+    with a pen) from 0.92 to 1.06 times as tall as the digit and as wide, but at least 0.7 times its own
+    height, set on the digit's middle, so the digit touches its sides or is written past them; the page turned by
+    up to 3°."""
+    height = 300
+    ink = _ink(digit, height, width_factor=0.6)
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.3), np.flatnonzero(ink.max(axis=0) > 0.3)
+    size = (700, 700)
+    top, left = (size[0] - height) // 2, (size[1] - height) // 2
+    frame = Image.new("F", (size[1], size[0]), 0.0)
+    box_h = (rows.max() - rows.min()) * rng.uniform(0.92, 1.06)
+    box_w = max((cols.max() - cols.min()) * rng.uniform(0.92, 1.06), 0.7 * box_h)
+    cy, cx = top + (rows.min() + rows.max()) / 2, left + (cols.min() + cols.max()) / 2
+    x0, x1, y0, y1 = cx - box_w / 2, cx + box_w / 2, cy - box_h / 2, cy + box_h / 2
+    draw = ImageDraw.Draw(frame)
+    by_hand = rng.uniform() < 1 / 3
+    if by_hand:  # four strokes, each side a little off true, corners overshot
+        corners = [(x + rng.normal(0, 3), y + rng.normal(0, 3)) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+        for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1]):
+            dx, dy = 0.04 * (bx - ax), 0.04 * (by - ay)
+            draw.line((ax - dx, ay - dy, bx + dx, by + dy), fill=1.0, width=9)
+    else:
+        draw.rectangle((x0, y0, x1, y1), outline=1.0, width=int(rng.integers(3, 7)))
+    degrees = rng.uniform(-3, 3)
+
+    def turned(a: np.ndarray) -> np.ndarray:
+        return np.asarray(Image.fromarray(a.astype(np.float32)).rotate(degrees, resample=Image.Resampling.BILINEAR),
+                          np.float32)
+
+    page, box = turned(place(ink, size, (0.5, 0.5))), turned(np.asarray(frame, np.float32))
+    darkness = 0.75 if by_hand else rng.uniform(0.4, 0.6)  # print is paler than the pen
+    lum = 0.82 * _lamp(size) * (1 - 0.75 * page) * (1 - darkness * box)
+    return _jpeg(lum + rng.normal(0, 0.015, size))
+
+
 def _png(a: np.ndarray, mode: str = "L") -> bytes:
     buf = io.BytesIO()
     Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8), mode=mode).save(buf, format="PNG")
@@ -349,4 +385,6 @@ KINDS = {
     "line under": _as_number("line under", "A scan of the digit with a pen line drawn under it, touching its foot."),
     "form box": _as_number("form boxes", "A scanned form: the digit written in a printed box, paler than the pen.",
                            drawn_round_its_ink=False),
+    "filled box": filled_box,
 }
+filled_box.marks_round_the_digit = True  # the box is drawn from the digit's extent: no digit, no box

@@ -135,7 +135,7 @@ def test_every_kind_of_input_resembles_the_digit(sample, kind):
 
 THIN_PEN = {"phone photo", "scan", "desk photo", "turned sheet", "ruled paper", "squared paper", "pencil", "shadow",
             "shadow across",
-            "dim photo", "out of focus", "ring round", "line under", "form box"}
+            "dim photo", "out of focus", "ring round", "line under", "form box", "filled box"}
 
 
 @pytest.mark.parametrize("kind, note", [("desk photo", "a sheet on a darker surround: only the sheet is read"),
