@@ -210,22 +210,31 @@ def test_a_digit_s_own_stroke_is_no_line_under_it(sample, index):
     assert np.array_equal(one_digit_image(picture).pixels, normalize_image(picture).pixels)
 
 
+def _on_a_page(digit: np.ndarray, draw_round, size: int = 200, at: int = 44, turn: float = 0.0) -> Image.Image:
+    """A sample digit four times as large at (`at`, `at`) on a page `size` pixels square, with what `draw_round`
+    draws on it (given the ImageDraw, in the digit's ink), the page turned by `turn` degrees: dark on light."""
+    from PIL import ImageDraw
+
+    page = Image.new("L", (size, size), 0)
+    page.paste(Image.fromarray((digit * 255).astype(np.uint8)).resize((112, 112), Image.Resampling.BILINEAR),
+               (at, at))
+    draw_round(ImageDraw.Draw(page))
+    if turn:
+        page = page.rotate(turn, resample=Image.Resampling.BILINEAR)
+    gray = 0.95 - 0.85 * np.asarray(page, np.float32) / 255
+    return Image.fromarray((gray * 255).astype(np.uint8))
+
+
 def test_a_bold_short_line_under_a_digit_is_taken_out(default_engine, sample):
     # An answer underlined with the pen: a line as bold as the digit's strokes and a little longer than the digit is
     # tall. A line that thick holds a full row over a band of angles, and the first of them tilted it by two
     # degrees more than it lies; turned that far, it no longer looked like a line, stayed, and the digit under it
     # was read with it.
-    from PIL import ImageDraw
-
     read = 0
     for index in range(12):
         digit, label = sample_digit(sample, index)
-        page = Image.new("L", (192, 192), 0)
-        page.paste(Image.fromarray((digit * 255).astype(np.uint8)).resize((112, 112), Image.Resampling.BILINEAR),
-                   (40, 40))
-        ImageDraw.Draw(page).line((40, 146, 152, 148), fill=255, width=8)
-        gray = 0.95 - 0.85 * np.asarray(page, np.float32) / 255
-        result = one_digit_image(Image.fromarray((gray * 255).astype(np.uint8)))
+        picture = _on_a_page(digit, lambda draw: draw.line((40, 146, 152, 148), fill=255, width=8), size=192, at=40)
+        result = one_digit_image(picture)
         assert any("line under" in note for note in result.notes), (index, result.notes)  # taken or left out
         read += default_engine.analyze(result.pixels).recognised == label
     assert read >= 11
@@ -235,26 +244,19 @@ def _boxed(digit: np.ndarray, box: str) -> Image.Image:
     """A sample digit four times as large, photographed in a form's box drawn close round it: a bold box, a thin
     printed one, one drawn by hand (sides off true, corners overshot), a bold box turned with the page by 4°, and
     a box lower than the digit, which its tail or its top crosses."""
-    from PIL import ImageDraw
+    def draw_round(draw):
+        if box == "by hand":
+            corners = [(56, 49), (147, 45), (143, 153), (54, 150)]
+            for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1]):
+                dx, dy = 0.04 * (bx - ax), 0.04 * (by - ay)
+                draw.line((ax - dx, ay - dy, bx + dx, by + dy), fill=255, width=6)
+        elif box == "written past it":
+            draw.rectangle((50, 62, 150, 138), outline=255, width=5)
+        else:
+            draw.rectangle((58, 50, 142, 150) if box == "thin" else (56, 48, 144, 152), outline=255,
+                           width=3 if box == "thin" else 8)
 
-    page = Image.new("L", (200, 200), 0)
-    page.paste(Image.fromarray((digit * 255).astype(np.uint8)).resize((112, 112), Image.Resampling.BILINEAR),
-               (44, 44))
-    draw = ImageDraw.Draw(page)
-    if box == "by hand":
-        corners = [(56, 49), (147, 45), (143, 153), (54, 150)]
-        for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1]):
-            dx, dy = 0.04 * (bx - ax), 0.04 * (by - ay)
-            draw.line((ax - dx, ay - dy, bx + dx, by + dy), fill=255, width=6)
-    elif box == "written past it":
-        draw.rectangle((50, 62, 150, 138), outline=255, width=5)
-    else:
-        draw.rectangle((58, 50, 142, 150) if box == "thin" else (56, 48, 144, 152), outline=255,
-                       width=3 if box == "thin" else 8)
-    if box == "turned":
-        page = page.rotate(4, resample=Image.Resampling.BILINEAR)
-    gray = 0.95 - 0.85 * np.asarray(page, np.float32) / 255
-    return Image.fromarray((gray * 255).astype(np.uint8))
+    return _on_a_page(digit, draw_round, turn=4 if box == "turned" else 0.0)
 
 
 @pytest.mark.parametrize("box", ["bold", "thin", "by hand", "turned", "written past it"])
@@ -277,18 +279,12 @@ def test_a_1_written_from_its_box_s_top_to_its_bottom_is_no_divider(default_engi
     # box was taken for an empty comb of two, and the picture refused as "the box is empty". A divider is printed
     # as thin as the box's sides; a pen's 1 is bolder. (A 1 as thin as the sides is still a divider: read with its
     # box, as a 6 or so, and flagged.)
-    from PIL import ImageDraw
-
     ones = [i for i in range(len(sample.y_test)) if sample.y_test[i] == 1][:8]
     read = 0
     for index in ones:
         digit, _ = sample_digit(sample, index)
-        page = Image.new("L", (200, 200), 0)
-        page.paste(Image.fromarray((digit * 255).astype(np.uint8)).resize((112, 112), Image.Resampling.BILINEAR),
-                   (44, 44))
-        ImageDraw.Draw(page).rectangle((50, 60, 150, 140), outline=255, width=3)
-        gray = 0.95 - 0.85 * np.asarray(page, np.float32) / 255
-        result = one_digit_image(Image.fromarray((gray * 255).astype(np.uint8)))  # no NoInkError
+        picture = _on_a_page(digit, lambda draw: draw.rectangle((50, 60, 150, 140), outline=255, width=3))
+        result = one_digit_image(picture)  # no NoInkError
         read += default_engine.analyze(result.pixels).recognised == 1
     assert read >= 6
 
