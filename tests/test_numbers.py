@@ -1512,3 +1512,15 @@ def test_a_drawn_box_of_any_size_is_found_and_no_mask_breaks_the_search(h, w, th
     speckled = np.random.default_rng(seed).random((h, w)) < noise
     if speckled.any():
         _a_box(speckled)
+
+
+def test_a_cut_path_in_a_window_over_128_columns_wide():
+    """A number photographed so close that its digits stand 430 pixels tall or more in the reader's map searches
+    each cut over a window of 0.3 heights: the path's column, stepped back through int8 moves, overflowed past 127
+    (OverflowError, a crash of the whole reading). A clear column near the guess is the cut."""
+    from desktop_cvae.numbers.segment import cut_paths
+
+    ink = np.ones((900, 600), np.float32)
+    ink[:, 320] = 0.0  # the only column free of ink, 20 columns right of the guess, 180 into its window
+    path = cut_paths(ink, 0, 600, 0, 900, [300.0], 160.0)[0]
+    assert len(path) == 900 and np.all(path[200:700] == 320)

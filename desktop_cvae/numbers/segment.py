@@ -923,7 +923,7 @@ def cut_paths(ink: np.ndarray, x0: int, x1: int, y0: int, y1: int, centres: list
         path = np.empty(h, np.int64)
         for r in range(h - 1, -1, -1):
             path[r] = col
-            col = col + back[r, k, col] if r > 0 else col
+            col = col + int(back[r, k, col]) if r > 0 else col  # int8 + int stays int8: past 127 it overflowed
         paths[i] = path + lo + x0
     return paths
 
