@@ -30,7 +30,15 @@ import numbergen
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-WORDS = ["Hello", "Total", "Name", "Date", "Street", "house", "cat", "Phone", "Amount", "Signature", "Address", "City", "Email", "Monday", "Paris", "Maria", "kitchen", "exit", "Open", "Sale", "Welcome", "Price", "Room", "Office", "Station", "Market", "Green", "river", "apple", "bread", "coffee", "Tea", "Invoice", "Order", "Number", "Account", "Bank", "Card", "Month", "Year", "Week", "today", "tomorrow", "North", "South", "East", "West", "Andrew", "Helen", "Peter", "Sarah", "James", "Anna", "Berlin", "Madrid", "London", "Rome", "garden", "window", "water", "Paper", "Black", "Red", "Blue", "yellow", "Monkey", "happy", "family", "school", "teacher", "friend", "mother", "father", "Merci", "Danke", "Gracias", "Hola", "Bonjour", "Straße"]
+WORDS = [
+    "Hello", "Total", "Name", "Date", "Street", "house", "cat", "Phone", "Amount", "Signature", "Address", "City",
+    "Email", "Monday", "Paris", "Maria", "kitchen", "exit", "Open", "Sale", "Welcome", "Price", "Room", "Office",
+    "Station", "Market", "Green", "river", "apple", "bread", "coffee", "Tea", "Invoice", "Order", "Number",
+    "Account", "Bank", "Card", "Month", "Year", "Week", "today", "tomorrow", "North", "South", "East", "West",
+    "Andrew", "Helen", "Peter", "Sarah", "James", "Anna", "Berlin", "Madrid", "London", "Rome", "garden",
+    "window", "water", "Paper", "Black", "Red", "Blue", "yellow", "Monkey", "happy", "family", "school",
+    "teacher", "friend", "mother", "father", "Merci", "Danke", "Gracias", "Hola", "Bonjour", "Straße",
+]
 STIX = [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / f"{face}.ttf")
         for face in ("STIXGeneral", "STIXGeneralBol", "STIXGeneralItalic", "STIXGeneralBolIta")]
 DEBIAN = "/usr/share/fonts/"
