@@ -26,6 +26,9 @@ OVERLAP_MOST = 1 / 3
 # Each digit's (x, y, w, h) ink box in the last number composed, None for a digit without ink: what a picture
 # shows where it is not turned or cropped afterwards (benchmarks/fit_split.py learns from these).
 LAST_BOXES: list = []
+# Each digit's ink as drawn in the last number given (`number_picture`: a digit crossed out left out), before paper
+# and photo: what a classifier reading each digit alone sees (benchmarks/numbers.py's "alone" figures).
+LAST_INKS: list = []
 
 
 def digit_ink(digit: np.ndarray, height: int, width_factor: float) -> np.ndarray:
@@ -68,6 +71,7 @@ def compose(digits: np.ndarray, rng: np.random.Generator, height: int = 120, spa
     out = np.zeros((height + 2 * pad, max(width, 1)), np.float32)
     x = pad
     LAST_BOXES.clear()
+    LAST_INKS[:] = inks
     for k, ink in enumerate(inks):
         h, w = ink.shape
         top = pad + (height - h) + int(rng.integers(-height // 20, height // 20 + 1))  # on the baseline, a little off
@@ -166,8 +170,10 @@ def two_lines(digits, rng):
     """The number with a shorter line of smaller writing above or below it (a date under a phone number, a
     reference over a postcode), the page turned up to 3 degrees either way. The number is the line to read."""
     main = compose(digits, rng, spacing="normal")
+    boxes, inks = list(LAST_BOXES), list(LAST_INKS)
     k = max(1, min(int(rng.integers(2, 5)), len(digits) - 1))
     other = compose(digits[rng.permutation(len(digits))[:k]], rng, spacing="normal", sizes=(0.6, 0.8))
+    LAST_BOXES[:], LAST_INKS[:] = boxes, inks  # the number's, not the other line's
     rows_main, rows_other = np.flatnonzero(main.max(axis=1) > 0.2), np.flatnonzero(other.max(axis=1) > 0.2)
     gap = int(120 * rng.uniform(0.25, 0.6))  # between the two lines' ink
     shift = int(rng.integers(0, max(main.shape[1] - other.shape[1], 0) + 1))
@@ -588,6 +594,7 @@ def form_boxes(digits, rng):
     """A scanned form: each digit written in its own printed box (a comb field), the print paler than the pen."""
     height, width_factor = 100, 0.7
     inks = [digit_ink(d, height, width_factor) for d in digits]
+    LAST_INKS[:] = inks
     cell_w, cell_h = int(height * 1.0), int(height * 1.35)
     pad = int(0.6 * height)
     out_h, out_w = cell_h + 2 * pad, cell_w * len(inks) + 2 * pad
@@ -760,6 +767,7 @@ def with_marks(digits, layout: list, rng, height: int = 120, pen: int | None = N
     "/", "-", ".", ",", ":") and spaces (" ") from left to right."""
     pen = int(rng.integers(8, 13)) if pen is None else pen
     glyphs = []
+    LAST_INKS.clear()
     for item in layout:
         if item == " ":
             glyphs.append(np.zeros((int(1.5 * height), int(height * rng.uniform(0.3, 0.6))), np.float32))
@@ -767,6 +775,7 @@ def with_marks(digits, layout: list, rng, height: int = 120, pen: int | None = N
             glyphs.append(_mark(item, rng, height, pen))
         else:
             ink = digit_ink(digits[item], height, 0.6)
+            LAST_INKS.append(ink)
             h = ink.shape[0]
             rows = np.zeros((int(1.5 * height), ink.shape[1]), np.float32)
             top = height // 4 + height - h + int(rng.integers(-height // 20, height // 20 + 1))
@@ -824,12 +833,14 @@ def number_picture(condition: str, digits: np.ndarray, labels: np.ndarray, rng) 
     the picture: that digit is no part of the number)."""
     picture = CONDITIONS[condition](digits, rng)
     picture, crossed = picture if isinstance(picture, tuple) else (picture, None)
+    LAST_INKS[:] = [ink for k, ink in enumerate(LAST_INKS) if k != crossed]
     return picture, "".join(str(int(v)) for k, v in enumerate(labels) if k != crossed)
 
 
 def numbers(condition: str, x: np.ndarray, y: np.ndarray, n: int, seed: int):
     """The benchmarks' n numbers under a condition, each of 2-12 digits drawn from (x, y): (file bytes, number)
-    each, the same for the same seed. LAST_BOXES holds the digit boxes of the one just given."""
+    each, the same for the same seed. LAST_BOXES holds the digit boxes of the one just given, LAST_INKS its digits'
+    inks."""
     rng = np.random.default_rng(seed)
     for _ in range(n):
         idx = rng.integers(0, len(x), int(rng.integers(2, 13)))

@@ -66,6 +66,22 @@ def edit_distance(a: str, b: str) -> int:
 LENGTHS = range(2, 13)  # the numbers' lengths, drawn evenly
 
 
+def read_alone(engine, inks: list, truths: list[str]) -> dict:
+    """Each number's digits read one by one as they were drawn in its picture (`inks`: per number, its digits' ink
+    before paper and photo, each normalised alone): the share of numbers whose digits are then all right, and of
+    digits right. What the classifier alone allows under a condition; the reader's own losses (splitting, paper,
+    light, lines) are the rest of the way to it."""
+    from desktop_cvae.vision.preprocess import ink_to_mnist
+
+    flat = [ink for number in inks for ink in number]
+    predicted, _ = engine.best_scores(np.stack([ink_to_mnist(ink).pixels for ink in flat]))
+    read = "".join(str(int(p)) for p in predicted)
+    ends = np.cumsum([0] + [len(number) for number in inks])
+    exact = [read[a:b] == truth for a, b, truth in zip(ends, ends[1:], truths)]
+    return {"exact": round(float(np.mean(exact)), 4),
+            "digits": round(float(np.mean([r == t for r, t in zip(read, "".join(truths))])), 4)}
+
+
 def exact_ceiling(digit_accuracy: float) -> float:
     """The share of numbers of 2-12 digits read exactly if every split were right and each digit were read right
     with this probability."""
@@ -166,10 +182,15 @@ def main():
     # Every number the model split read: its confidence, its digits' probabilities alone, its other marks, and
     # whether it was right (how far to trust the confidence shown, and reader.MARK_FACTOR's fit).
     confidences = []
+    alone_totals = {"exact": 0, "n": 0}
     for condition in a.conditions or list(numbergen.CONDITIONS):
-        pictures = [(image_to_gray(decode_image(io.BytesIO(data_bytes))), truth)
-                    for data_bytes, truth in numbergen.numbers(condition, x, y, a.n, a.seed)]
-        row = {}
+        pictures, inks = [], []
+        for data_bytes, truth in numbergen.numbers(condition, x, y, a.n, a.seed):
+            pictures.append((image_to_gray(decode_image(io.BytesIO(data_bytes))), truth))
+            inks.append(list(numbergen.LAST_INKS))
+        row = {"alone": read_alone(engine, inks, [truth for _, truth in pictures])}
+        alone_totals["exact"] += round(row["alone"]["exact"] * a.n)
+        alone_totals["n"] += a.n
         for split in a.split:
             exact = silent = needless = 0
             digit_errors = digit_total = 0
@@ -207,11 +228,13 @@ def main():
             print(f"{condition:15s} " + "   ".join(
                 f"{s}: exact {r['exact']:6.1%} digits {r['digits']:6.1%} silent {r['silent']:5.1%} "
                 f"needless {r['needless']:5.1%}"
-                for s, r in row.items()), flush=True)
+                for s, r in row.items() if s != "alone") + f"   alone: exact {row['alone']['exact']:6.1%} "
+                f"digits {row['alone']['digits']:6.1%}", flush=True)
     result["overall"] = {s: {"exact": round(t["exact"] / max(t["n"], 1), 4),
                              "touching_exact": (round(t["touching_exact"] / t["touching_n"], 4) if t["touching_n"]
                                                 else None)}
                          for s, t in totals.items()}
+    result["overall"]["alone"] = {"exact": round(alone_totals["exact"] / max(alone_totals["n"], 1), 4)}
 
     if real_digits["n"]:
         result["real_digits_flagged"] = {k: round(v / real_digits["n"], 4) for k, v in real_digits.items() if k != "n"}
@@ -242,6 +265,9 @@ def main():
         print(json.dumps(result))
     else:
         for s, o in result["overall"].items():
+            if s == "alone":
+                print(f"overall, each digit read alone as drawn: exact {o['exact']:.1%}")
+                continue
             touching = "n/a" if o["touching_exact"] is None else f"{o['touching_exact']:.1%}"
             print(f"overall ({s}): exact {o['exact']:.1%}; touching and overlapping {touching}")
         if "real_digits_flagged" in result:

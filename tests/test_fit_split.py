@@ -31,3 +31,17 @@ def test_the_composed_number_records_each_digits_ink_box(sample):
         assert inside[:, 0].max() > 0.2 and inside[:, -1].max() > 0.2  # its first and last columns
     lefts = [b[0] for b in numbergen.LAST_BOXES]
     assert lefts == sorted(lefts)
+
+
+def test_each_picture_records_the_ink_of_its_number_s_own_digits(sample):
+    # benchmarks/numbers.py reads these alone, as the classifier's share of a condition's errors. A second line of
+    # writing is composed after the number, and a digit crossed out is no part of it: neither may take their place.
+    x = sample.x_test[:6].astype(np.float32) / 255.0
+    y = sample.y_test[:6]
+    for condition in ("two lines", "crossed out", "separators", "form boxes"):
+        _, number = numbergen.number_picture(condition, x, y, np.random.default_rng(1))
+        assert len(numbergen.LAST_INKS) == len(number), condition
+    numbergen.number_picture("two lines", x, y, np.random.default_rng(1))
+    # The number's six digits as it wrote them (120 pixels tall), not the other line's smaller ones.
+    assert [i.shape for i in numbergen.LAST_INKS] == [numbergen.digit_ink(d, 120, 0.6).shape for d in x]
+    assert len(numbergen.LAST_BOXES) == 6
