@@ -310,6 +310,39 @@ def test_a_digit_in_pieces_is_one_digit(readable, default_engine):
     assert reading.number == "6574"
 
 
+def _flag_apart(digit, gap: float, top: float, height: int = 100) -> np.ndarray:
+    """A 5 whose flag a lifted pen left beside it: the ink over `top` of its height moved right, to stand `gap`
+    heights clear of the rest."""
+    ink = numbergen.digit_ink(digit, height, 0.6)
+    rows = np.flatnonzero(ink.max(axis=1) > 0.3)
+    cut = rows.min() + int(top * (rows.max() - rows.min()))
+    flag, body = ink.copy(), ink.copy()
+    flag[cut:], body[:cut] = 0, 0
+    shift = int(np.flatnonzero(body.max(axis=0) > 0.3).max() + gap * height
+                - np.flatnonzero(flag.max(axis=0) > 0.3).min())
+    out = np.zeros((ink.shape[0], ink.shape[1] + shift), np.float32)
+    out[:, :ink.shape[1]] = body
+    out[:, shift:] = np.maximum(out[:, shift:], flag)
+    return out
+
+
+@pytest.mark.parametrize("which, top", [(0, 0.2), (1, 0.3), (2, 0.2)])
+def test_a_flag_further_from_its_digit_than_its_neighbour_is_offered_joined_to_it(readable, default_engine, which,
+                                                                                   top):
+    # A thin pen in a phone photo left a 5's flag 0.18 heights right of its stem: too far for a piece that merely
+    # stands close, so it was read as a digit of its own ("854" as 8524) or the 5 without it as 0.
+    eight, four = (numbergen.digit_ink(readable[d][0], 100, 0.6) for d in (8, 4))
+    inks = [eight, _flag_apart(readable[5][which], 0.18, top), four]
+    pad, gap = 60, 45
+    ink = np.zeros((100 + 2 * pad, sum(i.shape[1] for i in inks) + 2 * gap + 2 * pad), np.float32)
+    x = pad
+    for i in inks:
+        ink[pad: pad + i.shape[0], x: x + i.shape[1]] = np.maximum(ink[pad: pad + i.shape[0], x: x + i.shape[1]], i)
+        x += i.shape[1] + gap
+    assert pieces(ink) == 4
+    assert read_number(paper(ink), default_engine).number == "854"
+
+
 def test_a_bar_or_flag_lifted_off_stays_with_its_digit_and_a_dash_between_digits_goes(readable, default_engine):
     ink, spans = row(readable, "375", 0.25, width_factor=0.6)
     x0, x1 = spans[1]

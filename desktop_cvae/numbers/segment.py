@@ -844,7 +844,10 @@ CERTAIN_OVERLAP = 0.6  # pieces sharing this much of their columns are one digit
 # one is shorter than HALF_ACROSS heights, together they are as tall, and the line ran across the gap between them.
 ACROSS_LINE = 0.6
 HALF_ACROSS = 0.8
-UNSURE_OVERLAP = 0.1  # pieces sharing less than this are two digits, unless one is small and close
+UNSURE_OVERLAP = 0.1  # pieces sharing less than this are two digits, unless one is small and close:
+SMALL_PIECE = 0.6  # under this many writing heights tall (a 5's flag, a 4's arm broken off) ...
+SMALL_GAP = 0.15  # ... and this many heights from its neighbour or closer
+FRAGMENT_GAP = 0.3  # ... or, wider than tall, this many from the nearer of its neighbours (a thin pen's breaks)
 
 
 def group_pieces(pieces: list[Piece], height: float, line_ink: np.ndarray | None = None
@@ -862,9 +865,21 @@ def group_pieces(pieces: list[Piece], height: float, line_ink: np.ndarray | None
     for a, b in zip(units, units[1:]):
         overlap = max(horizontal_overlap(p, q) for p in a.pieces for q in b.pieces)
         gap = b.x0 - a.x1
-        small = min(a.height, b.height) < 0.6 * height
-        unsure.append(overlap >= UNSURE_OVERLAP or (small and gap < 0.15 * height)
+        small = min(a.height, b.height) < SMALL_PIECE * height
+        unsure.append(overlap >= UNSURE_OVERLAP or (small and gap < SMALL_GAP * height)
                       or (gap < ACROSS_LINE * height and _halves_across_line(line_ink, a, b, height)))
+    # A small piece wider than tall may lie further from its digit (a 5's flag or an 8's loop that a thin pen left
+    # apart): it is offered joined to its nearer neighbour, the one it most likely belongs to. Upright, it may be a
+    # 1 of its own (what a box's side left of a 1 against it).
+    for i, u in enumerate(units):
+        if u.height >= SMALL_PIECE * height or u.width < u.height:
+            continue
+        gaps = [(units[j].x0 - u.x1 if j > i else u.x0 - units[j].x1, min(i, j))
+                for j in (i - 1, i + 1) if 0 <= j < len(units)]
+        if gaps:
+            gap, link = min(gaps)
+            if gap < FRAGMENT_GAP * height:
+                unsure[link] = True
     return units, unsure
 
 
