@@ -33,6 +33,12 @@ def row(readable, number: str, gaps, height=100, width_factor=0.8, sizes=None, b
         if k in broken:
             ink = numbergen.break_stroke(ink, np.random.default_rng(k))
         inks.append(ink)
+    return laid_out(inks, gaps, height)
+
+
+def laid_out(inks, gaps, height=100):
+    """Digits' inks on one baseline, `height` pixels tall at most, with the given gaps (fractions of the height),
+    and each digit's column span."""
     gaps = list(np.broadcast_to(gaps, len(inks) - 1))
     pad = int(0.6 * height)
     width = sum(i.shape[1] for i in inks) + int(sum(g * height for g in gaps)) + 2 * pad
@@ -332,13 +338,7 @@ def test_a_flag_further_from_its_digit_than_its_neighbour_is_offered_joined_to_i
     # A thin pen in a phone photo left a 5's flag 0.18 heights right of its stem: too far for a piece that merely
     # stands close, so it was read as a digit of its own ("854" as 8524) or the 5 without it as 0.
     eight, four = (numbergen.digit_ink(readable[d][0], 100, 0.6) for d in (8, 4))
-    inks = [eight, _flag_apart(readable[5][which], 0.18, top), four]
-    pad, gap = 60, 45
-    ink = np.zeros((100 + 2 * pad, sum(i.shape[1] for i in inks) + 2 * gap + 2 * pad), np.float32)
-    x = pad
-    for i in inks:
-        ink[pad: pad + i.shape[0], x: x + i.shape[1]] = np.maximum(ink[pad: pad + i.shape[0], x: x + i.shape[1]], i)
-        x += i.shape[1] + gap
+    ink, _ = laid_out([eight, _flag_apart(readable[5][which], 0.18, top), four], 0.45)
     assert pieces(ink) == 4
     assert read_number(paper(ink), default_engine).number == "854"
 
